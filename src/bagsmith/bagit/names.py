@@ -1,0 +1,73 @@
+"""File name policy shared by bag writing and validation: collisions and OS special files."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: Files that operating systems create on their own. Bagging them is a policy choice.
+OS_FILES = frozenset(
+    {
+        ".DS_Store",
+        "Thumbs.db",
+        "ehthumbs.db",
+        "desktop.ini",
+        "Desktop.ini",
+        ".directory",
+        "Icon\r",
+        ".Spotlight-V100",
+        ".Trashes",
+        ".fseventsd",
+        ".TemporaryItems",
+    }
+)
+
+
+def is_os_file(name: str) -> bool:
+    return name in OS_FILES or name.startswith("._")
+
+
+def is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+@dataclass(frozen=True)
+class Collision:
+    kind: str  # "normalization" | "case"
+    first: str
+    second: str
+
+
+class CollisionFinder:
+    """Streams names in and reports pairs that differ only by normalization (or case)."""
+
+    def __init__(self, *, case: bool) -> None:
+        self._case = case
+        self._nfc: dict[str, str] = {}
+        self._fold: dict[str, str] = {}
+
+    def add(self, name: str) -> list[Collision]:
+        found: list[Collision] = []
+        nfc = unicodedata.normalize("NFC", name)
+        other = self._nfc.get(nfc)
+        if other is not None and other != name:
+            found.append(Collision("normalization", other, name))
+        else:
+            self._nfc.setdefault(nfc, name)
+        if self._case:
+            folded = nfc.casefold()
+            other = self._fold.get(folded)
+            if other is not None and unicodedata.normalize("NFC", other) != nfc:
+                found.append(Collision("case", other, name))
+            else:
+                self._fold.setdefault(folded, name)
+        return found
+
+
+def find_collisions(names: Iterable[str], *, case: bool) -> list[Collision]:
+    finder = CollisionFinder(case=case)
+    out: list[Collision] = []
+    for name in names:
+        out.extend(finder.add(name))
+    return out

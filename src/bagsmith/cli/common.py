@@ -1,0 +1,100 @@
+"""What every CLI command shares: --json/--quiet, error → exit code mapping, progress bars.
+
+Commands stay thin: parse options, call one public library function, render the result.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar, cast
+
+import click
+
+from ..errors import BagsmithError, Interrupted
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Output:
+    """Where a command writes: human text on stdout, diagnostics on stderr, or one JSON doc."""
+
+    def __init__(self, *, json_mode: bool, quiet: bool) -> None:
+        self.json_mode = json_mode
+        self.quiet = quiet
+
+    def info(self, text: str) -> None:
+        if not self.quiet and not self.json_mode:
+            click.echo(text)
+
+    def warn(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text, err=True)
+
+    def emit_json(self, data: object) -> None:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+    @contextmanager
+    def progress(self, description: str, total: int | None) -> Iterator[Callable[[int, int], None]]:
+        """A progress bar on a terminal; a no-op when stderr is not one, or with --quiet/--json."""
+        if self.quiet or self.json_mode or not sys.stderr.isatty():
+            yield lambda done, files: None
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+            console=_stderr_console(),
+        ) as bar:
+            task = bar.add_task(description, total=total)
+
+            def update(done: int, files: int) -> None:
+                bar.update(task, completed=done)
+
+            yield update
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def output_options(func: F) -> F:
+    """Add --json and --quiet to a command and pass an :class:`Output` as ``out``."""
+
+    @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+    @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, json_mode: bool, quiet: bool, **kwargs: Any) -> Any:
+        out = Output(json_mode=json_mode, quiet=quiet)
+        try:
+            return func(*args, out=out, **kwargs)
+        except KeyboardInterrupt:
+            _fail(out, Interrupted("interrupted; nothing was left half-written"))
+        except BagsmithError as exc:
+            _fail(out, exc)
+
+    return cast(F, wrapper)
+
+
+def _fail(out: Output, exc: BagsmithError) -> None:
+    if out.json_mode:
+        out.emit_json({"error": exc.to_dict()})
+    else:
+        click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
+    sys.exit(exc.exit_code)

@@ -1,0 +1,99 @@
+"""The domain model: frozen dataclasses, no I/O.
+
+Field names follow the article record's JSON Schema (``schemas/article.schema.json``) so that
+``to_dict()`` is the record other tools read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What Pillow found in one image file (the MIX and PREMIS source)."""
+
+    path: str
+    format: str
+    mime_type: str
+    width: int
+    height: int
+    mode: str
+    bits_per_sample: list[int]
+    icc_profile: str | None
+    dpi: tuple[float, float] | None
+    exif: dict[str, str]
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One photograph of the article with what its caption says about it."""
+
+    number: int | None
+    caption: str
+    description: str | None = None
+    date: str | None = None  # EDTF
+    places: tuple[str, ...] = ()
+    credit: str | None = None
+    image: ImageInfo | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A person, organisation or software that did something to the package."""
+
+    name: str
+    role: str  # e.g. "creator", "archivist", "software"
+    kind: str = "person"  # person | organization | software
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    creators: tuple[str, ...] = ()
+    date_published: str | None = None  # EDTF
+    date_captured: str | None = None
+    source_url: str | None = None
+    publisher: str | None = None
+    language: str | None = None
+    rights: str | None = None
+    subjects: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    source_path: str | None = None
+    source_format: str | None = None  # "text" | "html"
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The article record as plain JSON-ready data."""
+        data = asdict(self)
+        return _jsonable(data)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class PayloadFile:
+    """One file that goes into a bag: where it comes from and where it goes."""
+
+    source: str  # absolute path on disk
+    relpath: str  # path inside the bag, POSIX separators, e.g. "data/images/01.jpg"
+    size: int
+    digests: dict[str, str] = field(default_factory=dict)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,27 @@
+"""Shared fixtures: paths to ../shared, temporary bag locations, the CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("BAGSMITH_SHARED", ROOT.parent / "shared"))
+SEED = SHARED / "seeds" / "hungarian-revolution-1956.txt"
+SHARED_SCHEMAS = SHARED / "schemas"
+
+
+@pytest.fixture
+def seed_article() -> Path:
+    if not SEED.is_file():
+        pytest.skip(f"the seed article is not available at {SEED} (../shared is absent)")
+    return SEED
+
+
+@pytest.fixture
+def shared_schemas() -> Path:
+    if not (SHARED_SCHEMAS / "catalog.xml").is_file():
+        pytest.skip(f"the official schemas are not available at {SHARED_SCHEMAS}")
+    return SHARED_SCHEMAS

@@ -1,0 +1,148 @@
+"""The foundation: errors, problems catalogue, fixity, tag files and manifest paths."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bagsmith import errors, fixity
+from bagsmith.bagit import manifest, tagfiles
+from bagsmith.problems import CATALOGUE, Problem, Report, Severity
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+def test_problem_code_docs_are_up_to_date() -> None:
+    spec = importlib.util.spec_from_file_location("gen", ROOT / "scripts" / "gen_problem_codes.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    current = (DOCS / "problem-codes.md").read_text(encoding="utf-8")
+    assert current == gen.render(), "run: python scripts/gen_problem_codes.py"
+    for code in CATALOGUE:
+        assert f"| `{code}` |" in current
+
+
+def test_every_error_code_is_documented_and_unique() -> None:
+    infos = errors.catalogue()
+    codes = [i.code for i in infos]
+    assert len(codes) == len(set(codes))
+    text = (DOCS / "problem-codes.md").read_text(encoding="utf-8")
+    for code in codes:
+        assert f"`{code}`" in text
+
+
+def test_problem_rejects_unknown_code_and_report_counts() -> None:
+    with pytest.raises(KeyError):
+        Problem("no-such-code", "x")
+    report = Report("bag")
+    report.add("manifest-binary-marker", "star", "manifest-md5.txt", 3)
+    assert report.valid
+    report.add("payload-file-missing", "gone", "data/a")
+    assert not report.valid
+    assert report.to_dict()["errors"] == 1
+    assert report.problems[0].severity is Severity.WARNING
+    assert str(report.problems[0]) == ("warning[manifest-binary-marker] manifest-md5.txt:3: star")
+
+
+def test_hash_file_one_pass_matches_hashlib(tmp_path: Path) -> None:
+    small = tmp_path / "small"
+    small.write_bytes(b"abc" * 1000)
+    big = tmp_path / "big"
+    big.write_bytes(bytes(range(256)) * 40000)  # > SMALL_FILE, goes through mmap
+    for path in (small, big):
+        data = path.read_bytes()
+        digests, size = fixity.hash_file(path, ["md5", "sha256", "sha512"])
+        assert size == len(data)
+        for alg, value in digests.items():
+            assert value == hashlib.new(alg, data).hexdigest()
+
+
+def test_hash_many_parallel_keeps_order_and_reports_errors(tmp_path: Path) -> None:
+    jobs = []
+    for i in range(300):
+        p = tmp_path / f"f{i}"
+        p.write_bytes(str(i).encode() * (i + 1) * 100)
+        jobs.append(fixity.HashJob(f"data/f{i}", str(p), p.stat().st_size))
+    jobs.insert(7, fixity.HashJob("data/missing", str(tmp_path / "missing"), 0))
+    results = list(fixity.hash_many(jobs, ["sha256"], processes=2, total_bytes=50_000_000))
+    assert [r.key for r in results] == [j.key for j in jobs]
+    assert results[7].digests is None and results[7].error
+    assert results[0].digests == {"sha256": hashlib.sha256(b"0" * 100).hexdigest()}
+
+
+def test_algorithm_names() -> None:
+    assert fixity.parse_algorithms(["SHA-256", "sha512", "sha256"]) == ("sha256", "sha512")
+    with pytest.raises(errors.UsageError):
+        fixity.parse_algorithms(["crc32"])
+    with pytest.raises(errors.UsageError):
+        fixity.parse_algorithms(["sha384"])  # readable, not offered for writing
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1))
+def test_manifest_path_encoding_round_trips(name: str) -> None:
+    encoded = manifest.encode_path(name)
+    assert "\n" not in encoded and "\r" not in encoded
+    assert manifest.decode_path(encoded) == name
+
+
+def test_manifest_percent_encoding_only_touches_cr_lf_percent() -> None:
+    assert manifest.encode_path("data/100% a\nb\rc %20.txt") == ("data/100%25 a%0Ab%0Dc %2520.txt")
+    assert manifest.decode_path("data/a%20b%0a%25") == "data/a%20b\n%"
+
+
+def test_parse_manifest_lines() -> None:
+    line = manifest.parse_line("ABC123\t ./data/my file.txt")
+    assert line == manifest.ManifestLine("abc123", "data/my file.txt", False)
+    star = manifest.parse_line("abc *data/x")
+    assert isinstance(star, manifest.ManifestLine) and star.binary_marker
+    assert isinstance(manifest.parse_line(" abc data/x"), manifest.LineProblem)
+    assert isinstance(manifest.parse_line("abc"), manifest.LineProblem)
+    bad = manifest.parse_line("abc\u00a0data/x")
+    assert isinstance(bad, manifest.LineProblem) and bad.code == "manifest-whitespace-invalid"
+    assert manifest.unsafe_reason("data/../../etc/passwd")
+    assert manifest.unsafe_reason("/etc/passwd")
+    assert manifest.unsafe_reason("~/x")
+    assert manifest.unsafe_reason("data/a..b") is None
+
+
+def test_tag_folding_round_trips_and_keeps_colons() -> None:
+    value = "Ein langer Wert: mit Doppelpunkt, Umlauten äöü und " + "Wörtern " * 30
+    value = value.strip()
+    text = tagfiles.format_tags([("External-Description", value), ("Source", "http://x/y:1")])
+    assert all(len(line) <= 79 for line in text.splitlines())
+    tags, bad = tagfiles.parse_tags(text)
+    assert not bad
+    assert [(t.label, t.value) for t in tags] == [
+        ("External-Description", value),
+        ("Source", "http://x/y:1"),
+    ]
+
+
+def test_info_option_parsing() -> None:
+    assert tagfiles.parse_info_option("Contact-Name=Ada: Lovelace=1") == (
+        "Contact-Name",
+        "Ada: Lovelace=1",
+    )
+    with pytest.raises(errors.UsageError):
+        tagfiles.parse_info_option("no-equals")
+    with pytest.raises(errors.UsageError):
+        tagfiles.parse_info_option("Bad:Label=x")
+
+
+def test_tag_parsing_keeps_repeats_and_flags_odd_separators() -> None:
+    tags, bad = tagfiles.parse_tags("A: 1\nA: 2\nB:3\nC : 4\n  continued\nnot a tag\n")
+    assert [(t.label, t.value) for t in tags] == [
+        ("A", "1"),
+        ("A", "2"),
+        ("B", "3"),
+        ("C", "4 continued"),
+    ]
+    assert [t.unusual_separator for t in tags] == [False, False, True, True]
+    assert [b.line for b in bad] == [6]
