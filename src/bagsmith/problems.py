@@ -39,7 +39,7 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "tag-file-undecodable": CodeInfo(E, "a tag file is not valid in the declared encoding"),
     "tag-line-invalid": CodeInfo(E, "a tag file line is neither 'Label: value' nor a continuation"),
-    "bag-info-missing": CodeInfo(W, "the bag has no bag-info.txt"),
+    "bag-info-missing": CodeInfo(E, "the bag has no bag-info.txt (see docs/validation.md)"),
     "bag-info-repeated-tag": CodeInfo(I_, "a bag-info tag appears more than once"),
     "payload-dir-missing": CodeInfo(E, "the bag has no data/ folder"),
     "payload-oxum-invalid": CodeInfo(E, "Payload-Oxum is not of the form OCTETS.FILES"),
@@ -54,6 +54,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "manifest-line-invalid": CodeInfo(E, "a manifest line is not 'DIGEST  PATH'"),
     "manifest-whitespace-invalid": CodeInfo(E, "a manifest line has invalid whitespace"),
     "manifest-binary-marker": CodeInfo(W, "a manifest line uses the md5sum '*' binary marker"),
+    "manifest-percent-unencoded": CodeInfo(
+        W, "a manifest path has a '%' that is not percent-encoded (read as the literal name)"
+    ),
     "manifest-path-unsafe": CodeInfo(E, "a manifest or fetch.txt path points outside the bag"),
     "manifest-path-outside-payload": CodeInfo(E, "a payload manifest lists a file outside data/"),
     "manifest-duplicate-entry": CodeInfo(W, "a file is listed twice with the same digest"),
@@ -80,9 +83,117 @@ CATALOGUE: dict[str, CodeInfo] = {
     "archive-member-unsafe": CodeInfo(E, "an archive member has an unsafe path or is a link"),
     "archive-bomb": CodeInfo(E, "an archive member has an absurd compression ratio"),
     "archive-layout-invalid": CodeInfo(E, "the archive does not hold exactly one top folder"),
+    # --- bagit: writing and updating bags (reported as warnings in BagResult) -------------------
+    "source-empty-folder-kept": CodeInfo(
+        W, "an empty source folder was kept with a .keep placeholder file"
+    ),
+    "source-empty-folder-skipped": CodeInfo(W, "an empty source folder was left out of the bag"),
+    "source-hidden-skipped": CodeInfo(W, "a hidden source file or folder was left out of the bag"),
+    "source-os-file-skipped": CodeInfo(
+        W, "an operating-system file (.DS_Store, Thumbs.db …) was left out of the bag"
+    ),
+    "source-symlink-followed": CodeInfo(I_, "a symbolic link was bagged as the file it points to"),
+    "source-symlink-skipped": CodeInfo(W, "a symbolic link was left out of the bag"),
+    "stale-staging-removed": CodeInfo(
+        I_, "a staging folder left by an interrupted run was removed"
+    ),
+    "update-empty-folder": CodeInfo(W, "an empty payload folder cannot be listed in a manifest"),
     # --- profiles ---
+    "profile-bagit-version-not-accepted": CodeInfo(
+        E, "BagIt-Version is not in the profile's Accept-BagIt-Version"
+    ),
+    "profile-data-not-empty": CodeInfo(
+        E, "the profile sets Data-Empty but data/ holds files (more than one empty file)"
+    ),
+    "profile-fetch-not-allowed": CodeInfo(E, "the bag has fetch.txt but the profile forbids it"),
+    "profile-fetch-required": CodeInfo(
+        E, "the profile sets Fetch.txt-Required; there is no fetch.txt"
+    ),
+    "profile-identifier-mismatch": CodeInfo(
+        E, "BagIt-Profile-Identifier in bag-info.txt names another profile"
+    ),
+    "profile-identifier-missing": CodeInfo(E, "bag-info.txt has no BagIt-Profile-Identifier"),
+    "profile-manifest-not-allowed": CodeInfo(
+        E, "a payload manifest's algorithm is not in Manifests-Allowed"
+    ),
+    "profile-manifest-required": CodeInfo(E, "a payload manifest in Manifests-Required is missing"),
+    "profile-payload-file-not-allowed": CodeInfo(
+        E, "a payload file matches no Payload-Files-Allowed pattern"
+    ),
+    "profile-payload-file-required": CodeInfo(
+        E, "a file or folder in Payload-Files-Required is missing"
+    ),
+    "profile-serialization-forbidden": CodeInfo(
+        E, "the bag is an archive but the profile forbids serialisation"
+    ),
+    "profile-serialization-not-accepted": CodeInfo(
+        E, "the archive type is not in the profile's Accept-Serialization"
+    ),
+    "profile-serialization-required": CodeInfo(
+        E, "the bag is a folder but the profile requires serialisation"
+    ),
+    "profile-tag-file-not-allowed": CodeInfo(E, "a tag file matches no Tag-Files-Allowed pattern"),
+    "profile-tag-file-required": CodeInfo(E, "a tag file in Tag-Files-Required is missing"),
+    "profile-tag-manifest-not-allowed": CodeInfo(
+        E, "a tag manifest's algorithm is not in Tag-Manifests-Allowed"
+    ),
+    "profile-tag-manifest-required": CodeInfo(
+        E, "a tag manifest in Tag-Manifests-Required is missing"
+    ),
+    "profile-tag-missing": CodeInfo(E, "a bag-info tag the profile requires is missing"),
+    "profile-tag-not-repeatable": CodeInfo(
+        E, "a bag-info tag the profile marks non-repeatable appears more than once"
+    ),
+    "profile-tag-recommended-missing": CodeInfo(
+        W, "a bag-info tag the profile recommends is missing"
+    ),
+    "profile-tag-value-not-allowed": CodeInfo(
+        E, "a bag-info tag has a value outside the profile's allowed values"
+    ),
     # --- ingest ---
+    "author-box-removed": CodeInfo(
+        I_, "the author box at the end (byline, self-description) was kept out of the text"
+    ),
+    "clutter-removed": CodeInfo(I_, "lines of site clutter were left out of the article record"),
+    "figure-caption-empty": CodeInfo(W, "a numbered figure has no caption text"),
+    "figure-date-ambiguous": CodeInfo(I_, "a caption states several different dates; none chosen"),
+    "figure-image-missing": CodeInfo(I_, "a figure has no image file"),
+    "figure-number-repeated": CodeInfo(W, "two figures carry the same number"),
+    "figure-numbers-missing": CodeInfo(I_, "the figure numbering has gaps (nothing is invented)"),
+    "figure-numbers-out-of-order": CodeInfo(W, "figure numbers do not increase through the text"),
+    "html-image-missing": CodeInfo(W, "an image the page shows is not in the saved page's folder"),
+    "html-image-not-saved": CodeInfo(W, "an image the page shows is a web address, not a file"),
+    "html-image-outside": CodeInfo(W, "an image src points outside the saved page's folder"),
+    "html-json-ld-invalid": CodeInfo(W, "a JSON-LD block of the page is not valid JSON"),
+    "html-parse-limit": CodeInfo(
+        W, "the page is nested beyond the parser's safe limit; the rest was not read"
+    ),
+    "image-corrupt": CodeInfo(E, "an image file is truncated or damaged (does not fully decode)"),
+    "image-extension-mismatch": CodeInfo(E, "an image's content is not the format its name says"),
+    "image-file-skipped": CodeInfo(I_, "a file in the images folder is not an image and was skipped"),
+    "image-match-ambiguous": CodeInfo(W, "several image files carry the same figure number"),
+    "image-too-large": CodeInfo(E, "an image has more pixels than Pillow's decompression-bomb limit"),
+    "image-unmatched": CodeInfo(W, "an image file matches no figure (it is not paired by guess)"),
+    "image-unreadable": CodeInfo(E, "an image file cannot be opened or identified"),
+    "sidecar-figure-added": CodeInfo(I_, "the sidecar describes a figure the article text lacks"),
+    "text-encoding-guessed": CodeInfo(W, "the article is not UTF-8; it was read as Windows-1252"),
+    "title-missing": CodeInfo(W, "no title was found in the article"),
     # --- metadata ---
+    "mets-checksum-missing": CodeInfo(W, "a METS file entry has no CHECKSUM/CHECKSUMTYPE"),
+    "mets-checksum-mismatch": CodeInfo(E, "a METS CHECKSUM differs from the manifest digest"),
+    "mets-checksum-unverifiable": CodeInfo(
+        W, "a METS CHECKSUMTYPE has no matching manifest digest to compare with"
+    ),
+    "mets-file-missing": CodeInfo(E, "a METS fileSec entry names a file that is not in the bag"),
+    "mets-file-not-in-filesec": CodeInfo(E, "a payload file is not listed in the METS fileSec"),
+    "mets-id-dangling": CodeInfo(E, "a METS FILEID, DMDID or ADMID points at no matching ID"),
+    "mix-dimensions-mismatch": CodeInfo(E, "MIX image width/height differ from the image's"),
+    "xml-not-well-formed": CodeInfo(E, "an XML document cannot be parsed"),
+    "xml-schema-invalid": CodeInfo(E, "an XML document is not valid against its official schema"),
+    "xml-too-large": CodeInfo(E, "an XML document is over the size limit"),
+    "xml-unsafe": CodeInfo(
+        E, "an XML document has a DTD or entity declarations (XXE, entity bombs)"
+    ),
 }
 
 

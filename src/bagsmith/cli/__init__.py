@@ -16,6 +16,9 @@ _COMMANDS: list[tuple[str, str]] = [
     ("parse_cmd", "parse"),
     ("schemas_cmd", "schemas"),
     ("describe_cmd", "describe"),
+    ("profiles_cmd", "profiles"),
+    ("deposit_cmd", "deposit"),
+    ("deposits_cmd", "deposits"),
 ]
 
 
