@@ -26,6 +26,7 @@ class ImageInfo:
     exif: dict[str, str]
     sha256: str
     size: int
+    problems: tuple[str, ...] = ()  # what is wrong with the file (empty when it is sound)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Figure:
     places: tuple[str, ...] = ()
     credit: str | None = None
     image: ImageInfo | None = None
+    places_standard: tuple[str, ...] = ()  # the gazetteer's forms of places (Győr for Gyor)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Article:
     source_path: str | None = None
     source_format: str | None = None  # "text" | "html"
     warnings: tuple[str, ...] = ()
+    coverage: str | None = None  # EDTF range of the figures' dates
 
     def to_dict(self) -> dict[str, Any]:
         """The article record as plain JSON-ready data."""
@@ -89,6 +92,25 @@ class PayloadFile:
     relpath: str  # path inside the bag, POSIX separators, e.g. "data/images/01.jpg"
     size: int
     digests: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """One file as METS describes it: bag-relative path, size, digests, use and what it is.
+
+    ``use`` is the METS fileGrp USE ("original" for the article and its images, "metadata" for
+    dc.xml, the sidecar …); ``image`` is the Pillow characterisation for images (MIX source);
+    ``puid`` a PRONOM identifier, only when a format identification tool has established it.
+    """
+
+    path: str  # bag-relative, POSIX separators, e.g. "data/images/01.jpg"
+    size: int
+    digests: dict[str, str]  # algorithm (BagIt name, e.g. "sha256") -> hex digest
+    use: str = "original"
+    mime_type: str | None = None
+    image: ImageInfo | None = None
+    original_name: str | None = None
+    puid: str | None = None
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,317 @@
+"""Read an article (plain text or a saved HTML page), its images and its sidecar metadata into
+one :class:`~bagsmith.model.Article` record — the single entry point of the ingest subsystem."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..model import Article, Figure, ImageInfo, Section
+from ..problems import Problem, Report, Severity
+from .assemble import Assembled, RawFigure
+from .captions import analyse
+from .dates import coverage
+from .html import parse_html
+from .htmlmeta import PageMeta
+from .images import characterise, is_image_name, number_in_name
+from .sidecar import Sidecar, load_sidecar
+from .text import parse_text
+
+MAX_TEXT_BYTES = 16 * 1024 * 1024
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+TEXT_SUFFIXES = (".txt", ".text", ".md")
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The article record, every problem found, and every image looked at."""
+
+    article: Article
+    report: Report
+    images: tuple[ImageInfo, ...]
+    unmatched_images: tuple[str, ...]
+    sidecar: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        return self.article.to_dict()
+
+
+def _article_file(path: Path) -> Path:
+    if path.is_file():
+        return path
+    if path.is_dir():
+        for suffixes in (HTML_SUFFIXES, TEXT_SUFFIXES):
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes
+            )
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise InputError(
+                    f"the folder holds {len(found)} possible articles; name one",
+                    path=path,
+                    hint=", ".join(p.name for p in found[:5]),
+                )
+        raise InputError("no .html or .txt article in this folder", path=path)
+    raise InputError("no such file or folder", path=path)
+
+
+def _is_html(path: Path, data: bytes) -> bool:
+    if path.suffix.lower() in HTML_SUFFIXES:
+        return True
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return False
+    head = data[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"\xef\xbb\xbf<!doctype html"))
+
+
+def _decode(data: bytes, where: str, report: Report) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.add("text-encoding-guessed", "not UTF-8; read as Windows-1252", where)
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _figures(raw: list[RawFigure], report: Report, where: str) -> list[Figure]:
+    figures: list[Figure] = []
+    for fig in raw:
+        facts = analyse(fig.caption, " ".join(fig.description) or None)
+        if facts.date_ambiguous:
+            report.add(
+                "figure-date-ambiguous",
+                f"figure {fig.number}: the caption states several dates; none was chosen",
+                where,
+                fig.line,
+            )
+        if fig.number is not None and not facts.caption:
+            report.add(
+                "figure-caption-empty", f"figure {fig.number} has no caption", where, fig.line
+            )
+        figures.append(
+            Figure(
+                number=fig.number,
+                caption=facts.caption,
+                description=facts.description,
+                date=facts.date,
+                places=facts.places,
+                credit=fig.credit or facts.credit,
+                places_standard=facts.places_standard,
+            )
+        )
+    _numbering(raw, report, where)
+    return figures
+
+
+def _numbering(raw: list[RawFigure], report: Report, where: str) -> None:
+    numbers = [f.number for f in raw if f.number is not None]
+    if not numbers:
+        return
+    for number, count in Counter(numbers).items():
+        if count > 1:
+            line = next(f.line for f in raw if f.number == number)
+            report.add(
+                "figure-number-repeated", f"figure {number} appears {count} times", where, line
+            )
+    if any(b < a for a, b in itertools.pairwise(numbers)):
+        report.add("figure-numbers-out-of-order", "figure numbers do not increase", where)
+    low, high = min(numbers), max(numbers)
+    missing = sorted(set(range(max(low, 1), high + 1)) - set(numbers))
+    if missing:
+        report.add(
+            "figure-numbers-missing",
+            f"{len(set(numbers))} figures numbered {low}–{high}; no figure "
+            + ", ".join(map(str, missing))
+            + " (not invented)",
+            where,
+        )
+
+
+def _apply_sidecar(
+    article: dict[str, Any], figures: list[Figure], images: dict[int, Path], sidecar: Sidecar,
+    report: Report,
+) -> None:  # fmt: skip
+    for key, value in sidecar.fields.items():
+        article[key] = tuple(value) if isinstance(value, list) else value
+    for fig in sidecar.figures:
+        given = fig.fields
+        index = None
+        if given.get("number") is not None:
+            index = next((i for i, f in enumerate(figures) if f.number == given["number"]), None)
+        elif fig.image_path is not None:
+            index = next((i for i, p in images.items() if p.name == fig.image_path.name), None)
+        if index is None:
+            figures.append(Figure(number=given.get("number"), caption=given.get("caption") or ""))
+            index = len(figures) - 1
+            report.add(
+                "sidecar-figure-added",
+                f"figure {given.get('number') or fig.image_path}: described only in the sidecar",
+                sidecar.path,
+                fig.line,
+            )
+        changes: dict[str, Any] = {}
+        for key in ("caption", "description", "date", "credit"):
+            if key in given:
+                changes[key] = given[key] if key != "caption" else (given[key] or "")
+        if "places" in given:
+            changes["places"] = tuple(given["places"])
+            changes["places_standard"] = ()
+        figures[index] = dataclasses.replace(figures[index], **changes)
+        if fig.image_path is not None:
+            images[index] = fig.image_path
+
+
+def _match_images(
+    figures: list[Figure], images: dict[int, Path], images_dir: Path, report: Report
+) -> list[Path]:
+    """Pair files of ``images_dir`` with figures by the number in their names; the rest are
+    reported as unmatched, never guessed."""
+    taken = {p.resolve() for p in images.values()}
+    by_number: dict[int, list[Path]] = {}
+    unmatched: list[Path] = []
+    for path in sorted(images_dir.iterdir()):
+        if path.name.startswith(".") or not path.is_file() or path.resolve() in taken:
+            continue
+        if not is_image_name(path):
+            report.add("image-file-skipped", "not an image file name; skipped", str(path))
+            continue
+        number = number_in_name(path)
+        if number is None:
+            unmatched.append(path)
+        else:
+            by_number.setdefault(number, []).append(path)
+    for number, paths in sorted(by_number.items()):
+        index = next((i for i, f in enumerate(figures) if f.number == number), None)
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            for path in paths:
+                report.add("image-match-ambiguous", f"{names} all carry number {number}", str(path))
+            unmatched.extend(paths)
+        elif index is None or index in images:
+            unmatched.append(paths[0])
+        else:
+            images[index] = paths[0]
+    for path in unmatched:
+        report.add("image-unmatched", "matches no figure; left unpaired", str(path))
+    return unmatched
+
+
+def read_article(
+    path: str | Path,
+    images_dir: str | Path | None = None,
+    metadata: str | Path | None = None,
+    allow_broken_images: bool = False,
+) -> ParseResult:
+    """Parse an article file (or a folder holding one), match its images, apply the sidecar.
+
+    Raises :class:`InputError` for unreadable input or broken images (unless
+    ``allow_broken_images``) and :class:`MetadataError` for an invalid sidecar.
+    """
+    source = _article_file(Path(path))
+    where = str(source)
+    img_dir = Path(images_dir) if images_dir is not None else None
+    if img_dir is not None and not img_dir.is_dir():
+        raise InputError("the images folder does not exist", path=img_dir)
+    sidecar = load_sidecar(Path(metadata), img_dir) if metadata is not None else None
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the article: {exc.strerror or exc}", path=source) from None
+    report = Report(where)
+    meta = PageMeta()
+    if _is_html(source, data):
+        page = parse_html(data, source, report)
+        assembled, meta, fmt = page.assembled, page.meta, "html"
+    else:
+        if len(data) > MAX_TEXT_BYTES:
+            raise InputError(f"larger than {MAX_TEXT_BYTES} bytes; not an article", path=source)
+        assembled, fmt = parse_text(_decode(data, where, report), report, where), "text"
+        meta.title, meta.creators = assembled.title, list(assembled.creators)
+        meta.date_published = assembled.date_published
+    figures = _figures(assembled.figures, report, where)
+    images: dict[int, Path] = {}
+    for i, raw in enumerate(assembled.figures):
+        found = next((Path(r.file) for r in raw.images if r.file), None)
+        if found is not None:
+            images[i] = found
+    fields = _fields(meta, assembled)
+    if sidecar is not None:
+        _apply_sidecar(fields, figures, images, sidecar, report)
+    unmatched = _match_images(figures, images, img_dir, report) if img_dir else []
+    infos = _characterise(figures, images, unmatched, report, allow_broken_images)
+    if not fields.get("title"):
+        report.add("title-missing", "no title found; give one in the sidecar", where)
+        fields["title"] = ""
+    if (img_dir or fmt == "html") and figures:
+        lacking = [f.number for i, f in enumerate(figures) if i not in images]
+        if lacking:
+            numbers = [str(n) for n in lacking if n is not None]
+            unnumbered = len(lacking) - len(numbers)
+            parts = [f"figure(s) {', '.join(numbers)}"] if numbers else []
+            parts += [f"{unnumbered} unnumbered figure(s)"] if unnumbered else []
+            report.add("figure-image-missing", "no image file for " + " and ".join(parts), where)
+    article = Article(
+        **fields,
+        sections=tuple(Section(h, tuple(p)) for h, p in assembled.sections),
+        figures=tuple(figures),
+        source_path=where,
+        source_format=fmt,
+        warnings=tuple(str(p) for p in report),
+        coverage=coverage([f.date for f in figures if f.date]),
+    )
+    return ParseResult(
+        article,
+        report,
+        tuple(infos),
+        tuple(str(p) for p in unmatched),
+        sidecar.path if sidecar else None,
+    )
+
+
+def _fields(meta: PageMeta, assembled: Assembled) -> dict[str, Any]:
+    return {
+        "title": meta.title or assembled.title or "",
+        "creators": tuple(meta.creators),
+        "date_published": meta.date_published,
+        "source_url": meta.source_url,
+        "language": meta.language,
+        "publisher": meta.publisher,
+        "subjects": tuple(meta.subjects),
+    }
+
+
+def _characterise(
+    figures: list[Figure], images: dict[int, Path], unmatched: list[Path], report: Report,
+    allow_broken: bool,
+) -> list[ImageInfo]:  # fmt: skip
+    infos: list[ImageInfo] = []
+    broken: list[Problem] = []
+    done: dict[Path, ImageInfo | None] = {}
+    for path in [*images.values(), *unmatched]:
+        if path in done:
+            continue
+        checked = characterise(path)
+        done[path] = checked.info
+        report.extend(checked.problems)
+        broken.extend(p for p in checked.problems if p.level is Severity.ERROR)
+        if checked.info is not None:
+            infos.append(checked.info)
+    if broken and not allow_broken:
+        first = broken[0]
+        raise InputError(
+            f"{len(broken)} broken image(s): "
+            + "; ".join(f"{p.path}: {p.message}" for p in broken),
+            path=first.path,
+            hint="fix or remove the file(s), or pass --allow-broken-images to go on without them",
+        )
+    for index, path in images.items():
+        figures[index] = dataclasses.replace(figures[index], image=done.get(path))
+    return infos

@@ -1,0 +1,269 @@
+"""From a sequence of text units (lines of a text file, blocks of an HTML page) to an article:
+title, byline, sections with headings, and figures with caption + description.
+
+The same rules serve plain text and HTML; the HTML reader marks headings, figures and images
+explicitly, the text reader leaves the guessing to :func:`looks_like_heading`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..problems import Report
+from .bylines import parse_byline
+from .captions import MARKERS, Marker, find_marker, norm
+from .clutter import author_box_start, clutter_reason, section_end
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image an HTML page shows: the resolved file (None if not saved) and its alt text."""
+
+    src: str
+    file: str | None
+    alt: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Unit:
+    text: str
+    line: int | None
+    kind: str = "text"  # text | heading | figure (an HTML <figure>) | image (a lone <img>)
+    images: tuple[ImageRef, ...] = ()
+    credit: str | None = None
+
+
+@dataclass
+class RawFigure:
+    number: int | None
+    caption: str
+    line: int | None
+    description: list[str] = field(default_factory=list)
+    images: list[ImageRef] = field(default_factory=list)
+    credit: str | None = None
+    takes_description: bool = True
+
+
+@dataclass
+class Assembled:
+    title: str | None
+    creators: list[str]
+    date_published: str | None
+    sections: list[tuple[str | None, list[str]]]
+    figures: list[RawFigure]
+
+
+_SENTENCE_END = re.compile(r"[.!?;:,…\"”)]$")
+
+
+def looks_like_heading(text: str, following: str | None) -> bool:
+    """A short line without closing punctuation, followed by prose."""
+    words = text.split()
+    if not 1 <= len(words) <= 14 or len(text) > 110 or _SENTENCE_END.search(text):
+        return False
+    if not text[0].isupper() and not text[0].isdigit():
+        return False
+    if following is None:
+        return False
+    return len(following.split()) >= 12 or bool(_SENTENCE_END.search(following))
+
+
+def choose_styles(units: list[Unit]) -> tuple[str, ...]:
+    """The numbering style(s) this article uses for figures.
+
+    ``#12`` and ``Figure 12`` are unambiguous; ``12.`` and ``12)`` count when the article has
+    at least two of them in increasing order and uses them more than the other styles.
+    """
+    numbers: dict[str, list[int]] = {s: [] for s in MARKERS}
+    for unit in units:
+        if unit.kind in ("text", "heading"):
+            marker = find_marker(unit.text)
+            if marker:
+                numbers[marker.style].append(marker.number)
+    styles = [s for s in ("hash", "label") if numbers[s]]
+    counts = Counter({s: len(numbers[s]) for s in ("dot", "paren")})
+    for style, count in counts.most_common():
+        seq = numbers[style]
+        ascending = sum(b > a for a, b in itertools.pairwise(seq))
+        if count >= 2 and ascending >= (count - 1) * 0.8 and count > len(numbers["hash"]):
+            styles.append(style)
+            break
+    return tuple(styles)
+
+
+class _Builder:
+    def __init__(self, units: list[Unit], report: Report, path: str, title: str | None) -> None:
+        self.units = units
+        self.report = report
+        self.path = path
+        self.styles = choose_styles(units)
+        self.out = Assembled(title, [], None, [(None, [])], [])
+        self.figure: RawFigure | None = None
+        self.pending: list[ImageRef] = []
+        self.content_started = False
+        self.author_box_line: int | None = None
+        self.dropped_from: int | None = None
+        self.in_author_box = False
+
+    def marker(self, unit: Unit) -> Marker | None:
+        if unit.kind not in ("text", "heading") or not self.styles:
+            return None
+        return find_marker(unit.text, self.styles)
+
+    def markers_after(self, index: int) -> bool:
+        return any(self.marker(u) for u in self.units[index + 1 :])
+
+    def next_text(self, index: int) -> str | None:
+        for unit in self.units[index + 1 :]:
+            if unit.kind in ("text", "heading"):
+                return unit.text
+        return None
+
+    def close_figure(self) -> None:
+        self.figure = None
+
+    def start_figure(self, fig: RawFigure, own_image_follows: bool = False) -> None:
+        # an image just before a numbered caption is its picture, unless one follows it
+        if self.pending and not fig.images and not own_image_follows:
+            fig.images.append(self.pending.pop())
+        self.flush_pending()
+        self.out.figures.append(fig)
+        self.figure = fig if fig.takes_description else None
+        self.content_started = True
+
+    def flush_pending(self) -> None:
+        for ref in self.pending:
+            self.out.figures.append(RawFigure(None, ref.alt, ref.line, images=[ref]))
+        self.pending = []
+
+    def paragraph(self, text: str) -> None:
+        self.flush_pending()
+        self.out.sections[-1][1].append(text)
+        self.content_started = True
+
+    def run(self) -> Assembled:
+        i = 0
+        units = self.units
+        while i < len(units):
+            unit = units[i]
+            i = self.step(i, unit)
+        self.flush_pending()
+        self.out.sections = [s for s in self.out.sections if s[0] is not None or s[1]]
+        if self.author_box_line is not None:
+            self.report.add(
+                "author-box-removed",
+                "the author box (byline and the author's self-description) was kept out of the "
+                "text; its name went to creators",
+                self.path,
+                self.author_box_line,
+            )
+        if self.dropped_from is not None:
+            self.report.add(
+                "trailing-section-removed",
+                "a comments or related-posts section at the end was left out",
+                self.path,
+                self.dropped_from,
+            )
+        return self.out
+
+    def step(self, i: int, unit: Unit) -> int:
+        if unit.kind == "image":
+            if self.figure is not None and not self.figure.images:
+                self.figure.images.extend(unit.images)
+            else:
+                self.pending.extend(unit.images)
+            return i + 1
+        if unit.kind == "figure":
+            marker = find_marker(unit.text)
+            number = marker.number if marker else None
+            caption = marker.caption if marker else unit.text
+            if (
+                self.figure is not None
+                and not self.figure.images
+                and (number is None or number == self.figure.number)
+            ):
+                self.figure.images.extend(unit.images)
+                if norm(caption) != norm(self.figure.caption) and caption:
+                    self.figure.description.append(caption)
+                self.figure.credit = self.figure.credit or unit.credit
+                return i + 1
+            fig = RawFigure(number, caption, unit.line, images=list(unit.images))
+            fig.credit, fig.takes_description = unit.credit, False
+            self.close_figure()
+            self.start_figure(fig)
+            return i + 1
+        marker = self.marker(unit)
+        if marker is not None:
+            caption, nxt = marker.caption, i + 1
+            if (
+                not caption
+                and nxt < len(self.units)
+                and self.units[nxt].kind == "text"
+                and not self.marker(self.units[nxt])
+            ):
+                caption, nxt = self.units[nxt].text, nxt + 1
+            self.close_figure()
+            follows = nxt < len(self.units) and self.units[nxt].kind == "image"
+            self.start_figure(RawFigure(marker.number, caption, unit.line), follows)
+            self.in_author_box = False
+            return nxt
+        if self.in_author_box:
+            return i + 1
+        text = unit.text
+        if self.content_started and (section_end(text) or author_box_start(text)):
+            if not self.markers_after(i):
+                if author_box_start(text):
+                    self.in_author_box = True
+                    self.author_box_line = unit.line
+                    return i + 1
+                self.dropped_from = unit.line
+                return len(self.units)
+            return i + 1
+        if clutter_reason(text):
+            return i + 1  # e.g. a figure number left alone, in a style the article does not use
+        byline = parse_byline(text)
+        if byline is not None:
+            for name in byline.creators:
+                if name not in self.out.creators:
+                    self.out.creators.append(name)
+            if byline.date and self.out.date_published is None:
+                self.out.date_published = byline.date
+            if self.content_started and byline.creators:
+                self.close_figure()
+                self.in_author_box = True
+                self.author_box_line = unit.line
+            return i + 1
+        if self.out.title is None:
+            self.out.title = text
+            return i + 1
+        if norm(text) == norm(self.out.title):
+            return i + 1
+        if self.figure is not None and norm(text) == norm(self.figure.caption):
+            return i + 1  # the caption repeated under its number
+        heading = unit.kind == "heading" or (
+            unit.kind == "text"
+            and (self.figure is None or "," not in text)
+            and looks_like_heading(text, self.next_text(i))
+        )
+        if heading:
+            self.close_figure()
+            self.flush_pending()
+            self.out.sections.append((text, []))
+            return i + 1
+        if self.figure is not None:
+            if not self.figure.caption:
+                self.figure.caption = text
+            elif norm(text) != norm(self.figure.caption):
+                self.figure.description.append(text)
+            return i + 1
+        self.paragraph(text)
+        return i + 1
+
+
+def assemble(units: list[Unit], report: Report, path: str, title: str | None = None) -> Assembled:
+    """Title, creators, sections and figures from the units, with problems in ``report``."""
+    return _Builder(units, report, path, title).run()

@@ -1,0 +1,72 @@
+"""Bylines: "Written by NAME", "By NAME | date", "By NAME and NAME", "Posted on DATE"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .dates import MONTHS, to_edtf
+
+_LEAD = re.compile(
+    r"^(?:(?:written|posted|published|words|text|story|report(?:ed)?|article)\s+)?by\s*:?\s+"
+    r"(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DATE_LINE = re.compile(
+    r"^(?:published|posted|updated|first\s+published|date)(?:\s+on)?\s*:?\s+(?P<d>.+)$",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"\s*(?:[|·•]|\s[–—-]\s|,\s*(?=(?:on\s+)?[A-Z][a-z]+\.?\s+\d)|\bon\b)\s*")
+_NAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "di", "del", "la", "le", "bin", "al",
+                   "ibn", "du", "dos", "y"}  # fmt: skip
+_NOT_NAME = {"the", "a", "an", "this", "that", "our", "staff", "admin", "editor", "editors",
+             "guest", "anonymous", "way", "end", "time", "far", "now", "then", "monday",
+             "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Byline:
+    creators: tuple[str, ...]
+    date: str | None
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 5 or any(ch.isdigit() for ch in text):
+        return False
+    if words[0].casefold() in _NOT_NAME or any(w.rstrip(".").lower() in MONTHS for w in words):
+        return False
+    for word in words:
+        if word.lower() in _NAME_PARTICLES:
+            continue
+        if not (word[0].isupper() and re.fullmatch(r"[^\W\d_][\w.'’-]*", word)):
+            return False
+    return words[-1][0].isupper()
+
+
+def split_names(text: str) -> list[str] | None:
+    """ "A, B and C" → [A, B, C] when every part looks like a person's or body's name."""
+    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text) if p.strip()]
+    if parts and all(_is_name(p) for p in parts):
+        return parts
+    return None
+
+
+def parse_byline(line: str) -> Byline | None:
+    """A byline or a "Published on DATE" line, or None."""
+    text = " ".join(line.split())
+    if len(text) > 160:
+        return None
+    dated = _DATE_LINE.match(text)
+    if dated:
+        date = to_edtf(dated.group("d"))
+        return Byline((), date) if date else None
+    m = _LEAD.match(text)
+    if not m:
+        return None
+    pieces = _SEPARATORS.split(m.group("rest"), maxsplit=1)
+    names = split_names(pieces[0].strip().rstrip("."))
+    if names is None:
+        return None
+    date = to_edtf(pieces[1]) if len(pieces) > 1 and pieces[1].strip() else None
+    return Byline(tuple(names), date)

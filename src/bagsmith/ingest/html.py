@@ -1,0 +1,323 @@
+"""A saved web page ("Save page as… complete": ``article.html`` + ``article_files/``).
+
+Parsed with lxml's HTML parser, safely: no network, no DTD loading, no entity expansion beyond
+HTML's own, the parser's depth and size limits left on (``huge_tree`` off: content nested
+deeper than libxml2's limit is reported, not parsed), a size cap on the file, and an iterative
+walk of the tree (no recursion). Scripts, styles, forms, navigation, asides, footers, comment
+and share widgets are dropped; the article body is the largest ``<article>``, else ``<main>``,
+else ``<body>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import lxml.etree
+import lxml.html
+
+from ..errors import InputError
+from ..problems import Report
+from .assemble import Assembled, ImageRef, Unit, assemble
+from .bylines import parse_byline, split_names
+from .captions import find_marker, split_credit
+from .dates import to_edtf
+from .htmlmeta import PageMeta, read_meta
+from .text import clean_line
+
+MAX_HTML_BYTES = 64 * 1024 * 1024
+_BR = "\u2028"
+_DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+              "math", "canvas", "form", "button", "input", "select", "textarea", "nav", "aside",
+              "footer", "dialog", "link", "meta", "head", "title", "video", "audio", "map"}  # fmt: skip
+_CLUTTER_PARTS = {"comment", "comments", "share", "sharing", "sharedaddy", "social", "related",
+                  "sidebar", "widget", "newsletter", "subscribe", "advert", "advertisement",
+                  "ads", "ad", "promo", "cookie", "cookies", "breadcrumb", "breadcrumbs", "nav",
+                  "navbar", "navigation", "menu", "footer", "popup", "modal", "vote", "votes",
+                  "voting", "rating", "reactions", "disqus", "jp-relatedposts"}  # fmt: skip
+_CLUTTER_ROLES = {"navigation", "complementary", "contentinfo", "banner", "search", "dialog"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_BLOCKS = {"p", "li", "blockquote", "pre", "dt", "dd", "figcaption", "caption", "address",
+           "td", "th", "summary"}  # fmt: skip
+_STRUCTURE = _BLOCKS | _HEADINGS | {"div", "section", "article", "main", "header", "figure",
+                                    "img", "ul", "ol", "dl", "table", "tbody", "thead", "tr",
+                                    "picture", "details"}  # fmt: skip
+_CREDIT_CLASS = re.compile(r"credit|byline|source|copyright|attribution", re.IGNORECASE)
+_SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->")
+_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass
+class HtmlArticle:
+    assembled: Assembled
+    meta: PageMeta
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _xml_safe(text: str) -> str:
+    """Text lxml accepts back (the parser lets control characters through; the API does not)."""
+    return _CONTROL.sub(" ", text)
+
+
+def _tag(el: lxml.etree._Element) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _is_clutter(el: lxml.etree._Element) -> bool:
+    tag = _tag(el)
+    if tag in _DROP_TAGS:
+        return True
+    if (
+        tag == "header"
+        and el.find(".//h1") is None
+        and next(el.iterancestors("article"), None) is None
+    ):
+        return True
+    if (el.get("role") or "").lower() in _CLUTTER_ROLES or el.get("hidden") is not None:
+        return True
+    names = " ".join(filter(None, [el.get("class"), el.get("id")])).lower()
+    for token in names.split():
+        parts = set(re.split(r"[-_]", token))
+        if parts & _CLUTTER_PARTS or token in _CLUTTER_PARTS:
+            return True
+        if "author" in parts and parts & {"box", "bio", "card", "about", "info"}:
+            return True
+    return False
+
+
+def _text(el: lxml.etree._Element) -> list[str]:
+    """Lines of an element's text (``<br>`` breaks lines), cleaned."""
+    raw = el.text_content() if isinstance(el, lxml.html.HtmlElement) else "".join(el.itertext())
+    return [t for t in (clean_line(part) for part in raw.split(_BR)) if t]
+
+
+def _parse(data: bytes, path: Path, report: Report) -> lxml.html.HtmlElement:
+    head = data[:65536]
+    data = _INTERNAL_SUBSET.sub(b"<!DOCTYPE html>", head, count=1) + data[65536:]
+    parser = lxml.html.HTMLParser(
+        recover=True,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=False,
+        collect_ids=False,
+    )
+    source: str | bytes = data
+    if not re.search(rb"<meta[^>]+charset", head, re.IGNORECASE):
+        try:
+            source = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            source = data
+    try:
+        doc = lxml.html.document_fromstring(source, parser=parser)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise InputError(f"not an HTML page: {exc}", path=path) from None
+    for entry in parser.error_log:
+        if entry.level_name == "FATAL" or "depth" in entry.message.lower():
+            report.add(
+                "html-parse-limit",
+                f"the page could not be read completely ({entry.message.strip()}); what "
+                "follows that point is missing from the record",
+                str(path),
+                entry.line,
+            )
+            break
+    return doc
+
+
+def _content_root(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    articles = [a for a in doc.iter("article") if not _is_clutter(a)]
+    if articles:
+        return max(articles, key=lambda a: len(a.text_content()))
+    for candidate in doc.iter("main"):
+        return candidate
+    for el in doc.iter():
+        if (el.get("role") or "").lower() == "main" or el.get("itemprop") == "articleBody":
+            return el
+    body = doc.find("body")
+    return body if body is not None else doc
+
+
+def _clean(root: lxml.html.HtmlElement, keep: set[lxml.etree._Element]) -> None:
+    total = max(1, len(root.text_content()))
+    doomed = []
+    for el in root.iter():
+        if el is root or el in keep or not _is_clutter(el):
+            continue
+        if _tag(el) not in _DROP_TAGS and len(el.text_content()) > total / 2:
+            continue
+        doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            tail = el.tail
+            parent.remove(el)
+            if tail and tail.strip():
+                prev = parent[-1] if len(parent) else None
+                if prev is not None:
+                    prev.tail = _xml_safe((prev.tail or "") + tail)
+                else:
+                    parent.text = _xml_safe((parent.text or "") + tail)
+
+
+class _Walker:
+    def __init__(self, html_path: Path, report: Report) -> None:
+        self.dir = html_path.parent.resolve()
+        self.path = str(html_path)
+        self.report = report
+        self.units: list[Unit] = []
+
+    def image(self, img: lxml.etree._Element) -> ImageRef | None:
+        src = img.get("src") or img.get("data-src") or img.get("data-lazy-src") or ""
+        if not src and img.get("srcset"):
+            src = img.get("srcset", "").split(",")[0].split()[0]
+        src = src.strip()
+        if not src or src.startswith("data:"):
+            return None
+        for attr in ("width", "height"):
+            value = img.get(attr, "")
+            if value.isdigit() and int(value) <= 32:
+                return None
+        alt = clean_line(img.get("alt") or img.get("title") or "")
+        line = img.sourceline
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc:
+            self.report.add(
+                "html-image-not-saved",
+                f"image {src} is on the web, not in the saved page's folder",
+                self.path,
+                line,
+            )
+            return ImageRef(src, None, alt, line)
+        target = (self.dir / unquote(parts.path)).resolve()
+        if not target.is_relative_to(self.dir):
+            self.report.add(
+                "html-image-outside",
+                f"image {src} points outside the page's folder",
+                self.path,
+                line,
+            )
+            return ImageRef(src, None, alt, line)
+        if not target.is_file():
+            self.report.add(
+                "html-image-missing",
+                f"image {src} is not in the saved page's folder",
+                self.path,
+                line,
+            )
+            return ImageRef(src, None, alt, line)
+        return ImageRef(src, str(target), alt, line)
+
+    def images_in(self, el: lxml.etree._Element) -> list[ImageRef]:
+        refs = [self.image(img) for img in el.iter("img")]
+        return [r for r in refs if r is not None]
+
+    def figure(self, el: lxml.etree._Element) -> None:
+        images = self.images_in(el)
+        credit: str | None = None
+        caption_lines: list[str] = []
+        for cap in el.iter("figcaption"):
+            for sub in list(cap.iterdescendants()):
+                if _tag(sub) == "cite" or _CREDIT_CLASS.search(sub.get("class") or ""):
+                    found = " ".join(_text(sub))
+                    if found and credit is None:
+                        parsed = split_credit(found)[1]
+                        credit = parsed.text if parsed else found
+                    if isinstance(sub, lxml.html.HtmlElement):
+                        sub.drop_tree()
+            caption_lines.extend(_text(cap))
+        caption = " ".join(caption_lines) or (images[0].alt if images else "")
+        if not images and not caption:
+            return
+        self.units.append(Unit(caption, el.sourceline, "figure", tuple(images), credit))
+
+    def text(self, lines: list[str], line: int | None, kind: str = "text") -> None:
+        """One unit per block; a ``<br>`` starts a new one only before a figure number."""
+        parts: list[str] = []
+        for text in lines:
+            if parts and find_marker(text):
+                self.units.append(Unit(" ".join(parts), line, kind))
+                parts = []
+            parts.append(text)
+        if parts:
+            self.units.append(Unit(" ".join(parts), line, kind))
+
+    def walk(self, root: lxml.etree._Element) -> list[Unit]:
+        structured: set[lxml.etree._Element] = set()
+        for el in root.iterdescendants():
+            if _tag(el) in _STRUCTURE:
+                for ancestor in el.iterancestors():
+                    if ancestor in structured:
+                        break
+                    structured.add(ancestor)
+        stack: list[lxml.etree._Element | tuple[str, int | None]] = [root]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, tuple):
+                self.text([t for t in (clean_line(x) for x in item[0].split(_BR)) if t], item[1])
+                continue
+            el, tag = item, _tag(item)
+            if not tag:
+                continue
+            if tag == "figure":
+                self.figure(el)
+            elif tag == "img":
+                ref = self.image(el)
+                if ref is not None:
+                    self.units.append(Unit(ref.alt, el.sourceline, "image", (ref,)))
+            elif tag in _HEADINGS or el not in structured:
+                images = self.images_in(el)
+                if images:
+                    self.units.append(Unit(images[0].alt, el.sourceline, "image", tuple(images)))
+                self.text(_text(el), el.sourceline, "heading" if tag in _HEADINGS else "text")
+            else:
+                children: list[lxml.etree._Element | tuple[str, int | None]] = []
+                if el.text and el.text.strip():
+                    children.append((el.text, el.sourceline))
+                for child in el:
+                    children.append(child)
+                    if child.tail and child.tail.strip():
+                        children.append((child.tail, child.sourceline))
+                stack.extend(reversed(children))
+        return self.units
+
+
+def parse_html(data: bytes, path: Path, report: Report) -> HtmlArticle:
+    """The article in a saved HTML page, with its images resolved in the page's folder."""
+    if len(data) > MAX_HTML_BYTES:
+        raise InputError(
+            f"the page is {len(data)} bytes; bagsmith reads pages up to {MAX_HTML_BYTES}",
+            path=path,
+        )
+    saved_from = _SAVED_FROM.search(data[:4096])
+    doc = _parse(data, path, report)
+    meta = read_meta(doc, str(path), report)
+    if meta.source_url is None and saved_from:
+        meta.source_url = saved_from.group(1).decode("ascii", "replace")
+    for br in doc.iter("br"):
+        br.tail = _BR + _xml_safe(br.tail or "")
+    root = _content_root(doc)
+    h1 = next((h for h in root.iter("h1")), None)
+    if h1 is None:
+        h1 = next((h for h in doc.iter("h1") if not any(map(_is_clutter, h.iterancestors()))), None)
+    if h1 is not None and " ".join(_text(h1)):
+        meta.title = " ".join(_text(h1))
+    _clean(root, set(root.iterancestors()) | ({h1} if h1 is not None else set()))
+    for link in root.iter("a"):
+        if "author" in (link.get("rel") or "").lower().split():
+            name = " ".join(_text(link))
+            byline = parse_byline(name)
+            names = list(byline.creators) if byline else (split_names(name) or [])
+            meta.creators.extend(n for n in names if n not in meta.creators)
+    units = _Walker(path, report).walk(root)
+    assembled = assemble(units, report, str(path), title=meta.title)
+    for name in assembled.creators:
+        if name not in meta.creators:
+            meta.creators.append(name)
+    if meta.date_published is None and assembled.date_published:
+        meta.date_published = to_edtf(assembled.date_published)
+    return HtmlArticle(assembled, meta)

