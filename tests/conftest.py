@@ -25,3 +25,25 @@ def shared_schemas() -> Path:
     if not (SHARED_SCHEMAS / "catalog.xml").is_file():
         pytest.skip(f"the official schemas are not available at {SHARED_SCHEMAS}")
     return SHARED_SCHEMAS
+
+
+# --- official XML schema cache (metadata / xmlschemas tests) ----------------------------------
+
+
+@pytest.fixture(scope="session")
+def schema_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A schema cache installed once per test session from ../shared/schemas (offline)."""
+    if not (SHARED_SCHEMAS / "catalog.xml").is_file():
+        pytest.skip(f"the official schemas are not available at {SHARED_SCHEMAS}")
+    from bagsmith import xmlschemas
+
+    directory = tmp_path_factory.mktemp("schema-cache") / "schemas"
+    xmlschemas.install(xmlschemas.from_folder(SHARED_SCHEMAS), directory)
+    return directory
+
+
+@pytest.fixture
+def schema_cache(schema_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The session's schema cache, made the current one through BAGSMITH_SCHEMA_DIR."""
+    monkeypatch.setenv("BAGSMITH_SCHEMA_DIR", str(schema_cache_dir))
+    return schema_cache_dir

@@ -1,0 +1,272 @@
+"""Semantic checks of a METS document beyond its XSD, from plain facts about the bag.
+
+* every ``FILEID``/``DMDID``/``ADMID`` points at an element of the right kind;
+* every required (payload) file is in the fileSec, and every fileSec file exists;
+* each ``CHECKSUM`` equals the manifest digest of the same algorithm;
+* MIX ``imageWidth``/``imageHeight`` equal the image's real size.
+
+:class:`MetsFacts` collects what the checks need from each top-level section as a streaming
+parser hands it over (only IDs, references, file entries and MIX sizes are kept, so memory stays
+small for 20,000 files); :meth:`MetsFacts.problems` then compares them with the bag. Inputs
+are plain data (paths, digests, sizes): this module does not depend on the BagIt engine.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..problems import Problem
+from .premis import DIGEST_NAMES
+from .xmlns import METS, MIX, XLINK, q
+
+_ALGORITHMS = {v: k for k, v in DIGEST_NAMES.items()}
+_TARGETS: dict[str, set[str]] = {
+    "FILEID": {"file"},
+    "DMDID": {"dmdSec"},
+    "ADMID": {"amdSec", "techMD", "rightsMD", "sourceMD", "digiprovMD"},
+}
+_METS_PREFIX = f"{{{METS}}}"
+
+
+_BIG_LINE = 65535
+
+
+def _line(el: Any) -> int | None:
+    """The element's line. Beyond line 65,535 libxml2 derives an element's line from the text
+    node that follows it or starts its content, as that text's *last* line; undo that shift."""
+    line: int | None = el.sourceline
+    if line is None or line < _BIG_LINE:
+        return line
+    node = el
+    for _ in range(256):
+        if len(node) or node.text is not None:
+            if node.text is not None:
+                return line - int(node.text.count("\n"))
+            node = node[0]
+        elif node.tail is not None:
+            return line - int(node.tail.count("\n"))
+        elif node.getnext() is not None:
+            node = node.getnext()
+        else:
+            break
+    return line
+
+
+@dataclass(frozen=True)
+class FileFact:
+    ident: str | None
+    href: str | None
+    line: int | None
+    href_line: int | None
+    checksum: str | None
+    checksum_type: str | None
+    admids: tuple[str, ...]
+
+
+@dataclass
+class MetsFacts:
+    display: str
+    ids: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # ID -> (tag, line)
+    refs: list[tuple[str, str, int | None]] = field(default_factory=list)  # (attr, ID, line)
+    files: list[FileFact] = field(default_factory=list)
+    filesec_line: int | None = None
+    mix: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=dict)
+
+    def visit(self, section: Any) -> None:
+        """Take what the checks need from one top-level section of the METS document."""
+        for el in section.iter():
+            if not isinstance(el.tag, str):
+                continue
+            ident = el.get("ID")
+            if ident and ident not in self.ids:
+                self.ids[ident] = (sys.intern(el.tag), _line(el))
+            if el.tag.startswith(_METS_PREFIX):
+                for attr in _TARGETS:
+                    for ref in (el.get(attr) or "").split():
+                        self.refs.append((attr, ref, _line(el)))  # attr: a constant
+        if section.tag == q(METS, "fileSec"):
+            if self.filesec_line is None:
+                self.filesec_line = _line(section)
+            for file_el in section.iter(q(METS, "file")):
+                flocat = file_el.find(q(METS, "FLocat"))
+                self.files.append(
+                    FileFact(
+                        ident=file_el.get("ID"),
+                        href=flocat.get(q(XLINK, "href")) if flocat is not None else None,
+                        line=_line(file_el),
+                        href_line=_line(flocat) if flocat is not None else None,
+                        checksum=file_el.get("CHECKSUM"),
+                        checksum_type=file_el.get("CHECKSUMTYPE"),
+                        admids=tuple((file_el.get("ADMID") or "").split()),
+                    )
+                )
+        if section.tag == q(METS, "amdSec"):
+            for mix in section.iter(q(MIX, "mix")):
+                values = [
+                    (name, (value.text or "").strip(), _line(value))
+                    for name in ("imageWidth", "imageHeight")
+                    for value in mix.iter(q(MIX, name))
+                ]
+                owner: Any = mix
+                while owner is not None:
+                    if owner.get("ID"):
+                        self.mix.setdefault(owner.get("ID"), []).extend(values)
+                    owner = owner.getparent() if owner is not section else None
+
+    def problems(
+        self,
+        *,
+        bag_files: Collection[str] | None = None,
+        required: Collection[str] | None = None,
+        digests: Mapping[str, Mapping[str, str]] | None = None,
+        image_sizes: Mapping[str, tuple[int, int]] | None = None,
+    ) -> list[Problem]:
+        """Every semantic problem; checks whose data is not given (None) are skipped."""
+        out = self._dangling()
+        out += self._presence(bag_files, required)
+        if digests is not None:
+            out += self._checksums(digests)
+        if image_sizes is not None:
+            out += self._mix_sizes(image_sizes)
+        return out
+
+    def _problem(self, code: str, message: str, line: int | None) -> Problem:
+        return Problem(code, message, self.display, line)
+
+    def _dangling(self) -> list[Problem]:
+        out: list[Problem] = []
+        for attr, ref, line in self.refs:
+            target = self.ids.get(ref)
+            kinds = _TARGETS[attr]
+            if target is None:
+                out.append(
+                    self._problem(
+                        "mets-id-dangling", f"{attr} {ref!r} matches no ID in the document", line
+                    )
+                )
+            elif target[0] not in {q(METS, kind) for kind in kinds}:
+                wanted = " or ".join(sorted(kinds))
+                found = target[0].rsplit("}", 1)[-1]
+                out.append(
+                    self._problem(
+                        "mets-id-dangling",
+                        f"{attr} {ref!r} points at a {found} element, not a {wanted}",
+                        line,
+                    )
+                )
+        return out
+
+    def _presence(
+        self, bag_files: Collection[str] | None, required: Collection[str] | None
+    ) -> list[Problem]:
+        out: list[Problem] = []
+        listed = {f.href for f in self.files if f.href}
+        if required is not None:
+            for path in sorted(set(required) - listed):
+                out.append(
+                    self._problem(
+                        "mets-file-not-in-filesec",
+                        f"{path} is in the bag but not in the METS fileSec",
+                        self.filesec_line,
+                    )
+                )
+        if bag_files is not None:
+            present = set(bag_files)
+            for fact in self.files:
+                if fact.href is None:
+                    out.append(
+                        self._problem(
+                            "mets-file-missing",
+                            "a fileSec file has no FLocat xlink:href",
+                            fact.line,
+                        )
+                    )
+                elif fact.href not in present:
+                    out.append(
+                        self._problem(
+                            "mets-file-missing",
+                            f"{fact.href} is in the METS fileSec but not in the bag",
+                            fact.href_line,
+                        )
+                    )
+        return out
+
+    def _checksums(self, digests: Mapping[str, Mapping[str, str]]) -> list[Problem]:
+        out: list[Problem] = []
+        for fact in self.files:
+            name = fact.href or fact.ident or "a file"
+            if not fact.checksum or not fact.checksum_type:
+                out.append(
+                    self._problem(
+                        "mets-checksum-missing", f"{name} has no CHECKSUM/CHECKSUMTYPE", fact.line
+                    )
+                )
+                continue
+            if fact.href is None or fact.href not in digests:
+                continue
+            algorithm = _ALGORITHMS.get(fact.checksum_type)
+            known = digests[fact.href].get(algorithm) if algorithm else None
+            if known is None:
+                out.append(
+                    self._problem(
+                        "mets-checksum-unverifiable",
+                        f"{name}: the manifests have no {fact.checksum_type} digest to compare the METS CHECKSUM with",
+                        fact.line,
+                    )
+                )
+            elif known.lower() != fact.checksum.strip().lower():
+                out.append(
+                    self._problem(
+                        "mets-checksum-mismatch",
+                        f"{name}: METS {fact.checksum_type} {fact.checksum} differs from the manifest digest {known}",
+                        fact.line,
+                    )
+                )
+        return out
+
+    def _mix_sizes(self, sizes: Mapping[str, tuple[int, int]]) -> list[Problem]:
+        out: list[Problem] = []
+        for fact in self.files:
+            if fact.href is None or fact.href not in sizes:
+                continue
+            actual = dict(zip(("imageWidth", "imageHeight"), sizes[fact.href], strict=True))
+            seen: set[tuple[str, int | None]] = set()
+            for ref in fact.admids:
+                for name, text, line in self.mix.get(ref, ()):
+                    if (name, line) in seen:
+                        continue
+                    seen.add((name, line))
+                    if text.isdigit() and int(text) != actual[name]:
+                        out.append(
+                            self._problem(
+                                "mix-dimensions-mismatch",
+                                f"{fact.href}: MIX {name} is {text}, the image's is {actual[name]}",
+                                line,
+                            )
+                        )
+        return out
+
+
+def check_mets(
+    tree: Any,
+    display: str,
+    *,
+    bag_files: Collection[str] | None = None,
+    required: Collection[str] | None = None,
+    digests: Mapping[str, Mapping[str, str]] | None = None,
+    image_sizes: Mapping[str, tuple[int, int]] | None = None,
+) -> list[Problem]:
+    """All semantic problems of a METS document already parsed as a whole tree. Paths are
+    bag-relative (``data/...``), as in ``FLocat/@xlink:href``; ``bag_files`` are the files that
+    exist, ``required`` those that must be described, ``digests`` maps a path to
+    ``{algorithm: hex}`` (manifest digests), ``image_sizes`` a path to ``(width, height)``."""
+    facts = MetsFacts(display)
+    for section in tree.getroot():
+        if isinstance(section.tag, str):
+            facts.visit(section)
+    return facts.problems(
+        bag_files=bag_files, required=required, digests=digests, image_sizes=image_sizes
+    )

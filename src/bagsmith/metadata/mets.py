@@ -1,0 +1,377 @@
+"""METS for an article package, written as a stream so that 20,000 files stay lean.
+
+Shape (see ARCHITECTURE.md, "METS shape"): ``metsHdr`` (CREATEDATE, creating software and the
+archivist); ``dmdSec`` for the article and one per figure (Dublin Core in bagsmith's strict
+container); an ``amdSec`` for the agents and one per file (PREMIS object, MIX for images,
+PREMIS events: ingestion, message digest calculation, and for images metadata extraction and
+validation); ``fileSec`` with one ``fileGrp`` per USE and CHECKSUM/CHECKSUMTYPE on every file;
+a physical and a logical ``structMap``.
+
+Each section is built as a small lxml element, indented and written out at once; the document
+is never held in memory as a whole. Same inputs and same ``created`` → byte-identical output.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from ..model import Agent, Article, ImageInfo, PackageFile
+from . import ids
+from .dc import FigureRef, article_dc, figure_dc, figure_label
+from .mix import mix_element
+from .premis import (
+    CHECKSUM_PREFERENCE,
+    DIGEST_NAMES,
+    AgentRef,
+    Event,
+    agent_element,
+    agent_ref,
+    event_element,
+    object_element,
+)
+from .xmlns import METS, SCHEMA_LOCATIONS, XLINK, XSI, element, iso_datetime, q, sub
+
+GROUP_ORDER = ("original", "metadata")
+AGENTS_AMD = "amd-agents"
+
+
+@dataclass(frozen=True)
+class MetsInput:
+    article: Article
+    files: tuple[PackageFile, ...]
+    created: datetime
+    software: Agent
+    archivist: Agent | None = None
+
+
+def checksum_of(pf: PackageFile) -> tuple[str, str] | None:
+    """(METS CHECKSUMTYPE, digest) from the preferred algorithm the file has."""
+    for alg in CHECKSUM_PREFERENCE:
+        if pf.digests.get(alg):
+            return DIGEST_NAMES[alg], pf.digests[alg].lower()
+    return None
+
+
+def match_figures(article: Article, files: Sequence[PackageFile]) -> list[PackageFile | None]:
+    """The image file of each figure: same sha256, else the same path (or path suffix)."""
+    by_sha: dict[str, PackageFile] = {}
+    for pf in files:
+        sha = pf.digests.get("sha256") or (pf.image.sha256 if pf.image else None)
+        if sha:
+            by_sha.setdefault(sha.lower(), pf)
+    out: list[PackageFile | None] = []
+    for figure in article.figures:
+        found: PackageFile | None = None
+        if figure.image is not None:
+            found = by_sha.get(figure.image.sha256.lower()) if figure.image.sha256 else None
+            if found is None and figure.image.path:
+                want = figure.image.path.replace("\\", "/")
+                found = next(
+                    (pf for pf in files if pf.path == want or pf.path.endswith("/" + want)), None
+                )
+        out.append(found)
+    return out
+
+
+def prepare(data: MetsInput) -> tuple[tuple[PackageFile, ...], list[PackageFile | None]]:
+    """Files sorted by path, each image file carrying its ImageInfo (from a matching figure)."""
+    files = sorted(data.files, key=lambda pf: pf.path)
+    matches = match_figures(data.article, files)
+    images: dict[str, ImageInfo] = {}
+    for figure, pf in zip(data.article.figures, matches, strict=True):
+        if pf is not None and pf.image is None and figure.image is not None:
+            images[pf.path] = figure.image
+    files = [replace(pf, image=images[pf.path]) if pf.path in images else pf for pf in files]
+    by_path = {pf.path: pf for pf in files}
+    return tuple(files), [by_path[m.path] if m is not None else None for m in matches]
+
+
+class _Stream:
+    """Writes indented elements without repeating the root's namespace declarations."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        probe = etree.tostring(element(METS, "x"), encoding="unicode")
+        self.decl = probe[len("<mets:x") : -len("/>")]
+
+    def text(self, value: str) -> None:
+        self.out.write(value.encode("utf-8"))
+
+    def _serialise(self, el: Any, level: int) -> str:
+        etree.indent(el, space="  ", level=level)
+        return str(etree.tostring(el, encoding="unicode")).replace(self.decl, "", 1)
+
+    def write(self, el: Any, level: int) -> None:
+        self.text("  " * level + self._serialise(el, level) + "\n")
+
+    def open(self, el: Any, level: int) -> str:
+        """Write ``el``'s start tag (el must be empty); returns its end tag."""
+        start = self._serialise(el, level)
+        assert start.endswith("/>")
+        self.text("  " * level + start[:-2] + ">\n")
+        return "  " * level + f"</{start[1:].split()[0].rstrip('/>')}>\n"
+
+
+def write_mets(out: BinaryIO, data: MetsInput) -> None:
+    """Stream the METS document for ``data`` into a binary file object."""
+    files, figure_files = prepare(data)
+    agents = [agent_ref(data.software)] + ([agent_ref(data.archivist)] if data.archivist else [])
+    created = iso_datetime(data.created)
+    stream = _Stream(out)
+    stream.text('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = element(METS, "mets")
+    root.set(
+        q(XSI, "schemaLocation"), " ".join(f"{ns} {url}" for ns, url in SCHEMA_LOCATIONS.items())
+    )
+    if data.article.identifiers:
+        root.set("OBJID", data.article.identifiers[0])
+    root.set("LABEL", data.article.title)
+    root.set("TYPE", "article")
+    start = etree.tostring(root, encoding="unicode")
+    stream.text(start[:-2] + ">\n")
+    stream.write(_header(data, created), 1)
+    refs = _figure_refs(data.article, figure_files)
+    for el in _dmd_sections(data.article, files, refs):
+        stream.write(el, 1)
+    stream.write(_agents_section(agents), 1)
+    for pf in files:
+        stream.write(_file_amd(pf, agents, created), 1)
+    _file_section(stream, files)
+    _physical_map(stream, files)
+    stream.write(_logical_map(data.article, files, figure_files, refs), 1)
+    stream.text("</mets:mets>\n")
+
+
+def build_mets(data: MetsInput) -> bytes:
+    buffer = io.BytesIO()
+    write_mets(buffer, data)
+    return buffer.getvalue()
+
+
+def _header(data: MetsInput, created: str) -> Any:
+    hdr = element(METS, "metsHdr", CREATEDATE=created)
+    software = data.software
+    agent = sub(hdr, METS, "agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
+    sub(
+        agent,
+        METS,
+        "name",
+        f"{software.name} {software.version}" if software.version else software.name,
+    )
+    if data.archivist is not None:
+        kind = "ORGANIZATION" if data.archivist.kind == "organization" else "INDIVIDUAL"
+        person = sub(hdr, METS, "agent", ROLE="ARCHIVIST", TYPE=kind)
+        sub(person, METS, "name", data.archivist.name)
+    return hdr
+
+
+def _figure_refs(article: Article, figure_files: Sequence[PackageFile | None]) -> list[FigureRef]:
+    return [
+        FigureRef(
+            figure_label(figure, index),
+            pf.path if pf is not None else None,
+            (pf.mime_type or (pf.image.mime_type if pf.image else None))
+            if pf is not None
+            else None,
+        )
+        for index, (figure, pf) in enumerate(
+            zip(article.figures, figure_files, strict=True), start=1
+        )
+    ]
+
+
+def _wrap(parent: Any, mdtype: str, version: str | None = None) -> Any:
+    wrap = sub(parent, METS, "mdWrap", MDTYPE=mdtype)
+    if version:
+        wrap.set("MDTYPEVERSION", version)
+    return sub(wrap, METS, "xmlData")
+
+
+def _dmd_sections(
+    article: Article, files: Sequence[PackageFile], refs: Sequence[FigureRef]
+) -> Iterator[Any]:
+    image_paths = {r.image_path for r in refs if r.image_path}
+    formats = sorted(
+        {
+            pf.mime_type
+            for pf in files
+            if pf.use == "original" and pf.mime_type and pf.path not in image_paths
+        }
+    )
+    section = element(METS, "dmdSec", ID="dmd-article")
+    article_dc(article, refs, formats, parent=_wrap(section, "DC"))
+    yield section
+    fig_ids = ids.figure_ids([f.number for f in article.figures])
+    for figure, ref, fig_id in zip(article.figures, refs, fig_ids, strict=True):
+        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}")
+        figure_dc(article, figure, ref, parent=_wrap(section, "DC"))
+        yield section
+
+
+def _agents_section(agents: Sequence[AgentRef]) -> Any:
+    amd = element(METS, "amdSec", ID=AGENTS_AMD)
+    for number, ref in enumerate(agents, start=1):
+        md = sub(amd, METS, "digiprovMD", ID=f"agent-{number}")
+        agent_element(_wrap(md, "PREMIS:AGENT", "3.0"), ref)
+    return amd
+
+
+def file_events(pf: PackageFile, created: str) -> list[Event]:
+    """The PREMIS events bagsmith performed on one file (only what really happened)."""
+    algs = [a for a in DIGEST_NAMES if pf.digests.get(a)]
+    origin = f"{pf.original_name} " if pf.original_name else ""
+    events = [
+        ("ingestion", f"{origin}added to the package as {pf.path}", "success", None),
+        (
+            "message digest calculation",
+            "digests computed by bagsmith (Python hashlib): " + ", ".join(algs),
+            "success",
+            "; ".join(f"{a}:{pf.digests[a].lower()}" for a in algs) or None,
+        ),
+    ]
+    if pf.image is not None:
+        image = pf.image
+        events.append(
+            (
+                "metadata extraction",
+                "image characterised with Pillow",
+                "success",
+                f"{image.format} {image.width}x{image.height}, mode {image.mode}",
+            )
+        )
+        verdict: tuple[str, str, str, str | None]
+        if image.problems:
+            verdict = ("validation", "image checked by Pillow", "fail", "; ".join(image.problems))
+        else:
+            verdict = (
+                "validation",
+                "image opened and checked by Pillow without error",
+                "pass",
+                None,
+            )
+        events.append(verdict)
+    return [
+        Event(ids.event_uuid(pf.path, kind), kind, created, detail, outcome, note, pf.path)
+        for kind, detail, outcome, note in events
+    ]
+
+
+def _file_amd(pf: PackageFile, agents: Sequence[AgentRef], created: str) -> Any:
+    amd = element(METS, "amdSec", ID=ids.amd_id(pf.path))
+    tech = sub(amd, METS, "techMD", ID=ids.premis_object_id(pf.path))
+    object_element(_wrap(tech, "PREMIS:OBJECT", "3.0"), pf)
+    if pf.image is not None:
+        tech = sub(amd, METS, "techMD", ID=ids.mix_id(pf.path))
+        mix_element(_wrap(tech, "NISOIMG", "2.0"), pf.image, pf.path)
+    for number, event in enumerate(file_events(pf, created), start=1):
+        md = sub(amd, METS, "digiprovMD", ID=ids.event_md_id(pf.path, number))
+        event_element(_wrap(md, "PREMIS:EVENT", "3.0"), event, agents)
+    return amd
+
+
+def _groups(files: Sequence[PackageFile]) -> list[str]:
+    uses = {pf.use for pf in files}
+    return [u for u in GROUP_ORDER if u in uses] + sorted(uses - set(GROUP_ORDER))
+
+
+def _file_section(stream: _Stream, files: Sequence[PackageFile]) -> None:
+    end_sec = stream.open(element(METS, "fileSec"), 1)
+    for use in _groups(files):
+        end_grp = stream.open(element(METS, "fileGrp", ID=f"grp-{use}", USE=use), 2)
+        for pf in files:
+            if pf.use == use:
+                stream.write(_file_entry(pf), 3)
+        stream.text(end_grp)
+    stream.text(end_sec)
+
+
+def _file_entry(pf: PackageFile) -> Any:
+    el = element(METS, "file", ID=ids.file_id(pf.path))
+    mime = pf.mime_type or (pf.image.mime_type if pf.image else None)
+    if mime:
+        el.set("MIMETYPE", mime)
+    el.set("SIZE", str(pf.size))
+    checksum = checksum_of(pf)
+    if checksum is not None:
+        el.set("CHECKSUM", checksum[1])
+        el.set("CHECKSUMTYPE", checksum[0])
+    el.set("ADMID", ids.amd_id(pf.path))
+    sub(el, METS, "FLocat", LOCTYPE="OTHER", OTHERLOCTYPE="SYSTEM").set(q(XLINK, "href"), pf.path)
+    el.find(q(METS, "FLocat")).set(q(XLINK, "type"), "simple")
+    return el
+
+
+def _physical_map(stream: _Stream, files: Sequence[PackageFile]) -> None:
+    end_map = stream.open(element(METS, "structMap", ID="structmap-physical", TYPE="physical"), 1)
+    end_root = stream.open(element(METS, "div", TYPE="package", ADMID=AGENTS_AMD), 2)
+    open_dirs: list[tuple[str, str]] = []  # (directory name, end tag)
+    for pf in files:
+        parts = pf.path.split("/")[:-1]
+        common = 0
+        while common < min(len(open_dirs), len(parts)) and open_dirs[common][0] == parts[common]:
+            common += 1
+        while len(open_dirs) > common:
+            stream.text(open_dirs.pop()[1])
+        for part in parts[common:]:
+            end = stream.open(
+                element(METS, "div", TYPE="directory", LABEL=part), 3 + len(open_dirs)
+            )
+            open_dirs.append((part, end))
+        item = element(METS, "div", TYPE="item", LABEL=posixpath.basename(pf.path))
+        sub(item, METS, "fptr", FILEID=ids.file_id(pf.path))
+        stream.write(item, 3 + len(open_dirs))
+    while open_dirs:
+        stream.text(open_dirs.pop()[1])
+    stream.text(end_root)
+    stream.text(end_map)
+
+
+def _logical_map(
+    article: Article,
+    files: Sequence[PackageFile],
+    figure_files: Sequence[PackageFile | None],
+    refs: Sequence[FigureRef],
+) -> Any:
+    smap = element(METS, "structMap", ID="structmap-logical", TYPE="logical")
+    top = sub(
+        smap,
+        METS,
+        "div",
+        TYPE="article",
+        LABEL=article.title,
+        DMDID="dmd-article",
+        ADMID=AGENTS_AMD,
+    )
+    figure_paths = {pf.path for pf in figure_files if pf is not None}
+    for pf in files:
+        if pf.use == "original" and pf.path not in figure_paths:
+            sub(top, METS, "fptr", FILEID=ids.file_id(pf.path))
+    for order, section in enumerate(article.sections, start=1):
+        div = sub(top, METS, "div", TYPE="section", ORDER=str(order))
+        if section.heading:
+            div.set("LABEL", section.heading)
+    fig_ids = ids.figure_ids([f.number for f in article.figures])
+    for order, (figure, image_file, ref, fig_id) in enumerate(
+        zip(article.figures, figure_files, refs, fig_ids, strict=True), start=1
+    ):
+        div = sub(
+            top,
+            METS,
+            "div",
+            TYPE="figure",
+            ORDER=str(order),
+            LABEL=ref.label,
+            DMDID=f"dmd-{fig_id}",
+        )
+        if figure.number is not None:
+            div.set("ORDERLABEL", str(figure.number))
+        if image_file is not None:
+            sub(div, METS, "fptr", FILEID=ids.file_id(image_file.path))
+    return smap

@@ -1,0 +1,385 @@
+"""Use cases for descriptive and preservation metadata: schemas, Dublin Core and METS.
+
+* :func:`install_schemas` / :func:`schema_status` – the official XSD cache.
+* :func:`describe_article` – dc.xml and mets.xml for an article and its files, validated
+  against the official schemas (the library API ``package`` calls).
+* :func:`check_metadata_file` – XSD + semantic checks of a METS or DC file from any bag.
+* :func:`describe_to_folder` – the ``describe`` command: record JSON + files → output folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import tempfile
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .. import __version__, xmlschemas
+from ..errors import DestinationError, InputError, MetadataError, UsageError
+from ..fixity import hash_file
+from ..metadata.checks import MetsFacts
+from ..metadata.dc import FigureRef, dc_xml, figure_label
+from ..metadata.mets import MetsInput, build_mets, match_figures
+from ..model import Agent, Article, Figure, ImageInfo, PackageFile, Section
+from ..problems import Problem, Report
+from ..resources import json_schema
+
+DEFAULT_DC_PATH = "data/metadata/dc.xml"
+DEFAULT_ALGORITHMS = ("sha256", "sha512")
+ARTICLE_SCHEMA = "article.schema.json"
+
+
+def install_schemas(
+    from_dir: Path | None = None,
+    base_url: str | None = None,
+    *,
+    timeout: float = 30.0,
+    directory: Path | None = None,
+) -> xmlschemas.InstallResult:
+    """Install the official XSDs from a local folder, a mirror URL, or their canonical URLs."""
+    if from_dir is not None and base_url is not None:
+        raise UsageError("give either a folder (--from) or a base URL (--base-url), not both")
+    fetch = (
+        xmlschemas.from_folder(from_dir)
+        if from_dir is not None
+        else xmlschemas.from_urls(base_url, timeout=timeout)
+    )
+    return xmlschemas.install(fetch, directory)
+
+
+def schema_status(directory: Path | None = None) -> xmlschemas.CacheStatus:
+    return xmlschemas.status(directory)
+
+
+def software_agent() -> Agent:
+    return Agent(name="bagsmith", role="software", kind="software", version=__version__)
+
+
+def resolve_created(created: datetime | str | None = None) -> datetime:
+    """The creation time: as given, else ``SOURCE_DATE_EPOCH``, else now (UTC, whole seconds)."""
+    if isinstance(created, datetime):
+        moment = created
+    elif isinstance(created, str):
+        try:
+            moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise UsageError(f"--created {created!r} is not an ISO 8601 date-time") from exc
+    elif os.environ.get("SOURCE_DATE_EPOCH"):
+        try:
+            moment = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+        except ValueError as exc:
+            raise UsageError("SOURCE_DATE_EPOCH is not an integer number of seconds") from exc
+    else:
+        moment = datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Description:
+    dc_xml: bytes
+    mets_xml: bytes
+    report: Report  # XSD problems of both documents (empty when valid)
+    dc_file: PackageFile  # the fileSec entry METS has for dc.xml
+
+
+def describe_article(
+    article: Article,
+    files: Sequence[PackageFile],
+    *,
+    created: datetime | str | None = None,
+    archivist: Agent | None = None,
+    dc_path: str = DEFAULT_DC_PATH,
+    validate: bool = True,
+    schema_dir: Path | None = None,
+) -> Description:
+    """Build dc.xml and mets.xml (METS lists dc.xml in its "metadata" fileGrp) and validate
+    both against the official schemas (SchemaCacheError when they are not installed)."""
+    moment = resolve_created(created)
+    others = [pf for pf in files if pf.path != dc_path]
+    figure_files = match_figures(article, others)
+    refs = [
+        FigureRef(
+            figure_label(figure, index),
+            pf.path if pf else None,
+            (pf.mime_type or (pf.image.mime_type if pf.image else None)) if pf else None,
+        )
+        for index, (figure, pf) in enumerate(
+            zip(article.figures, figure_files, strict=True), start=1
+        )
+    ]
+    figure_paths = {pf.path for pf in figure_files if pf}
+    formats = sorted(
+        {
+            pf.mime_type
+            for pf in others
+            if pf.use == "original" and pf.mime_type and pf.path not in figure_paths
+        }
+    )
+    try:
+        dc_bytes = dc_xml(article, refs, formats)
+        algorithms = sorted({a for pf in others for a in pf.digests} or set(DEFAULT_ALGORITHMS))
+        dc_file = PackageFile(
+            path=dc_path,
+            size=len(dc_bytes),
+            digests={a: hashlib.new(a, dc_bytes).hexdigest() for a in algorithms},
+            use="metadata",
+            mime_type="application/xml",
+        )
+        mets_bytes = build_mets(
+            MetsInput(article, (*others, dc_file), moment, software_agent(), archivist)
+        )
+    except ValueError as exc:  # lxml refuses text XML cannot hold (control characters …)
+        raise MetadataError(
+            f"the article record holds text that XML cannot represent: {exc}"
+        ) from exc
+    report = Report("metadata")
+    if validate:
+        validator = xmlschemas.validator(schema_dir)
+        for name, data, kind in (("dc.xml", dc_bytes, "dc"), ("mets.xml", mets_bytes, "mets")):
+            report.extend(xmlschemas.validate_stream(data, validator, name, expect=kind))
+    return Description(dc_bytes, mets_bytes, report, dc_file)
+
+
+def check_metadata_file(
+    source: Path | bytes,
+    display: str,
+    *,
+    kind: str = "mets",
+    bag_files: Collection[str] | None = None,
+    required: Collection[str] | None = None,
+    digests: Mapping[str, Mapping[str, str]] | None = None,
+    image_sizes: Mapping[str, tuple[int, int]] | None = None,
+    schema_dir: Path | None = None,
+) -> list[Problem]:
+    """Problems of one METS (``kind="mets"``) or Dublin Core (``kind="dc"``) document from any
+    bag: unsafe or malformed XML, XSD errors (every embedded schema loaded) with their lines,
+    and for METS the semantic checks. Reads the document as a stream (bounded memory)."""
+    validator = xmlschemas.validator(schema_dir)
+    facts = MetsFacts(display)
+    problems = xmlschemas.validate_stream(
+        source, validator, display, expect=kind, visit=facts.visit
+    )
+    if kind == "mets" and not any(p.code in _UNREADABLE for p in problems):
+        problems += facts.problems(
+            bag_files=bag_files, required=required, digests=digests, image_sizes=image_sizes
+        )
+    return problems
+
+
+_UNREADABLE = {"xml-unsafe", "xml-not-well-formed", "xml-too-large"}
+
+
+# --- the describe command --------------------------------------------------------------------
+
+
+def article_from_record(data: Any, source: str = "record") -> Article:
+    """An :class:`Article` from its record (the shape of ``Article.to_dict()``)."""
+    field = "(top level)"
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("the record is not a JSON object")
+        sections = []
+        for i, s in enumerate(data.get("sections") or ()):
+            field = f"sections[{i}]"
+            sections.append(Section(s.get("heading"), tuple(s.get("paragraphs") or ())))
+        figures = []
+        for i, f in enumerate(data.get("figures") or ()):
+            field = f"figures[{i}]"
+            image = f.get("image")
+            info = None
+            if image is not None:
+                dpi = image.get("dpi")
+                info = ImageInfo(
+                    path=image["path"],
+                    format=image["format"],
+                    mime_type=image["mime_type"],
+                    width=int(image["width"]),
+                    height=int(image["height"]),
+                    mode=image["mode"],
+                    bits_per_sample=[int(b) for b in image.get("bits_per_sample") or ()],
+                    icc_profile=image.get("icc_profile"),
+                    dpi=(float(dpi[0]), float(dpi[1])) if dpi else None,
+                    exif=dict(image.get("exif") or {}),
+                    sha256=image["sha256"],
+                    size=int(image.get("size") or 0),
+                    problems=tuple(image.get("problems") or ()),
+                )
+            figures.append(
+                Figure(
+                    number=f.get("number"),
+                    caption=f["caption"],
+                    description=f.get("description"),
+                    date=f.get("date"),
+                    places=tuple(f.get("places") or ()),
+                    credit=f.get("credit"),
+                    image=info,
+                    places_standard=tuple(f.get("places_standard") or ()),
+                )
+            )
+        field = "title"
+        return Article(
+            title=data["title"],
+            creators=tuple(data.get("creators") or ()),
+            date_published=data.get("date_published"),
+            date_captured=data.get("date_captured"),
+            source_url=data.get("source_url"),
+            publisher=data.get("publisher"),
+            language=data.get("language"),
+            rights=data.get("rights"),
+            subjects=tuple(data.get("subjects") or ()),
+            identifiers=tuple(data.get("identifiers") or ()),
+            sections=tuple(sections),
+            figures=tuple(figures),
+            source_path=data.get("source_path"),
+            source_format=data.get("source_format"),
+            warnings=tuple(data.get("warnings") or ()),
+            coverage=data.get("coverage"),
+        )
+    except KeyError as exc:
+        raise InputError(
+            f"the article record lacks {exc.args[0]!r}", path=source, field=field
+        ) from exc
+    except (TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise InputError(
+            f"the article record is malformed: {exc}", path=source, field=field
+        ) from exc
+
+
+def _check_record(data: Any, record: Path) -> None:
+    """The record against ``schemas/article.schema.json`` (first error, with its field)."""
+    try:
+        schema = json_schema(ARTICLE_SCHEMA)
+    except FileNotFoundError:
+        return
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise InputError(
+            f"the article record does not match {ARTICLE_SCHEMA}: {error.message}",
+            path=record,
+            field=where,
+        )
+
+
+def package_files(paths: Sequence[Path], root: Path) -> list[PackageFile]:
+    """PackageFiles for files on disk: path ``data/<relative to root>``, size, sha256+sha512."""
+    out: list[PackageFile] = []
+    root = root.absolute()
+    for path in paths:
+        absolute = path.absolute()
+        try:
+            relative = absolute.relative_to(root).as_posix()
+        except ValueError as exc:
+            raise UsageError(f"{path} is not inside --root {root}", path=path) from exc
+        try:
+            digests, size = hash_file(absolute, DEFAULT_ALGORITHMS)
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror or exc}", path=path) from exc
+        mime = mimetypes.guess_type(absolute.name)[0]
+        out.append(
+            PackageFile(f"data/{relative}", size, digests, "original", mime, None, absolute.name)
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class DescribeOutput:
+    dc_path: Path
+    mets_path: Path
+    files: int
+    figures_matched: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "dc": str(self.dc_path),
+            "mets": str(self.mets_path),
+            "files": self.files,
+            "figures_with_image": self.figures_matched,
+        }
+
+
+def describe_to_folder(
+    record: Path,
+    files: Sequence[Path],
+    output: Path,
+    *,
+    root: Path | None = None,
+    created: str | None = None,
+    archivist: str | None = None,
+    force: bool = False,
+) -> DescribeOutput:
+    """Read an article record, describe it with ``files``, validate, and write dc.xml and
+    mets.xml into ``output`` (each replaced atomically; nothing is written if invalid)."""
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the article record: {exc.strerror or exc}", path=record
+        ) from exc
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(
+            f"the article record is not valid JSON: {exc}", path=record, line=line
+        ) from exc
+    _check_record(data, record)
+    article = article_from_record(data, str(record))
+    targets = [output / "dc.xml", output / "mets.xml"]
+    existing = [p for p in targets if p.exists()]
+    if existing and not force:
+        raise DestinationError(
+            f"{existing[0]} exists already", path=existing[0], hint="use --force to replace it"
+        )
+    pfs = package_files(files, root or Path.cwd())
+    person = Agent(archivist, "archivist", "person") if archivist else None
+    result = describe_article(article, pfs, created=created, archivist=person)
+    if not result.report.valid:
+        first = result.report.errors[0]
+        raise MetadataError(
+            f"the generated metadata is not valid ({len(result.report.errors)} problems): {first}",
+            path=first.path,
+            line=first.line,
+        )
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DestinationError(
+            f"cannot create the folder: {exc.strerror or exc}", path=output
+        ) from exc
+    _atomic_write_all(list(zip(targets, (result.dc_xml, result.mets_xml), strict=True)))
+    matched = sum(1 for pf in match_figures(article, pfs) if pf is not None)
+    return DescribeOutput(targets[0], targets[1], len(pfs), matched)
+
+
+def _atomic_write_all(items: list[tuple[Path, bytes]]) -> None:
+    """Write every file to a temporary name first; rename them into place only when all are
+    written, so a failure leaves neither a partial file nor a mix of old and new."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for target, content in items:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+            temps.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise DestinationError(
+            f"cannot write: {exc.strerror or exc}", path=items[0][0].parent
+        ) from exc
+    finally:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,144 @@
+"""Where the schema cache lives, its index (sha256 of every installed file) and its status."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import SchemaCacheError
+from .generated import CATALOG_FILE, DRIVER_FILE
+from .registry import official_schemas
+
+ENV_VAR = "BAGSMITH_SCHEMA_DIR"
+INDEX_FILE = "index.json"
+INDEX_FORMAT = 1
+INSTALL_HINT = (
+    "run `bagsmith schemas install` (downloads the official XSDs) or "
+    "`bagsmith schemas install --from DIR` (copies them from a local folder)"
+)
+
+
+def cache_dir() -> Path:
+    """``$BAGSMITH_SCHEMA_DIR``, else ``$XDG_DATA_HOME/bagsmith/schemas``
+    (``~/.local/share/bagsmith/schemas`` when XDG_DATA_HOME is unset)."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override).expanduser().absolute()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return (base / "bagsmith" / "schemas").absolute()
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    file: str
+    key: str
+    namespace: str | None
+    installed: bool
+    matches: bool  # present and its sha256 equals the one recorded at install time
+    sha256: str | None
+    source: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "key": self.key,
+            "namespace": self.namespace,
+            "installed": self.installed,
+            "matches": self.matches,
+            "sha256": self.sha256,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class CacheStatus:
+    directory: Path
+    files: tuple[FileStatus, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Every official file and every generated file is present and unchanged."""
+        return all(f.installed and f.matches for f in self.files)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "directory": str(self.directory),
+            "complete": self.complete,
+            "files": [f.to_dict() for f in self.files],
+        }
+
+
+def read_index(directory: Path) -> dict[str, Any]:
+    path = directory / INDEX_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise SchemaCacheError(
+            f"the schema cache index is unreadable: {exc}", path=path, hint=INSTALL_HINT
+        ) from exc
+    if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+        raise SchemaCacheError(
+            "the schema cache index has an unknown format", path=path, hint=INSTALL_HINT
+        )
+    return data
+
+
+def status(directory: Path | None = None) -> CacheStatus:
+    """What is installed in the cache and whether each file still matches its recorded sha256."""
+    directory = directory or cache_dir()
+    recorded: dict[str, Any] = read_index(directory).get("files", {})
+    entries: list[tuple[str, str, str | None]] = [
+        (s.file, s.key, s.namespace) for s in official_schemas()
+    ]
+    entries += [(CATALOG_FILE, "catalog", None), (DRIVER_FILE, "driver", None)]
+    out: list[FileStatus] = []
+    for file, key, namespace in entries:
+        path = directory / file
+        info = recorded.get(file) or {}
+        try:
+            actual: str | None = sha256_of(path.read_bytes())
+        except OSError:
+            actual = None
+        out.append(
+            FileStatus(
+                file=file,
+                key=key,
+                namespace=namespace,
+                installed=actual is not None and bool(info),
+                matches=actual is not None and actual == info.get("sha256"),
+                sha256=actual,
+                source=info.get("source"),
+            )
+        )
+    return CacheStatus(directory, tuple(out))
+
+
+def require_installed(directory: Path | None = None) -> CacheStatus:
+    """The cache status, or :class:`SchemaCacheError` saying what is missing and how to install."""
+    state = status(directory)
+    missing = [f.file for f in state.files if not f.installed]
+    if missing:
+        raise SchemaCacheError(
+            f"the official XML schemas are not installed in {state.directory} "
+            f"(missing: {', '.join(missing)})",
+            hint=INSTALL_HINT,
+        )
+    changed = [f.file for f in state.files if not f.matches]
+    if changed:
+        raise SchemaCacheError(
+            f"schema files changed since they were installed in {state.directory}: "
+            + ", ".join(changed),
+            hint="reinstall them: " + INSTALL_HINT,
+        )
+    return state

@@ -1,0 +1,96 @@
+"""Offline XSD validation through the schema cache.
+
+One combined driver schema (generated at install time) imports METS, PREMIS, MIX, MODS, Dublin
+Core, oai_dc and XLink, so every namespace embedded in ``mets:xmlData`` is checked, and declares
+bagsmith's Dublin Core container. Schema locations resolve through :class:`CacheResolver`,
+which refuses anything outside the cache: validation never touches the network.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from ..errors import SchemaCacheError
+from ..problems import Problem
+from .cache import INSTALL_HINT, cache_dir, require_installed
+from .generated import DRIVER_FILE
+from .registry import BAGSMITH_DC_NS
+from .resolver import CacheResolver
+
+METS_ROOT = "{http://www.loc.gov/METS/}mets"
+DC_ROOT = f"{{{BAGSMITH_DC_NS}}}dublinCore"
+EXPECTED_ROOTS = {"mets": METS_ROOT, "dc": DC_ROOT}
+MAX_REPORTED = 1000
+
+
+class Validator:
+    """The compiled driver schema of one cache; reuse it for many documents."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        resolver = CacheResolver(directory)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        parser.resolvers.add(resolver)
+        driver = directory / DRIVER_FILE
+        try:
+            document = etree.parse(str(driver), parser)
+            self.schema = etree.XMLSchema(document)
+        except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as exc:
+            refused = (
+                f" (refused to load: {', '.join(sorted(set(resolver.refused)))})"
+                if resolver.refused
+                else ""
+            )
+            raise SchemaCacheError(
+                f"the schemas in {directory} cannot be compiled: {exc}{refused}",
+                path=driver,
+                hint="reinstall them: " + INSTALL_HINT,
+            ) from exc
+
+    def validate(self, tree: Any, display: str, expect: str | None = None) -> list[Problem]:
+        """XSD problems of a parsed document (``xml-schema-invalid``, with line numbers)."""
+        problems: list[Problem] = []
+        root = tree.getroot()
+        if expect is not None and root.tag != EXPECTED_ROOTS[expect]:
+            problems.append(
+                Problem(
+                    "xml-schema-invalid",
+                    f"root element is {root.tag}, expected {EXPECTED_ROOTS[expect]}",
+                    display,
+                    root.sourceline,
+                )
+            )
+            return problems
+        if self.schema.validate(tree):
+            return problems
+        errors = list(self.schema.error_log)
+        for error in errors[:MAX_REPORTED]:
+            problems.append(
+                Problem("xml-schema-invalid", error.message, display, error.line or None)
+            )
+        if len(errors) > MAX_REPORTED:
+            problems.append(
+                Problem(
+                    "xml-schema-invalid",
+                    f"{len(errors) - MAX_REPORTED} more schema errors not listed",
+                    display,
+                )
+            )
+        return problems
+
+
+def validator(directory: Path | None = None) -> Validator:
+    """The validator for the cache (compiled once per cache state); SchemaCacheError if absent."""
+    directory = directory or cache_dir()
+    state = require_installed(directory)
+    fingerprint = tuple(sorted((f.file, f.sha256 or "") for f in state.files))
+    return _compiled(str(directory), fingerprint)
+
+
+@lru_cache(maxsize=4)
+def _compiled(directory: str, fingerprint: tuple[tuple[str, str], ...]) -> Validator:
+    return Validator(Path(directory))

@@ -1,0 +1,269 @@
+"""Dublin Core and METS built from articles: valid (bagsmith and xmllint), complete, deterministic."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from bagsmith.errors import MetadataError
+from bagsmith.metadata.xmlns import DC, DCTERMS, METS, MIX, PREMIS, XLINK, XSI
+from bagsmith.model import Agent, Article, Figure, Section
+from bagsmith.pipeline.describing import describe_article
+
+from .metadata_helpers import example_article, make_image, package_file
+
+NS = {"mets": METS, "premis": PREMIS, "mix": MIX, "dc": DC, "dcterms": DCTERMS, "xlink": XLINK}
+CREATED = "2026-11-27T09:30:00Z"
+ARCHIVIST = Agent("Ann Archivist", "archivist", "person")
+
+
+def xmllint(cache: Path, *documents: Path) -> subprocess.CompletedProcess[str]:
+    if shutil.which("xmllint") is None:
+        pytest.skip("xmllint is not installed (Debian package libxml2-utils)")
+    env = {**os.environ, "XML_CATALOG_FILES": str(cache / "catalog.xml")}
+    return subprocess.run(
+        [
+            "xmllint",
+            "--nonet",
+            "--noout",
+            "--schema",
+            str(cache / "bagsmith" / "driver.xsd"),
+            *map(str, documents),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_example_article_dc_and_mets_are_valid_and_complete(
+    schema_cache: Path, tmp_path: Path
+) -> None:
+    article, files = example_article(tmp_path / "src")
+    result = describe_article(article, files, created=CREATED, archivist=ARCHIVIST)
+    assert result.report.problems == []
+
+    (tmp_path / "dc.xml").write_bytes(result.dc_xml)
+    (tmp_path / "mets.xml").write_bytes(result.mets_xml)
+    lint = xmllint(schema_cache, tmp_path / "dc.xml", tmp_path / "mets.xml")
+    assert lint.returncode == 0, lint.stderr
+    assert "dc.xml validates" in lint.stderr and "mets.xml validates" in lint.stderr
+
+    dc = etree.fromstring(result.dc_xml)
+    assert (
+        dc.findtext(
+            "oai_dc:dc/dc:title",
+            namespaces={**NS, "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"},
+        )
+        == article.title
+    )
+    assert [e.text for e in dc.iter(f"{{{DC}}}type")] == ["Text"]
+    assert [e.text for e in dc.iter(f"{{{DC}}}format")] == ["text/plain"]
+    assert [e.text for e in dc.iter(f"{{{DCTERMS}}}hasPart")] == [
+        "data/images/01.jpg",
+        "data/images/02.jpg",
+        "data/images/04.png",
+    ]
+    temporal = [e.text for e in dc.iter(f"{{{DCTERMS}}}temporal")]
+    assert temporal == ["1956-10-23/1956-11-10", "1956-11"]
+    created = dc.find(f".//{{{DCTERMS}}}created")
+    assert created.text == "2019-05-14" and created.get(f"{{{XSI}}}type") == "dcterms:W3CDTF"
+
+    mets = etree.fromstring(result.mets_xml)
+    assert mets.find("mets:metsHdr", NS).get("CREATEDATE") == CREATED
+    assert [
+        a.findtext("mets:name", namespaces=NS) for a in mets.iterfind("mets:metsHdr/mets:agent", NS)
+    ] == [
+        "bagsmith 0.1.0",
+        "Ann Archivist",
+    ]
+    assert len(mets.findall("mets:dmdSec", NS)) == 1 + len(article.figures)
+    assert [e.text for e in mets.iterfind(".//mets:dmdSec[@ID='dmd-fig-002']//dc:type", NS)] == [
+        "StillImage"
+    ]
+
+    # every file: amdSec with PREMIS object whose fixity and size match, CHECKSUM in the fileSec
+    described = {pf.path: pf for pf in (*files, result.dc_file)}
+    seen = {}
+    for file_el in mets.iterfind("mets:fileSec/mets:fileGrp/mets:file", NS):
+        href = file_el.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")
+        pf = described[href]
+        seen[href] = file_el.getparent().get("USE")
+        assert (
+            file_el.get("CHECKSUMTYPE") == "SHA-256"
+            and file_el.get("CHECKSUM") == pf.digests["sha256"]
+        )
+        amd = mets.find(f"mets:amdSec[@ID='{file_el.get('ADMID')}']", NS)
+        obj = amd.find(".//premis:object", NS)
+        assert obj.findtext(".//premis:size", namespaces=NS) == str(pf.size)
+        digests = {
+            f.findtext("premis:messageDigestAlgorithm", namespaces=NS): f.findtext(
+                "premis:messageDigest", namespaces=NS
+            )
+            for f in obj.iterfind(".//premis:fixity", NS)
+        }
+        assert digests == {"SHA-512": pf.digests["sha512"], "SHA-256": pf.digests["sha256"]}
+        events = [e.text for e in amd.iterfind(".//premis:eventType", NS)]
+        agents = {e.text for e in amd.iterfind(".//premis:linkingAgentIdentifierValue", NS)}
+        assert agents == {"bagsmith-0.1.0", "Ann Archivist"}
+        if href.startswith("data/images/"):
+            image = next(
+                f.image for f in article.figures if f.image and href.endswith(f.image.path)
+            )
+            assert amd.findtext(".//mix:imageWidth", namespaces=NS) == str(image.width)
+            assert amd.findtext(".//mix:imageHeight", namespaces=NS) == str(image.height)
+            assert events == [
+                "ingestion",
+                "message digest calculation",
+                "metadata extraction",
+                "validation",
+            ]
+        else:
+            assert amd.find(".//mix:mix", NS) is None
+            assert events == ["ingestion", "message digest calculation"]
+    assert seen == {
+        "data/article.txt": "original",
+        "data/images/01.jpg": "original",
+        "data/images/02.jpg": "original",
+        "data/images/04.png": "original",
+        "data/metadata/dc.xml": "metadata",
+    }
+
+    logical = mets.find("mets:structMap[@TYPE='logical']/mets:div", NS)
+    assert logical.get("TYPE") == "article" and logical.get("DMDID") == "dmd-article"
+    assert [d.get("LABEL") for d in logical.iterfind("mets:div[@TYPE='section']", NS)] == [
+        "Introduction",
+        "The photographs",
+    ]
+    figure_divs = logical.findall("mets:div[@TYPE='figure']", NS)
+    assert [d.get("DMDID") for d in figure_divs] == ["dmd-fig-001", "dmd-fig-002", "dmd-fig-004"]
+    ids = {
+        f.get("ID"): f.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")
+        for f in mets.iter(f"{{{METS}}}file")
+    }
+    assert [ids[d.find("mets:fptr", NS).get("FILEID")] for d in figure_divs] == [
+        "data/images/01.jpg",
+        "data/images/02.jpg",
+        "data/images/04.png",
+    ]
+    physical = mets.find("mets:structMap[@TYPE='physical']", NS)
+    assert len(physical.findall(".//mets:fptr", NS)) == len(described)
+
+
+def test_output_is_deterministic(
+    schema_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article, files = example_article(tmp_path / "src")
+    first = describe_article(article, files, created=CREATED, validate=False)
+    again = describe_article(article, list(reversed(files)), created=CREATED, validate=False)
+    assert first.mets_xml == again.mets_xml and first.dc_xml == again.dc_xml
+    # a copy of the sources elsewhere (same bag paths) gives the same bytes too
+    other, other_files = example_article(tmp_path / "elsewhere")
+    other = replace(other, source_path=article.source_path)
+    assert (
+        describe_article(other, other_files, created=CREATED, validate=False).mets_xml
+        == first.mets_xml
+    )
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764235800")  # 2025-11-27T09:30:00Z
+    from_env = describe_article(article, files, validate=False)
+    assert b'CREATEDATE="2025-11-27T09:30:00Z"' in from_env.mets_xml
+    assert describe_article(article, files, validate=False).mets_xml == from_env.mets_xml
+
+
+def test_nothing_is_invented_for_a_bare_article(schema_cache: Path, tmp_path: Path) -> None:
+    text = tmp_path / "a.html"
+    text.write_text("<p>x</p>")
+    result = describe_article(
+        Article(title="Only a title"), [package_file(text, "data/a.html")], created=CREATED
+    )
+    assert result.report.problems == []
+    dc = etree.fromstring(result.dc_xml)
+    names = [
+        etree.QName(e).localname for e in dc.iter() if etree.QName(e).namespace in (DC, DCTERMS)
+    ]
+    assert names == ["title", "type", "format"]
+
+
+def test_text_xml_cannot_hold_is_a_metadata_error(tmp_path: Path) -> None:
+    with pytest.raises(MetadataError, match="cannot represent"):
+        describe_article(Article(title="bad \x01 title"), [], created=CREATED, validate=False)
+
+
+@pytest.mark.seed
+def test_seed_article_with_pillow_images(
+    seed_article: Path, schema_cache: Path, tmp_path: Path
+) -> None:
+    text = seed_article.read_text(encoding="utf-8")
+    captions = re.findall(r"^#(\d+) (.+)$", text, flags=re.MULTILINE)
+    assert len(captions) == 69
+    files = [package_file(seed_article, "data/article.txt")]
+    figures = []
+    for number, caption in captions:
+        disk = tmp_path / "images" / f"{int(number):02d}.jpg"
+        info = make_image(disk, (32 + int(number), 24), color=(int(number) * 3, 0, 0))
+        files.append(package_file(disk, f"data/images/{disk.name}"))
+        when = "1956-11" if "November 1956" in caption else None
+        places = ("Budapest",) if "Budapest" in caption else ()
+        figures.append(Figure(int(number), caption, date=when, places=places, image=info))
+    article = Article(
+        title=text.split("\n\n")[1].strip(),
+        sections=(Section("Police opened fire on protestors", ("…",)),),
+        figures=tuple(figures),
+        language="en",
+    )
+    result = describe_article(article, files, created=CREATED, archivist=ARCHIVIST)
+    assert result.report.problems == []
+    (tmp_path / "mets.xml").write_bytes(result.mets_xml)
+    (tmp_path / "dc.xml").write_bytes(result.dc_xml)
+    lint = xmllint(schema_cache, tmp_path / "mets.xml", tmp_path / "dc.xml")
+    assert lint.returncode == 0, lint.stderr
+    mets = etree.fromstring(result.mets_xml)
+    assert len(mets.findall(".//mets:div[@TYPE='figure']/mets:fptr", NS)) == 69
+    assert len(mets.findall(".//mix:mix", NS)) == 69
+
+
+def test_ingest_findings_are_used_and_records_round_trip(
+    schema_cache: Path, tmp_path: Path
+) -> None:
+    from bagsmith.pipeline.describing import article_from_record
+
+    article, files = example_article(tmp_path / "src")
+    first = article.figures[0]
+    assert first.image is not None
+    damaged = replace(first.image, width=0, height=0, problems=("image file is truncated",))
+    article = replace(
+        article,
+        coverage="1956-10-23/1956-11-10",
+        figures=(
+            replace(first, places=("Gyor",), places_standard=("Győr",), image=damaged),
+            *article.figures[1:],
+        ),
+    )
+    assert article_from_record(article.to_dict()) == article
+    result = describe_article(article, files, created=CREATED)
+    assert result.report.problems == []
+    dc = etree.fromstring(result.dc_xml)
+    assert [e.text for e in dc.iter(f"{{{DCTERMS}}}temporal")] == ["1956-10-23/1956-11-10"]
+    assert [e.text for e in dc.iter(f"{{{DCTERMS}}}spatial")] == ["Győr", "Budapest"]
+    mets = etree.fromstring(result.mets_xml)
+    amd = next(a for a in mets.iterfind("mets:amdSec", NS) if "01.jpg" in a.get("ID"))
+    assert amd.find(".//mix:imageWidth", NS) is None  # width unknown: left out, not 0
+    validation = next(
+        e
+        for e in amd.iterfind(".//premis:event", NS)
+        if e.findtext("premis:eventType", namespaces=NS) == "validation"
+    )
+    assert validation.findtext(".//premis:eventOutcome", namespaces=NS) == "fail"
+    assert (
+        validation.findtext(".//premis:eventOutcomeDetailNote", namespaces=NS)
+        == "image file is truncated"
+    )
