@@ -1,0 +1,144 @@
+"""ocfl:// deposits with ocfl-py: objects, versions, idempotence and the object validator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bagsmith.deposit.base import reason_of
+from bagsmith.errors import DepositError
+from bagsmith.pipeline.depositing import deposit_bag
+from tests.servers import FAST_RETRY, deposit_env, records, sample_bag
+
+__all__ = ["deposit_env"]
+
+ocfl = pytest.importorskip("ocfl", reason="ocfl-py is not installed (pip install ocfl-py)")
+
+
+def _object_dir(root: Path, object_id: str) -> Path:
+    return root / ocfl.StorageRoot(root=str(root)).object_path(object_id)
+
+
+def _validate(objdir: Path) -> bool:
+    passed, _validator = ocfl.Object().validate(objdir=str(objdir))
+    return bool(passed)
+
+
+def test_bag_becomes_a_valid_object_and_versions_follow_changes(
+    tmp_path: Path, deposit_env: Path
+) -> None:
+    root = tmp_path / "ocfl-root"
+    bag = sample_bag(tmp_path, External_Identifier="urn:bagsmith:test:1")
+    first = deposit_bag(bag, f"ocfl://{root}", retry_policy=FAST_RETRY)
+    assert first.outcome == "deposited" and first.verified
+    assert first.identifiers["ocfl-object-id"] == "urn:bagsmith:test:1"
+    assert first.identifiers["ocfl-version"] == "v1"
+    objdir = _object_dir(root, "urn:bagsmith:test:1")
+    assert first.location == objdir.as_uri() and _validate(objdir)
+    inv = json.loads((objdir / "inventory.json").read_text())
+    logical = {p for paths in inv["versions"]["v1"]["state"].values() for p in paths}
+    assert logical == {p.relative_to(bag).as_posix() for p in bag.rglob("*") if p.is_file()}
+    # storage root: nothing but the declaration, layout, extensions and the object
+    assert not [p for p in root.parent.iterdir() if p.name.startswith(".")]
+
+    again = deposit_bag(bag, f"ocfl://{root}")
+    assert again.outcome == "already-present" and again.identifiers["ocfl-version"] == "v1"
+    assert json.loads((objdir / "inventory.json").read_text())["head"] == "v1"
+
+    changed = sample_bag(
+        tmp_path / "later", variant="two", External_Identifier="urn:bagsmith:test:1"
+    )
+    second = deposit_bag(changed, f"ocfl://{root}")
+    assert second.outcome == "deposited" and second.identifiers["ocfl-version"] == "v2"
+    assert _validate(objdir)
+    inv = json.loads((objdir / "inventory.json").read_text())
+    assert inv["head"] == "v2" and set(inv["versions"]) == {"v1", "v2"}
+    # the unchanged image was not stored twice (deduplicated against v1)
+    assert not list((objdir / "v2" / "content").rglob("*.jpg"))
+    assert [e["outcome"] for e in records(deposit_env)] == [
+        "deposited",
+        "already-present",
+        "deposited",
+    ]
+    # the independent command-line validator agrees
+    script = Path(sys.executable).with_name("ocfl-validate.py")
+    if script.exists():
+        run = subprocess.run([sys.executable, str(script), str(objdir)], capture_output=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_object_id_option_and_missing_id(tmp_path: Path, deposit_env: Path) -> None:
+    root = tmp_path / "root"
+    bag = sample_bag(tmp_path)
+    with pytest.raises(DepositError, match="--object-id") as err:
+        deposit_bag(bag, f"ocfl://{root}")
+    assert reason_of(err.value) == "config"
+    result = deposit_bag(bag, f"ocfl://{root}", object_id="ark:/99999/x1")
+    assert result.identifiers["ocfl-object-id"] == "ark:/99999/x1"
+    assert _validate(_object_dir(root, "ark:/99999/x1"))
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, deposit_env: Path) -> None:
+    root = tmp_path / "root"
+    result = deposit_bag(sample_bag(tmp_path), f"ocfl://{root}", dry_run=True, object_id="x")
+    assert result.outcome == "dry-run" and "would create object x" in result.details[0]
+    assert not root.exists() and records(deposit_env) == []
+
+
+def test_corrupted_existing_object_is_detected_not_extended(
+    tmp_path: Path, deposit_env: Path
+) -> None:
+    root = tmp_path / "root"
+    bag = sample_bag(tmp_path, External_Identifier="obj-1")
+    deposit_bag(bag, f"ocfl://{root}")
+    objdir = _object_dir(root, "obj-1")
+    victim = next((objdir / "v1" / "content").rglob("article.txt"))
+    victim.write_text("bit rot\n")
+    # the storage-root validator is known to say "valid" here; the object validator does not
+    with pytest.raises(DepositError, match="not valid") as err:
+        deposit_bag(bag, f"ocfl://{root}")
+    assert reason_of(err.value) == "checksum-mismatch"
+    assert json.loads((objdir / "inventory.json").read_text())["head"] == "v1"
+    assert records(deposit_env)[-1]["outcome"] == "failed"
+
+
+def test_archive_and_non_root_folder_are_refused(tmp_path: Path, deposit_env: Path) -> None:
+    bag = sample_bag(tmp_path, External_Identifier="x")
+    archive = tmp_path / "bag.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    with pytest.raises(DepositError, match="needs a bag folder"):
+        deposit_bag(archive, f"ocfl://{tmp_path / 'root'}")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "something.txt").write_text("not OCFL")
+    with pytest.raises(DepositError, match=r"not an OCFL 1\.1 storage root"):
+        deposit_bag(bag, f"ocfl://{busy}")
+    with pytest.raises(DepositError, match="unknown setting"):
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'[targets.o]\nurl = "ocfl://{tmp_path / "r"}"\nbucket = "x"\n')
+        deposit_bag(bag, "o", config=cfg)
+
+
+def test_importing_ocfl_py_leaves_logging_alone(tmp_path: Path, deposit_env: Path) -> None:
+    code = (
+        "import logging, sys\n"
+        "from bagsmith.pipeline.depositing import deposit_bag\n"
+        f"deposit_bag({str(sample_bag(tmp_path))!r}, 'ocfl://{tmp_path / 'root'}', object_id='x')\n"
+        "assert logging.getLogger().handlers == [], logging.getLogger().handlers\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "" and run.stdout == ""
+
+
+def test_unknown_layout_is_a_clear_error(tmp_path: Path, deposit_env: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[targets.o]\nurl = "ocfl://{tmp_path / "r"}"\nlayout = "no-such-layout"\n')
+    bag = sample_bag(tmp_path)
+    for dry_run in (True, False):
+        with pytest.raises(DepositError, match="no-such-layout"):
+            deposit_bag(bag, "o", config=cfg, object_id="x", dry_run=dry_run)
