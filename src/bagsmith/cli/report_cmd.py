@@ -1,0 +1,87 @@
+"""``bagsmith report``: one self-contained HTML page about a bag, for people to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..bagit.validate import Mode
+from ..errors import UsageError
+from ..pipeline.reporting import write_report
+from .common import Output, output_options
+
+
+@click.command()
+@click.argument("bag", metavar="BAG")
+@click.option(
+    "--html",
+    "html_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write (replaced atomically if it exists; never inside the bag).",
+)
+@click.option("--no-validate", is_flag=True, help="Do not validate the bag; the page says so.")
+@click.option(
+    "--fast",
+    is_flag=True,
+    help="Validate structure, Payload-Oxum and completeness only; hash nothing.",
+)
+@click.option(
+    "--no-deposits", is_flag=True, help="Do not read the deposit record for the bag's history."
+)
+@click.option(
+    "--processes",
+    "-p",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes hashing in parallel while validating (default: the number of CPUs).",
+)
+@output_options
+def report(
+    bag: str,
+    html_path: Path,
+    no_validate: bool,
+    fast: bool,
+    no_deposits: bool,
+    processes: int | None,
+    out: Output,
+) -> None:
+    """Write an HTML report of BAG (a folder or a .zip/.tar/.tar.gz/.tgz bag).
+
+    The page shows the bag's identity (bag-info tags, profile, Payload-Oxum, size,
+    algorithms), the article and every figure with its thumbnail and metadata when the bag
+    holds an article record (data/metadata/article.json), otherwise the file listing with
+    thumbnails of its images, then the validation result with every problem and the deposit
+    history. It is one file that loads nothing from the network and runs no script.
+
+    Exit codes: 0 the report was written (whether or not the bag is valid: the page says),
+    1 it could not be made, 2 usage error or a path that cannot be read.
+    """
+    if no_validate and fast:
+        raise UsageError("--no-validate and --fast cannot be used together")
+    result = write_report(
+        bag,
+        html_path,
+        validate=not no_validate,
+        mode=Mode.FAST if fast else Mode.FULL,
+        processes=processes,
+        deposits=not no_deposits,
+        progress=out.progress,
+    )
+    if out.json_mode:
+        out.emit_json(result.to_dict())
+        return
+    for note in result.notes:
+        out.warn(f"note: {note}")
+    if result.valid is None:
+        state = "not validated"
+    else:
+        counts = result.counts
+        state = "valid" if result.valid else "INVALID"
+        state += f", {counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings"
+    figures = f"{result.figures} figures, " if result.figures is not None else ""
+    out.info(
+        f"{result.html}: report of {result.bag} ({state}; {figures}{result.files} files, "
+        f"{result.thumbnails} thumbnails; {result.bytes} bytes)"
+    )
