@@ -1,0 +1,358 @@
+"""A read-only view of a bag, whether it is a folder or a serialised archive.
+
+:func:`open_bag` returns a :class:`BagReader`: list the tag files and the payload files with
+their sizes, read tag files (as bytes or as decoded lines), and hash files. Every file is opened
+read-only; nothing here ever writes, renames or creates anything.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from .. import fixity
+from ..errors import InputError
+from .archive import Archive, ArchiveProblem, detect_format
+from .textlines import TagDecodeError, decode_lines
+
+__all__ = ["ArchiveReader", "BagReader", "FileEntry", "FolderReader", "TagDecodeError", "open_bag"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A file in the bag: its bag-relative path (``/`` separators), size, and what is odd about it.
+
+    ``special`` is None for a regular file, else a description ("symbolic link", "FIFO" …): such
+    entries are never opened.
+    """
+
+    path: str
+    size: int
+    special: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Digested:
+    path: str
+    digests: dict[str, str] | None
+    size: int
+    error: str | None = None
+
+
+class BagReader(ABC):
+    """The files of one bag, read-only."""
+
+    location: str
+    format: str  # "folder" | "zip" | "tar" | "tgz"
+
+    @property
+    def serialized(self) -> bool:
+        return self.format != "folder"
+
+    @property
+    def problems(self) -> list[ArchiveProblem]:
+        """Problems found while opening (unsafe archive members, bombs, unreadable archives)."""
+        return []
+
+    @property
+    def unreadable_folders(self) -> list[tuple[str, str]]:
+        """(folder, reason) for folders that could not be listed while walking."""
+        return []
+
+    @abstractmethod
+    def is_file(self, rel: str) -> bool: ...
+
+    @abstractmethod
+    def is_dir(self, rel: str) -> bool: ...
+
+    @abstractmethod
+    def open(self, rel: str) -> IO[bytes]:
+        """A binary read-only stream of one file (tag files: small)."""
+
+    def read_bytes(self, rel: str) -> bytes:
+        with self.open(rel) as fh:
+            return fh.read()
+
+    def lines(self, rel: str, encoding: str) -> Iterator[tuple[int, str]]:
+        """(line number, text without its line ending) in the declared encoding, streaming.
+
+        Lines end at LF, CR LF or CR. A leading byte order mark is dropped. Raises
+        :class:`TagDecodeError` (with the line number) when a line is not valid text.
+        """
+        with self.open(rel) as fh:
+            yield from decode_lines(fh, encoding, rel)
+
+    @abstractmethod
+    def tag_files(self) -> list[FileEntry]:
+        """Every file outside ``data/`` (bagit.txt, manifests, tag folders …), sorted."""
+
+    @abstractmethod
+    def payload_files(
+        self, on_names: Callable[[str, list[str]], None] | None = None
+    ) -> Iterator[FileEntry]:
+        """Every entry under ``data/``, depth first, names sorted; streaming for folders.
+
+        ``on_names(folder, names)`` is called once per folder with the names it holds (for
+        case and normalization collision checks between siblings).
+        """
+
+    @abstractmethod
+    def digest(
+        self,
+        entries: Iterable[FileEntry],
+        algorithms: tuple[str, ...],
+        *,
+        processes: int = 1,
+        total_bytes: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[Digested]:
+        """Digests of the given files (in a format-dependent order)."""
+
+
+# --- folders -------------------------------------------------------------------------------
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+class FolderReader(BagReader):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.location = str(root)
+        self.format = "folder"
+        self._prefix = str(root) + os.sep
+        self._unreadable: list[tuple[str, str]] = []
+
+    @property
+    def unreadable_folders(self) -> list[tuple[str, str]]:
+        return self._unreadable
+
+    def _abs(self, rel: str) -> str:
+        return self._prefix + rel
+
+    def is_file(self, rel: str) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self._abs(rel)).st_mode)
+        except (OSError, ValueError):
+            return False
+
+    def is_dir(self, rel: str) -> bool:
+        try:
+            return stat.S_ISDIR(os.lstat(self._abs(rel)).st_mode)
+        except (OSError, ValueError):
+            return False
+
+    def open(self, rel: str) -> IO[bytes]:
+        path = self._abs(rel)
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise OSError(f"{rel} is not a regular file")
+        return open(path, "rb")  # read-only
+
+    def _walk(
+        self, top: str, skip: str | None, on_names: Callable[[str, list[str]], None] | None
+    ) -> Iterator[FileEntry]:
+        stack = [top]
+        while stack:
+            rel_dir = stack.pop()
+            path = self._abs(rel_dir) if rel_dir else str(self.root)
+            try:
+                with os.scandir(path) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self._unreadable.append((rel_dir or ".", exc.strerror or str(exc)))
+                continue
+            if on_names is not None:
+                on_names(rel_dir, [e.name for e in entries])
+            prefix = rel_dir + "/" if rel_dir else ""
+            subdirs = []
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel != skip:
+                        subdirs.append(rel)
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    yield FileEntry(rel, 0, f"unreadable ({exc.strerror})")
+                    continue
+                yield FileEntry(rel, st.st_size, _kind(st.st_mode))
+            stack.extend(reversed(subdirs))
+
+    def tag_files(self) -> list[FileEntry]:
+        return sorted(self._walk("", "data", None), key=lambda e: e.path)
+
+    def payload_files(
+        self, on_names: Callable[[str, list[str]], None] | None = None
+    ) -> Iterator[FileEntry]:
+        if not self.is_dir("data"):
+            return iter(())
+        return self._walk("data", None, on_names)
+
+    def digest(
+        self,
+        entries: Iterable[FileEntry],
+        algorithms: tuple[str, ...],
+        *,
+        processes: int = 1,
+        total_bytes: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[Digested]:
+        jobs = (fixity.HashJob(e.path, self._abs(e.path), e.size) for e in entries)
+        for r in fixity.hash_many(
+            jobs, algorithms, processes=processes, total_bytes=total_bytes, progress=progress
+        ):
+            yield Digested(r.key, r.digests, r.size, r.error)
+
+
+# --- archives ------------------------------------------------------------------------------
+
+
+class ArchiveReader(BagReader):
+    """A serialised bag. The archive is scanned once when opened (see :mod:`.archive`)."""
+
+    def __init__(self, path: Path, fmt: str, *, hash_payload: bool = True) -> None:
+        self.location = str(path)
+        self.format = fmt
+        self.archive = Archive.scan(path, fmt, hash_payload=hash_payload)
+        self.prefix, self.layout_problem = self._find_root()
+        n = len(self.prefix)
+        self._files = {k[n:]: v for k, v in self.archive.files.items() if k.startswith(self.prefix)}
+        self._dirs = {d[n:] for d in self.archive.dirs if d.startswith(self.prefix)}
+        for name in self._files:
+            parts = name.split("/")
+            for i in range(1, len(parts)):
+                self._dirs.add("/".join(parts[:i]))
+
+    @property
+    def problems(self) -> list[ArchiveProblem]:
+        return self.archive.problems
+
+    def _find_root(self) -> tuple[str, str | None]:
+        files = self.archive.files
+        if "bagit.txt" in files:
+            return "", None
+        tops = {n.split("/")[0] for n in files} | {d.split("/")[0] for d in self.archive.dirs}
+        if len(tops) == 1:
+            top = next(iter(tops))
+            return top + "/", None
+        if not tops:
+            return "", "the archive is empty"
+        shown = ", ".join(sorted(tops)[:5])
+        return "", f"the archive holds {len(tops)} top-level entries ({shown}), not one bag folder"
+
+    def is_file(self, rel: str) -> bool:
+        return rel in self._files
+
+    def is_dir(self, rel: str) -> bool:
+        return rel in self._dirs
+
+    def open(self, rel: str) -> IO[bytes]:
+        if rel not in self._files:
+            raise FileNotFoundError(rel)
+        return io.BytesIO(self.archive.read(self.prefix + rel))
+
+    def tag_files(self) -> list[FileEntry]:
+        return [
+            FileEntry(k, v)
+            for k, v in sorted(self._files.items())
+            if k != "data" and not k.startswith("data/")
+        ]
+
+    def payload_files(
+        self, on_names: Callable[[str, list[str]], None] | None = None
+    ) -> Iterator[FileEntry]:
+        payload = sorted((k, v) for k, v in self._files.items() if k.startswith("data/"))
+        if on_names is not None:
+            children: dict[str, set[str]] = {}
+            for name in [p for p, _ in payload] + [d for d in self._dirs if d.startswith("data/")]:
+                parent, _, base = name.rpartition("/")
+                children.setdefault(parent, set()).add(base)
+            for parent in sorted(children):
+                on_names(parent, sorted(children[parent]))
+        for k, v in payload:
+            yield FileEntry(k, v)
+
+    def digest(
+        self,
+        entries: Iterable[FileEntry],
+        algorithms: tuple[str, ...],
+        *,
+        processes: int = 1,
+        total_bytes: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[Digested]:
+        sizes = {self.prefix + e.path: e.size for e in entries}
+        done = [0, 0]
+
+        def step(size: int) -> None:
+            done[0] += size
+            done[1] += 1
+            if progress is not None:
+                progress(done[0], done[1])
+
+        n = len(self.prefix)
+        for name, digests, error in self.archive.digests(sizes, algorithms, step):
+            yield Digested(name[n:], digests, sizes.get(name, 0), error)
+
+
+def open_bag(path: str | Path, *, hash_payload: bool = True) -> BagReader:
+    """A reader for a bag folder or a serialised bag (zip, tar, tar.gz/tgz).
+
+    Raises :class:`InputError` (exit 2) when the path does not exist or cannot be read.
+    ``hash_payload=False`` spares a tar scan from hashing payload members (``--fast``).
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise InputError(f"cannot read {p}: {exc.strerror or exc}", path=p) from None
+    if stat.S_ISDIR(st.st_mode):
+        if not os.access(p, os.R_OK | os.X_OK):
+            raise InputError(f"cannot read the folder {p}: permission denied", path=p)
+        return FolderReader(p.resolve())
+    if not os.access(p, os.R_OK):
+        raise InputError(f"cannot read {p}: permission denied", path=p)
+    fmt = detect_format(p)
+    if fmt is None:
+        return _NotABag(p)
+    return ArchiveReader(p, fmt, hash_payload=hash_payload)
+
+
+class _NotABag(FolderReader):
+    """A plain file that is neither a folder nor an archive: a reader with no files."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.format = "file"
+
+    def is_file(self, rel: str) -> bool:
+        return False
+
+    def is_dir(self, rel: str) -> bool:
+        return False
+
+    def tag_files(self) -> list[FileEntry]:
+        return []
+
+    def payload_files(
+        self, on_names: Callable[[str, list[str]], None] | None = None
+    ) -> Iterator[FileEntry]:
+        return iter(())

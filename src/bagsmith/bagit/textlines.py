@@ -1,0 +1,107 @@
+"""Tag files as numbered lines in their declared encoding, streamed (never read whole).
+
+Lines end at LF, CR LF or CR. UTF-8 and 8-bit encodings are decoded in large blocks (fast);
+UTF-16/32 go through :class:`io.TextIOWrapper`. A line that is not valid text raises
+:class:`TagDecodeError` with its line number.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from typing import IO
+
+
+class TagDecodeError(Exception):
+    def __init__(self, path: str, line: int, encoding: str, reason: str) -> None:
+        super().__init__(f"{path}:{line}: not valid {encoding}: {reason}")
+        self.path = path
+        self.line = line
+        self.encoding = encoding
+        self.reason = reason
+
+
+def _strip_eol(line: str) -> str:
+    if line.endswith("\r\n"):
+        return line[:-2]
+    if line.endswith(("\n", "\r")):
+        return line[:-1]
+    return line
+
+
+def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, str]]:
+    """Decode a binary stream into numbered lines (see :meth:`BagReader.lines`)."""
+    codec = codecs.lookup(encoding)
+    number = 0
+    if codec.name.startswith(("utf-16", "utf-32")):
+        wrapper = io.TextIOWrapper(fh, encoding=encoding, newline="", errors="strict")
+        try:
+            for raw in wrapper:
+                number += 1
+                line = _strip_eol(raw)
+                if number == 1:
+                    line = line.lstrip("\ufeff")
+                yield number, line
+        except UnicodeDecodeError as exc:
+            raise TagDecodeError(rel, number + 1, encoding, exc.reason) from None
+        finally:
+            wrapper.detach()
+        return
+    pending = b""
+    first = True
+    while True:
+        block = fh.read(_BLOCK)
+        data = pending + block if pending else block
+        if block:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # no complete line yet
+                pending = data
+                continue
+            data, pending = data[:cut], data[cut:]
+        elif not data:
+            return
+        else:
+            pending = b""
+        if first:
+            first = False
+            if codec.name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+                data = data[3:]
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            text = None
+        if text is None:
+            _raise_at_line(data, encoding, rel, number)
+            return
+        pieces = text.split("\n")
+        if pieces[-1] == "":
+            pieces.pop()
+        for line in pieces:
+            if line.endswith("\r"):
+                line = line[:-1]
+            if "\r" in line:  # a CR inside a line is a line ending too (paths encode CR)
+                for part in line.split("\r"):
+                    number += 1
+                    yield number, part
+                continue
+            number += 1
+            yield number, line
+        if not block:
+            return
+
+
+_BLOCK = 4 * 1024 * 1024
+
+
+def _raise_at_line(data: bytes, encoding: str, rel: str, before: int) -> None:
+    """Find the first undecodable line in ``data`` and raise :class:`TagDecodeError` for it."""
+    number = before
+    for raw in data.split(b"\n"):
+        for piece in raw.rstrip(b"\r").split(b"\r"):
+            number += 1
+            try:
+                piece.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise TagDecodeError(rel, number, encoding, exc.reason) from None
+    raise TagDecodeError(rel, number, encoding, "undecodable bytes across lines")

@@ -1,0 +1,385 @@
+"""Validate a bag (folder or serialised) and report every problem, never writing anything.
+
+Modes: ``full`` (structure, completeness, Payload-Oxum and every digest of every manifest),
+``fast`` (structure, Payload-Oxum and completeness, no hashing) and ``completeness`` (the same
+checks as ``fast``: every manifest entry present and no unlisted payload file; kept as its own
+name for the bagit-python option it mirrors). See docs/validation.md.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from .. import fixity
+from ..problems import Report
+from .declaration import Declaration, read_declaration
+from .fetch import FetchEntry, parse_fetch
+from .manifest import split_manifest_name
+from .mtable import ManifestTable
+from .names import CollisionFinder, is_os_file
+from .reader import BagReader, Digested, FileEntry, TagDecodeError, open_bag
+
+Progress = Callable[[int, int], None]
+
+
+class Mode(StrEnum):
+    FULL = "full"
+    FAST = "fast"
+    COMPLETENESS = "completeness"
+
+
+@dataclass
+class BagValidation:
+    """The result of validating one bag."""
+
+    path: str
+    format: str
+    mode: Mode
+    report: Report
+    bagit_version: str | None = None
+    tag_encoding: str | None = None
+    payload_algorithms: list[str] = field(default_factory=list)
+    tag_algorithms: list[str] = field(default_factory=list)
+    payload_files: int = 0
+    payload_bytes: int = 0
+    payload_oxum: str | None = None
+    fetch_pending: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid
+
+    def counts(self) -> dict[str, int]:
+        levels = [p.level.value for p in self.report]
+        return {k: levels.count(k) for k in ("error", "warning", "info")}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The bag's entry in the JSON report (schemas/validation-report.schema.json)."""
+        return {
+            "path": self.path,
+            "format": self.format,
+            "mode": self.mode.value,
+            "valid": self.valid,
+            "bagit_version": self.bagit_version,
+            "tag_encoding": self.tag_encoding,
+            "algorithms": {"payload": self.payload_algorithms, "tag": self.tag_algorithms},
+            "payload": {
+                "files": self.payload_files,
+                "bytes": self.payload_bytes,
+                "declared_oxum": self.payload_oxum,
+                "fetch_pending": self.fetch_pending,
+            },
+            "counts": self.counts(),
+            "problems": [p.to_dict() for p in self.report],
+        }
+
+
+def validate_bag(
+    path: str | Path,
+    *,
+    mode: Mode = Mode.FULL,
+    processes: int | None = None,
+    progress: Progress | None = None,
+) -> BagValidation:
+    """Validate one bag. Raises :class:`~bagsmith.errors.InputError` if the path is unreadable."""
+    reader = open_bag(path, hash_payload=mode is Mode.FULL)
+    result = BagValidation(str(path), reader.format, mode, Report(str(path)))
+    _Validator(reader, result, processes or fixity.default_processes(), progress).run()
+    return result
+
+
+class _Validator:
+    def __init__(
+        self, reader: BagReader, result: BagValidation, processes: int, progress: Progress | None
+    ) -> None:
+        self.reader = reader
+        self.result = result
+        self.report = result.report
+        self.processes = processes
+        self.progress = progress
+        self.decl = Declaration()
+        self.fetch: dict[str, FetchEntry] = {}
+
+    def run(self) -> None:
+        for problem in self.reader.problems:
+            self.report.add(problem.code, problem.message, problem.path)
+        layout = getattr(self.reader, "layout_problem", None)
+        if layout:
+            self.report.add("archive-layout-invalid", layout)
+        decl = read_declaration(self.reader, self.report)
+        if decl is None:
+            return
+        self.decl = decl
+        self.result.bagit_version = decl.version
+        self.result.tag_encoding = decl.encoding
+        if decl.payload_oxum is not None:
+            self.result.payload_oxum = "{}.{}".format(*decl.payload_oxum)
+        payload, tags = self._find_manifests()
+        if not self.reader.is_dir("data"):
+            self.report.add("payload-dir-missing", "the bag has no data/ folder", "data")
+
+        def load() -> None:
+            for table in (payload, tags):
+                self._load(table)
+            self._read_fetch(payload)
+
+        self._payload(payload, load)
+        self._tags(tags)
+
+    def _read_fetch(self, payload: ManifestTable) -> None:
+        if not self.reader.is_file("fetch.txt"):
+            return
+        self.fetch = parse_fetch(self._lines("fetch.txt"), self.report)
+        for entry in self.fetch.values():
+            if entry.path not in payload.entries:
+                self.report.add(
+                    "fetch-file-unlisted",
+                    f"{entry.path} is to be fetched but no payload manifest lists it",
+                    "fetch.txt",
+                    entry.line,
+                )
+
+    # -- manifests ----------------------------------------------------------------------------
+    def _lines(self, name: str) -> Iterator[tuple[int, str]]:
+        try:
+            yield from self.reader.lines(name, self.decl.codec)
+        except TagDecodeError as exc:
+            self.report.add(
+                "tag-file-undecodable", f"not valid {exc.encoding} ({exc.reason})", name, exc.line
+            )
+        except OSError as exc:
+            self.report.add("file-unreadable", f"cannot read {name}: {exc}", name)
+
+    def _find_manifests(self) -> tuple[ManifestTable, ManifestTable]:
+        """Empty tables for the manifests found (by name); :meth:`_load` fills them."""
+        found: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
+        for entry in self.reader.tag_files():
+            if "/" in entry.path:
+                continue
+            split = split_manifest_name(entry.path)
+            if split is None:
+                continue
+            is_tag, alg = split
+            if alg not in fixity.SUPPORTED:
+                self.report.add(
+                    "manifest-algorithm-unknown",
+                    f"bagsmith cannot compute {alg!r}; this manifest is not checked",
+                    entry.path,
+                )
+                continue
+            found[is_tag].append((alg, entry.path))
+        ordered = {
+            k: sorted(v, key=lambda p: fixity.STRENGTH.index(p[0])) for k, v in found.items()
+        }
+        payload = ManifestTable(ordered[False], payload=True)
+        tags = ManifestTable(ordered[True], payload=False)
+        self.result.payload_algorithms = list(payload.algorithms)
+        self.result.tag_algorithms = list(tags.algorithms)
+        if not payload.algorithms:
+            self.report.add("manifest-missing", "no manifest-ALGORITHM.txt at the top of the bag")
+        elif set(payload.algorithms) <= {"md5", "sha1"}:
+            self.report.add(
+                "manifest-algorithm-weak",
+                "only " + " and ".join(payload.algorithms) + " digests; add sha256 or sha512",
+                payload.manifest_names[0],
+            )
+        return payload, tags
+
+    def _load(self, table: ManifestTable) -> None:
+        for index, name in enumerate(table.manifest_names):
+            table.load(index, self._lines(name), self.report)
+        for path, having, missing in table.disagreements():
+            self.report.add(
+                "manifests-disagree",
+                f"{path} is listed in {', '.join(having)} but not in {', '.join(missing)}",
+                missing[0],
+            )
+
+    # -- payload ------------------------------------------------------------------------------
+    def _payload(self, table: ManifestTable, load: Callable[[], None]) -> None:
+        """Walk (and in full mode hash) the payload; ``load`` reads the manifests.
+
+        In full mode the hashing workers start on the first files before the manifests are
+        read (their algorithms are known from their names), so reading them overlaps hashing.
+        """
+        entries = table.entries
+        unlisted: list[FileEntry] = []
+        specials: list[str] = []
+        counts = [0, 0]  # files, bytes
+
+        def on_names(folder: str, names: list[str]) -> None:
+            finder = CollisionFinder(case=True)
+            for name in names:
+                for c in finder.add(name):
+                    self.report.add(
+                        f"name-{c.kind}-collision",
+                        f"{c.first!r} and {c.second!r} differ only by {c.kind}",
+                        f"{folder}/{c.second}",
+                    )
+
+        def regular_files() -> Iterator[FileEntry]:
+            for entry in self.reader.payload_files(on_names):
+                path = entry.path
+                if is_os_file(path.rpartition("/")[2]):
+                    self.report.add(
+                        "os-special-file", "an operating-system file is in the payload", path
+                    )
+                if entry.special is not None:
+                    self.report.add(
+                        "file-unreadable", f"not a regular file ({entry.special}); not read", path
+                    )
+                    specials.append(path)
+                    continue
+                counts[0] += 1
+                counts[1] += entry.size
+                yield entry
+
+        if self.result.mode is Mode.FULL and table.algorithms:
+            declared = self.decl.payload_oxum[0] if self.decl.payload_oxum else None
+            results = self.reader.digest(
+                regular_files(),
+                table.algorithms,
+                processes=self.processes,
+                total_bytes=declared,
+                progress=self.progress,
+            )
+            first = next(results, None)  # starts the workers
+            load()
+            if first is not None:
+                self._check_digests(first, table, unlisted)
+            for done in results:
+                self._check_digests(done, table, unlisted)
+        else:
+            load()
+            for entry in regular_files():
+                key = entry.path if entry.path in entries else self._fallback(entry.path, table)
+                if key is None:
+                    unlisted.append(entry)
+                else:
+                    del entries[key]
+        for path in specials:
+            entries.pop(path, None)
+        for folder, reason in self.reader.unreadable_folders:
+            self.report.add(
+                "file-unreadable",
+                f"cannot list this folder ({reason}); its files are not checked",
+                folder,
+            )
+        self.result.payload_files, self.result.payload_bytes = counts
+        for entry in unlisted:
+            self.report.add(
+                "payload-file-unlisted",
+                f"{entry.path} ({entry.size} bytes) is in no payload manifest",
+                entry.path,
+            )
+        pending = [0, 0]
+        unknown_length = False
+        for path in sorted(entries):
+            fetch = self.fetch.get(path)
+            if fetch is not None:
+                self.report.add(
+                    "fetch-file-pending",
+                    f"not in the bag yet; fetch.txt line {fetch.line} gives {fetch.url}",
+                    path,
+                )
+                pending[0] += 1
+                pending[1] += fetch.length or 0
+                unknown_length |= fetch.length is None
+            else:
+                self.report.add(
+                    "payload-file-missing", f"{path} is listed in the manifests but absent", path
+                )
+        entries.clear()
+        self.result.fetch_pending = pending[0]
+        self._oxum(counts[1] + pending[1], counts[0] + pending[0], unknown_length)
+
+    def _fallback(self, path: str, table: ManifestTable) -> str | None:
+        """The manifest's name for a file listed under another form of its name, or None."""
+        entries = table.entries
+        if not path.isascii():
+            for form in ("NFC", "NFD"):
+                other = unicodedata.normalize(form, path)
+                if other != path and other in entries:
+                    self.report.add(
+                        "name-normalization-collision",
+                        f"the manifests list this file in Unicode {form} form ({other!r})",
+                        path,
+                    )
+                    return other
+        if "%" in path and path in table.raw_names:
+            decoded = table.raw_names[path]
+            if decoded in entries:
+                self.report.add(
+                    "manifest-percent-unencoded",
+                    "the manifests list this name with '%' not percent-encoded (as "
+                    "bagit-python writes it); read as the literal name",
+                    path,
+                )
+                return decoded
+        return None
+
+    def _check_digests(
+        self, done: Digested, table: ManifestTable, unlisted: list[FileEntry]
+    ) -> None:
+        key = done.path if done.path in table.entries else self._fallback(done.path, table)
+        if key is None:
+            unlisted.append(FileEntry(done.path, done.size))
+            return
+        value = table.entries.pop(key)
+        if done.digests is None:
+            self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
+            return
+        for alg, expected, actual in table.mismatches(value, done.digests):
+            self.report.add(
+                "payload-digest-mismatch",
+                f"{alg} expected {expected}, found {actual}",
+                done.path,
+            )
+
+    def _oxum(self, octets: int, files: int, unknown_length: bool) -> None:
+        declared = self.decl.payload_oxum
+        if declared is None:
+            return
+        name = self.decl.bag_info_name or "bag-info.txt"
+        line = next((t.line for t in self.decl.bag_info if t.label.lower() == "payload-oxum"), None)
+        if files != declared[1] or (not unknown_length and octets != declared[0]):
+            self.report.add(
+                "payload-oxum-mismatch",
+                f"Payload-Oxum says {declared[0]}.{declared[1]}, the payload is {octets}.{files}"
+                + (" (counting files still to fetch)" if self.result.fetch_pending else ""),
+                name,
+                line,
+            )
+
+    # -- tag files ----------------------------------------------------------------------------
+    def _tags(self, table: ManifestTable) -> None:
+        own = set(table.manifest_names)
+        present: list[FileEntry] = []
+        for path in sorted(table.entries):
+            if path in own:
+                table.entries.pop(path)
+                continue
+            if not self.reader.is_file(path):
+                self.report.add(
+                    "tag-file-missing", "a tag manifest lists this file but it is absent", path
+                )
+                table.entries.pop(path)
+                continue
+            present.append(FileEntry(path, 0))
+        if self.result.mode is not Mode.FULL or not present:
+            table.entries.clear()
+            return
+        for done in self.reader.digest(present, table.algorithms, processes=1):
+            value = table.entries.pop(done.path)
+            if done.digests is None:
+                self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
+                continue
+            for alg, expected, actual in table.mismatches(value, done.digests):
+                self.report.add(
+                    "tag-digest-mismatch", f"{alg} expected {expected}, found {actual}", done.path
+                )
