@@ -8,21 +8,51 @@ import click
 
 from .. import __version__
 
-# (module, attribute) of each command; a module adds itself here when it exists.
-_COMMANDS: list[tuple[str, str]] = [
-    ("bag_cmd", "bag"),
-    ("validate_cmd", "validate"),
-    ("update_cmd", "update"),
-    ("parse_cmd", "parse"),
-    ("schemas_cmd", "schemas"),
-    ("describe_cmd", "describe"),
-    ("profiles_cmd", "profiles"),
-    ("deposit_cmd", "deposit"),
-    ("deposits_cmd", "deposits"),
-]
+# Command name -> module under bagsmith.cli that defines it (attribute of the same name, with
+# '-' as '_'). Modules are imported only when their command runs (or for --help), so that
+# `bagsmith validate` does not pay for importing the deposit clients, Pillow or Jinja2.
+_COMMANDS: dict[str, str] = {
+    "package": "package_cmd",
+    "parse": "parse_cmd",
+    "bag": "bag_cmd",
+    "validate": "validate_cmd",
+    "update": "update_cmd",
+    "describe": "describe_cmd",
+    "report": "report_cmd",
+    "deposit": "deposit_cmd",
+    "deposits": "deposits_cmd",
+    "batch": "batch_cmd",
+    "audit": "audit_cmd",
+    "profiles": "profiles_cmd",
+    "schemas": "schemas_cmd",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when the command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in _COMMANDS if self.get_command(ctx, name) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = _COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        try:
+            module = importlib.import_module(f"{__name__}.{module_name}")
+        except ModuleNotFoundError as exc:  # a command whose module is not part of this build
+            if exc.name != f"{__name__}.{module_name}":
+                raise
+            return None
+        command = getattr(module, cmd_name.replace("-", "_"))
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="bagsmith")
 def main() -> None:
     """bagsmith: turn web articles and their photographs into BagIt preservation packages,
@@ -32,13 +62,3 @@ def main() -> None:
     Exit codes: 0 success (or a valid bag), 1 failure (or an invalid bag), 2 usage error or
     unreadable input, 130 interrupted.
     """
-
-
-for _module, _attr in _COMMANDS:
-    try:
-        _mod = importlib.import_module(f"{__name__}.{_module}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"{__name__}.{_module}":
-            raise
-        continue
-    main.add_command(getattr(_mod, _attr))

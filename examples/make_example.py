@@ -1,0 +1,110 @@
+"""Write a small example article folder: ``python examples/make_example.py OUTDIR``.
+
+Creates ``OUTDIR/article/`` with ``article.txt`` (a short fictional local-history article with a
+byline and four numbered photo captions) and four photographs drawn with Pillow, named by
+figure number (``01.jpg`` … ``04.jpg``); ``01.jpg`` carries EXIF DateTimeOriginal, Artist and
+Copyright. Running it again rewrites the same folder with the same content.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+ARTICLE = """\
+The Ferry That Held a Town Together
+
+By Marta Lindqvist | 14 March 2024
+
+For ninety-one years the little chain ferry at Eastmoor carried carts, bicycles, cattle and
+schoolchildren across the River Wend. Nobody in Eastmoor remembers a time before it, and
+almost nobody now remembers it running.
+
+The first crossing was made on 2 May 1898, when the blacksmith Hugh Carrow hauled a flat
+timber pontoon across on a chain he had forged himself. The parish council paid him four
+shillings a week to keep it going, and the ferry fare stayed at a penny until 1947.
+
+Floods and the bridge
+
+The great flood of February 1923 tore the pontoon from its chain and left it in a hedge two
+miles downstream. Volunteers dragged it back with a team of horses, and the ferry was running
+again within the week. When the new road bridge at Hallow Cross opened in 1989, the council
+voted to end the service. The last ferryman, Joan Pell, took her final fare on 30 September
+1989 and gave it to the village school.
+
+The landing stages are still there, and the Eastmoor History Group hopes to restore the bell
+that once called the ferry from the far bank.
+
+#1 The ferry loaded with a hay cart. Eastmoor, August 1912 (Eastmoor History Group/Albert Shaw)
+
+2. Volunteers hauling the pontoon back upstream after the flood, near Wend Mill, February 1923.
+Photo credit: Carrow family collection
+
+3) Joan Pell at the ferry bell in 1978. Credit: Wendside Gazette
+
+4.
+The last crossing, seen from the Hallow Cross bank, on 30 September 1989.
+Photo 1989: Eastmoor Parish Council
+"""
+
+FIGURES = [
+    # (number, sky colour, water colour, label)
+    (1, (178, 206, 230), (70, 110, 150), "1912"),
+    (2, (150, 150, 160), (90, 90, 100), "1923"),
+    (3, (230, 200, 150), (60, 120, 140), "1978"),
+    (4, (240, 170, 120), (50, 80, 120), "1989"),
+]
+
+
+def draw_photo(
+    number: int, sky: tuple[int, int, int], water: tuple[int, int, int], label: str
+) -> Image.Image:
+    width, height = 480, 320
+    img = Image.new("RGB", (width, height), sky)
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 190, width, height), fill=water)  # the river
+    d.polygon([(0, 190), (110, 150), (160, 190)], fill=(80, 120, 60))  # near bank
+    d.polygon([(330, 190), (400, 140), (width, 170), (width, 190)], fill=(80, 120, 60))
+    d.line((0, 175, width, 175), fill=(40, 40, 40), width=2)  # the ferry chain
+    left = 60 + number * 60
+    d.rectangle((left, 180, left + 140, 205), fill=(120, 80, 40))  # the pontoon
+    d.rectangle((left + 30, 150, left + 80, 180), fill=(200, 180, 60))  # a cart
+    d.ellipse((width - 90, 20, width - 40, 70), fill=(250, 240, 200))  # the sun
+    d.text((12, 12), f"Fig. {number}  {label}", fill=(0, 0, 0))
+    return img
+
+
+def exif_for_first() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x013B] = "Albert Shaw"  # Artist
+    exif[0x8298] = "Eastmoor History Group"  # Copyright
+    exif[0x0132] = "1912:08:15 10:30:00"  # DateTime
+    exif.get_ifd(0x8769)[0x9003] = "1912:08:15 10:30:00"  # DateTimeOriginal
+    return exif
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python examples/make_example.py OUTDIR", file=sys.stderr)
+        return 2
+    folder = Path(argv[0]) / "article"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    for number, sky, water, label in FIGURES:
+        img = draw_photo(number, sky, water, label)
+        target = folder / f"{number:02d}.jpg"
+        if number == 1:
+            img.save(target, "JPEG", quality=85, exif=exif_for_first())
+        else:
+            img.save(target, "JPEG", quality=85)
+    print(f"wrote {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

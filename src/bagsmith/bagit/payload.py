@@ -1,0 +1,301 @@
+"""Which source files go into a bag, under which names: scanning sources and applying policies.
+
+The rules (documented in docs/bagging.md):
+
+* One folder given: its *contents* go under ``data/``. Anything else (one file, or several
+  sources): each source keeps its own name under ``data/``; two sources with the same name are
+  an error.
+* Symbolic links, empty folders, hidden files and operating-system files follow a
+  :class:`PayloadPolicy`; nothing is dropped silently (every skipped item becomes a warning).
+  FIFOs, sockets and devices are always refused.
+* Names that differ only by Unicode normalization are always an error (they would be the same
+  file on macOS and for many validators); with ``portable`` also names differing only by case,
+  and names that Windows cannot store.
+* Files are listed in code-point order of their bag path, so manifests are deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from ..errors import InputError, SourceConflictError
+from ..problems import Problem
+from .names import CollisionFinder, is_hidden, is_os_file
+
+PLACEHOLDER = ".keep"
+
+
+class Symlinks(StrEnum):
+    REFUSE = "refuse"
+    FOLLOW = "follow"
+    SKIP = "skip"
+
+
+class EmptyDirs(StrEnum):
+    KEEP = "keep"
+    SKIP = "skip"
+
+
+class Hidden(StrEnum):
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+
+
+class OsFiles(StrEnum):
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class PayloadPolicy:
+    symlinks: Symlinks = Symlinks.REFUSE
+    empty_dirs: EmptyDirs = EmptyDirs.KEEP
+    hidden: Hidden = Hidden.INCLUDE
+    os_files: OsFiles = OsFiles.EXCLUDE
+    portable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One payload file: its path in the bag, where to read it (None: an empty placeholder)."""
+
+    relpath: str
+    source: str | None
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDir:
+    relpath: str
+    mtime_ns: int
+
+
+@dataclass
+class PayloadPlan:
+    files: list[SourceFile] = field(default_factory=list)
+    dirs: list[SourceDir] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+_WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$", re.IGNORECASE)
+_WINDOWS_BAD_CHARS = re.compile(r'[<>:"\\|?*\x00-\x1f]')
+
+
+def windows_problem(name: str) -> str | None:
+    """Why Windows cannot store a file of this name, or None."""
+    if _WINDOWS_BAD_CHARS.search(name):
+        return 'contains a character Windows does not allow (<>:"\\|?* or a control character)'
+    if name.endswith((" ", ".")):
+        return "ends with a space or a dot"
+    if _WINDOWS_RESERVED.match(name):
+        return "is a reserved device name on Windows"
+    return None
+
+
+def _check_name(name: str, path: str, policy: PayloadPolicy) -> None:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SourceConflictError(
+            "the file name is not valid UTF-8, so it cannot be written in a manifest",
+            path=path,
+            hint="rename the file",
+        ) from None
+    if policy.portable:
+        reason = windows_problem(name)
+        if reason:
+            raise SourceConflictError(
+                f"the name {name!r} {reason} (--portable)", path=path, hint="rename the file"
+            )
+
+
+def _sort_key(item: tuple[str, bool]) -> str:
+    # Folders sort as "name/" so a depth-first walk lists paths in plain code-point order.
+    name, is_dir = item
+    return name + "/" if is_dir else name
+
+
+class _Scanner:
+    def __init__(self, policy: PayloadPolicy) -> None:
+        self.policy = policy
+        self.plan = PayloadPlan()
+
+    def warn(self, code: str, message: str, path: str) -> None:
+        self.plan.warnings.append(Problem(code, message, path))
+
+    def _kind(self, path: str, st: os.stat_result) -> str:
+        if stat.S_ISREG(st.st_mode):
+            return "file"
+        if stat.S_ISDIR(st.st_mode):
+            return "dir"
+        raise SourceConflictError(
+            "not a regular file or folder (a FIFO, socket or device cannot be bagged)", path=path
+        )
+
+    def _resolve(self, path: str, top: bool) -> os.stat_result | None:
+        """lstat, applying the symlink policy; None means: skip this entry."""
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            raise InputError("no such file or folder", path=path) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+        if not stat.S_ISLNK(st.st_mode):
+            return st
+        target = os.readlink(path)
+        if self.policy.symlinks is Symlinks.REFUSE:
+            raise SourceConflictError(
+                f"is a symbolic link (to {target}); bagsmith refuses links by default",
+                path=path,
+                hint="use --symlinks follow to bag what it points to, or --symlinks skip",
+            )
+        if self.policy.symlinks is Symlinks.SKIP and not top:
+            self.warn("source-symlink-skipped", f"symbolic link to {target} left out", path)
+            return None
+        try:
+            real = os.stat(path)
+        except OSError:
+            raise InputError(
+                f"the symbolic link points to {target}, which is missing", path=path
+            ) from None
+        self.warn(
+            "source-symlink-followed", f"symbolic link to {target} bagged as its target", path
+        )
+        return real
+
+    def add_source(self, path: str, relpath: str) -> None:
+        st = self._resolve(path, top=True)
+        assert st is not None
+        if self._kind(path, st) == "file":
+            self.plan.files.append(SourceFile(relpath, path, st.st_size, st.st_mtime_ns))
+        else:
+            self._walk(path, relpath, st, frozenset())
+
+    def _walk(
+        self, path: str, relpath: str, st: os.stat_result, ancestors: frozenset[tuple[int, int]]
+    ) -> None:
+        ident = (st.st_dev, st.st_ino)
+        if ident in ancestors:
+            raise SourceConflictError("a symbolic link makes a loop back to this folder", path=path)
+        ancestors = ancestors | {ident}
+        self.plan.dirs.append(SourceDir(relpath, st.st_mtime_ns))
+        files_before = len(self.plan.files)
+        try:
+            with os.scandir(path) as it:
+                names = [(e.name, e.is_dir(follow_symlinks=self.follow)) for e in it]
+        except OSError as exc:
+            raise InputError(f"cannot list the folder: {exc.strerror}", path=path) from None
+        names.sort(key=_sort_key)
+        finder = CollisionFinder(case=self.policy.portable)
+        for name, _ in names:
+            child = os.path.join(path, name)
+            if not self._included(name, child):
+                continue
+            _check_name(name, child, self.policy)
+            for coll in finder.add(name):
+                raise SourceConflictError(
+                    f"{coll.first!r} and {coll.second!r} differ only by "
+                    f"{'case' if coll.kind == 'case' else 'Unicode normalization'}; "
+                    "they could not both exist on every system",
+                    path=child,
+                    hint="rename one of them",
+                )
+            cst = self._resolve(child, top=False)
+            if cst is None:
+                continue
+            crel = f"{relpath}/{name}"
+            if self._kind(child, cst) == "file":
+                self.plan.files.append(SourceFile(crel, child, cst.st_size, cst.st_mtime_ns))
+            else:
+                self._walk(child, crel, cst, ancestors)
+        if len(self.plan.files) == files_before:
+            self._empty(path, relpath, st)
+
+    @property
+    def follow(self) -> bool:
+        return self.policy.symlinks is Symlinks.FOLLOW
+
+    @property
+    def _keep(self) -> bool:
+        return self.policy.empty_dirs is EmptyDirs.KEEP
+
+    def _empty(self, path: str, relpath: str, st: os.stat_result) -> None:
+        if self._keep:
+            self.plan.files.append(SourceFile(f"{relpath}/{PLACEHOLDER}", None, 0, st.st_mtime_ns))
+            self.warn(
+                "source-empty-folder-kept",
+                f"empty folder kept with an empty {PLACEHOLDER} file ({relpath}/{PLACEHOLDER})",
+                path,
+            )
+            return
+        if relpath != "data":  # data/ itself always exists, even for an empty payload
+            self.plan.dirs.pop()  # no file below it, so it is the last folder added
+        self.warn("source-empty-folder-skipped", "empty folder left out of the bag", path)
+
+    def _included(self, name: str, path: str) -> bool:
+        if is_os_file(name):
+            if self.policy.os_files is OsFiles.REFUSE:
+                raise SourceConflictError(
+                    "is an operating-system file (--os-files refuse)",
+                    path=path,
+                    hint="delete it, or use --os-files exclude or include",
+                )
+            if self.policy.os_files is OsFiles.EXCLUDE:
+                self.warn("source-os-file-skipped", "operating-system file left out", path)
+                return False
+            return True
+        if is_hidden(name) and self.policy.hidden is Hidden.EXCLUDE:
+            self.warn("source-hidden-skipped", "hidden file or folder left out", path)
+            return False
+        return True
+
+
+def top_names(sources: list[Path], *, portable: bool = False) -> list[str]:
+    """The bag path of each source: ``data`` for a single folder, else ``data/<name>``."""
+    if len(sources) == 1 and sources[0].is_dir():
+        return ["data"]
+    names: list[str] = []
+    finder = CollisionFinder(case=portable)
+    for src in sources:
+        name = os.path.basename(os.path.abspath(src))
+        if not name:
+            raise InputError("a source needs a name to be bagged beside others", path=src)
+        if name in names or finder.add(name):
+            raise SourceConflictError(
+                f"two sources are both named {name!r}; with several sources each keeps its "
+                "own name under data/",
+                path=src,
+                hint="rename one, or bag a folder that holds them",
+            )
+        names.append(name)
+    return [f"data/{n}" for n in names]
+
+
+def scan_sources(sources: list[Path], policy: PayloadPolicy) -> PayloadPlan:
+    """Walk every source and return the files to bag (sorted by bag path) and the warnings."""
+    if not sources:
+        raise InputError("no source given")
+    for src in sources:
+        if not os.path.lexists(src):
+            raise InputError("no such file or folder", path=src)
+    scanner = _Scanner(policy)
+    tops = top_names(sources, portable=policy.portable)
+    order = sorted(
+        zip(tops, sources, strict=True), key=lambda t: t[0] + "/" if t[1].is_dir() else t[0]
+    )
+    for relpath, src in order:
+        if policy.portable and relpath != "data":
+            _check_name(relpath[5:], str(src), policy)
+        scanner.add_source(str(src), relpath)
+    return scanner.plan

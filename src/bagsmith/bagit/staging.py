@@ -1,0 +1,180 @@
+"""Write beside the destination, then rename into place: no half-written bag at DEST, ever.
+
+A bag is built in ``.<DEST name>.bagsmith-staging-<pid>`` in DEST's parent folder (same file
+system, so the final rename is atomic). Data is flushed to disk (``syncfs``) before the rename.
+On an error or an interrupt the staging folder is removed; after a hard kill it may stay
+behind, and the next run for the same DEST removes staging folders whose process is gone.
+Archives are written the same way to ``.<name>.bagsmith-partial-<pid>`` and linked into place
+(a link never replaces an existing file).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from ..errors import DestinationError
+
+STAGING = ".bagsmith-staging-"
+PARTIAL = ".bagsmith-partial-"
+
+
+def staging_path(dest: Path) -> Path:
+    return dest.parent / f".{dest.name}{STAGING}{os.getpid()}"
+
+
+def partial_path(dest: Path) -> Path:
+    return dest.parent / f".{dest.name}{PARTIAL}{os.getpid()}"
+
+
+def pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a leftover from an earlier process that had our pid: not in use
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(dest: Path) -> list[Path]:
+    """Remove staging folders and partial archives for DEST left by processes that are gone."""
+    pattern = re.compile(
+        "^"
+        + re.escape(f".{dest.name}")
+        + f"({re.escape(STAGING)}|{re.escape(PARTIAL)})"
+        + r"(\d+)$"
+    )
+    removed: list[Path] = []
+    try:
+        names = os.listdir(dest.parent)
+    except OSError:
+        return removed
+    for name in sorted(names):
+        m = pattern.match(name)
+        if not m or pid_alive(int(m.group(2))):
+            continue
+        path = dest.parent / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def check_destination(dest: Path, *, allow_empty_dir: bool = True) -> None:
+    """DEST must not exist, except (for a bag folder) as an empty folder, which is replaced."""
+    if not os.path.lexists(dest):
+        return
+    if allow_empty_dir and dest.is_dir() and not dest.is_symlink() and not any(dest.iterdir()):
+        return
+    raise DestinationError(
+        "the destination exists already"
+        + (" and is not an empty folder" if allow_empty_dir else ""),
+        path=dest,
+        hint="choose another --output, or remove it first",
+    )
+
+
+def make_parent(dest: Path) -> None:
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DestinationError(
+            f"cannot create the folder: {exc.strerror}", path=dest.parent
+        ) from None
+
+
+def create_dir(path: Path) -> None:
+    try:
+        path.mkdir()
+    except OSError as exc:
+        raise DestinationError(f"cannot create the folder: {exc.strerror}", path=path) from None
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        path.unlink(missing_ok=True)
+
+
+_libc: ctypes.CDLL | None = None
+
+
+def sync_filesystem(path: Path) -> None:
+    """Flush everything written to the file system holding ``path`` (one call, not per file)."""
+    global _libc
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if sys.platform.startswith("linux"):  # syncfs(2) flushes just this file system
+            try:
+                if _libc is None:
+                    _libc = ctypes.CDLL(None, use_errno=True)
+                if _libc.syncfs(fd) == 0:
+                    return
+            except (OSError, AttributeError):
+                pass
+        os.fsync(fd)
+        os.sync()
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def commit_dir(staging: Path, dest: Path) -> None:
+    """Flush and rename a finished staging folder to DEST (an empty folder at DEST is replaced)."""
+    sync_filesystem(staging)
+    try:
+        os.rename(staging, dest)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise DestinationError(
+                "the destination appeared while the bag was being written", path=dest
+            ) from None
+        raise DestinationError(
+            f"cannot move the bag into place: {exc.strerror}", path=dest
+        ) from None
+    fsync_dir(dest.parent)
+
+
+def commit_file(partial: Path, dest: Path) -> None:
+    """Flush and move a finished file to DEST without ever replacing an existing DEST."""
+    fd = os.open(partial, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(partial, dest)
+    except FileExistsError:
+        raise DestinationError(
+            "the destination appeared while the archive was being written", path=dest
+        ) from None
+    except OSError:  # a file system without hard links: check, then rename
+        if os.path.lexists(dest):
+            raise DestinationError("the destination exists already", path=dest) from None
+        os.rename(partial, dest)
+    else:
+        os.unlink(partial)
+    fsync_dir(dest.parent)

@@ -1,0 +1,332 @@
+"""Write a bag's payload and tag files (RFC 8493).
+
+The payload is copied and hashed in **one read pass**: each file is read in chunks, every chunk
+updates one hasher per algorithm and is written to the bag. Worker processes take batches sized
+by bytes (:func:`bagsmith.fixity.batch_target`); results come back in order and their manifest
+lines are streamed straight to the manifest files, so memory does not grow with the digests.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import fixity
+from ..errors import DestinationError, InputError, UsageError
+from . import tagfiles
+from .manifest import encode_path, manifest_name
+from .payload import PayloadPlan, SourceFile
+
+Progress = Callable[[int, int], None]
+
+#: bag-info labels bagsmith computes itself; ``--info`` cannot set them.
+COMPUTED_TAGS = ("Payload-Oxum", "Bag-Size")
+
+_OPEN_WRITE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_BUFFER = 1024 * 1024
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class PayloadTotals:
+    files: int
+    bytes: int
+
+    @property
+    def oxum(self) -> str:
+        return f"{self.bytes}.{self.files}"
+
+
+# ---- copy + hash (runs in worker processes) --------------------------------------------------
+
+
+class _CopyError(Exception):
+    def __init__(self, side: str, exc: OSError) -> None:
+        super().__init__(exc.strerror or str(exc))
+        self.side = side  # "source" or "destination"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One batch copied: manifest text per algorithm (lines in batch order) and totals."""
+
+    texts: list[str]
+    bytes: int
+    files: int
+    error: tuple[int, str, str] | None = None  # (index in batch, side, message)
+
+
+def _hashers(algorithms: Sequence[str]) -> list[Any]:
+    return [getattr(hashlib, a)() for a in algorithms]
+
+
+def _copy_one(src: str | None, dst: str, mtime_ns: int, size: int, hashers: list[Any]) -> int:
+    """Copy ``src`` to a new file ``dst`` while updating ``hashers``; returns the bytes copied."""
+    try:
+        rfd = os.open(src, _OPEN_READ) if src is not None else -1
+    except OSError as exc:
+        raise _CopyError("source", exc) from None
+    try:
+        try:
+            wfd = os.open(dst, _OPEN_WRITE, 0o666)
+        except OSError as exc:
+            raise _CopyError("destination", exc) from None
+        try:
+            done = 0
+            want = min(size + 1, _BUFFER)
+            while rfd >= 0:
+                try:
+                    block = os.read(rfd, want)
+                except OSError as exc:
+                    raise _CopyError("source", exc) from None
+                if not block:
+                    break
+                done += len(block)
+                for h in hashers:
+                    h.update(block)
+                view = memoryview(block)
+                try:
+                    while view:
+                        view = view[os.write(wfd, view) :]
+                except OSError as exc:
+                    raise _CopyError("destination", exc) from None
+                if len(block) < want and done == size:  # the expected end of the file
+                    break
+                want = _BUFFER
+            os.utime(wfd, ns=(mtime_ns, mtime_ns))
+        finally:
+            os.close(wfd)
+    finally:
+        if rfd >= 0:
+            os.close(rfd)
+    return done
+
+
+def _copy_batch(
+    root: str, batch: list[tuple[str | None, str, int, int]], algorithms: Sequence[str]
+) -> BatchResult:
+    lines: list[list[str]] = [[] for _ in algorithms]
+    total = 0
+    for index, (src, rel, mtime_ns, size) in enumerate(batch):
+        hashers = _hashers(algorithms)
+        try:
+            total += _copy_one(src, os.path.join(root, rel), mtime_ns, size, hashers)
+        except _CopyError as exc:
+            return BatchResult([], total, index, (index, exc.side, str(exc)))
+        name = encode_path(rel)
+        for out, h in zip(lines, hashers, strict=True):
+            out.append(f"{h.hexdigest()}  {name}\n")
+    return BatchResult(["".join(chunk) for chunk in lines], total, len(batch))
+
+
+def _worker_init() -> None:
+    # Only the main process reacts to Ctrl-C: it stops the workers and removes the staging folder.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):  # die with the main process, even on SIGKILL
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _batches(
+    files: Sequence[SourceFile], target: int, max_files: int
+) -> Iterator[list[SourceFile]]:
+    batch: list[SourceFile] = []
+    size = 0
+    for f in files:
+        batch.append(f)
+        size += f.size
+        if size >= target or len(batch) >= max_files:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _results(
+    root: Path, files: Sequence[SourceFile], algorithms: Sequence[str], processes: int, total: int
+) -> Iterator[tuple[list[SourceFile], BatchResult]]:
+    def job(batch: list[SourceFile]) -> list[tuple[str | None, str, int, int]]:
+        return [(f.source, f.relpath, f.mtime_ns, f.size) for f in batch]
+
+    if processes <= 1 or (len(files) <= 32 and total < 16 * 1024 * 1024):
+        for batch in _batches(files, 16 * 1024 * 1024, 2000):
+            yield batch, _copy_batch(str(root), job(batch), algorithms)
+        return
+    target = fixity.batch_target(total, processes)
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_worker_init)
+    window: deque[tuple[list[SourceFile], Future[BatchResult]]] = deque()
+    try:
+        for batch in _batches(files, target, 512):
+            window.append((batch, pool.submit(_copy_batch, str(root), job(batch), algorithms)))
+            if len(window) >= processes * 4:
+                b, fut = window.popleft()
+                yield b, fut.result()
+        while window:
+            b, fut = window.popleft()
+            yield b, fut.result()
+    finally:
+        # On an error or interrupt: drop queued batches and wait for running ones, so nothing
+        # writes into the staging folder while the caller removes it.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def make_dirs(root: Path, plan: PayloadPlan) -> None:
+    (root / "data").mkdir(exist_ok=True)
+    known = {"data"}
+    for d in plan.dirs:
+        os.makedirs(os.path.join(root, d.relpath), exist_ok=True)
+        known.add(d.relpath)
+    for f in plan.files:  # parents the plan has no folder for (a one-file source)
+        parent = f.relpath.rpartition("/")[0]
+        if parent not in known:
+            os.makedirs(os.path.join(root, parent), exist_ok=True)
+            known.add(parent)
+
+
+def copy_payload(
+    root: Path,
+    plan: PayloadPlan,
+    algorithms: Sequence[str],
+    *,
+    processes: int = 1,
+    progress: Progress | None = None,
+) -> PayloadTotals:
+    """Copy ``plan`` into ``root/data`` while hashing; write ``manifest-ALG.txt`` files."""
+    make_dirs(root, plan)
+    total = plan.total_bytes
+    done_bytes = done_files = 0
+    with ExitStack() as stack:
+        manifests = [
+            stack.enter_context(
+                open(
+                    root / manifest_name(a), "w", encoding="utf-8", newline="\n", buffering=_BUFFER
+                )
+            )
+            for a in algorithms
+        ]
+        for batch, result in _results(root, plan.files, algorithms, processes, total):
+            if result.error is not None:
+                index, side, message = result.error
+                f = batch[index]
+                if side == "source":
+                    raise InputError(f"cannot read the file: {message}", path=f.source)
+                raise DestinationError(f"cannot write the file: {message}", path=root / f.relpath)
+            for fh, text in zip(manifests, result.texts, strict=True):
+                fh.write(text)
+            done_bytes += result.bytes
+            done_files += result.files
+            if progress is not None:
+                progress(done_bytes, done_files)
+    for d in reversed(plan.dirs):  # deepest first: writing into a folder changes its mtime
+        os.utime(root / d.relpath, ns=(d.mtime_ns, d.mtime_ns))
+    return PayloadTotals(done_files, done_bytes)
+
+
+# ---- tag files -----------------------------------------------------------------------------
+
+
+def human_size(size: int) -> str:
+    """``Bag-Size`` text: ``512 bytes``, ``4.1 KB``, ``81.9 MB`` (decimal units)."""
+    if size < 1000:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    value = float(size)
+    for unit in ("KB", "MB", "GB", "TB", "PB"):
+        value /= 1000
+        if value < 1000 or unit == "PB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` (reproducible builds), or None when unset."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {raw!r}",
+            field="SOURCE_DATE_EPOCH",
+        ) from None
+    if value < 0:
+        raise UsageError("SOURCE_DATE_EPOCH cannot be negative", field="SOURCE_DATE_EPOCH")
+    return value
+
+
+def bagging_date(epoch: int | None) -> str:
+    if epoch is None:
+        return date.today().isoformat()
+    return datetime.fromtimestamp(epoch, UTC).date().isoformat()
+
+
+def check_user_tags(info: Sequence[tuple[str, str]]) -> None:
+    for label, value in info:
+        tagfiles.check_label(label)
+        tagfiles.check_value(label, value)
+        if label.lower() in (t.lower() for t in COMPUTED_TAGS):
+            raise UsageError(
+                f"{label} is computed by bagsmith and cannot be set with --info", field=label
+            )
+
+
+def bag_info_tags(
+    info: Sequence[tuple[str, str]], totals: PayloadTotals, *, day: str, agent: str
+) -> list[tuple[str, str]]:
+    """User tags in the order given, then the ones bagsmith fills in (unless given)."""
+    check_user_tags(info)
+    given = {label.lower() for label, _ in info}
+    tags = list(info)
+    if "bagging-date" not in given:
+        tags.append(("Bagging-Date", day))
+    if "bag-software-agent" not in given:
+        tags.append(("Bag-Software-Agent", agent))
+    tags.append(("Payload-Oxum", totals.oxum))
+    tags.append(("Bag-Size", human_size(totals.bytes)))
+    return tags
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    with open(path, "w", encoding=encoding, newline="\n") as fh:
+        fh.write(text)
+
+
+def tag_manifest_texts(
+    entries: Sequence[tuple[str, Path]], algorithms: Sequence[str]
+) -> dict[str, str]:
+    """Tag manifest text per algorithm for ``(name in the bag, file to read)`` pairs."""
+    digests = {name: fixity.hash_file(path, algorithms)[0] for name, path in entries}
+    return {
+        alg: "".join(f"{digests[name][alg]}  {encode_path(name)}\n" for name in sorted(digests))
+        for alg in algorithms
+    }
+
+
+def write_tag_files(
+    root: Path, algorithms: Sequence[str], tags: Sequence[tuple[str, str]], mtime: int | None
+) -> None:
+    """bagit.txt, bag-info.txt and one tagmanifest per algorithm (manifests exist already)."""
+    (root / "bagit.txt").write_bytes(tagfiles.bagit_txt())
+    write_text(root / "bag-info.txt", tagfiles.format_tags(tags))
+    listed = ["bagit.txt", "bag-info.txt", *(manifest_name(a) for a in algorithms)]
+    texts = tag_manifest_texts([(name, root / name) for name in listed], algorithms)
+    for alg, text in texts.items():
+        write_text(root / manifest_name(alg, tag=True), text)
+    if mtime is not None:
+        for name in [*listed, *(manifest_name(a, tag=True) for a in algorithms)]:
+            os.utime(root / name, (mtime, mtime))

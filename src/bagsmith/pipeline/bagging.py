@@ -1,0 +1,216 @@
+"""Use cases: create a bag from source files and folders; update an existing bag.
+
+``create_bag`` never writes to the sources and never leaves a half-written DEST: the bag is
+built in a staging folder beside DEST and renamed into place when complete (see
+:mod:`bagsmith.bagit.staging`). Both functions take a ``progress`` factory with the signature
+of the CLI's ``Output.progress(description, total)`` context manager.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from .. import __version__, fixity
+from ..bagit import staging
+from ..bagit.payload import EmptyDirs, Hidden, OsFiles, PayloadPolicy, Symlinks, scan_sources
+from ..bagit.serialize import ArchiveFormat, archive_names, write_archive
+from ..bagit.update import update_bag as _update_bag
+from ..bagit.writer import (
+    bag_info_tags,
+    bagging_date,
+    check_user_tags,
+    copy_payload,
+    source_date_epoch,
+    write_tag_files,
+)
+from ..errors import DestinationError, Interrupted, UsageError
+from ..problems import Problem
+
+ProgressUpdate = Callable[[int, int], None]
+ProgressFactory = Callable[[str, int | None], AbstractContextManager[ProgressUpdate]]
+
+
+@dataclass(frozen=True)
+class BagOptions:
+    algorithms: tuple[str, ...] = fixity.DEFAULT_ALGORITHMS
+    info: tuple[tuple[str, str], ...] = ()
+    processes: int | None = None  # None: one per CPU
+    policy: PayloadPolicy = field(default_factory=PayloadPolicy)
+    serialize: ArchiveFormat | None = None
+
+
+@dataclass(frozen=True)
+class UpdateOptions:
+    algorithms: tuple[str, ...] | None = None  # None: the algorithms the bag already uses
+    info: tuple[tuple[str, str], ...] = ()
+    processes: int | None = None
+
+
+@dataclass
+class BagResult:
+    path: str  # the bag folder, or the archive when serialised
+    files: int
+    bytes: int
+    algorithms: list[str]
+    payload_oxum: str
+    warnings: list[Problem] = field(default_factory=list)
+    serialized: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "files": self.files,
+            "bytes": self.bytes,
+            "payload_oxum": self.payload_oxum,
+            "algorithms": self.algorithms,
+            "serialized": self.serialized,
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def software_agent() -> str:
+    """``Bag-Software-Agent``: name, version and the project's home page when it declares one."""
+    try:
+        urls = metadata.metadata("bagsmith").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        urls = []
+    home = next((u.split(",", 1)[1].strip() for u in urls if "," in u), None)
+    return f"bagsmith {__version__}" + (f" <{home}>" if home else "")
+
+
+def make_policy(
+    *, symlinks: str, empty_dirs: str, hidden: str, os_files: str, portable: bool
+) -> PayloadPolicy:
+    return PayloadPolicy(
+        Symlinks(symlinks), EmptyDirs(empty_dirs), Hidden(hidden), OsFiles(os_files), portable
+    )
+
+
+def _processes(value: int | None) -> int:
+    if value is None:
+        return fixity.default_processes()
+    if value < 1:
+        raise UsageError("--processes must be at least 1", field="--processes")
+    return value
+
+
+def _check_not_inside(sources: Sequence[Path], dest: Path) -> None:
+    real_dest = os.path.realpath(dest)
+    for src in sources:
+        real_src = os.path.realpath(src)
+        if real_dest == real_src or real_dest.startswith(real_src.rstrip(os.sep) + os.sep):
+            raise DestinationError(
+                "the destination is inside a source; the bag would include itself",
+                path=dest,
+                hint=f"write the bag outside {src}",
+            )
+
+
+def _progress(
+    factory: ProgressFactory | None, desc: str, total: int | None
+) -> AbstractContextManager[ProgressUpdate]:
+    if factory is None:
+        return nullcontext(lambda done, files: None)
+    return factory(desc, total)
+
+
+def create_bag(
+    sources: Sequence[Path],
+    dest: Path,
+    options: BagOptions | None = None,
+    *,
+    progress: ProgressFactory | None = None,
+) -> BagResult:
+    """Bag ``sources`` at ``dest`` (or ``dest.zip`` etc. with ``options.serialize``)."""
+    options = options or BagOptions()
+    algorithms = fixity.parse_algorithms(options.algorithms)
+    check_user_tags(options.info)
+    processes = _processes(options.processes)
+    epoch = source_date_epoch()
+    sources = [Path(s) for s in sources]
+    dest = Path(os.path.abspath(dest))
+    archive: Path | None = None
+    bag_dir = dest
+    if options.serialize is not None:
+        archive, name = archive_names(dest, options.serialize)
+        bag_dir = archive.with_name(name)
+        staging.check_destination(archive, allow_empty_dir=False)
+    else:
+        staging.check_destination(dest)
+    _check_not_inside(sources, bag_dir)
+    plan = scan_sources(sources, options.policy)
+    warnings = list(plan.warnings)
+
+    staging.make_parent(bag_dir)
+    for stale in staging.remove_stale(bag_dir) + (staging.remove_stale(archive) if archive else []):
+        warnings.append(
+            Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
+        )
+    stage = staging.staging_path(bag_dir)
+    partial = staging.partial_path(archive) if archive else None
+    try:
+        staging.create_dir(stage)
+        with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
+            totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
+        tags = bag_info_tags(options.info, totals, day=bagging_date(epoch), agent=software_agent())
+        write_tag_files(stage, algorithms, tags, epoch)
+        if archive is not None and partial is not None and options.serialize is not None:
+            write_archive(stage, partial, options.serialize, bag_dir.name, epoch)
+            staging.commit_file(partial, archive)
+        else:
+            staging.commit_dir(stage, dest)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; the partial bag was removed", path=dest) from None
+    except OSError as exc:
+        raise DestinationError(
+            f"cannot write the bag: {exc.strerror or exc}", path=exc.filename or dest
+        ) from None
+    finally:
+        staging.remove(stage)
+        if partial is not None:
+            staging.remove(partial)
+    return BagResult(
+        path=str(archive or dest),
+        files=totals.files,
+        bytes=totals.bytes,
+        algorithms=list(algorithms),
+        payload_oxum=totals.oxum,
+        warnings=warnings,
+        serialized=str(archive) if archive else None,
+    )
+
+
+def update_bag(
+    path: Path, options: UpdateOptions | None = None, *, progress: ProgressFactory | None = None
+) -> BagResult:
+    """Regenerate manifests, tag manifests, Payload-Oxum and Bag-Size; apply ``--info``."""
+    options = options or UpdateOptions()
+    algorithms = fixity.parse_algorithms(options.algorithms) if options.algorithms else None
+    processes = _processes(options.processes)
+    path = Path(path)
+    try:
+        with _progress(progress, "Hashing", None) as update:
+            summary = _update_bag(
+                path,
+                algorithms=algorithms,
+                info=options.info,
+                processes=processes,
+                progress=update,
+            )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted; the bag's tag files were left as they were", path=path
+        ) from None
+    return BagResult(
+        path=str(path),
+        files=summary.totals.files,
+        bytes=summary.totals.bytes,
+        algorithms=list(summary.algorithms),
+        payload_oxum=summary.totals.oxum,
+        warnings=summary.warnings,
+    )
