@@ -121,8 +121,10 @@ def test_a_damaged_local_bag_is_not_deposited(
 ) -> None:
     bag = sample_bag(tmp_path)
     (bag / "data" / "article.txt").write_text("changed after bagging\n")
-    with pytest.raises(BagError, match="does not match its own manifests"):
+    with pytest.raises(BagError, match="the bag is not valid") as err:
         deposit_bag(bag, dest.as_uri())
+    assert "data/article.txt: sha256 expected" in str(err.value)
+    assert "[payload-digest-mismatch]" in str(err.value)
     assert list(dest.iterdir()) == [] and records(deposit_env) == []
 
 

@@ -12,7 +12,7 @@ import pytest
 from bagsmith.deposit.base import reason_of
 from bagsmith.errors import DepositError
 from bagsmith.pipeline.depositing import deposit_bag
-from tests.servers import FAST_RETRY, deposit_env, records, sample_bag
+from tests.servers import FAST_RETRY, deposit_env, records, sample_bag, zip_bag
 
 __all__ = ["deposit_env"]
 
@@ -108,8 +108,7 @@ def test_corrupted_existing_object_is_detected_not_extended(
 
 def test_archive_and_non_root_folder_are_refused(tmp_path: Path, deposit_env: Path) -> None:
     bag = sample_bag(tmp_path, External_Identifier="x")
-    archive = tmp_path / "bag.zip"
-    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    archive = zip_bag(bag, tmp_path / "bag.zip")
     with pytest.raises(DepositError, match="needs a bag folder"):
         deposit_bag(archive, f"ocfl://{tmp_path / 'root'}")
     busy = tmp_path / "busy"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from ..errors import DepositError
-from .source import LocalBag
+from .source import LocalBag, Serialise
 
 T = TypeVar("T")
 
@@ -78,6 +78,8 @@ class DepositOptions:
     #: Earlier successful deposits of any bag to the same target (from the deposit record),
     #: for targets that cannot find an identical object by themselves (SWORD).
     history: tuple[dict[str, object], ...] = ()
+    #: Turns a bag folder into one archive file, for targets that take one file (S3, SWORD).
+    serialise: Serialise | None = None
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """``s3://bucket/prefix``: upload the serialised bag to S3-compatible storage (boto3).
 
-A bag folder is serialised to a tar first (see :mod:`.archive`); a .zip/.tar/.tgz bag is
-sent as it is. Every request carries ``Content-MD5`` and ``x-amz-checksum-sha256``, so the
+A bag folder is serialised to a tar first (by the serialiser the pipeline passes in the
+deposit options, see :class:`.source.ArchiveCache`); a .zip/.tar/.tgz bag is sent as it is.
+Every request carries ``Content-MD5`` and ``x-amz-checksum-sha256``, so the
 server rejects bytes that changed on the way; afterwards the object's ETag (the MD5, or for a
 multipart upload the MD5 of the part MD5s and ``-N``), size and SHA-256 are checked. Large
 archives go up in parts; an interrupted multipart upload of the same file is resumed (parts
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, unquote
 
 from ..errors import DepositError
-from .archive import Serialiser
 from .base import (
     ALREADY_PRESENT,
     DEPOSITED,
@@ -36,7 +36,7 @@ from .base import (
     deposit_error,
 )
 from .directory import check_name
-from .source import LocalBag
+from .source import ArchiveCache, LocalBag
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -86,11 +86,11 @@ class S3Target:
         self.threshold = int(settings.get("multipart_threshold", 64 * MIB))
         if self.part_size < MIN_PART:
             raise deposit_error("config", f"part_size must be at least {MIN_PART} bytes (5 MiB)")
-        self.serialiser = Serialiser()
+        self.archives = ArchiveCache()
         self._client: S3Client | None = None
 
     def close(self) -> None:
-        self.serialiser.close()
+        self.archives.close()
 
     def client(self) -> S3Client:
         if self._client is None:
@@ -132,7 +132,7 @@ class S3Target:
             raise mapped from exc
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        archive = self.serialiser.archive_of(bag)
+        archive = self.archives.archive_of(bag, options.serialise)
         name = check_name(options.name or archive.name)
         key = posixpath.join(self.prefix, name) if self.prefix else name
         digests = archive.digests[archive.files[0].relpath]

@@ -1,28 +1,35 @@
-"""The bag being deposited, as the deposit targets see it: its files, manifests and digests.
+"""The bag being deposited, as the deposit targets see it: plain data, no bag reading here.
 
-A bag is either a folder or an already serialised file (``.zip``, ``.tar``, ``.tgz``/``.tar.gz``).
-For a folder, every file is digested once with SHA-256 and with every algorithm its manifests
-use; the local files must match their manifests before anything is sent, so that a bag that is
-already damaged is never deposited as if it were good.
+The pipeline (:mod:`bagsmith.pipeline.depositing`) validates the bag with the BagIt engine and
+describes it as a :class:`LocalBag`: its files and sizes, and the digests each file must have
+(from the bag's own manifests, which the validator has just checked, plus SHA-256 where no
+manifest gives one). Targets copy the files and compare what arrived with those digests.
+
+Targets that take one file (S3, SWORD) get a bag folder serialised by the callable the
+pipeline passes in :class:`~bagsmith.deposit.base.DepositOptions` (see :class:`ArchiveCache`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..bagit.manifest import ManifestLine, parse_line, split_manifest_name, unsafe_reason
-from ..bagit.tagfiles import first_value, parse_tags
-from ..errors import BagError, InputError
-from ..fixity import SUPPORTED, HashJob, default_processes, hash_many
+from ..errors import InputError
+from ..fixity import hash_file
 
-ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar")
-#: Always computed, whatever the manifests use: the digest targets compare files by.
+#: Every file of a bag has a digest with this algorithm: the one targets compare files by.
 BASE_ALGORITHM = "sha256"
+#: Digests of a whole archive file (S3 and SWORD send its MD5 too).
+ARCHIVE_ALGORITHMS = ("md5", "sha256")
+_SUFFIX_FORMATS = {".tar.gz": "tgz", ".tgz": "tgz", ".zip": "zip", ".tar": "tar"}
+
+#: Writes the bag folder (first argument) as one archive file inside the folder given as
+#: second argument, and returns the archive's path (``NAME.tar``, ``NAME.zip`` …). The same
+#: bag must give the same bytes every time: an identical re-deposit is recognised by them.
+Serialise = Callable[[Path, Path], Path]
 
 
 @dataclass(frozen=True)
@@ -40,9 +47,7 @@ class LocalBag:
     name: str  # folder name, or file name (with its extension) for an archive
     kind: str  # "folder" or "archive"
     files: list[BagFile] = field(default_factory=list)
-    #: relpath -> {algorithm: digest}, from every manifest and tag manifest in the bag.
-    manifests: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: relpath -> {algorithm: digest}, computed from the local files (see :meth:`digest`).
+    #: relpath -> {algorithm: digest} every file must have; always with :data:`BASE_ALGORITHM`.
     digests: dict[str, dict[str, str]] = field(default_factory=dict)
     external_identifier: str | None = None
     archive_format: str | None = None  # "zip", "tar" or "tgz"
@@ -50,45 +55,6 @@ class LocalBag:
     @property
     def size(self) -> int:
         return sum(f.size for f in self.files)
-
-    @property
-    def stem(self) -> str:
-        """The name without an archive extension (``bag.tar.gz`` → ``bag``)."""
-        for suffix in ARCHIVE_SUFFIXES:
-            if self.kind == "archive" and self.name.lower().endswith(suffix):
-                return self.name[: -len(suffix)]
-        return self.name
-
-    def digest(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Digest every local file (once each) and check the bag against its own manifests.
-
-        Raises :class:`BagError` listing the files that do not match their manifests.
-        """
-        if self.digests:
-            return
-        algorithms = sorted({BASE_ALGORITHM, *(a for d in self.manifests.values() for a in d)})
-        if self.kind == "archive":  # S3 and SWORD need the MD5 of the whole file
-            algorithms = sorted({BASE_ALGORITHM, "md5"})
-        jobs = [HashJob(f.relpath, str(f.path), f.size) for f in self.files]
-        processes = min(default_processes(), 4) if self.size > 64 * 1024 * 1024 else 1
-        bad: list[str] = []
-        for res in hash_many(
-            jobs, algorithms, processes=processes, total_bytes=self.size, progress=progress
-        ):
-            if res.digests is None:
-                raise InputError(f"cannot read {res.key}: {res.error}", path=self.path / res.key)
-            self.digests[res.key] = res.digests
-            for alg, want in self.manifests.get(res.key, {}).items():
-                if res.digests[alg] != want:
-                    bad.append(f"{res.key} ({alg})")
-        if bad:
-            raise BagError(
-                "the bag does not match its own manifests: "
-                + ", ".join(bad[:10])
-                + (f" and {len(bad) - 10} more" if len(bad) > 10 else ""),
-                path=self.path,
-                hint="validate the bag (bagsmith validate) and fix or rebuild it before depositing",
-            )
 
     def fingerprint(self) -> str:
         """One SHA-256 over every file's path and SHA-256: the bag's identity for the record."""
@@ -98,94 +64,61 @@ class LocalBag:
         return h.hexdigest()
 
     def expected(self, relpath: str) -> dict[str, str]:
-        """Digests a copy of ``relpath`` must have: the local ones (which match the manifests)."""
+        """Digests a copy of ``relpath`` must have."""
         return self.digests[relpath]
 
 
-def load_bag(path: str | os.PathLike[str]) -> LocalBag:
-    """Read a bag folder's file list and manifests, or take a serialised bag as one file."""
-    p = Path(path)
+def archive_format_of(name: str) -> str | None:
+    """``zip``, ``tar`` or ``tgz`` from an archive's file name, None for anything else."""
+    lower = name.lower()
+    return next((fmt for s, fmt in _SUFFIX_FORMATS.items() if lower.endswith(s)), None)
+
+
+def archive_bag(path: Path, fmt: str, *, external_identifier: str | None = None) -> LocalBag:
+    """Describe a serialised bag as one file, with its MD5 and SHA-256 (one read)."""
     try:
-        st = p.stat()
+        digests, size = hash_file(path, ARCHIVE_ALGORITHMS)
     except OSError as exc:
-        raise InputError(f"cannot read the bag: {exc.strerror}", path=p) from exc
-    if stat.S_ISREG(st.st_mode):
-        lower = p.name.lower()
-        fmt = next(
-            ({"tar.gz": "tgz"}.get(s[1:], s[1:]) for s in ARCHIVE_SUFFIXES if lower.endswith(s)),
-            None,
-        )
-        if fmt is None:
-            raise InputError(
-                "a bag must be a folder or a .zip, .tar, .tgz or .tar.gz file",
-                path=p,
+        raise InputError(f"cannot read the bag: {exc.strerror or exc}", path=path) from exc
+    return LocalBag(
+        path,
+        path.name,
+        "archive",
+        files=[BagFile(path.name, path, size)],
+        digests={path.name: digests},
+        external_identifier=external_identifier,
+        archive_format=fmt,
+    )
+
+
+class ArchiveCache:
+    """Gives a target one serialised file for a bag, made once however many attempts."""
+
+    def __init__(self) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._made: dict[Path, LocalBag] = {}
+
+    def archive_of(self, bag: LocalBag, serialise: Serialise | None) -> LocalBag:
+        """The bag itself if it is already serialised, else an archive made by ``serialise``
+        in a temporary folder (removed by :meth:`close`)."""
+        if bag.kind == "archive":
+            return bag
+        if serialise is None:
+            raise ValueError("a bag folder can only go to this target with a serialiser")
+        if bag.path not in self._made:
+            if self._tmp is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="bagsmith-deposit-")
+            made = serialise(bag.path, Path(self._tmp.name))
+            fmt = archive_format_of(made.name)
+            if fmt is None:
+                raise ValueError(f"the serialiser wrote {made.name}, not a .zip/.tar/.tgz file")
+            self._made[bag.path] = archive_bag(
+                made, fmt, external_identifier=bag.external_identifier
             )
-        return LocalBag(
-            p.resolve(),
-            p.name,
-            "archive",
-            files=[BagFile(p.name, p.resolve(), st.st_size)],
-            archive_format=fmt,
-        )
-    if not stat.S_ISDIR(st.st_mode):
-        raise InputError("the bag is neither a folder nor a file", path=p)
-    root = p.resolve()
-    if not (root / "bagit.txt").is_file():
-        raise BagError("not a bag: there is no bagit.txt at its top", path=root)
-    bag = LocalBag(root, root.name, "folder", files=_walk(root))
-    names = {f.relpath for f in bag.files}
-    for f in bag.files:
-        if "/" in f.relpath:
-            continue
-        parsed = split_manifest_name(f.relpath)
-        if parsed is None:
-            continue
-        _read_manifest(bag, f, parsed[1], names)
-    if not any(split_manifest_name(n) == (False, a) for n in names for a in SUPPORTED):
-        raise BagError("the bag has no payload manifest this tool can check", path=root)
-    info = root / "bag-info.txt"
-    if info.is_file():
-        tags, _errors = parse_tags(info.read_text(encoding="utf-8", errors="replace"))
-        bag.external_identifier = first_value(tags, "External-Identifier")
-    return bag
+        return self._made[bag.path]
 
-
-def _walk(root: Path) -> list[BagFile]:
-    out: list[BagFile] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        base = Path(dirpath)
-        for d in dirnames:
-            if (base / d).is_symlink():
-                raise InputError("the bag holds a symbolic link; deposit refuses it", path=base / d)
-        for name in sorted(filenames):
-            full = base / name
-            st = full.lstat()
-            if not stat.S_ISREG(st.st_mode):
-                raise InputError("the bag holds something that is not a regular file", path=full)
-            out.append(BagFile(full.relative_to(root).as_posix(), full, st.st_size))
-    out.sort(key=lambda f: f.relpath)
-    return out
-
-
-def _read_manifest(bag: LocalBag, mf: BagFile, algorithm: str, names: set[str]) -> None:
-    if algorithm not in SUPPORTED:
-        return
-    text = mf.path.read_text(encoding="utf-8", errors="replace")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parsed = parse_line(line)
-        if not isinstance(parsed, ManifestLine):
-            raise BagError(f"unreadable manifest line: {parsed.message}", path=mf.path, line=number)
-        reason = unsafe_reason(parsed.path)
-        if reason:
-            raise BagError(f"unsafe path in manifest: {reason}", path=mf.path, line=number)
-        if parsed.path not in names:
-            raise BagError(
-                f"the manifest lists {parsed.path!r}, which is not in the bag",
-                path=mf.path,
-                line=number,
-                hint="complete the bag (fetch.txt) or fix it before depositing",
-            )
-        bag.manifests.setdefault(parsed.path, {})[algorithm] = parsed.digest
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        self._made.clear()

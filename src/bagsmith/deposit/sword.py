@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlunsplit
 
 from ..errors import DepositError
-from .archive import Serialiser
 from .base import (
     ALREADY_PRESENT,
     DEPOSITED,
@@ -37,7 +36,7 @@ from .base import (
     TransientError,
     deposit_error,
 )
-from .source import LocalBag
+from .source import ArchiveCache, LocalBag
 
 if TYPE_CHECKING:
     import httpx
@@ -161,11 +160,11 @@ class SwordTarget:
         self.collection = urlunsplit((scheme, url.netloc, url.path or "/", url.query, ""))
         self.display = display
         self.settings = settings
-        self.serialiser = Serialiser()
+        self.archives = ArchiveCache()
         self._http: httpx.Client | None = None
 
     def close(self) -> None:
-        self.serialiser.close()
+        self.archives.close()
         if self._http is not None:
             self._http.close()
 
@@ -189,7 +188,7 @@ class SwordTarget:
             raise TransientError(f"cannot reach the SWORD server: {exc}") from exc
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        archive = self.serialiser.archive_of(bag)
+        archive = self.archives.archive_of(bag, options.serialise)
         digests = archive.digests[archive.files[0].relpath]
         result.checksums.update(
             {"archive-md5": digests["md5"], "archive-sha256": digests["sha256"]}

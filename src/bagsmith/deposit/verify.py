@@ -1,9 +1,9 @@
 """Verify-after-deposit: compare what is at the destination with what was sent.
 
 Targets read back (or have the server digest) every file they wrote; these helpers compare
-those digests with the local ones (which :meth:`LocalBag.digest` has already checked against
-the bag's own manifests) and raise a ``checksum-mismatch`` :class:`DepositError` naming every
-file that differs.
+those digests with the ones the bag's files must have (:attr:`LocalBag.digests`: from the
+bag's own manifests, which the pipeline has validated, plus SHA-256) and raise a
+``checksum-mismatch`` :class:`DepositError` naming every file that differs.
 """
 
 from __future__ import annotations

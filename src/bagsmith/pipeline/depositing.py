@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..bagit.declaration import read_declaration
+from ..bagit.manifest import split_manifest_name
+from ..bagit.mtable import ManifestTable
+from ..bagit.reader import FileEntry, TagDecodeError, open_bag
+from ..bagit.serialize import ArchiveFormat, write_archive
+from ..bagit.tagfiles import first_value
+from ..bagit.validate import Mode, validate_bag
 from ..deposit import record
 from ..deposit.base import (
     FAILED,
@@ -19,8 +27,20 @@ from ..deposit.base import (
     retry,
 )
 from ..deposit.registry import build, resolve
-from ..deposit.source import load_bag
-from ..errors import BagsmithError
+from ..deposit.source import BASE_ALGORITHM, BagFile, LocalBag, archive_bag
+from ..errors import ArchiveError, BagError, BagsmithError, InputError
+from ..fixity import SUPPORTED, HashJob, default_processes, hash_many
+from ..problems import Report
+
+Progress = Callable[[int, int], None]
+
+#: Modification time of every member of the archive made for S3 and SWORD (the Unix epoch:
+#: ``write_archive`` clamps member times to it). BagIt carries no file times; with one fixed
+#: time the same bag always gives the same archive bytes, which is how an identical
+#: re-deposit is recognised.
+DEPOSIT_EPOCH = 0
+#: Show at most this many of the validator's problems in the error refusing a bag.
+_SHOWN_PROBLEMS = 5
 
 
 def deposit_bag(
@@ -49,20 +69,25 @@ def deposit_bag(
     overrides: Mapping[str, Any] = {"endpoint_url": endpoint_url, "trust_host_key": trust_host_key}
     spec = resolve(target, config=config, overrides=overrides)
     policy = retry_policy or spec.retry
-    bag = load_bag(bag_path)
-    result = DepositResult(target=spec.display, bag=str(bag.path))
+    path = _bag_path(bag_path)
+    result = DepositResult(target=spec.display, bag=str(path))
     history = tuple(
         e
         for e in record.read(data_dir)
         if e.get("target") == spec.display and e.get("outcome") in ("deposited", "already-present")
     )
     options = DepositOptions(
-        verify=verify, dry_run=dry_run, name=name, object_id=object_id, history=history
+        verify=verify,
+        dry_run=dry_run,
+        name=name,
+        object_id=object_id,
+        history=history,
+        serialise=serialise_for_deposit,
     )
     tgt = None
     try:
         tgt = build(spec)
-        bag.digest(progress)
+        bag = describe_bag(path, progress=progress)
         result.files = len(bag.files)
         result.bytes = bag.size
         if bag.kind == "folder":
@@ -98,6 +123,145 @@ def deposit_bag(
     if not dry_run:
         record.append(result, data_dir)
     return result
+
+
+def _bag_path(bag_path: str | os.PathLike[str]) -> Path:
+    """The bag's absolute path; a folder or a regular file, else :class:`InputError`."""
+    p = Path(bag_path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise InputError(f"cannot read the bag: {exc.strerror}", path=p) from exc
+    if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+        raise InputError("the bag is neither a folder nor a file", path=p)
+    return p.resolve()
+
+
+def describe_bag(path: Path, *, progress: Progress | None = None) -> LocalBag:
+    """Validate the bag fully with the BagIt engine, then describe it for the targets.
+
+    A bag that is not valid, or not complete (files still to fetch), is refused with a
+    :class:`BagError` listing the validator's problems: a damaged bag is never deposited as
+    if it were good. A serialised bag is then one file with its MD5 and SHA-256. For a
+    folder, each file's expected digests come from the manifests the validator has just
+    checked; only files without a SHA-256 there (every file when the bag has no SHA-256
+    manifest; tag files no tag manifest lists) are read again, for their SHA-256.
+    """
+    done = [0, 0]
+
+    def step(octets: int, files: int) -> None:
+        done[:] = [octets, files]
+        if progress is not None:
+            progress(octets, files)
+
+    checked = validate_bag(path, mode=Mode.FULL, progress=step)
+    if checked.format not in ("folder", *(f.value for f in ArchiveFormat)):
+        raise InputError("a bag must be a folder or a .zip, .tar, .tgz or .tar.gz file", path=path)
+    _refuse_invalid(path, checked.report, checked.fetch_pending)
+    if checked.format != "folder":
+        return archive_bag(path, checked.format)
+    bag = _folder_bag(path)
+    _complete_digests(bag, done, progress)
+    return bag
+
+
+def _refuse_invalid(path: Path, report: Report, fetch_pending: int) -> None:
+    errors = report.errors
+    if errors:
+        shown = "; ".join(
+            f"{p.where() or '(bag)'}: {p.message} [{p.code}]" for p in errors[:_SHOWN_PROBLEMS]
+        )
+        more = len(errors) - _SHOWN_PROBLEMS
+        raise BagError(
+            f"the bag is not valid ({len(errors)} error(s)), so nothing was sent: {shown}"
+            + (f"; and {more} more" if more > 0 else ""),
+            path=path,
+            hint="see `bagsmith validate` for the full report; fix or rebuild the bag first",
+        )
+    if fetch_pending:
+        raise BagError(
+            f"the bag is not complete: {fetch_pending} file(s) listed in fetch.txt are not in it",
+            path=path,
+            hint="fetch them into the bag (and remove fetch.txt) before depositing",
+        )
+
+
+def _folder_bag(root: Path) -> LocalBag:
+    """Files, sizes, External-Identifier and the manifests' digests of a validated bag folder."""
+    reader = open_bag(root, hash_payload=False)
+    report = Report(str(root))
+    decl = read_declaration(reader, report)
+    if decl is None:  # the folder changed since it was validated
+        raise BagError("not a bag: there is no bagit.txt at its top", path=root)
+    tag_entries = reader.tag_files()
+    entries: list[FileEntry] = [*tag_entries, *reader.payload_files()]
+    files: list[BagFile] = []
+    for entry in entries:
+        if entry.special is not None:
+            raise InputError(
+                f"the bag holds something that is not a regular file ({entry.special})",
+                path=root / entry.path,
+                hint="deposit copies regular files only",
+            )
+        files.append(BagFile(entry.path, root.joinpath(*entry.path.split("/")), entry.size))
+    files.sort(key=lambda f: f.relpath)
+    bag = LocalBag(root, root.name, "folder", files=files)
+    bag.external_identifier = first_value(decl.bag_info, "External-Identifier")
+    manifests: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
+    for entry in tag_entries:
+        split = split_manifest_name(entry.path) if "/" not in entry.path else None
+        if split is not None and split[1] in SUPPORTED:
+            manifests[split[0]].append((split[1], entry.path))
+    for is_tag, pairs in manifests.items():
+        table = ManifestTable(sorted(pairs), payload=not is_tag)
+        for index, name in enumerate(table.manifest_names):
+            try:
+                table.load(index, reader.lines(name, decl.codec), report)
+            except (OSError, TagDecodeError) as exc:  # it was valid a moment ago
+                raise BagError(
+                    f"the bag changed while it was being deposited: {exc}", path=root / name
+                ) from exc
+        for relpath, value in table.entries.items():
+            into = bag.digests.setdefault(relpath, {})
+            for i, alg in enumerate(table.algorithms):
+                if value[0] & (1 << i):  # listed in this manifest
+                    into[alg] = table.digest_of(value, alg).hex()
+    return bag
+
+
+def _complete_digests(bag: LocalBag, done: list[int], progress: Progress | None) -> None:
+    """Add SHA-256 (one more read) for every file whose manifests give none."""
+    missing = [f for f in bag.files if BASE_ALGORITHM not in bag.digests.get(f.relpath, {})]
+    total = sum(f.size for f in missing)
+    processes = min(default_processes(), 4) if total > 64 * 1024 * 1024 else 1
+    jobs = [HashJob(f.relpath, str(f.path), f.size) for f in missing]
+    base_octets, base_files = done
+
+    def step(octets: int, files: int) -> None:
+        if progress is not None:
+            progress(base_octets + octets, base_files + files)
+
+    for res in hash_many(
+        jobs, (BASE_ALGORITHM,), processes=processes, total_bytes=total, progress=step
+    ):
+        if res.digests is None:
+            raise InputError(f"cannot read {res.key}: {res.error}", path=bag.path / res.key)
+        bag.digests.setdefault(res.key, {}).update(res.digests)
+
+
+def serialise_for_deposit(bag_dir: Path, folder: Path) -> Path:
+    """Write the bag folder as ``folder/NAME.tar`` holding ``NAME/``, always the same bytes
+    for the same bag (the BagIt engine's deterministic serialiser, times :data:`DEPOSIT_EPOCH`)."""
+    dest = folder / f"{bag_dir.name}.tar"
+    try:
+        write_archive(bag_dir, dest, ArchiveFormat.TAR, bag_dir.name, DEPOSIT_EPOCH)
+    except OSError as exc:
+        raise ArchiveError(
+            f"cannot serialise the bag for the deposit: {exc.strerror or exc}",
+            path=exc.filename or dest,
+            hint="check the free space of the temporary folder (TMPDIR)",
+        ) from exc
+    return dest
 
 
 def list_deposits(

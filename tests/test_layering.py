@@ -1,0 +1,153 @@
+"""The layering of ARCHITECTURE.md, enforced on every module: imports point downward only.
+
+cli → pipeline → subsystems → foundation. A subsystem imports only itself and the foundation;
+the foundation imports only the foundation; pipeline never imports the cli. Every import
+counts: module level, inside functions (lazy), under ``TYPE_CHECKING``, relative or absolute,
+and ``import_module("bagsmith.…")`` with a literal name.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGE = "bagsmith"
+SRC = ROOT / "src" / PACKAGE
+SUBSYSTEMS = frozenset({"bagit", "ingest", "metadata", "xmlschemas", "deposit", "report"})
+FOUNDATION = frozenset({"errors", "problems", "model", "fixity", "resources"})
+#: Top-level names that are not layers: the package itself (``__version__``) and ``-m``.
+ENTRY = frozenset({"__init__", "__main__"})
+UPPER = frozenset({"pipeline", "cli"})
+
+
+def module_name(path: Path, src: Path) -> tuple[str, bool]:
+    """(dotted module name, is a package ``__init__``) of a file under ``src`` (the package)."""
+    parts = [src.name, *path.relative_to(src).with_suffix("").parts]
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
+
+
+def imported(path: Path, src: Path) -> Iterator[tuple[str, int]]:
+    """(absolute name of each imported module or name in the package, line) for one file."""
+    name, is_package = module_name(path, src)
+    package = name if is_package else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            for alias in node.names:  # `from .. import fixity` imports bagsmith.fixity
+                yield f"{module}.{alias.name}", node.lineno
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            yield node.args[0].value, node.lineno
+
+
+def layer(dotted: str) -> str | None:
+    """The top-level part of the package a name belongs to, None outside the package."""
+    parts = dotted.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    if len(parts) == 1 or parts[1] not in SUBSYSTEMS | FOUNDATION | UPPER:
+        return "__init__"  # the package itself: bagsmith.__version__
+    return parts[1]
+
+
+def allowed(source: str, target: str) -> bool:
+    if source in SUBSYSTEMS:
+        return target == source or target in FOUNDATION or target == "__init__"
+    if source in FOUNDATION:
+        return target in FOUNDATION or target == "__init__"
+    if source == "pipeline":
+        return target != "cli"
+    # importing `bagsmith` itself must not pull in any layer; cli and __main__ sit on top
+    return source != "__init__"
+
+
+def violations(src: Path) -> list[str]:
+    """Every import in the package under ``src`` that points the wrong way."""
+    out: list[str] = []
+    for path in sorted(src.rglob("*.py")):
+        name, _ = module_name(path, src)
+        source = layer(name) if name != src.name else "__init__"
+        if name == f"{src.name}.__main__":
+            source = "__main__"
+        assert source is not None
+        for target_name, line in imported(path, src):
+            target = layer(target_name)
+            if target is not None and not allowed(source, target):
+                rel = path.relative_to(src.parent)
+                out.append(f"{rel}:{line}: {source} imports {target_name} ({target})")
+    return out
+
+
+def test_every_module_respects_the_layering() -> None:
+    assert violations(SRC) == []
+
+
+def test_every_top_level_module_belongs_to_a_layer() -> None:
+    names = {p.stem for p in SRC.glob("*.py")} | {p.parent.name for p in SRC.glob("*/__init__.py")}
+    unknown = sorted(n for n in names if n not in SUBSYSTEMS | FOUNDATION | UPPER | ENTRY)
+    assert unknown == [], "add these to a layer in tests/test_layering.py"
+
+
+def test_the_scanner_sees_the_imports_that_exist() -> None:
+    found = {
+        t for t, _ in imported(SRC / "pipeline" / "depositing.py", SRC) if t.startswith(PACKAGE)
+    }
+    assert "bagsmith.bagit.validate.validate_bag" in found
+    assert "bagsmith.deposit.registry.build" in found
+    assert "bagsmith.fixity.hash_many" in found
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_the_checker_catches_every_kind_of_wrong_import(tmp_path: Path) -> None:
+    src = tmp_path / PACKAGE
+    _write(src, "__init__.py", '__version__ = "0"\n')
+    _write(src, "errors.py", "")
+    _write(src, "fixity.py", "from .errors import X\nfrom . import __version__\n")
+    _write(src, "model.py", "from .bagit import reader\n")  # foundation -> subsystem
+    _write(src, "bagit/__init__.py", "")
+    _write(src, "bagit/reader.py", "from .. import fixity\nfrom . import manifest\n")
+    _write(src, "bagit/manifest.py", "")
+    _write(
+        src,
+        "deposit/source.py",
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from ..bagit.reader import R\n"  # subsystem -> subsystem, type-only
+        "def f():\n"
+        "    import bagsmith.metadata.dc\n"  # lazy, absolute
+        "    from importlib import import_module\n"
+        "    import_module('bagsmith.pipeline.x')\n",  # by name
+    )
+    _write(src, "pipeline/run.py", "from ..bagit import reader\nfrom ..cli import common\n")
+    _write(src, "cli/__init__.py", "from ..pipeline import run\nfrom ..bagit import reader\n")
+    assert violations(src) == [
+        "bagsmith/deposit/source.py:3: deposit imports bagsmith.bagit.reader.R (bagit)",
+        "bagsmith/deposit/source.py:5: deposit imports bagsmith.metadata.dc (metadata)",
+        "bagsmith/deposit/source.py:7: deposit imports bagsmith.pipeline.x (pipeline)",
+        "bagsmith/model.py:1: model imports bagsmith.bagit.reader (bagit)",
+        "bagsmith/pipeline/run.py:2: pipeline imports bagsmith.cli.common (cli)",
+    ]
