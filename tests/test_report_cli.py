@@ -44,21 +44,32 @@ def test_cli_writes_the_report_and_leaves_the_bag_alone(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_cli_json_and_invalid_bag_still_exits_zero(tmp_path: Path) -> None:
+def test_cli_json_and_invalid_bag_exits_one_with_the_page_written(tmp_path: Path) -> None:
     bag = plain_bag(tmp_path)
     damage(bag, "data/notes/blob-0.bin")
     out = tmp_path / "report.html"
     result = CliRunner().invoke(
         main, ["report", str(bag), "--html", str(out), "--json", "--no-deposits"]
     )
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    assert result.exit_code == 1, result.output  # like `bagsmith validate`
+    data = json.loads(result.stdout)
     # one digest mismatch per payload manifest (bagit-python writes sha256 and sha512)
     assert data["valid"] is False and data["counts"]["error"] == 2
     assert data["files"] == 8 and data["figures"] is None and data["thumbnails"] == 3
     assert data["bytes"] == out.stat().st_size and data["html"] == str(out)
+    # --fast does not hash, so it does not see the damage: valid, exit 0, nothing printed
+    out.unlink()
     result = CliRunner().invoke(main, ["report", str(bag), "--html", str(out), "--fast", "-q"])
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0 and result.output == "" and out.is_file()
+    # the human summary says INVALID and that the page was written; exit 1
+    out.unlink()
+    result = CliRunner().invoke(main, ["report", str(bag), "--html", str(out), "--no-deposits"])
+    assert result.exit_code == 1 and out.is_file()
+    assert "INVALID, 2 errors" in result.stdout
+    assert f"the bag is INVALID; the report {out} was written" in result.stderr
+    # --no-validate: the page is all that was asked for
+    result = CliRunner().invoke(main, ["report", str(bag), "--html", str(out), "--no-validate"])
+    assert result.exit_code == 0 and "not validated" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,10 @@ class BagsmithError(Exception):
         return text
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        """The error as JSON data (``--json``). A subclass or raiser may set a machine-readable
+        ``reason`` attribute (deposit errors do: ``auth``, ``no-space`` …); it is included only
+        when set."""
+        data: dict[str, object] = {
             "code": self.code,
             "message": self.message,
             "path": self.path,
@@ -60,6 +63,10 @@ class BagsmithError(Exception):
             "field": self.field,
             "hint": self.hint,
         }
+        reason = getattr(self, "reason", None)
+        if reason is not None:
+            data["reason"] = str(reason)
+        return data
 
 
 class UsageError(BagsmithError):

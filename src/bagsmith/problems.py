@@ -150,6 +150,13 @@ CATALOGUE: dict[str, CodeInfo] = {
     "profile-tag-value-not-allowed": CodeInfo(
         E, "a bag-info tag has a value outside the profile's allowed values"
     ),
+    # --- validate: checks composed on a bag (profiles, METS/DC) ---
+    "metadata-schemas-unavailable": CodeInfo(
+        W, "METS/DC in the bag could not be checked against the official XML schemas"
+    ),
+    "profile-not-available": CodeInfo(
+        I_, "bag-info.txt names a profile that is neither bundled nor in the local cache"
+    ),
     # --- ingest ---
     "author-box-removed": CodeInfo(
         I_, "the author box at the end (byline, self-description) was kept out of the text"
@@ -178,6 +185,11 @@ CATALOGUE: dict[str, CodeInfo] = {
     "sidecar-figure-added": CodeInfo(I_, "the sidecar describes a figure the article text lacks"),
     "text-encoding-guessed": CodeInfo(W, "the article is not UTF-8; it was read as Windows-1252"),
     "title-missing": CodeInfo(W, "no title was found in the article"),
+    # --- collections (batch, audit) ---
+    "batch-bag-adopted": CodeInfo(
+        I_, "resume kept a complete bag that the batch journal had not recorded"
+    ),
+    "ocfl-object-invalid": CodeInfo(E, "an OCFL object fails ocfl-py's object validation"),
     # --- metadata ---
     "mets-checksum-missing": CodeInfo(W, "a METS file entry has no CHECKSUM/CHECKSUMTYPE"),
     "mets-checksum-mismatch": CodeInfo(E, "a METS CHECKSUM differs from the manifest digest"),

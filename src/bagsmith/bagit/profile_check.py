@@ -1,23 +1,23 @@
 """Check a bag's facts against a BagIt profile; check bag-info tags before a bag is written.
 
-The checks take :class:`BagFacts` (what a reader learnt about a bag), not a bag, so that any
-reader — a folder, a zip or tar read by streaming — can feed them. Every rule of the profile
-is checked and every failure is reported as a :class:`~bagsmith.problems.Problem`.
+The checks take :class:`~bagsmith.bagit.facts.BagFacts` (what the validator, or
+:func:`~bagsmith.bagit.facts.read_bag_facts`, learnt about a bag), not a bag, so that a folder
+and a zip or tar read by streaming are checked alike, from the validator's single pass.
+Every rule of the profile is checked and every failure is reported as a
+:class:`~bagsmith.problems.Problem`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import BagError
 from ..problems import Problem
-from .manifest import decode_path, split_manifest_name
+from .facts import BagFacts, read_bag_facts
+from .manifest import split_manifest_name
 from .profiles import PROFILE_ID_TAG, Profile, TagRule, glob_match
-from .tagfiles import parse_tags
+
+__all__ = ["BagFacts", "check_bag", "facts_from_directory", "occurrences", "tag_problems"]
 
 #: MIME types that name each serialisation bagsmith knows (a profile may use any of them).
 SERIALIZATION_MIME_TYPES: dict[str, frozenset[str]] = {
@@ -34,109 +34,19 @@ SERIALIZATION_MIME_TYPES: dict[str, frozenset[str]] = {
     ),
     "7z": frozenset({"application/x-7z-compressed"}),
 }
+
 _SERIALIZATION_ALIASES = {"tar.gz": "tgz", "gz": "tgz", "gzip": "tgz"}
 #: Files outside data/ that BagIt itself defines: never "tag files" for Tag-Files-Allowed.
-_BAGIT_FILES = ("bagit.txt", "bag-info.txt", "fetch.txt")
-
-
-@dataclass(frozen=True)
-class BagFacts:
-    """What profile checks need to know about one bag.
-
-    ``tag_files`` are the bag-relative paths of every file outside ``data/`` (bagit.txt,
-    bag-info.txt, manifests and fetch.txt included); ``payload_files`` the ``data/...`` files
-    actually present; ``fetch_paths`` the paths fetch.txt lists (payload still to fetch).
-    ``info_lines`` (optional) gives the bag-info.txt line of each ``info`` entry.
-    """
-
-    bagit_version: str
-    info: tuple[tuple[str, str], ...] = ()
-    payload_manifest_algorithms: frozenset[str] = frozenset()
-    tag_manifest_algorithms: frozenset[str] = frozenset()
-    tag_files: tuple[str, ...] = ()
-    payload_files: tuple[str, ...] = ()
-    payload_octets: int = 0
-    has_fetch: bool = False
-    fetch_paths: tuple[str, ...] = ()
-    serialization: str | None = None  # None (a folder) | "zip" | "tar" | "tgz" | "7z"
-    has_bag_info: bool = True
-    info_lines: tuple[int, ...] = field(default=())
-
-    @property
-    def fetch_entries(self) -> int:
-        return len(self.fetch_paths)
-
-    def line_of(self, index: int) -> int | None:
-        return self.info_lines[index] if index < len(self.info_lines) else None
-
-
-# --- reading facts from a folder --------------------------------------------------------------
-
-
-def _read_tag_text(path: Path, encoding: str) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        return data.decode("utf-8", errors="replace")
+_BAGIT_FILES = ("bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt")
 
 
 def facts_from_directory(bag: str | Path) -> BagFacts:
-    """Read the facts profile checks need from a bag folder (no digests are computed)."""
-    root = Path(bag)
-    bagit_txt = root / "bagit.txt"
-    if not bagit_txt.is_file():
-        raise BagError("not a bag: there is no bagit.txt", path=root)
-    declaration, _ = parse_tags(_read_tag_text(bagit_txt, "utf-8-sig"))
-    version, encoding = "", "utf-8"
-    for tag in declaration:
-        if tag.label == "BagIt-Version":
-            version = tag.value
-        elif tag.label == "Tag-File-Character-Encoding":
-            encoding = tag.value
-    info_path = root / "bag-info.txt"
-    has_info = info_path.is_file()
-    tags = parse_tags(_read_tag_text(info_path, encoding))[0] if has_info else []
-    tag_files: list[str] = []
-    payload: list[str] = []
-    octets = 0
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        for name in sorted(files):
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            if rel.startswith("data/"):
-                payload.append(rel)
-                with contextlib.suppress(OSError):  # a dangling link has no size
-                    octets += (Path(folder) / name).stat().st_size
-            else:
-                tag_files.append(rel)
-    payload_algs: set[str] = set()
-    tag_algs: set[str] = set()
-    for rel in tag_files:
-        parsed = split_manifest_name(rel) if "/" not in rel else None
-        if parsed is not None:
-            (tag_algs if parsed[0] else payload_algs).add(parsed[1])
-    fetch = root / "fetch.txt"
-    fetch_paths: list[str] = []
-    if fetch.is_file():
-        for line in _read_tag_text(fetch, encoding).splitlines():
-            parts = line.strip().split(None, 2)
-            if len(parts) == 3:
-                fetch_paths.append(decode_path(parts[2]))
-    return BagFacts(
-        bagit_version=version,
-        info=tuple((t.label, t.value) for t in tags),
-        info_lines=tuple(t.line for t in tags),
-        payload_manifest_algorithms=frozenset(payload_algs),
-        tag_manifest_algorithms=frozenset(tag_algs),
-        tag_files=tuple(tag_files),
-        payload_files=tuple(payload),
-        payload_octets=octets,
-        has_fetch=fetch.is_file(),
-        fetch_paths=tuple(fetch_paths),
-        has_bag_info=has_info,
-    )
+    """The facts profile checks need, for a bag folder (or archive): :func:`.facts.read_bag_facts`.
+
+    Kept under this name for existing callers; there is one reader of bag facts, the one the
+    validator uses too.
+    """
+    return read_bag_facts(bag)
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -208,7 +118,7 @@ def _identifier_problems(profile: Profile, facts: BagFacts) -> list[Problem]:
                 "profile-identifier-missing",
                 f"bag-info.txt has no {PROFILE_ID_TAG}; a bag conforming to profile "
                 f"{profile.label} must name it",
-                "bag-info.txt",
+                facts.bag_info_name,
             )
         ]
     values = [facts.info[i][1] for i in found]
@@ -219,7 +129,7 @@ def _identifier_problems(profile: Profile, facts: BagFacts) -> list[Problem]:
             "profile-identifier-mismatch",
             f"{PROFILE_ID_TAG} is {', '.join(repr(v) for v in values)}, not this profile's "
             f"{profile.identifier!r}",
-            "bag-info.txt",
+            facts.bag_info_name,
             facts.line_of(found[0]),
         )
     ]
@@ -396,7 +306,7 @@ def check_bag(profile: Profile, facts: BagFacts) -> list[Problem]:
     for rule in profile.tag_rules():
         if rule.label.lower() == PROFILE_ID_TAG.lower():
             continue
-        problems += tag_problems(rule, facts, profile, where="bag-info.txt", hint="")
+        problems += tag_problems(rule, facts, profile, where=facts.bag_info_name, hint="")
     problems += _manifest_problems(profile, facts, tag=False)
     problems += _manifest_problems(profile, facts, tag=True)
     problems += _file_problems(profile, facts)

@@ -9,7 +9,7 @@ name for the bagit-python option it mirrors). See docs/validation.md.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 from .. import fixity
 from ..problems import Report
 from .declaration import Declaration, read_declaration
+from .facts import BagFacts, FactsCollector, ManifestDigests
 from .fetch import FetchEntry, parse_fetch
 from .manifest import split_manifest_name
 from .mtable import ManifestTable
@@ -25,6 +26,9 @@ from .names import CollisionFinder, is_os_file
 from .reader import BagReader, Digested, FileEntry, TagDecodeError, open_bag
 
 Progress = Callable[[int, int], None]
+#: Decides, once bag-info.txt is read, whether to gather :class:`BagFacts`: called with the
+#: bag-info tags as (label, value, line) and a function telling whether a bag file exists.
+WantFacts = Callable[[Sequence[tuple[str, str, int]], Callable[[str], bool]], bool]
 
 
 class Mode(StrEnum):
@@ -49,6 +53,13 @@ class BagValidation:
     payload_bytes: int = 0
     payload_oxum: str | None = None
     fetch_pending: int = 0
+    #: gathered during the same pass when asked for (``facts=``), for profile and METS checks
+    facts: BagFacts | None = field(default=None, repr=False)
+    #: with ``facts``: the reader, to read a file of the bag again (METS checks); read-only
+    reader: BagReader | None = field(default=None, repr=False)
+    #: checks composed on top by the pipeline (profiles, METS/DC), as JSON-ready dicts
+    profiles: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
 
     @property
     def valid(self) -> bool:
@@ -76,6 +87,8 @@ class BagValidation:
             },
             "counts": self.counts(),
             "problems": [p.to_dict() for p in self.report],
+            "profiles": list(self.profiles),
+            "metadata": self.metadata,
         }
 
 
@@ -85,17 +98,30 @@ def validate_bag(
     mode: Mode = Mode.FULL,
     processes: int | None = None,
     progress: Progress | None = None,
+    facts: bool | WantFacts = False,
 ) -> BagValidation:
-    """Validate one bag. Raises :class:`~bagsmith.errors.InputError` if the path is unreadable."""
+    """Validate one bag. Raises :class:`~bagsmith.errors.InputError` if the path is unreadable.
+
+    ``facts`` (True, or a :data:`WantFacts` deciding once bag-info.txt is read) also gathers
+    :class:`BagFacts` in the same pass — payload paths, fetch.txt paths, bag-info lines and the
+    payload manifest digests — into ``result.facts``, for profile and METS checks.
+    """
     reader = open_bag(path, hash_payload=mode is Mode.FULL)
     result = BagValidation(str(path), reader.format, mode, Report(str(path)))
-    _Validator(reader, result, processes or fixity.default_processes(), progress).run()
+    _Validator(reader, result, processes or fixity.default_processes(), progress, facts).run()
+    if result.facts is not None:
+        result.reader = reader  # to read a file again (METS) without opening the bag again
     return result
 
 
 class _Validator:
     def __init__(
-        self, reader: BagReader, result: BagValidation, processes: int, progress: Progress | None
+        self,
+        reader: BagReader,
+        result: BagValidation,
+        processes: int,
+        progress: Progress | None,
+        want_facts: bool | WantFacts = False,
     ) -> None:
         self.reader = reader
         self.result = result
@@ -104,6 +130,10 @@ class _Validator:
         self.progress = progress
         self.decl = Declaration()
         self.fetch: dict[str, FetchEntry] = {}
+        self.want_facts = want_facts
+        self.collector: FactsCollector | None = None
+        self.kept: dict[str, bytes] | None = None  # manifest values of matched payload files
+        self.tag_names: list[str] = []
 
     def run(self) -> None:
         for problem in self.reader.problems:
@@ -119,6 +149,13 @@ class _Validator:
         self.result.tag_encoding = decl.encoding
         if decl.payload_oxum is not None:
             self.result.payload_oxum = "{}.{}".format(*decl.payload_oxum)
+        wanted = self.want_facts
+        if callable(wanted):
+            info = tuple((t.label, t.value, t.line) for t in decl.bag_info)
+            wanted = wanted(info, self.reader.is_file)
+        if wanted:
+            self.collector = FactsCollector()
+            self.kept = {}
         payload, tags = self._find_manifests()
         if not self.reader.is_dir("data"):
             self.report.add("payload-dir-missing", "the bag has no data/ folder", "data")
@@ -130,6 +167,11 @@ class _Validator:
 
         self._payload(payload, load)
         self._tags(tags)
+        if self.collector is not None and self.kept is not None:
+            digests = ManifestDigests(payload.algorithms, payload.offsets, self.kept)
+            self.result.facts = self.collector.build(
+                self.reader, decl, self.tag_names, self.fetch, digests=digests
+            )
 
     def _read_fetch(self, payload: ManifestTable) -> None:
         if not self.reader.is_file("fetch.txt"):
@@ -159,6 +201,7 @@ class _Validator:
         """Empty tables for the manifests found (by name); :meth:`_load` fills them."""
         found: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
         for entry in self.reader.tag_files():
+            self.tag_names.append(entry.path)
             if "/" in entry.path:
                 continue
             split = split_manifest_name(entry.path)
@@ -222,8 +265,13 @@ class _Validator:
                         f"{folder}/{c.second}",
                     )
 
+        collector = self.collector
+        kept = self.kept
+
         def regular_files() -> Iterator[FileEntry]:
             for entry in self.reader.payload_files(on_names):
+                if collector is not None:
+                    collector.add_payload(entry)
                 path = entry.path
                 if is_os_file(path.rpartition("/")[2]):
                     self.report.add(
@@ -260,6 +308,8 @@ class _Validator:
                 key = entry.path if entry.path in entries else self._fallback(entry.path, table)
                 if key is None:
                     unlisted.append(entry)
+                elif kept is not None:
+                    kept[key] = entries.pop(key)
                 else:
                     del entries[key]
         for path in specials:
@@ -294,6 +344,8 @@ class _Validator:
                 self.report.add(
                     "payload-file-missing", f"{path} is listed in the manifests but absent", path
                 )
+        if kept is not None:
+            kept.update(entries)  # listed but absent (fetch.txt): their digests still count
         entries.clear()
         self.result.fetch_pending = pending[0]
         self._oxum(counts[1] + pending[1], counts[0] + pending[0], unknown_length)
@@ -331,6 +383,8 @@ class _Validator:
             unlisted.append(FileEntry(done.path, done.size))
             return
         value = table.entries.pop(key)
+        if self.kept is not None:
+            self.kept[key] = value
         if done.digests is None:
             self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
             return

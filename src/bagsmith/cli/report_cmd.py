@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -55,8 +56,10 @@ def report(
     thumbnails of its images, then the validation result with every problem and the deposit
     history. It is one file that loads nothing from the network and runs no script.
 
-    Exit codes: 0 the report was written (whether or not the bag is valid: the page says),
-    1 it could not be made, 2 usage error or a path that cannot be read.
+    Exit codes, as for `bagsmith validate`: 0 the page was written and the bag is valid (or
+    --no-validate), 1 the page was written but the bag is INVALID (the page shows why) or the
+    page could not be made (an error message, no page), 2 usage error or a path that cannot be
+    read.
     """
     if no_validate and fast:
         raise UsageError("--no-validate and --fast cannot be used together")
@@ -71,7 +74,7 @@ def report(
     )
     if out.json_mode:
         out.emit_json(result.to_dict())
-        return
+        sys.exit(1 if result.valid is False else 0)
     for note in result.notes:
         out.warn(f"note: {note}")
     if result.valid is None:
@@ -85,3 +88,6 @@ def report(
         f"{result.html}: report of {result.bag} ({state}; {figures}{result.files} files, "
         f"{result.thumbnails} thumbnails; {result.bytes} bytes)"
     )
+    if result.valid is False:
+        out.warn(f"the bag is INVALID; the report {result.html} was written and lists why")
+        sys.exit(1)

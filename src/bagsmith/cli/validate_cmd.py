@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..bagit.validate import Mode
-from ..errors import UsageError
+from ..bagit.validate import BagValidation, Mode
+from ..errors import ProfileError, UsageError
 from ..pipeline.validation import ValidationRun, validate_bags
 from ..problems import Severity
 from .common import Output, output_options
@@ -33,12 +33,32 @@ from .common import Output, output_options
     default=None,
     help="Processes hashing in parallel (default: the number of CPUs).",
 )
+@click.option(
+    "--profile",
+    metavar="NAME|PATH|IDENTIFIER",
+    default=None,
+    help="Also check every bag against this BagIt profile: a bundled profile's name, a "
+    "profile file, or the identifier of a bundled or cached profile (never downloaded).",
+)
+@click.option(
+    "--no-profile",
+    is_flag=True,
+    help="Do not check the profile a bag names in BagIt-Profile-Identifier.",
+)
+@click.option(
+    "--no-metadata",
+    is_flag=True,
+    help="Do not check the METS and Dublin Core files a bag carries.",
+)
 @output_options
 def validate(
     bags: tuple[str, ...],
     fast: bool,
     completeness_only: bool,
     processes: int | None,
+    profile: str | None,
+    no_profile: bool,
+    no_metadata: bool,
     out: Output,
 ) -> None:
     """Validate BagIt bags (0.93 to 1.0): folders or .zip/.tar/.tar.gz/.tgz archives.
@@ -47,13 +67,42 @@ def validate(
     then one summary line per bag on stdout. Validation never writes: the bag is only read,
     and archives are read as streams, never extracted.
 
+    Profiles: with --profile every bag is also checked against that profile; without it, a
+    bag is checked against the profile its bag-info.txt names (BagIt-Profile-Identifier)
+    when that profile is bundled or in the local profile cache, and an info line says when
+    it is not. Profile errors make the bag invalid.
+
+    METS and Dublin Core: in a full check, a bag's data/metadata/mets.xml (or mets.xml /
+    METS.xml at the top or in data/) and data/metadata/dc.xml are validated against the
+    official schemas (`bagsmith schemas install`) and the METS against the bag's files and
+    manifest digests. --fast and --completeness-only skip them.
+
     Exit codes: 0 every bag valid (warnings allowed), 1 a bag is invalid or not a bag,
     2 usage error or a path that cannot be read.
     """
     if fast and completeness_only:
         raise UsageError("--fast and --completeness-only cannot be used together")
+    if profile is not None and no_profile:
+        raise UsageError("--profile and --no-profile cannot be used together")
     mode = Mode.FAST if fast else Mode.COMPLETENESS if completeness_only else Mode.FULL
-    run = validate_bags(bags, mode=mode, processes=processes, progress=out.progress)
+    try:
+        run = validate_bags(
+            bags,
+            mode=mode,
+            processes=processes,
+            progress=out.progress,
+            profile=profile,
+            declared_profile=not no_profile,
+            metadata=not no_metadata,
+        )
+    except ProfileError as exc:  # --profile names nothing usable: a usage error, exit 2
+        raise UsageError(
+            f"--profile {profile}: {exc.message}",
+            path=exc.path,
+            line=exc.line,
+            field=exc.field,
+            hint=exc.hint,
+        ) from exc
     if out.json_mode:
         out.emit_json(run.to_dict())
     else:
@@ -79,7 +128,29 @@ def _render(run: ValidationRun, out: Output) -> None:
         out.info(
             f"{base}: {state} ({bag.mode.value} check; {bag.payload_files} files, "
             f"{bag.payload_bytes} bytes; {algs}; {counts['error']} errors, "
-            f"{counts['warning']} warnings)"
+            f"{counts['warning']} warnings{_extras(bag)})"
         )
     for bad in run.unreadable:
         click.echo(f"error[{bad.error.code}] {bad.path}: {bad.error.message}", err=True)
+
+
+def _extras(bag: BagValidation) -> str:
+    """The summary's note on profiles and METS/DC, e.g. ``; profile X (declared): conforms``."""
+    parts: list[str] = []
+    for used in bag.profiles:
+        if not used["available"]:
+            parts.append(f"profile {used['identifier']} not available locally, not checked")
+            continue
+        how = " (named in bag-info.txt)" if used["source"] == "declared" else ""
+        verdict = "conforms" if used["conforms"] else "does NOT conform"
+        parts.append(f"profile {used['name']}{how}: {verdict}")
+    meta = bag.metadata
+    if meta is not None:
+        docs = ", ".join(meta["documents"])
+        if not meta["checked"]:
+            parts.append(f"{docs} not checked ({meta['skipped']})")
+        elif meta["schemas"]:
+            parts.append(f"{docs} checked")
+        else:
+            parts.append(f"{docs} checked without schemas")
+    return "".join(f"; {p}" for p in parts)

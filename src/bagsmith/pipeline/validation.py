@@ -1,22 +1,48 @@
 """Use case: validate one or more bags (folders or serialised) and build the report.
 
 The CLI command ``bagsmith validate`` calls :func:`validate_bags`; the JSON form of the result
-follows ``schemas/validation-report.schema.json``.
+follows ``schemas/validation-report.schema.json``. On top of the BagIt checks of
+:func:`bagsmith.bagit.validate.validate_bag`, this module composes, from the facts the
+validator gathers in its one pass over the bag:
+
+* **a BagIt profile**: the one given (``profile=``), else each profile bag-info.txt names in
+  ``BagIt-Profile-Identifier`` that is available locally (bundled or cached; never fetched);
+* **METS and Dublin Core** carried by the bag (:data:`METS_PLACES`, :data:`DC_PATH`): XSD
+  against the schema cache plus METS's semantic checks against the bag's own files and
+  manifest digests (full mode only).
+
+Profile and metadata problems go into the bag's report with the BagIt ones. See
+docs/validation.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, xmlschemas
+from ..bagit.facts import BagFacts
+from ..bagit.profile_check import check_bag
+from ..bagit.profiles import PROFILE_ID_TAG, Profile, cache_dir, load_profile
+from ..bagit.reader import ArchiveReader, BagReader, FolderReader
 from ..bagit.validate import BagValidation, Mode, validate_bag
-from ..errors import InputError
+from ..errors import InputError, SchemaCacheError
+from ..metadata.checks import check_mets
+from ..problems import Problem, Severity
+from ..xmlschemas.cache import INSTALL_HINT
+from ..xmlschemas.safeparse import DEFAULT_MAX_BYTES, too_large
+from .describing import check_metadata_file
+from .profiling import list_profiles
 
 SCHEMA_ID = "https://bagsmith.invalid/schemas/validation-report.schema.json"
+#: Where a bag's METS is looked for: ``mets.xml`` or ``METS.xml`` in these folders
+#: (``data/metadata/mets.xml`` is where ``bagsmith package`` writes it).
+METS_PLACES = ("data/metadata/", "data/", "")
+METS_NAMES = ("mets.xml", "METS.xml")
+DC_PATH = "data/metadata/dc.xml"
 
 ProgressFactory = Callable[[str, int | None], AbstractContextManager[Callable[[int, int], None]]]
 
@@ -78,14 +104,277 @@ def validate_bags(
     mode: Mode = Mode.FULL,
     processes: int | None = None,
     progress: ProgressFactory | None = None,
+    profile: Profile | str | Path | None = None,
+    declared_profile: bool = True,
+    metadata: bool = True,
+    schema_dir: Path | None = None,
 ) -> ValidationRun:
-    """Validate every bag; unreadable paths are collected, not raised, so all are reported."""
+    """Validate every bag; unreadable paths are collected, not raised, so all are reported.
+
+    ``profile`` (a :class:`Profile`, or a bundled name, path or identifier loaded locally)
+    is checked for every bag; it is loaded first, so a profile that cannot be found raises
+    :class:`~bagsmith.errors.ProfileError` before any bag is read. Without it, and when
+    ``declared_profile`` is true, each bag is checked against the profiles its bag-info.txt
+    names, when they are available locally. ``metadata`` runs the METS/DC checks (full mode).
+    """
+    checks = _Checks(mode, processes, _resolve(profile), declared_profile, metadata, schema_dir)
     run = ValidationRun(mode)
     factory = progress or _no_progress
     for path in paths:
         try:
             with factory(f"validating {path}", None) as step:
-                run.bags.append(validate_bag(path, mode=mode, processes=processes, progress=step))
+                run.bags.append(_validate(path, checks, step))
         except InputError as exc:
             run.unreadable.append(UnreadableBag(str(path), exc))
     return run
+
+
+def validate_one(
+    path: str | Path,
+    *,
+    mode: Mode = Mode.FULL,
+    processes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    profile: Profile | str | Path | None = None,
+    declared_profile: bool = True,
+    metadata: bool = True,
+    schema_dir: Path | None = None,
+) -> BagValidation:
+    """One bag, with the same checks as :func:`validate_bags` (InputError if unreadable)."""
+    checks = _Checks(mode, processes, _resolve(profile), declared_profile, metadata, schema_dir)
+    return _validate(path, checks, progress)
+
+
+def _resolve(profile: Profile | str | Path | None) -> Profile | None:
+    if profile is None or isinstance(profile, Profile):
+        return profile
+    return load_profile(profile)
+
+
+class _LocalProfiles:
+    """Bundled and cached profiles by identifier, loaded once per run (only if needed)."""
+
+    def __init__(self) -> None:
+        self._profiles: list[Profile] | None = None
+
+    def find(self, identifier: str) -> Profile | None:
+        """The profile with this identifier: a cached one first, then a bundled one; then one
+        that restates it (``Bagsmith-Copy-Of``). Only identifiers are compared: a value in
+        a bag never names a file to read."""
+        if self._profiles is None:
+            self._profiles = list(list_profiles().profiles)
+        ordered = sorted(self._profiles, key=lambda p: p.origin != "cache")
+        for profile in ordered:
+            if profile.identifier == identifier:
+                return profile
+        for profile in ordered:
+            if identifier in profile.accepted_identifiers:
+                return profile
+        return None
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What a run checks beyond BagIt (the same for every bag of the run)."""
+
+    mode: Mode
+    processes: int | None
+    option: Profile | None  # --profile
+    declared: bool  # check the profiles bag-info.txt names
+    metadata: bool  # METS/DC checks (full mode)
+    schema_dir: Path | None
+    local: _LocalProfiles = field(default_factory=_LocalProfiles)
+
+
+@dataclass
+class _Plan:
+    """What to check on top of BagIt for one bag; decided once its bag-info.txt is read."""
+
+    checks: _Checks
+    profiles: list[tuple[Profile, str]] = field(default_factory=list)  # (profile, source)
+    missing: list[tuple[str, int]] = field(default_factory=list)  # not available: (id, line)
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
+
+    def __call__(
+        self, info: Sequence[tuple[str, str, int]], is_file: Callable[[str], bool]
+    ) -> bool:
+        checks = self.checks
+        if checks.option is not None:
+            self.profiles.append((checks.option, "option"))
+        elif checks.declared:
+            seen: set[str] = set()
+            for label, value, line in info:
+                if label.lower() != PROFILE_ID_TAG.lower() or value in seen:
+                    continue
+                seen.add(value)
+                found = checks.local.find(value)
+                if found is None:
+                    self.missing.append((value, line))
+                elif all(found.path != p.path for p, _ in self.profiles):
+                    self.profiles.append((found, "declared"))
+        for folder in METS_PLACES:
+            for name in METS_NAMES:
+                if is_file(folder + name):
+                    self.documents.append((folder + name, "mets"))
+        if is_file(DC_PATH):
+            self.documents.append((DC_PATH, "dc"))
+        full = checks.metadata and checks.mode is Mode.FULL
+        return bool(self.profiles) or (bool(self.documents) and full)
+
+
+def _validate(
+    path: str | Path, checks: _Checks, progress: Callable[[int, int], None] | None
+) -> BagValidation:
+    plan = _Plan(checks)
+    result = validate_bag(
+        path, mode=checks.mode, processes=checks.processes, progress=progress, facts=plan
+    )
+    if result.facts is not None:
+        for profile, source in plan.profiles:
+            _check_profile(result, result.facts, profile, source)
+    for identifier, line in plan.missing:
+        _not_available(result, identifier, line)
+    if plan.documents:
+        result.metadata = _check_metadata(
+            result, plan.documents, checks.metadata, checks.schema_dir
+        )
+    # the facts (every payload path, every digest) and the reader are not kept: a run over
+    # many bags would otherwise hold them all; the report has what they were used for
+    result.facts = result.reader = None
+    return result
+
+
+# --- profiles --------------------------------------------------------------------------------
+
+
+def _check_profile(result: BagValidation, facts: BagFacts, profile: Profile, source: str) -> None:
+    problems = check_bag(profile, facts)
+    result.report.extend(problems)
+    levels = [p.level for p in problems]
+    result.profiles.append(
+        {
+            "identifier": profile.identifier,
+            "source": source,
+            "available": True,
+            "name": profile.name,
+            "origin": profile.origin,
+            "conforms": Severity.ERROR not in levels,
+            "errors": levels.count(Severity.ERROR),
+            "warnings": levels.count(Severity.WARNING),
+        }
+    )
+
+
+def _not_available(result: BagValidation, identifier: str, line: int) -> None:
+    name = result.facts.bag_info_name if result.facts else "bag-info.txt"
+    cache = cache_dir()
+    result.report.add(
+        "profile-not-available",
+        f"{PROFILE_ID_TAG} names {identifier!r}, which is neither a bundled profile nor in the "
+        f"local profile cache {cache}; the bag was not checked against it (bagsmith never "
+        f"downloads profiles: save the profile JSON in {cache}, or pass --profile PATH)",
+        name,
+        line,
+    )
+    result.profiles.append(
+        {
+            "identifier": identifier,
+            "source": "declared",
+            "available": False,
+            "name": None,
+            "origin": None,
+            "conforms": None,
+            "errors": 0,
+            "warnings": 0,
+        }
+    )
+
+
+# --- METS and Dublin Core --------------------------------------------------------------------
+
+
+def _check_metadata(
+    result: BagValidation,
+    documents: list[tuple[str, str]],
+    enabled: bool,
+    schema_dir: Path | None,
+) -> dict[str, Any]:
+    paths = [p for p, _ in documents]
+    summary: dict[str, Any] = {
+        "documents": paths,
+        "checked": False,
+        "schemas": False,
+        "skipped": None,
+    }
+    if not enabled:
+        summary["skipped"] = "METS/DC checks were turned off (--no-metadata)"
+        return summary
+    if result.mode is not Mode.FULL:
+        summary["skipped"] = f"{result.mode.value} mode: METS/DC are checked in full mode only"
+        return summary
+    facts, reader = result.facts, result.reader
+    if facts is None or reader is None:  # not a bag: nothing to compare the METS with
+        summary["skipped"] = "the bag could not be read far enough to check its METS/DC"
+        return summary
+    try:
+        xmlschemas.validator(schema_dir)
+        schemas = True
+    except SchemaCacheError as exc:
+        schemas = False
+        result.report.add(
+            "metadata-schemas-unavailable",
+            f"{', '.join(paths)} could not be checked against the official XML schemas "
+            f"({exc.message}); only well-formedness and the METS cross-checks were run. "
+            f"To check them fully, {exc.hint or INSTALL_HINT}",
+            paths[0],
+        )
+    fetched = set(facts.fetch_paths)
+    payload = set(facts.payload_files) | fetched
+    bag_files = payload | set(facts.tag_files)
+    for rel, kind in documents:
+        result.report.extend(
+            _check_document(
+                reader, rel, kind, schemas, schema_dir, bag_files, payload - {rel}, facts
+            )
+        )
+    summary.update(checked=True, schemas=schemas)
+    return summary
+
+
+def _check_document(
+    reader: BagReader, rel: str, kind: str, schemas: bool, schema_dir: Path | None,
+    bag_files: Collection[str], required: Collection[str], facts: BagFacts,
+) -> list[Problem]:  # fmt: skip
+    if rel not in bag_files:  # under a linked folder: the walk did not enter it, nor do we
+        return []
+    source = _source(reader, rel)
+    if isinstance(source, Problem):
+        return [source]
+    if schemas:
+        return check_metadata_file(
+            source, rel, kind=kind, bag_files=bag_files, required=required,
+            digests=facts.manifest_digests, schema_dir=schema_dir,
+        )  # fmt: skip
+    parsed = xmlschemas.parse_untrusted(source, rel)
+    problems = list(parsed.problems)
+    if parsed.tree is not None and kind == "mets":
+        problems += check_mets(
+            parsed.tree, rel, bag_files=bag_files, required=required,
+            digests=facts.manifest_digests,
+        )  # fmt: skip
+    return problems
+
+
+def _source(reader: BagReader, rel: str) -> Path | bytes | Problem:
+    """The document as a path (a regular file in a bag folder: streamed) or as bytes (an
+    archive member, read only when under the XML size limit)."""
+    if isinstance(reader, FolderReader):
+        return reader.root / rel
+    if isinstance(reader, ArchiveReader):
+        size = reader.archive.files.get(reader.prefix + rel, 0)
+        if size > DEFAULT_MAX_BYTES:
+            return too_large(rel, size, DEFAULT_MAX_BYTES)
+    try:
+        return reader.read_bytes(rel)
+    except OSError as exc:
+        return Problem("file-unreadable", f"cannot read the document: {exc}", rel)
