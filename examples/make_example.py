@@ -3,7 +3,14 @@
 Creates ``OUTDIR/article/`` with ``article.txt`` (a short fictional local-history article with a
 byline and four numbered photo captions) and four photographs drawn with Pillow, named by
 figure number (``01.jpg`` … ``04.jpg``); ``01.jpg`` carries EXIF DateTimeOriginal, Artist and
-Copyright. Running it again rewrites the same folder with the same content.
+Copyright. Beside it, for the tutorial (docs/tutorial.md):
+
+* ``OUTDIR/metadata.yaml`` – a sidecar that states the article's identifier, address, rights
+  and language, and describes figure 3, whose caption the text parser does not take as one;
+* ``OUTDIR/html/ferry.html`` with ``OUTDIR/html/ferry_files/`` – the same article as a saved web
+  page ("Save page as… complete"), its photographs inside the page's folder.
+
+Running it again rewrites the same files with the same content.
 """
 
 from __future__ import annotations
@@ -86,6 +93,82 @@ def exif_for_first() -> Image.Exif:
     return exif
 
 
+SIDECAR = """\
+# Facts the archivist states or corrects (schemas/sidecar.schema.json).
+title: The Ferry That Held a Town Together
+identifiers: ["urn:example:eastmoor:ferry-1898-1989"]
+source_url: https://example.org/eastmoor/the-ferry
+publisher: Wendside Gazette
+language: en
+rights: "© Marta Lindqvist; archived for preservation by the Example Community Archive"
+subjects: [Eastmoor, River Wend, ferries]
+figures:
+  - number: 3
+    image: 03.jpg
+    caption: Joan Pell at the ferry bell
+    date: "1978"
+    places: [Eastmoor]
+    credit: Wendside Gazette
+"""
+
+PAGE = """\
+<!DOCTYPE html>
+<!-- saved from url=(0036)https://example.org/eastmoor/the-ferry -->
+<html lang="en"><head><meta charset="utf-8">
+<title>The Ferry That Held a Town Together | Wendside Gazette</title>
+<meta name="author" content="Marta Lindqvist">
+<meta property="article:published_time" content="2024-03-14">
+<meta property="og:site_name" content="Wendside Gazette">
+<link rel="canonical" href="https://example.org/eastmoor/the-ferry">
+<link rel="stylesheet" href="ferry_files/site.css">
+</head><body>
+<nav class="menu"><a href="/">Home</a> <a href="/history">History</a></nav>
+<article>
+<h1>The Ferry That Held a Town Together</h1>
+<p class="byline">By Marta Lindqvist | 14 March 2024</p>
+<p>For ninety-one years the little chain ferry at Eastmoor carried carts, bicycles, cattle and
+schoolchildren across the River Wend.</p>
+<p>The first crossing was made on 2 May 1898, when the blacksmith Hugh Carrow hauled a flat
+timber pontoon across on a chain he had forged himself.</p>
+<h2>Floods and the bridge</h2>
+<p>The great flood of February 1923 tore the pontoon from its chain. When the new road bridge
+at Hallow Cross opened in 1989, the council voted to end the service.</p>
+<figure><img src="ferry_files/01.jpg" alt="The ferry loaded with a hay cart"><figcaption>#1 The
+ferry loaded with a hay cart. Eastmoor, August 1912 <cite>Eastmoor History Group/Albert
+Shaw</cite></figcaption></figure>
+<figure><img src="ferry_files/02.jpg" alt=""><figcaption>#2 Volunteers hauling the pontoon back
+upstream after the flood, near Wend Mill, February 1923.</figcaption></figure>
+<figure><img src="ferry_files/03.jpg" alt=""><figcaption>#3 Joan Pell at the ferry bell in
+1978. <span class="credit">Wendside Gazette</span></figcaption></figure>
+<figure><img src="ferry_files/04.jpg" alt=""><figcaption>#4 The last crossing, seen from the
+Hallow Cross bank, on 30 September 1989.</figcaption></figure>
+<div class="share-buttons">Share on Facebook Tweet</div>
+</article>
+<footer>© 2024 Wendside Gazette</footer>
+</body></html>
+"""
+
+
+def write_photos(folder: Path) -> None:
+    for number, sky, water, label in FIGURES:
+        img = draw_photo(number, sky, water, label)
+        target = folder / f"{number:02d}.jpg"
+        if number == 1:
+            img.save(target, "JPEG", quality=85, exif=exif_for_first())
+        else:
+            img.save(target, "JPEG", quality=85)
+
+
+def write_page(folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    files = folder / "ferry_files"
+    files.mkdir(parents=True)
+    (folder / "ferry.html").write_text(PAGE, encoding="utf-8")
+    (files / "site.css").write_text("body { font-family: serif; }\n", encoding="utf-8")
+    write_photos(files)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python examples/make_example.py OUTDIR", file=sys.stderr)
@@ -95,14 +178,10 @@ def main(argv: list[str]) -> int:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / "article.txt").write_text(ARTICLE, encoding="utf-8")
-    for number, sky, water, label in FIGURES:
-        img = draw_photo(number, sky, water, label)
-        target = folder / f"{number:02d}.jpg"
-        if number == 1:
-            img.save(target, "JPEG", quality=85, exif=exif_for_first())
-        else:
-            img.save(target, "JPEG", quality=85)
-    print(f"wrote {folder}")
+    write_photos(folder)
+    (folder.parent / "metadata.yaml").write_text(SIDECAR, encoding="utf-8")
+    write_page(folder.parent / "html")
+    print(f"wrote {folder}, {folder.parent / 'metadata.yaml'} and {folder.parent / 'html'}")
     return 0
 
 

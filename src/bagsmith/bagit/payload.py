@@ -299,3 +299,56 @@ def scan_sources(sources: list[Path], policy: PayloadPolicy) -> PayloadPlan:
             _check_name(relpath[5:], str(src), policy)
         scanner.add_source(str(src), relpath)
     return scanner.plan
+
+
+def scan_mapped(sources: list[tuple[Path, str]], policy: PayloadPolicy) -> PayloadPlan:
+    """Walk sources that each go to a bag path chosen by the caller (``data/...``).
+
+    A file source becomes that one payload file; a folder source puts its contents under its
+    bag path. Two sources may not share a bag path, and no source may lie inside a folder
+    source's bag path. Files and folders are listed in code-point order of their bag path.
+    """
+    if not sources:
+        raise InputError("no source given")
+    taken: dict[str, str] = {}
+    finders: dict[str, CollisionFinder] = {}
+    for src, relpath in sources:
+        if not os.path.lexists(src):
+            raise InputError("no such file or folder", path=src)
+        if not relpath.startswith("data/") or unsafe_parts(relpath):
+            raise InputError(f"{relpath!r} is not a safe path under data/", path=src)
+        if relpath in taken:
+            raise SourceConflictError(
+                f"two sources would both be {relpath} in the bag ({taken[relpath]} and {src})",
+                path=src,
+                hint="rename one of them",
+            )
+        taken[relpath] = str(src)
+        parent, _, name = relpath.rpartition("/")
+        _check_name(name, str(src), policy)
+        for coll in finders.setdefault(parent, CollisionFinder(case=policy.portable)).add(name):
+            raise SourceConflictError(
+                f"{coll.first!r} and {coll.second!r} differ only by "
+                f"{'case' if coll.kind == 'case' else 'Unicode normalization'}; "
+                "they could not both exist on every system",
+                path=src,
+                hint="rename one of them",
+            )
+    folders = [rel for src, rel in sources if src.is_dir()]
+    for src, relpath in sources:
+        for folder in folders:
+            if relpath != folder and relpath.startswith(folder + "/"):
+                raise SourceConflictError(
+                    f"{relpath} would lie inside the folder source {folder}", path=src
+                )
+    scanner = _Scanner(policy)
+    for src, relpath in sorted(sources, key=lambda t: t[1]):
+        scanner.add_source(str(src), relpath)
+    scanner.plan.files.sort(key=lambda f: f.relpath)
+    scanner.plan.dirs.sort(key=lambda d: d.relpath)
+    return scanner.plan
+
+
+def unsafe_parts(relpath: str) -> bool:
+    """True when a bag path has empty, ``.`` or ``..`` parts."""
+    return any(part in ("", ".", "..") for part in relpath.split("/"))

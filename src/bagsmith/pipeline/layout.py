@@ -1,0 +1,241 @@
+"""Where each file of an article package goes in the bag, and what bag-info.txt says about it.
+
+The layout (documented in docs/tutorial.md and docs/bagging.md)::
+
+    data/article/<article file>           the text file or saved page as given
+    data/article/<name>_files/...         the saved page's folder (HTML), whole
+    data/article/<other page images>      images the page shows from elsewhere in its folder
+    data/images/<image files>             the image files of --images (and sidecar images)
+    data/metadata/dc.xml                  Dublin Core
+    data/metadata/mets.xml                METS (PREMIS, MIX)
+    data/metadata/article.json            the article record, image paths bag-relative
+    data/metadata/<sidecar file name>     the sidecar as given
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import mimetypes
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..bagit.tagfiles import parse_tags
+from ..errors import InputError, SourceConflictError, UsageError
+from ..ingest.images import is_image_name
+from ..model import Article, ImageInfo
+from ..pipeline.parsing import ParseResult
+
+ARTICLE_DIR = "data/article"
+IMAGES_DIR = "data/images"
+METADATA_DIR = "data/metadata"
+DC_PATH = f"{METADATA_DIR}/dc.xml"
+METS_PATH = f"{METADATA_DIR}/mets.xml"
+RECORD_PATH = f"{METADATA_DIR}/article.json"
+GENERATED = (DC_PATH, METS_PATH, RECORD_PATH)
+
+_MIME = {
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xhtml": "application/xhtml+xml",
+    ".xml": "application/xml",
+}
+
+
+def mime_type(path: str) -> str | None:
+    """The MIME type of a file by its name (a fixed table first, then the platform's)."""
+    suffix = os.path.splitext(path)[1].lower()
+    return _MIME.get(suffix) or mimetypes.guess_type(path, strict=False)[0]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The sources of one package and where they go."""
+
+    sources: tuple[tuple[Path, str], ...]  # (source file or folder, bag path)
+    article_path: str  # bag path of the article file
+    sidecar_path: str | None  # bag path of the sidecar
+    folders: tuple[Path, ...]  # source folders that are read (the bag must not be inside)
+
+    def bag_path_of(self, source: str | Path) -> str | None:
+        """The bag path a source file ends up at, or None when it is not packaged."""
+        real = Path(os.path.realpath(source))
+        for src, rel in self.sources:
+            top = Path(os.path.realpath(src))
+            if real == top:
+                return rel
+            if src.is_dir() and real.is_relative_to(top):
+                return f"{rel}/{real.relative_to(top).as_posix()}"
+        return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+
+
+def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None) -> Layout:
+    """Decide the bag path of the article, its page folder, every image and the sidecar."""
+    article = parsed.article
+    if article.source_path is None:
+        raise InputError("the article record does not say which file it came from")
+    source = Path(article.source_path)
+    sources: list[tuple[Path, str]] = [(source, f"{ARTICLE_DIR}/{source.name}")]
+    folders: list[Path] = []
+    page_dir = source.parent
+    if article.source_format == "html":
+        saved = page_dir / f"{source.stem}_files"
+        if saved.is_dir() and not saved.is_symlink():
+            sources.append((saved, f"{ARTICLE_DIR}/{saved.name}"))
+            folders.append(saved)
+    covered = list(folders)  # folder sources: their files are in the bag already
+    seen = {os.path.realpath(src) for src, _ in sources}
+
+    def add(path: Path, rel: str) -> None:
+        real = os.path.realpath(path)
+        if real in seen or any(_inside(path, f) for f in covered):
+            return
+        seen.add(real)
+        sources.append((path, rel))
+
+    characterised = [Path(info.path) for info in parsed.images]
+    if article.source_format == "html":  # the page's own images stay beside the page
+        for path in characterised:
+            if _inside(path, page_dir) and not (images is not None and _inside(path, images)):
+                beside = Path(os.path.realpath(path)).relative_to(os.path.realpath(page_dir))
+                add(path, f"{ARTICLE_DIR}/{beside.as_posix()}")
+    if images is not None:
+        folders.append(images)
+        for entry in sorted(images.iterdir(), key=lambda p: p.name):
+            if entry.name.startswith(".") or not is_image_name(entry):
+                continue
+            if entry.is_symlink() or entry.is_file():
+                add(entry, f"{IMAGES_DIR}/{entry.name}")
+    for path in characterised:  # sidecar images outside --images
+        if images is not None and _inside(path, images):
+            rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(images)).as_posix()
+            add(path, f"{IMAGES_DIR}/{rel}")
+        else:
+            add(path, f"{IMAGES_DIR}/{path.name}")
+    sidecar_path = None
+    if metadata is not None:
+        sidecar_path = f"{METADATA_DIR}/{metadata.name}"
+        if sidecar_path in GENERATED:
+            raise UsageError(
+                f"the sidecar cannot be called {metadata.name}: bagsmith writes "
+                f"{sidecar_path} itself",
+                path=metadata,
+                hint="rename the sidecar file",
+            )
+        sources.append((metadata, sidecar_path))
+    return Layout(tuple(sources), sources[0][1], sidecar_path, tuple(folders))
+
+
+def check_output_outside(layout: Layout, bag_dir: Path) -> None:
+    """The bag may not be written inside a folder it reads from (it would read itself)."""
+    real = Path(os.path.realpath(bag_dir))
+    for folder in layout.folders:
+        if real.is_relative_to(os.path.realpath(folder)):
+            raise SourceConflictError(
+                "the output is inside a folder the package reads from",
+                path=bag_dir,
+                hint=f"write the package outside {folder}",
+            )
+
+
+def bag_article(article: Article, layout: Layout) -> Article:
+    """The article record as the bag holds it: file paths relative to the bag."""
+    figures = []
+    for fig in article.figures:
+        if fig.image is not None:
+            where = layout.bag_path_of(fig.image.path)
+            if where is None:
+                raise InputError("the figure's image is not part of the package", path=where)
+            fig = dataclasses.replace(fig, image=dataclasses.replace(fig.image, path=where))
+        figures.append(fig)
+    return dataclasses.replace(article, figures=tuple(figures), source_path=layout.article_path)
+
+
+def bag_images(infos: Iterable[ImageInfo], layout: Layout) -> dict[str, ImageInfo]:
+    """Characterised images by bag path (their ``path`` rewritten to it)."""
+    out: dict[str, ImageInfo] = {}
+    for info in infos:
+        where = layout.bag_path_of(info.path)
+        if where is not None:
+            out[where] = dataclasses.replace(info, path=where)
+    return out
+
+
+# --- bag-info.txt ---------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def article_info(article: Article) -> list[tuple[str, str]]:
+    """Tags bag-info.txt gets from the article record: External-Description (title, creators,
+    date) and External-Identifier (the first identifier, else the source URL)."""
+    tags: list[tuple[str, str]] = []
+    title = _one_line(article.title)
+    if title:
+        text = title
+        creators = [_one_line(c) for c in article.creators if _one_line(c)]
+        if creators:
+            text += " by " + (
+                ", ".join(creators[:-1]) + " and " + creators[-1]
+                if len(creators) > 1
+                else creators[0]
+            )
+        if article.date_published:
+            text += f", published {article.date_published}"
+        tags.append(("External-Description", text))
+    identifier = next((_one_line(i) for i in article.identifiers if _one_line(i)), None)
+    identifier = identifier or (_one_line(article.source_url) if article.source_url else None)
+    if identifier:
+        tags.append(("External-Identifier", identifier))
+    return tags
+
+
+def merge_info(
+    given: Sequence[tuple[str, str]],
+    derived: Sequence[tuple[str, str]],
+    bag_group: tuple[str, int, int] | None,
+) -> list[tuple[str, str]]:
+    """``--info`` tags in the order given, then derived tags whose label was not given."""
+    labels = {label.lower() for label, _ in given}
+    tags = list(given)
+    extra = list(derived)
+    if bag_group is not None:
+        group, number, total = bag_group
+        if not group or number < 1 or total < number:
+            raise UsageError(
+                f"bag group ({group!r}, {number}, {total}) needs an identifier and 1 <= n <= N"
+            )
+        extra += [("Bag-Group-Identifier", group), ("Bag-Count", f"{number} of {total}")]
+    tags += [(label, value) for label, value in extra if label.lower() not in labels]
+    return tags
+
+
+def read_info_file(path: Path) -> tuple[tuple[str, str], ...]:
+    """Tags from a file in bag-info.txt form (``Label: value`` lines, ``#`` comments): an
+    archive's standing Source-Organization, Contact-Name, Contact-Email … kept in one place."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text", path=path) from None
+    # '#' lines are comments; they are blanked so that line numbers stay right.
+    lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
+    tags, errors = parse_tags("\n".join(lines))
+    if errors:
+        raise UsageError(
+            f"not a 'Label: value' line: {errors[0].text!r}", path=path, line=errors[0].line
+        )
+    return tuple((t.label, t.value) for t in tags)

@@ -1,0 +1,197 @@
+"""Steps of ``package`` that work on the staging folder: manifests, metadata files, checks.
+
+Everything here writes only inside the staging folder that :mod:`.packaging` created.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from ..bagit.manifest import decode_path, encode_path, manifest_name
+from ..bagit.payload import PayloadPlan
+from ..bagit.profile_check import BagFacts
+from ..bagit.profiles import Profile
+from ..bagit.validate import BagValidation, Mode, validate_bag
+from ..bagit.writer import PayloadTotals
+from ..errors import BagError, InputError
+from ..model import ImageInfo, PackageFile
+from ..problems import Problem, Severity
+from .describing import check_metadata_file
+from .layout import DC_PATH, METS_PATH, Layout, mime_type
+from .profiling import check_bag_against_profile, facts_from_directory
+
+Digests = dict[str, dict[str, str]]  # bag path -> algorithm -> hex digest
+
+
+def read_manifests(root: Path, algorithms: Sequence[str]) -> Digests:
+    """The digests the payload manifests in ``root`` list (as copy_payload wrote them)."""
+    digests: Digests = {}
+    for alg in algorithms:
+        with open(root / manifest_name(alg), encoding="utf-8") as fh:
+            for line in fh:
+                digest, _, name = line.rstrip("\n").partition("  ")
+                digests.setdefault(decode_path(name), {})[alg] = digest
+    return digests
+
+
+def check_unchanged(
+    images: Mapping[str, ImageInfo], digests: Digests, sources: Mapping[str, str]
+) -> None:
+    """Images must be the bytes that were characterised: a file changed between reading and
+    copying would make METS, MIX and the record describe another file."""
+    for path, info in images.items():
+        copied = digests.get(path, {}).get("sha256")
+        if copied is not None and copied != info.sha256:
+            raise InputError(
+                "the file changed while it was being packaged; nothing was written",
+                path=sources.get(path, path),
+                hint="run again once nothing is writing to the source files",
+            )
+
+
+def package_files(
+    plan: PayloadPlan,
+    digests: Digests,
+    layout: Layout,
+    images: Mapping[str, ImageInfo],
+) -> list[PackageFile]:
+    """METS file entries for the copied sources (article, page folder, images, sidecar)."""
+    files = []
+    for f in plan.files:
+        info = images.get(f.relpath)
+        use = "metadata" if f.relpath == layout.sidecar_path else "original"
+        files.append(
+            PackageFile(
+                path=f.relpath,
+                size=f.size,
+                digests=dict(digests.get(f.relpath, {})),
+                use=use,
+                mime_type=(info.mime_type if info else None) or mime_type(f.relpath),
+                image=info,
+                original_name=os.path.basename(f.source) if f.source else None,
+            )
+        )
+    return files
+
+
+def preliminary_files(
+    plan: PayloadPlan, layout: Layout, images: Mapping[str, ImageInfo]
+) -> list[PackageFile]:
+    """The same entries before anything is copied: sizes, and sha256 where ingest has it."""
+    digests = {path: {"sha256": info.sha256} for path, info in images.items()}
+    return package_files(plan, digests, layout, images)
+
+
+def write_generated(
+    root: Path,
+    items: Sequence[tuple[str, bytes, str, str]],
+    algorithms: Sequence[str],
+    digests: Digests,
+    mtime: int | None,
+) -> list[PackageFile]:
+    """Write generated files ``(bag path, bytes, use, MIME type)`` into the staging folder,
+    recording their digests in ``digests``; returns their METS file entries."""
+    out = []
+    for relpath, data, use, mime in items:
+        target = root / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as fh:
+            fh.write(data)
+        if mtime is not None:
+            os.utime(target, (mtime, mtime))
+        digests[relpath] = {alg: hashlib.new(alg, data).hexdigest() for alg in algorithms}
+        out.append(PackageFile(relpath, len(data), dict(digests[relpath]), use, mime))
+    return out
+
+
+def rewrite_manifests(root: Path, algorithms: Sequence[str], digests: Digests) -> PayloadTotals:
+    """Payload manifests for every file in ``digests``, sorted by path; the payload totals."""
+    for alg in algorithms:
+        text = "".join(f"{digests[path][alg]}  {encode_path(path)}\n" for path in sorted(digests))
+        tmp = root / f".{manifest_name(alg)}.tmp"
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, root / manifest_name(alg))
+    size = sum((root / path).stat().st_size for path in digests)
+    return PayloadTotals(len(digests), size)
+
+
+def preflight_facts(
+    info: Sequence[tuple[str, str]],
+    algorithms: Sequence[str],
+    payload: Sequence[str],
+    serialization: str | None,
+) -> BagFacts:
+    """What the bag will look like, for profile checks before anything is written."""
+    names = [manifest_name(a) for a in algorithms] + [manifest_name(a, True) for a in algorithms]
+    automatic = [("Bagging-Date", "2000-01-01"), ("Payload-Oxum", "0.0"), ("Bag-Size", "0")]
+    given = {label.lower() for label, _ in info}
+    return BagFacts(
+        bagit_version="1.0",
+        info=tuple(info) + tuple(t for t in automatic if t[0].lower() not in given),
+        payload_manifest_algorithms=frozenset(algorithms),
+        tag_manifest_algorithms=frozenset(algorithms),
+        tag_files=("bagit.txt", "bag-info.txt", *names),
+        payload_files=tuple(payload),
+        serialization=serialization,
+    )
+
+
+def validate_staged(
+    root: Path,
+    *,
+    profile: Profile | None,
+    serialization: str | None,
+    digests: Digests,
+    images: Mapping[str, ImageInfo],
+    processes: int | None,
+    schema_dir: Path | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BagValidation:
+    """BagIt (full: every digest re-read), the profile, and dc.xml/mets.xml (schemas and METS
+    semantics against the manifest digests) of the staged bag, in one result."""
+    validation = validate_bag(root, mode=Mode.FULL, processes=processes, progress=progress)
+    if profile is not None:
+        facts = dataclasses.replace(facts_from_directory(root), serialization=serialization)
+        validation.report.extend(check_bag_against_profile(root, profile, facts=facts).problems)
+    payload = set(digests)
+    validation.report.extend(
+        check_metadata_file(root / DC_PATH, DC_PATH, kind="dc", schema_dir=schema_dir)
+    )
+    validation.report.extend(
+        check_metadata_file(
+            root / METS_PATH,
+            METS_PATH,
+            kind="mets",
+            bag_files=payload,
+            required=payload - {METS_PATH},
+            digests=digests,
+            image_sizes={path: (i.width, i.height) for path, i in images.items()},
+            schema_dir=schema_dir,
+        )
+    )
+    return validation
+
+
+def count(n: int, noun: str = "problem") -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def problems_text(problems: Sequence[Problem], limit: int = 20) -> str:
+    """Problems as indented lines for an error message (at most ``limit``)."""
+    lines = [f"  {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  … and {len(problems) - limit} more")
+    return "\n".join(lines)
+
+
+def fail_invalid(validation: BagValidation) -> None:
+    errors = [p for p in validation.report if p.level is Severity.ERROR]
+    if errors:
+        raise BagError(
+            f"the package did not validate ({count(len(errors))}); nothing was written:\n"
+            + problems_text(errors)
+        )

@@ -1,0 +1,411 @@
+"""Use case ``package``: an article (text or saved page), its images and sidecar → one validated
+BagIt bag with Dublin Core, METS and the article record, checked against a BagIt profile.
+
+Steps (docs/tutorial.md): parse and characterise; build DC and METS and validate them against
+the official schemas; check the bag-info tags the profile requires; copy and hash every source
+once into a staging folder beside the destination, add the metadata files, bag-info.txt and the
+tag manifests; validate the staged bag (BagIt, profile, METS semantics); only then rename it
+into place (or write the archive). Any failure leaves no bag at the destination, no staging
+folder, and the sources as they were.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import fixity
+from ..bagit import staging
+from ..bagit.payload import PayloadPolicy, scan_mapped
+from ..bagit.profile_check import check_bag
+from ..bagit.profiles import Profile, load_profile
+from ..bagit.serialize import ArchiveFormat, archive_names, write_archive
+from ..bagit.validate import BagValidation
+from ..bagit.writer import (
+    bag_info_tags,
+    bagging_date,
+    check_user_tags,
+    copy_payload,
+    source_date_epoch,
+    write_tag_files,
+)
+from ..errors import DestinationError, Interrupted, MetadataError, ProfileError, UsageError
+from ..model import Agent, Article
+from ..problems import Problem, Severity
+from . import package_steps as steps
+from .bagging import software_agent
+from .describing import describe_article, resolve_created
+from .layout import (
+    GENERATED,
+    METADATA_DIR,
+    RECORD_PATH,
+    Layout,
+    article_info,
+    bag_article,
+    bag_images,
+    check_output_outside,
+    merge_info,
+    plan_layout,
+)
+from .parsing import parse_article
+from .profiling import INFO_HINT, required_info_problems
+from .reporting import write_report
+
+ProgressUpdate = Callable[[int, int], None]
+ProgressFactory = Callable[[str, int | None], AbstractContextManager[ProgressUpdate]]
+
+DEFAULT_PROFILE = "bagsmith-article-v1"
+#: bag-info problems, reported (with a hint) by the check before writing
+TAG_CODES = frozenset(
+    {
+        "profile-tag-missing",
+        "profile-tag-recommended-missing",
+        "profile-tag-value-not-allowed",
+        "profile-tag-not-repeatable",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PackageOptions:
+    images: Path | None = None  # folder of image files (--images)
+    metadata: Path | None = None  # sidecar YAML/JSON (--metadata)
+    profile: str | None = DEFAULT_PROFILE  # NAME|PATH|identifier (--profile); None = no profile
+    info: tuple[tuple[str, str], ...] = ()  # --info K=V
+    algorithms: tuple[str, ...] = fixity.DEFAULT_ALGORITHMS
+    serialize: ArchiveFormat | None = None  # zip|tar|tgz
+    processes: int | None = None
+    allow_broken_images: bool = False
+    created: str | None = None  # ISO timestamp for METS CREATEDATE (else SOURCE_DATE_EPOCH/now)
+    report: Path | None = None  # --report FILE (HTML report written after validation)
+    bag_group: tuple[str, int, int] | None = None  # (Bag-Group-Identifier, n, N)
+    schema_dir: Path | None = None
+
+
+@dataclass
+class PackageResult:
+    path: str  # the bag folder, or the archive when serialised
+    files: int  # payload files (metadata included)
+    bytes: int
+    figures: int
+    images_matched: int  # figures with an image file in the bag
+    images_unmatched: int  # image files no figure is paired with
+    warnings: list[Problem] = field(default_factory=list)
+    profile: str | None = None  # the profile's identifier
+    validation: BagValidation | None = None
+    report: str | None = None
+    payload_oxum: str = ""
+    serialized: str | None = None
+    bag_info: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "files": self.files,
+            "bytes": self.bytes,
+            "payload_oxum": self.payload_oxum,
+            "figures": self.figures,
+            "images_matched": self.images_matched,
+            "images_unmatched": self.images_unmatched,
+            "profile": self.profile,
+            "serialized": self.serialized,
+            "valid": self.validation.valid if self.validation is not None else None,
+            "bag_info": [{"label": k, "value": v} for k, v in self.bag_info],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "validation": self.validation.to_dict() if self.validation is not None else None,
+            "report": self.report,
+        }
+
+
+def _progress(
+    factory: ProgressFactory | None, desc: str, total: int | None
+) -> AbstractContextManager[ProgressUpdate]:
+    if factory is None:
+        return nullcontext(lambda done, files: None)
+    return factory(desc, total)
+
+
+def _processes(value: int | None) -> int:
+    if value is None:
+        return fixity.default_processes()
+    if value < 1:
+        raise UsageError("--processes must be at least 1", field="--processes")
+    return value
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where the package goes: a bag folder, or an archive built from a staged folder."""
+
+    dest: Path  # what the user asked for (absolute)
+    bag_dir: Path  # the folder the bag is staged for (its name is the bag's name)
+    archive: Path | None
+
+    @property
+    def final(self) -> Path:
+        return self.archive or self.dest
+
+
+def _target(output: Path, fmt: ArchiveFormat | None) -> _Target:
+    dest = Path(os.path.abspath(output))
+    if fmt is None:
+        staging.check_destination(dest)
+        return _Target(dest, dest, None)
+    archive, name = archive_names(dest, fmt)
+    staging.check_destination(archive, allow_empty_dir=False)
+    return _Target(dest, archive.with_name(name), archive)
+
+
+def _check_report_target(report: Path, target: _Target) -> None:
+    """Fail before any work when the report could not be written (or would be in the bag)."""
+    real = Path(os.path.realpath(report))
+    for inside in (target.bag_dir, target.final):
+        if real.is_relative_to(os.path.realpath(inside)):
+            raise UsageError("the report cannot be written inside the package", path=report)
+    if report.is_dir():
+        raise DestinationError("the report path is a folder; give a file name", path=report)
+    parent = Path(os.path.abspath(report)).parent
+    if not parent.is_dir():
+        raise DestinationError(
+            "the folder for the report does not exist", path=parent, hint="create it first"
+        )
+
+
+def _profile_problems(
+    profile: Profile,
+    info: list[tuple[str, str]],
+    options: PackageOptions,
+    algorithms: tuple[str, ...],
+    payload: list[str],
+) -> tuple[list[Problem], list[tuple[str, str]]]:
+    """Before hashing: tag problems (with hints) and the profile's other rules on the bag as
+    it will be written (manifests, tag files, payload files, serialisation); the defaults."""
+    check = required_info_problems(profile, info)
+    tag_problems = [_archive_hint(p) for p in check.problems]
+    full = [*info, *check.defaults]
+    fmt = options.serialize.value if options.serialize else None
+    facts = steps.preflight_facts(full, algorithms, payload, fmt)
+    others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
+    return [*tag_problems, *others], list(check.defaults)
+
+
+def _archive_hint(problem: Problem) -> Problem:
+    """Only External-Description and External-Identifier come from the article (and so can be
+    corrected in the sidecar); the archive's own tags come from --info or --info-file."""
+    label = problem.message.split(" ", 1)[0]
+    if label.lower() in {"external-description", "external-identifier"}:
+        return problem
+    message = problem.message.replace(INFO_HINT, "; give it with --info LABEL=VALUE or --info-file")
+    return dataclasses.replace(problem, message=message)
+
+
+def _refuse(problems: list[Problem], profile: Profile) -> None:
+    errors = [p for p in problems if p.level is Severity.ERROR]
+    if errors:
+        raise ProfileError(
+            f"the package would not conform to the profile {profile.label} "
+            f"({steps.count(len(errors))}); nothing was written:\n"
+            + steps.problems_text(errors, 50),
+            hint="give bag-info tags with --info LABEL=VALUE (the article's facts can be "
+            "corrected in the sidecar); use the algorithms (--algorithm) and serialisation "
+            "(--serialize) the profile asks for; or choose another --profile",
+        )
+
+
+def _archivist(info: list[tuple[str, str]]) -> Agent | None:
+    name = next((v for k, v in info if k.lower() == "contact-name" and v.strip()), None)
+    return Agent(name.strip(), "archivist", "person") if name else None
+
+
+def package_article(
+    article: Path,
+    output: Path,
+    options: PackageOptions | None = None,
+    *,
+    progress: ProgressFactory | None = None,
+) -> PackageResult:
+    """Package ``article`` (a text file, a saved page, or a folder holding one) at ``output``
+    (``output.zip`` … with ``options.serialize``). See the module docstring for the steps."""
+    options = options or PackageOptions()
+    algorithms = fixity.parse_algorithms(options.algorithms)
+    check_user_tags(options.info)
+    processes = _processes(options.processes)
+    epoch = source_date_epoch()
+    created = resolve_created(options.created)
+    profile = load_profile(options.profile) if options.profile else None
+    target = _target(Path(output), options.serialize)
+    if options.report is not None:
+        _check_report_target(options.report, target)
+
+    # 1. parse and characterise; the layout and the files it reads
+    parsed = parse_article(
+        article,
+        images=options.images,
+        metadata=options.metadata,
+        allow_broken_images=options.allow_broken_images,
+    )
+    layout = plan_layout(parsed, options.images, options.metadata)
+    check_output_outside(layout, target.bag_dir)
+    plan = scan_mapped(list(layout.sources), PayloadPolicy())
+    warnings = [*parsed.report.problems, *plan.warnings]
+    record = bag_article(parsed.article, layout)
+    images = bag_images(parsed.images, layout)
+
+    # 2. Dublin Core and METS against the official schemas, before anything is written
+    given = merge_info(options.info, article_info(record), options.bag_group)
+    archivist = _archivist(given)
+    early = describe_article(
+        record,
+        steps.preliminary_files(plan, layout, images),
+        created=created,
+        archivist=archivist,
+        schema_dir=options.schema_dir,
+    )
+    _refuse_metadata(early.report.errors)
+
+    # 3. the bag-info tags the profile requires, before any hashing
+    info = list(given)
+    if profile is not None:
+        payload = [f.relpath for f in plan.files] + list(GENERATED)
+        problems, defaults = _profile_problems(profile, info, options, algorithms, payload)
+        _refuse(problems, profile)
+        warnings += problems
+        info += defaults
+
+    # 4. write in staging; 5. validate there; then move into place
+    staging.make_parent(target.bag_dir)
+    for stale in staging.remove_stale(target.bag_dir) + (
+        staging.remove_stale(target.archive) if target.archive else []
+    ):
+        warnings.append(
+            Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
+        )
+    stage = staging.staging_path(target.bag_dir)
+    partial = staging.partial_path(target.archive) if target.archive else None
+    committed = False
+    try:
+        staging.create_dir(stage)
+        with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
+            copy_payload(stage, plan, algorithms, processes=processes, progress=update)
+        digests = steps.read_manifests(stage, algorithms)
+        sources = {f.relpath: f.source or f.relpath for f in plan.files}
+        steps.check_unchanged(images, digests, sources)
+        files = steps.package_files(plan, digests, layout, images)
+        files += steps.write_generated(
+            stage,
+            [(RECORD_PATH, _record_bytes(record), "metadata", "application/json")],
+            algorithms,
+            digests,
+            epoch,
+        )
+        described = describe_article(
+            record, files, created=created, archivist=archivist, schema_dir=options.schema_dir
+        )
+        _refuse_metadata(described.report.errors)
+        steps.write_generated(
+            stage,
+            [
+                (described.dc_file.path, described.dc_xml, "metadata", "application/xml"),
+                (f"{METADATA_DIR}/mets.xml", described.mets_xml, "metadata", "application/xml"),
+            ],
+            algorithms,
+            digests,
+            epoch,
+        )
+        if epoch is not None:
+            os.utime(stage / METADATA_DIR, (epoch, epoch))
+        totals = steps.rewrite_manifests(stage, algorithms, digests)
+        tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
+        write_tag_files(stage, algorithms, tags, epoch)
+        with _progress(progress, "Validating", None) as update:
+            validation = steps.validate_staged(
+                stage,
+                profile=profile,
+                serialization=options.serialize.value if options.serialize else None,
+                digests=digests,
+                images=images,
+                processes=processes,
+                schema_dir=options.schema_dir,
+                progress=update,
+            )
+        steps.fail_invalid(validation)
+        if target.archive is not None and partial is not None and options.serialize:
+            write_archive(stage, partial, options.serialize, target.bag_dir.name, epoch)
+            staging.commit_file(partial, target.archive)
+        else:
+            staging.commit_dir(stage, target.dest)
+        committed = True
+        validation.path = str(target.final)
+        report = None
+        if options.report is not None:
+            written = write_report(
+                target.final, options.report, validation=validation, deposits=False
+            )
+            report = written.html
+    except KeyboardInterrupt:
+        _undo(committed, target)
+        raise Interrupted("interrupted; nothing was written", path=target.final) from None
+    except OSError as exc:
+        _undo(committed, target)
+        raise DestinationError(
+            f"cannot write the package: {exc.strerror or exc}", path=exc.filename or target.dest
+        ) from None
+    except BaseException:
+        _undo(committed, target)
+        raise
+    finally:
+        staging.remove(stage)
+        if partial is not None:
+            staging.remove(partial)
+    # the profile's tag warnings were reported before writing; the others come from validation
+    warnings += [
+        p
+        for p in validation.report
+        if p.level is not Severity.ERROR and not (profile and p.code in TAG_CODES)
+    ]
+    matched = sum(1 for f in record.figures if f.image is not None)
+    return PackageResult(
+        path=str(target.final),
+        files=totals.files,
+        bytes=totals.bytes,
+        figures=len(record.figures),
+        images_matched=matched,
+        images_unmatched=len(parsed.unmatched_images),
+        warnings=warnings,
+        profile=profile.identifier if profile else None,
+        validation=validation,
+        report=report,
+        payload_oxum=totals.oxum,
+        serialized=str(target.archive) if target.archive else None,
+        bag_info=tags,
+    )
+
+
+def _record_bytes(record: Article) -> bytes:
+    text = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return text.encode("utf-8")
+
+
+def _refuse_metadata(errors: list[Problem]) -> None:
+    if errors:
+        raise MetadataError(
+            f"the generated Dublin Core / METS is not valid ({steps.count(len(errors))}); "
+            "nothing was written:\n" + steps.problems_text(errors),
+            path=errors[0].path,
+            line=errors[0].line,
+        )
+
+
+def _undo(committed: bool, target: _Target) -> None:
+    """After the bag was moved into place, a later failure (the report) removes it again."""
+    if committed:
+        staging.remove(target.final)
+
+
+__all__ = ["Layout", "PackageOptions", "PackageResult", "package_article"]

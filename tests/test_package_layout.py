@@ -1,0 +1,118 @@
+"""The package layout helpers: mapped payload scans, bag-info from the record, --info-file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bagsmith.bagit.payload import PayloadPolicy, scan_mapped
+from bagsmith.errors import InputError, SourceConflictError, UsageError
+from bagsmith.model import Article
+from bagsmith.pipeline.layout import article_info, merge_info, mime_type, read_info_file
+
+
+def test_scan_mapped_sorts_by_bag_path(tmp_path: Path) -> None:
+    (tmp_path / "page_files").mkdir()
+    (tmp_path / "page_files" / "b.css").write_text("b")
+    (tmp_path / "page_files" / "a.jpg").write_bytes(b"a")
+    (tmp_path / "page.html").write_text("<p>x</p>")
+    (tmp_path / "z.yaml").write_text("title: x")
+    plan = scan_mapped(
+        [
+            (tmp_path / "z.yaml", "data/metadata/z.yaml"),
+            (tmp_path / "page_files", "data/article/page_files"),
+            (tmp_path / "page.html", "data/article/page.html"),
+        ],
+        PayloadPolicy(),
+    )
+    assert [f.relpath for f in plan.files] == [
+        "data/article/page.html",
+        "data/article/page_files/a.jpg",
+        "data/article/page_files/b.css",
+        "data/metadata/z.yaml",
+    ]
+    assert [d.relpath for d in plan.dirs] == ["data/article/page_files"]
+    assert plan.total_bytes == 1 + 1 + 8 + 8
+
+
+def test_scan_mapped_refuses_clashes(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        (folder / "01.jpg").write_bytes(b"x")
+    with pytest.raises(SourceConflictError, match=r"both be data/images/01\.jpg"):
+        scan_mapped(
+            [(a / "01.jpg", "data/images/01.jpg"), (b / "01.jpg", "data/images/01.jpg")],
+            PayloadPolicy(),
+        )
+    with pytest.raises(SourceConflictError, match="inside the folder source"):
+        scan_mapped([(a, "data/x"), (b / "01.jpg", "data/x/01.jpg")], PayloadPolicy())
+    with pytest.raises(SourceConflictError, match="Unicode normalization"):
+        scan_mapped(
+            [(a / "01.jpg", "data/caf\u00e9.jpg"), (b / "01.jpg", "data/cafe\u0301.jpg")],
+            PayloadPolicy(),
+        )
+    with pytest.raises(InputError):
+        scan_mapped([(a / "01.jpg", "data/../x")], PayloadPolicy())
+    with pytest.raises(InputError):
+        scan_mapped([(a / "missing.jpg", "data/m.jpg")], PayloadPolicy())
+
+
+def test_article_info() -> None:
+    article = Article(
+        title="  A  title\n",
+        creators=("Ann", "Bo", "Cy"),
+        date_published="2020-05",
+        source_url="https://example.org/a",
+    )
+    assert article_info(article) == [
+        ("External-Description", "A title by Ann, Bo and Cy, published 2020-05"),
+        ("External-Identifier", "https://example.org/a"),
+    ]
+    with_id = Article(title="T", identifiers=("urn:x:1", "urn:x:2"), source_url="https://x.org")
+    assert article_info(with_id) == [
+        ("External-Description", "T"),
+        ("External-Identifier", "urn:x:1"),
+    ]
+    assert article_info(Article(title="")) == []
+
+
+def test_merge_info_keeps_given_values_first() -> None:
+    merged = merge_info(
+        [("External-Identifier", "mine"), ("Source-Organization", "A")],
+        [("External-Description", "d"), ("external-identifier", "derived")],
+        ("group", 1, 3),
+    )
+    assert merged == [
+        ("External-Identifier", "mine"),
+        ("Source-Organization", "A"),
+        ("External-Description", "d"),
+        ("Bag-Group-Identifier", "group"),
+        ("Bag-Count", "1 of 3"),
+    ]
+    with pytest.raises(UsageError):
+        merge_info([], [], ("", 1, 1))
+
+
+def test_read_info_file(tmp_path: Path) -> None:
+    path = tmp_path / "info.txt"
+    path.write_text(
+        "# comment\nSource-Organization: Archive\nContact-Name: Ann\n  Archivist\n",
+        encoding="utf-8",
+    )
+    assert read_info_file(path) == (
+        ("Source-Organization", "Archive"),
+        ("Contact-Name", "Ann Archivist"),
+    )
+    with pytest.raises(InputError):
+        read_info_file(tmp_path / "missing.txt")
+    path.write_bytes(b"Label: \xff\n")
+    with pytest.raises(InputError, match="UTF-8"):
+        read_info_file(path)
+
+
+def test_mime_types() -> None:
+    assert mime_type("data/metadata/meta.yaml") == "application/yaml"
+    assert mime_type("data/article/page.HTML") == "text/html"
+    assert mime_type("data/images/01.jpg") == "image/jpeg"
