@@ -16,11 +16,25 @@ from bagsmith.cli import main
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
+def _context(cmd: click.Command, name: str) -> click.Context:
+    return click.Context(
+        cmd,
+        info_name=name,
+        terminal_width=100,
+        max_content_width=100,
+        help_option_names=["-h", "--help"],
+    )
+
+
 def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+    """Every command and sub-command, loading the lazy group's commands as needed."""
     out = [(path, cmd)]
     if isinstance(cmd, click.Group):
-        for name in sorted(cmd.commands):
-            out.extend(_walk(cmd.commands[name], [*path, name]))
+        ctx = _context(cmd, " ".join(path))
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            if sub is not None:
+                out.extend(_walk(sub, [*path, name]))
     return out
 
 
@@ -33,7 +47,7 @@ def render() -> str:
     ]
     for path, cmd in _walk(main, ["bagsmith"]):
         name = " ".join(path)
-        ctx = click.Context(cmd, info_name=name, terminal_width=100, max_content_width=100)
+        ctx = _context(cmd, name)
         lines += [f"## `{name}`", "", "```text", cmd.get_help(ctx).rstrip(), "```", ""]
     return "\n".join(lines)
 
