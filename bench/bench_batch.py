@@ -1,0 +1,224 @@
+"""Benchmark collections: ``run_batch`` with 1 and 2 local workers, then validation of the bags.
+
+    python bench/bench_batch.py [--workdir DIR] [--articles 200] [--images 20]
+                                [--size 480x360] [--workers 1 2] [--repeat 1] [--json FILE]
+
+Generates a collection folder of articles (numbered captions, a sidecar, ``--images`` JPEG
+photos each; reused on later runs with the same parameters), packages it with ``run_batch`` once
+per worker count (fresh output folder each time), then validates the resulting bags with
+``validate_collection`` (full: every digest) with the same worker counts; with ``--repeat``
+the worker counts alternate and the median run is shown. Prints articles/s, bags/s and MB/s
+(source bytes for packaging, payload bytes for validation), the CPU time per item and the
+cores kept busy (CPU time of this process and its workers / wall time), and the speed-up of
+the largest worker count over one worker. The load average (``os.getloadavg``) is printed with
+every row: the machine may be shared, and the wall-clock speed-up is only meaningful on an
+idle one — the CPU columns show how much of it is the machine's load.
+
+Needs the official schemas: ``BAGSMITH_SCHEMA_DIR``, or ``--schemas`` (a folder such as
+../shared/schemas, installed into the work folder once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from bagsmith.bagit.validate import Mode
+from bagsmith.pipeline.audit import validate_collection
+from bagsmith.pipeline.batch import BatchOptions, run_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+CITIES = ["Budapest", "Győr", "Debrecen", "Szeged", "Pécs", "Miskolc", "Eger", "Sopron"]
+
+
+def article_text(number: int, figures: int) -> str:
+    lines = [f"Photographs of the Autumn, Part {number}", "", f"By Archivist {number}", ""]
+    lines.append(
+        "These photographs show the streets and people of several towns in the autumn of "
+        "1956, as they were seen by the photographers of the time."
+    )
+    for fig in range(1, figures + 1):
+        city = CITIES[(number + fig) % len(CITIES)]
+        lines += [
+            "",
+            f"#{fig} A crowd in a square of {city}, October {fig % 28 + 1}, 1956. "
+            f"(Fortepan/Photographer {fig})",
+            "",
+            f"Picture {fig} of article {number}: people stand before a damaged building.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def photo(size: tuple[int, int], seed: int) -> Image.Image:
+    bands = [Image.effect_noise(size, 30 + (seed * k) % 40) for k in (3, 5, 7)]
+    noisy = Image.merge("RGB", bands)
+    base = Image.linear_gradient("L").resize(size).convert("RGB")
+    return Image.blend(base, noisy, 0.5)
+
+
+def make_collection(folder: Path, articles: int, images: int, size: tuple[int, int]) -> int:
+    stamp = folder / ".complete"
+    if stamp.is_file():
+        return int(stamp.read_text())
+    if folder.exists():
+        shutil.rmtree(folder)
+    total = 0
+    for number in range(1, articles + 1):
+        art = folder / f"article-{number:04d}"
+        (art / "images").mkdir(parents=True)
+        (art / "article.txt").write_text(article_text(number, images), encoding="utf-8")
+        (art / "metadata.yaml").write_text(
+            f"source_url: https://example.org/autumn/{number}\n", encoding="utf-8"
+        )
+        for fig in range(1, images + 1):
+            path = art / "images" / f"{fig:02d}.jpg"
+            photo(size, number * 100 + fig).save(path, "JPEG", quality=85)
+        total += sum(p.stat().st_size for p in art.rglob("*") if p.is_file())
+    stamp.write_text(str(total))
+    return total
+
+
+def load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its reaped children (the pool's workers)."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure(task: str, workers: int, run: Any) -> dict[str, Any]:
+    """Run ``run()`` -> (items, bytes); wall time, CPU time and the load around it."""
+    before, cpu0 = load(), cpu_seconds()
+    started = time.perf_counter()
+    items, nbytes = run()
+    seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu0
+    return {
+        "task": task,
+        "workers": workers,
+        "items": items,
+        "seconds": round(seconds, 3),
+        "items_per_s": round(items / seconds, 2),
+        "mb_per_s": round(nbytes / 1e6 / seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "cpu_per_item_ms": round(1000 * cpu / items, 1),
+        "cores_used": round(cpu / seconds, 2),
+        "load_before": before,
+        "load_after": load(),
+    }
+
+
+def bench_package(coll: Path, out: Path, workers: int, source_bytes: int) -> dict[str, Any]:
+    if out.exists():
+        shutil.rmtree(out)
+    options = BatchOptions(workers=workers, info=(("Source-Organization", "Bench Archive"),))
+
+    def run() -> tuple[int, int]:
+        report = run_batch(coll, out, options)
+        if report.failed:
+            raise SystemExit(f"{len(report.failed)} articles failed: {report.failed[0].problems}")
+        return len(report.outcomes), source_bytes
+
+    return measure("package", workers, run)
+
+
+def bench_validate(bags: list[Path], workers: int) -> dict[str, Any]:
+    def run() -> tuple[int, int]:
+        report = validate_collection(bags, workers=workers, mode=Mode.FULL)
+        if not report.valid:
+            raise SystemExit(f"invalid bags: {[e.path for e in report.invalid][:3]}")
+        return len(report.entries), sum(e.bytes for e in report.entries)
+
+    return measure("validate", workers, run)
+
+
+def median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    row = dict(sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2])
+    row["runs"] = [r["seconds"] for r in runs]
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bagsmith-bench-batch"))
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--size", default="480x360", help="image size WIDTHxHEIGHT")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
+    parser.add_argument("--schemas", type=Path, default=ROOT.parent / "shared" / "schemas")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    if "BAGSMITH_SCHEMA_DIR" not in os.environ:
+        from bagsmith import xmlschemas
+
+        cache = args.workdir / "schemas"
+        if not cache.is_dir():
+            xmlschemas.install(xmlschemas.from_folder(args.schemas), cache)
+        os.environ["BAGSMITH_SCHEMA_DIR"] = str(cache)
+
+    name = f"coll-{args.articles}x{args.images}-{width}x{height}"
+    t0 = time.perf_counter()
+    coll = args.workdir / name
+    source_bytes = make_collection(coll, args.articles, args.images, (width, height))
+    print(
+        f"collection: {args.articles} articles x {args.images} images ({width}x{height}), "
+        f"{source_bytes / 1e6:.1f} MB; ready in {time.perf_counter() - t0:.1f}s; "
+        f"{os.cpu_count()} CPUs; {load()}",
+        flush=True,
+    )
+
+    results: list[dict[str, Any]] = []
+    unit = {"package": "articles/s", "validate": "bags/s"}
+    for task in ("package", "validate"):
+        runs: dict[int, list[dict[str, Any]]] = {w: [] for w in args.workers}
+        for _ in range(args.repeat):  # interleaved: 1, 2, 1, 2 … so that load drifts are shared
+            for workers in args.workers:
+                if task == "package":
+                    out = args.workdir / f"bags-{workers}"
+                    runs[workers].append(bench_package(coll, out, workers, source_bytes))
+                else:
+                    bags = sorted(p for p in (args.workdir / f"bags-{args.workers[0]}").iterdir())
+                    runs[workers].append(bench_validate([b for b in bags if b.is_dir()], workers))
+        for workers in args.workers:
+            row = median_row(runs[workers])
+            results.append(row)
+            print(
+                f"{task:8} workers={workers}: {row['seconds']:7.2f}s (runs {row['runs']})  "
+                f"{row['items_per_s']:7.2f} {unit[task]}  {row['mb_per_s']:7.2f} MB/s  "
+                f"CPU {row['cpu_per_item_ms']} ms/item, {row['cores_used']} cores busy  "
+                f"({row['load_before']} -> {row['load_after']})",
+                flush=True,
+            )
+    for task in ("package", "validate"):
+        rows = {r["workers"]: r for r in results if r["task"] == task}
+        if 1 in rows and len(rows) > 1:
+            most = max(rows)
+            print(
+                f"speed-up {task} 1 -> {most} workers: "
+                f"{rows[1]['seconds'] / rows[most]['seconds']:.2f}x"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

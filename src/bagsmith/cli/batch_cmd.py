@@ -1,0 +1,286 @@
+"""``bagsmith batch``: package a collection, one bag per article, locally or on Dask.
+
+Also the collection progress display shared with ``bagsmith audit``: one bar on a terminal
+(items, bytes, throughput, ETA), periodic log lines on stderr otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import click
+
+from ..bagit.tagfiles import parse_info_option
+from ..fixity import DEFAULT_ALGORITHMS, WRITABLE
+from ..pipeline.batch import BatchOptions, BatchReport, run_batch
+from ..pipeline.layout import read_info_file
+from ..pipeline.packaging import DEFAULT_PROFILE
+from .bag_cmd import terminate_as_interrupt
+from .common import Output, _stderr_console, output_options
+
+Update = Callable[[int, int], None]
+
+
+class LogProgress:
+    """Progress as log lines (stderr is not a terminal): every ``interval`` seconds or every
+    ``step`` (fraction) of the items, whichever comes first, and once at the end."""
+
+    def __init__(
+        self,
+        label: str,
+        unit: str,
+        total: int,
+        total_bytes: int | None,
+        write: Callable[[str], None],
+        *,
+        interval: float = 10.0,
+        step: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.label, self.unit, self.total, self.total_bytes = label, unit, total, total_bytes
+        self.write, self.interval, self.clock = write, interval, clock
+        self.step_items = max(1, int(total * step))
+        self.started = self.last_time = clock()
+        self.last_items = 0
+
+    def update(self, items: int, done_bytes: int) -> None:
+        now = self.clock()
+        if (
+            items >= self.total
+            or items - self.last_items >= self.step_items
+            or now - self.last_time >= self.interval
+        ):
+            self.last_time, self.last_items = now, items
+            self.write(self.line(items, done_bytes, now - self.started))
+
+    def line(self, items: int, done_bytes: int, elapsed: float) -> str:
+        pct = f" ({100 * items // self.total}%)" if self.total else ""
+        text = f"{self.label}: {items}/{self.total} {self.unit}{pct}, {_mb(done_bytes)}"
+        if elapsed > 0 and items:
+            text += f", {items / elapsed:.2f} {self.unit}/s, {_mb(done_bytes / elapsed)}/s"
+            if items < self.total:
+                text += f", ETA {_duration(elapsed / items * (self.total - items))}"
+        return text
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def collection_progress(
+    out: Output, label: str, unit: str
+) -> Callable[[str, int, int | None], AbstractContextManager[Update]]:
+    """A progress factory for :func:`run_batch` / :func:`validate_collection` / audits."""
+
+    @contextmanager
+    def factory(description: str, total: int, total_bytes: int | None) -> Iterator[Update]:
+        if out.quiet:
+            yield lambda items, done: None
+            return
+        if out.json_mode or not sys.stderr.isatty():
+            log = LogProgress(label, unit, total, total_bytes, lambda t: click.echo(t, err=True))
+            yield log.update
+            return
+        yield from _bar(description, unit, total, total_bytes)
+
+    return factory
+
+
+def _bar(description: str, unit: str, total: int, total_bytes: int | None) -> Iterator[Update]:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    by_bytes = bool(total_bytes)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TextColumn("{task.fields[items]}/" + str(total) + " " + unit),
+        DownloadColumn() if by_bytes else TextColumn(""),
+        TransferSpeedColumn() if by_bytes else TextColumn(""),
+        TimeRemainingColumn(),
+        transient=True,
+        console=_stderr_console(),
+    ) as bar:
+        task = bar.add_task(description, total=total_bytes if by_bytes else total, items=0)
+
+        def update(items: int, done: int) -> None:
+            bar.update(task, completed=done if by_bytes else items, items=items)
+
+        yield update
+
+
+def render(out: Output, report: BatchReport) -> None:
+    if out.json_mode:
+        out.emit_json(report.to_dict())
+        return
+    for outcome in report.failed:
+        for problem in outcome.problems or [{"message": "the bag is not valid"}]:
+            code = problem.get("code", "error")
+            where = problem.get("path") or outcome.source
+            if problem.get("line"):
+                where += f":{problem['line']}"
+            message = str(problem.get("message", "")).replace("\n", "\n    ")
+            click.echo(f"error[{code}] {outcome.name}: {where}: {message}", err=True)
+    for outcome in report.outcomes:
+        if outcome.ok:
+            out.info(f"{outcome.name}: {outcome.status} {outcome.path} ({outcome.files} files)")
+        else:
+            out.info(f"{outcome.name}: FAILED ({len(outcome.problems)} problem(s))")
+    summary = report.to_dict()
+    out.info(
+        f"{summary['articles']} articles: {summary['packaged']} packaged, {summary['skipped']} "
+        f"already done, {summary['failed']} failed; {_mb(summary['bytes'])} in "
+        f"{report.seconds:.1f}s on {report.executor}; group {report.group!r}; "
+        f"journal {report.journal}"
+    )
+
+
+@click.command()
+@click.argument("collection", type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    metavar="DIR",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the bags (one per article) and the batch journal.",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes [default: one per CPU].",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Run on this Dask distributed cluster instead (needs bagsmith[dask]; the workers "
+    "must see COLLECTION and DIR at the same paths).",
+)
+@click.option(
+    "--profile",
+    default=DEFAULT_PROFILE,
+    show_default=True,
+    metavar="NAME|PATH",
+    help="BagIt profile every bag must conform to.",
+)
+@click.option("--no-profile", is_flag=True, help="Do not check the bags against any profile.")
+@click.option(
+    "--info",
+    "-i",
+    multiple=True,
+    metavar="LABEL=VALUE",
+    help="Add a bag-info.txt tag to every bag, repeatable (manifest rows may add their own).",
+)
+@click.option(
+    "--info-file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Read bag-info.txt tags ('Label: value' lines) for every bag from FILE.",
+)
+@click.option(
+    "--algorithm",
+    "-a",
+    "algorithms",
+    multiple=True,
+    metavar="ALG",
+    help=f"Digest algorithm, repeatable: {', '.join(WRITABLE)} "
+    f"[default: {' and '.join(DEFAULT_ALGORITHMS)}].",
+)
+@click.option(
+    "--serialize",
+    type=click.Choice(["zip", "tar", "tgz"]),
+    default=None,
+    help="Write each bag as one archive (NAME.zip, NAME.tar or NAME.tgz).",
+)
+@click.option(
+    "--group-id",
+    metavar="ID",
+    default=None,
+    help="Bag-Group-Identifier of every bag [default: the collection's name].",
+)
+@click.option(
+    "--allow-broken-images",
+    is_flag=True,
+    help="Package articles with truncated or corrupt images (reported) instead of failing them.",
+)
+@click.option(
+    "--created",
+    metavar="ISO",
+    help="Creation time for METS [default: SOURCE_DATE_EPOCH, else now].",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the batch in DIR: keep the bags that are complete and valid, do the rest.",
+)
+@output_options
+def batch(
+    collection: Path,
+    output: Path,
+    workers: int | None,
+    scheduler: str | None,
+    profile: str,
+    no_profile: bool,
+    info: tuple[str, ...],
+    info_file: Path | None,
+    algorithms: tuple[str, ...],
+    serialize: str | None,
+    group_id: str | None,
+    allow_broken_images: bool,
+    created: str | None,
+    resume: bool,
+    out: Output,
+) -> None:
+    """Package every article of COLLECTION as its own bag under DIR.
+
+    COLLECTION is a folder with one sub-folder per article (its .txt or .html file, with the
+    saved page's folder if any, an optional images/ folder and metadata.yaml or
+    metadata.json), or a CSV or JSON manifest (columns/keys: article, name, images, metadata,
+    info:LABEL; paths relative to the manifest). Every bag gets Bag-Group-Identifier and
+    Bag-Count (n of N). A bad article is reported and the others go on; progress is kept
+    in DIR/bagsmith-batch.jsonl, so an interrupted batch can be finished with --resume.
+
+    Exit codes: 0 every article packaged, 1 some article failed, 2 bad collection or options.
+    """
+    from ..bagit.serialize import ArchiveFormat
+
+    tags = read_info_file(info_file) if info_file is not None else ()
+    options = BatchOptions(
+        profile=None if no_profile else profile,
+        info=tags + tuple(parse_info_option(item) for item in info),
+        algorithms=algorithms or DEFAULT_ALGORITHMS,
+        serialize=ArchiveFormat(serialize) if serialize else None,
+        allow_broken_images=allow_broken_images,
+        created=created,
+        group_id=group_id,
+        resume=resume,
+        workers=workers,
+        scheduler=scheduler,
+    )
+    progress = collection_progress(out, "bagsmith batch", "articles")
+    with terminate_as_interrupt():
+        report = run_batch(collection, output, options, progress=progress)
+    render(out, report)
+    raise SystemExit(report.exit_code)

@@ -1,0 +1,125 @@
+"""The combined report of many bags (``bagsmith audit``, ``validate_collection``): one
+:class:`BagEntry` per bag, as text-ready data, JSON (:meth:`CollectionReport.to_dict`) and CSV
+(:meth:`CollectionReport.to_csv`, one row per bag)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..bagit.validate import Mode
+
+CSV_COLUMNS = ("path", "kind", "valid", "errors", "warnings", "files", "bytes", "first_problem")
+
+
+@dataclass
+class BagEntry:
+    """The outcome for one bag (or OCFL object) of a collection."""
+
+    path: str
+    kind: str = "bag"  # bag | ocfl-object
+    readable: bool = True
+    valid: bool = False
+    format: str | None = None
+    files: int = 0
+    bytes: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def _count(self, severity: str) -> int:
+        return sum(p.get("severity") == severity for p in self.problems)
+
+    @property
+    def errors(self) -> int:
+        return self._count("error")
+
+    @property
+    def warnings(self) -> int:
+        return self._count("warning")
+
+    @property
+    def first_problem(self) -> str:
+        ordered = sorted(self.problems, key=lambda p: p.get("severity") != "error")
+        for p in ordered:
+            if p.get("severity") in ("error", "warning"):
+                where = p.get("path") or ""
+                if where and p.get("line"):
+                    where += f":{p['line']}"
+                return f"{p['severity']}[{p['code']}] {where + ': ' if where else ''}{p['message']}"
+        return ""
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "valid": "true" if self.valid else "false",
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "files": self.files,
+            "bytes": self.bytes,
+            "first_problem": self.first_problem,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "readable": self.readable,
+            "valid": self.valid,
+            "format": self.format,
+            "files": self.files,
+            "bytes": self.bytes,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "details": self.details,
+            "problems": self.problems,
+        }
+
+
+@dataclass
+class CollectionReport:
+    root: str | None
+    mode: Mode
+    executor: str
+    entries: list[BagEntry] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def invalid(self) -> list[BagEntry]:
+        return [e for e in self.entries if not e.valid]
+
+    @property
+    def valid(self) -> bool:
+        return not self.invalid
+
+    @property
+    def exit_code(self) -> int:
+        """0 every bag valid, 1 some bag invalid, 2 some path could not be read at all."""
+        if any(not e.readable for e in self.entries):
+            return 2
+        return 0 if self.valid else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "mode": self.mode.value,
+            "executor": self.executor,
+            "bags": len(self.entries),
+            "valid_bags": len(self.entries) - len(self.invalid),
+            "invalid_bags": len(self.invalid),
+            "bytes": sum(e.bytes for e in self.entries),
+            "seconds": round(self.seconds, 3),
+            "valid": self.valid,
+            "exit_code": self.exit_code,
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for entry in self.entries:
+            writer.writerow(entry.row())
+        return buffer.getvalue()

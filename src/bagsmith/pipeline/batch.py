@@ -1,0 +1,306 @@
+"""Use case: package a whole collection, one bag per article, on a local pool or Dask.
+
+``run_batch(collection, output, options)`` reads the collection (see :mod:`.collection`),
+sends one task per article to the executor (see :mod:`.executors`) and records every outcome
+in the journal (see :mod:`.journal`). Each bag gets ``Bag-Group-Identifier`` and ``Bag-Count:
+n of N``. A bad article is a failed outcome with its problems, never the end of the batch.
+
+With ``resume``, an article whose bag exists is checked, not packaged again: a bag the journal
+recorded must still have the recorded digest (``bag-info.txt`` and tag manifests) and pass a
+completeness check (every manifest entry present, nothing unlisted, Payload-Oxum right); a bag
+the journal did not record (the batch was killed between the bag's rename into place and its
+journal line) must pass the completeness check. A bag that fails is reported, never deleted.
+The same check applies without ``resume`` to a bag whose ``Bag-Group-Identifier`` and
+``Bag-Count`` are the article's own: a retried task whose first attempt finished the bag.
+``package_article`` writes atomically, so an article that was being packaged when the batch
+died has no bag and is simply packaged again (its staging leftovers are removed by the writer).
+
+Workers must see the collection and the output folder at the same paths (one machine, or a
+shared file system for a Dask cluster).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import fixity
+from ..errors import DestinationError, InputError, Interrupted, UsageError
+from .batch_tasks import (
+    ArticleOutcome,
+    ArticleRequest,
+    ArticleTask,
+    BatchOptions,
+    Packager,
+    PackageSummary,
+    internal_problem,
+    package_with_bagsmith,
+    run_article,
+)
+from .collection import ArticleSpec, Collection, read_collection
+from .executors import Executor, make_executor
+from .journal import JOURNAL_NAME, Journal, read_journal
+
+__all__ = [
+    "ArticleOutcome",
+    "ArticleRequest",
+    "BatchOptions",
+    "BatchReport",
+    "PackageSummary",
+    "Packager",
+    "package_with_bagsmith",
+    "run_batch",
+]
+
+ProgressUpdate = Callable[[int, int], None]  # (items done, bytes done)
+CollectionProgress = Callable[[str, int, int | None], AbstractContextManager[ProgressUpdate]]
+
+
+@dataclass
+class BatchReport:
+    collection: str
+    output: str
+    group: str
+    executor: str
+    journal: str
+    outcomes: list[ArticleOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[ArticleOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "collection": self.collection,
+            "output": self.output,
+            "group": self.group,
+            "executor": self.executor,
+            "journal": self.journal,
+            "articles": len(self.outcomes),
+            "packaged": self.count("packaged"),
+            "skipped": self.count("skipped"),
+            "failed": len(self.failed),
+            "bytes": sum(o.bytes for o in self.outcomes if o.status == "packaged"),
+            "seconds": round(self.seconds, 3),
+            "valid": not self.failed,
+            "exit_code": self.exit_code,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+
+# --- the batch (runs in the calling process) ---------------------------------------------------
+
+
+def run_batch(
+    collection: Path,
+    output: Path,
+    options: BatchOptions | None = None,
+    *,
+    progress: CollectionProgress | None = None,
+    packager: Packager = package_with_bagsmith,
+    executor: Executor | None = None,
+) -> BatchReport:
+    """Package every article of ``collection`` into a bag under ``output``."""
+    options = options or BatchOptions()
+    fixity.parse_algorithms(options.algorithms)
+    coll = read_collection(Path(collection))
+    output = Path(os.path.abspath(output))
+    _check_output(coll, output)
+    journal_path = output / JOURNAL_NAME
+    state = read_journal(journal_path) if options.resume else None
+    if state is None and journal_path.exists():
+        raise DestinationError(
+            "the output folder holds a batch already",
+            path=journal_path,
+            hint="add --resume to continue it, or choose another --output",
+        )
+    total = len(coll.articles)
+    group = _group(options, coll, state.group if state else None)
+    if state is not None and state.total is not None and state.total != total:
+        raise InputError(
+            f"the collection has {total} articles; the batch in the output folder was "
+            f"started with {state.total}, so its Bag-Count values would disagree",
+            path=coll.path,
+            hint="resume with the same collection, or start a new batch in another --output",
+        )
+    finished = state.finished if state else {}
+    tasks: list[ArticleTask] = []
+    report = BatchReport(str(coll.path), str(output), group, "", str(journal_path))
+    early: list[ArticleOutcome] = []
+    for spec in coll.articles:
+        if spec.problems or spec.article is None:
+            early.append(_unusable(spec))
+            continue
+        request = _request(spec, total, group, output, options, finished.get(spec.name))
+        tasks.append(ArticleTask(request, packager))
+    if packager is package_with_bagsmith and options.scheduler is None:
+        # imported once here, so that the forked local workers start with it loaded
+        from . import packaging  # noqa: F401
+    executor = executor or make_executor(options.workers, options.scheduler)
+    report.executor = executor.description
+    started = time.monotonic()
+    sizes = {spec.index: spec.source_bytes for spec in coll.articles}
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        with Journal(journal_path) as journal:
+            journal.write(_run_record(coll, group, total, executor, options))
+            factory = progress or _no_progress
+            with factory(f"Packaging {total} articles", total, sum(sizes.values())) as update:
+                done_items = done_bytes = 0
+
+                def record(outcome: ArticleOutcome) -> None:
+                    nonlocal done_items, done_bytes
+                    outcome.source_bytes = sizes[outcome.index]
+                    journal.write(_article_record(outcome))
+                    report.outcomes.append(outcome)
+                    done_items += 1
+                    done_bytes += outcome.source_bytes
+                    update(done_items, done_bytes)
+
+                for outcome in early:
+                    record(outcome)
+                for index, result in executor.run(run_article, tasks):
+                    record(_as_outcome(tasks[index].request, result))
+            report.seconds = time.monotonic() - started
+            journal.write(
+                {
+                    "event": "end",
+                    "time": _now(),
+                    "packaged": report.count("packaged"),
+                    "skipped": report.count("skipped"),
+                    "failed": len(report.failed),
+                }
+            )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted; the bags finished so far are kept and recorded in the journal",
+            path=journal_path,
+            hint="run the same command again with --resume to finish the batch",
+        ) from None
+    except OSError as exc:
+        raise DestinationError(
+            f"cannot write the batch journal: {exc.strerror or exc}", path=journal_path
+        ) from None
+    finally:
+        executor.close()
+    report.outcomes.sort(key=lambda o: o.index)
+    return report
+
+
+def _check_output(coll: Collection, output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        raise DestinationError("the output is not a folder", path=output)
+    if coll.kind == "folder":
+        src = os.path.realpath(coll.path).rstrip(os.sep) + os.sep
+        if (os.path.realpath(output) + os.sep).startswith(src):
+            raise DestinationError(
+                "the output folder is inside the collection folder; its bags would be read "
+                "as articles",
+                path=output,
+                hint=f"write the bags outside {coll.path}",
+            )
+
+
+def _group(options: BatchOptions, coll: Collection, recorded: str | None) -> str:
+    if options.group_id and recorded and options.group_id != recorded:
+        raise UsageError(
+            f"--group-id {options.group_id!r} differs from the batch's {recorded!r}",
+            field="--group-id",
+            hint="leave --group-id out when resuming",
+        )
+    group = options.group_id or recorded or coll.name
+    if not group.strip() or "\n" in group or "\r" in group:
+        raise UsageError("the group identifier must be one non-empty line", field="--group-id")
+    return group
+
+
+def _request(
+    spec: ArticleSpec,
+    total: int,
+    group: str,
+    output: Path,
+    options: BatchOptions,
+    record: dict[str, Any] | None,
+) -> ArticleRequest:
+    assert spec.article is not None
+    return ArticleRequest(
+        index=spec.index,
+        total=total,
+        group=group,
+        name=spec.name,
+        article=Path(os.path.abspath(spec.article)),
+        images=Path(os.path.abspath(spec.images)) if spec.images else None,
+        metadata=Path(os.path.abspath(spec.metadata)) if spec.metadata else None,
+        info=options.info + spec.info,
+        dest=output / spec.name,
+        options=options,
+        recorded_digest=record.get("digest") if record else None,
+    )
+
+
+def _unusable(spec: ArticleSpec) -> ArticleOutcome:
+    outcome = ArticleOutcome(spec.index, spec.name, spec.source)
+    outcome.problems = list(spec.problems)
+    return outcome
+
+
+def _as_outcome(request: ArticleRequest, result: Any) -> ArticleOutcome:
+    if isinstance(result, ArticleOutcome):
+        return result
+    outcome = ArticleOutcome(request.index, request.name, str(request.article))
+    outcome.problems = [
+        internal_problem(f"the task did not finish: {result}", str(request.article))
+    ]
+    return outcome
+
+
+def _run_record(
+    coll: Collection, group: str, total: int, executor: Executor, options: BatchOptions
+) -> dict[str, Any]:
+    return {
+        "event": "run",
+        "time": _now(),
+        "collection": str(coll.path),
+        "group": group,
+        "total": total,
+        "executor": executor.description,
+        "resume": options.resume,
+    }
+
+
+def _article_record(outcome: ArticleOutcome) -> dict[str, Any]:
+    return {
+        "event": "article",
+        "time": _now(),
+        "index": outcome.index,
+        "name": outcome.name,
+        "status": outcome.status,
+        "valid": outcome.valid,
+        "path": outcome.path,
+        "digest": outcome.digest,
+        "files": outcome.files,
+        "bytes": outcome.bytes,
+        "worker": outcome.worker,
+        "problems": outcome.problems[:5],
+    }
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _no_progress(_desc: str, _items: int, _bytes: int | None) -> AbstractContextManager[Any]:
+    return nullcontext(lambda items, done: None)

@@ -1,0 +1,254 @@
+"""The worker side of ``bagsmith batch``: one article in, one :class:`ArticleOutcome` out.
+
+:func:`run_article` runs in a local worker process or on a Dask worker. It packages the
+article with the packager of its :class:`ArticleTask` (by default :func:`package_with_bagsmith`,
+i.e. ``package_article``), or — resuming — checks the bag that is already there (see
+:mod:`.batch`). It never raises a ``BagsmithError``: every failure becomes part of the outcome.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import fixity
+from ..bagit.reader import open_bag
+from ..bagit.serialize import ArchiveFormat, archive_names
+from ..bagit.tagfiles import parse_tags
+from ..bagit.validate import Mode, validate_bag
+from ..errors import BagsmithError, DestinationError
+from ..problems import Problem
+from .journal import bag_digest
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    profile: str | None = "bagsmith-article-v1"
+    info: tuple[tuple[str, str], ...] = ()  # added to every bag, before the row's own tags
+    algorithms: tuple[str, ...] = fixity.DEFAULT_ALGORITHMS
+    serialize: ArchiveFormat | None = None
+    allow_broken_images: bool = False
+    created: str | None = None
+    schema_dir: Path | None = None
+    group_id: str | None = None  # default: the journal's, else the collection's name
+    resume: bool = False
+    workers: int | None = None  # local processes (default: one per CPU)
+    scheduler: str | None = None  # a Dask scheduler address instead of the local pool
+
+
+@dataclass(frozen=True)
+class ArticleRequest:
+    """Everything a worker needs to package one article (picklable, paths absolute)."""
+
+    index: int
+    total: int
+    group: str
+    name: str
+    article: Path
+    images: Path | None
+    metadata: Path | None
+    info: tuple[tuple[str, str], ...]
+    dest: Path  # the bag folder (``dest.zip`` … when serialised)
+    options: BatchOptions
+    recorded_digest: str | None = None  # from the journal, with resume
+
+
+@dataclass
+class PackageSummary:
+    """What a packager returns for one article."""
+
+    path: str
+    files: int
+    bytes: int
+    figures: int
+    valid: bool
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+Packager = Callable[[ArticleRequest], PackageSummary]
+
+
+@dataclass
+class ArticleOutcome:
+    index: int
+    name: str
+    source: str
+    status: str = "failed"  # packaged | skipped | failed
+    path: str | None = None
+    valid: bool = False
+    files: int = 0
+    bytes: int = 0
+    figures: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    digest: str | None = None
+    seconds: float = 0.0
+    worker: str = ""
+    source_bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("packaged", "skipped") and self.valid
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "name": self.name,
+            "source": self.source,
+            "status": self.status,
+            "path": self.path,
+            "valid": self.valid,
+            "files": self.files,
+            "bytes": self.bytes,
+            "figures": self.figures,
+            "digest": self.digest,
+            "seconds": round(self.seconds, 3),
+            "worker": self.worker,
+            "warnings": self.warnings,
+            "problems": self.problems,
+        }
+
+
+# --- one article (runs in a worker) ------------------------------------------------------------
+
+
+def package_with_bagsmith(request: ArticleRequest) -> PackageSummary:
+    """The default packager: :func:`bagsmith.pipeline.packaging.package_article`."""
+    from .packaging import PackageOptions, package_article
+
+    opts = request.options
+    result = package_article(
+        request.article,
+        request.dest,
+        PackageOptions(
+            images=request.images,
+            metadata=request.metadata,
+            profile=opts.profile,
+            info=request.info,
+            algorithms=opts.algorithms,
+            serialize=opts.serialize,
+            processes=1,  # the parallelism is across articles
+            allow_broken_images=opts.allow_broken_images,
+            created=opts.created,
+            bag_group=(request.group, request.index, request.total),
+            schema_dir=opts.schema_dir,
+        ),
+    )
+    validation = result.validation
+    problems = [] if validation is None else validation.to_dict()["problems"]
+    return PackageSummary(
+        path=str(result.path),
+        files=result.files,
+        bytes=result.bytes,
+        figures=result.figures,
+        valid=True if validation is None else bool(validation.valid),
+        warnings=[w.to_dict() for w in result.warnings],
+        problems=[p for p in problems if p.get("severity") == "error"],
+    )
+
+
+@dataclass(frozen=True)
+class ArticleTask:
+    request: ArticleRequest
+    packager: Packager = package_with_bagsmith
+
+
+def final_path(request: ArticleRequest) -> Path:
+    if request.options.serialize is None:
+        return request.dest
+    return archive_names(request.dest, request.options.serialize)[0]
+
+
+def run_article(task: ArticleTask) -> ArticleOutcome:
+    """Package one article, or check its existing bag (with resume, or when an earlier attempt
+    of this batch made it). Never raises a BagsmithError."""
+    started = time.monotonic()
+    req = task.request
+    outcome = ArticleOutcome(
+        req.index, req.name, str(req.article), worker=f"{socket.gethostname()}:{os.getpid()}"
+    )
+    try:
+        final = final_path(req)
+        if os.path.lexists(final) and (req.options.resume or _made_by_this_batch(req, final)):
+            _check_existing(req, final, outcome)
+        else:
+            summary = task.packager(req)
+            outcome.status = "packaged"
+            outcome.path = summary.path
+            outcome.valid = summary.valid
+            outcome.files, outcome.bytes = summary.files, summary.bytes
+            outcome.figures = summary.figures
+            outcome.warnings, outcome.problems = summary.warnings, summary.problems
+            outcome.digest = bag_digest(Path(summary.path))
+    except BagsmithError as exc:
+        outcome.status, outcome.problems = "failed", [exc.to_dict()]
+    except Exception as exc:  # one article never stops the batch: report it and go on
+        outcome.status = "failed"
+        outcome.problems = [internal_problem(f"{type(exc).__name__}: {exc}", str(req.article))]
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _made_by_this_batch(req: ArticleRequest, final: Path) -> bool:
+    """Whether the bag at ``final`` carries this request's group and Bag-Count: an earlier
+    attempt at this very task finished it, and its result was lost with its worker (a local
+    pool broken by another task, a Dask worker killed after the bag's rename into place)."""
+    try:
+        text = open_bag(final, hash_payload=False).read_bytes("bag-info.txt")
+    except (OSError, BagsmithError):
+        return False
+    tags, _ = parse_tags(text.decode("utf-8", errors="replace"))
+    values = {(t.label.lower(), t.value) for t in tags}
+    return {
+        ("bag-group-identifier", req.group),
+        ("bag-count", f"{req.index} of {req.total}"),
+    } <= values
+
+
+def _check_existing(req: ArticleRequest, final: Path, outcome: ArticleOutcome) -> None:
+    outcome.path = str(final)
+    if req.recorded_digest is not None:
+        digest = bag_digest(final)
+        if digest != req.recorded_digest:
+            outcome.problems = [
+                DestinationError(
+                    "the bag differs from the one the journal recorded (bag-info.txt or a tag "
+                    "manifest changed)",
+                    path=final,
+                    hint="check it with `bagsmith validate`; remove it to package the article "
+                    "again",
+                ).to_dict()
+            ]
+            return
+    check = validate_bag(final, mode=Mode.COMPLETENESS, processes=1)
+    if not check.valid:
+        outcome.problems = [
+            DestinationError(
+                "a bag exists already and is incomplete: "
+                + "; ".join(p.message for p in check.report.errors[:3]),
+                path=final,
+                hint="remove it to package the article again",
+            ).to_dict()
+        ]
+        return
+    outcome.status, outcome.valid = "skipped", True
+    outcome.files, outcome.bytes = check.payload_files, check.payload_bytes
+    outcome.digest = req.recorded_digest or bag_digest(final)
+    if req.recorded_digest is None:
+        outcome.warnings = [
+            Problem(
+                "batch-bag-adopted",
+                "a complete bag of this batch with no journal record was kept",
+                str(final),
+            ).to_dict()
+        ]
+
+
+def internal_problem(message: str, path: str | None) -> dict[str, Any]:
+    return {"code": "internal", "message": message, "path": path, "line": None, "field": None}

@@ -1,0 +1,53 @@
+"""Smoke test of bench/bench_batch.py on a tiny collection, so the script cannot rot.
+
+No timing is asserted: the numbers of a tiny run mean nothing. What is checked is that the
+script packages the generated collection with each worker count, validates the bags and reports
+every row and the speed-ups.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.mark.slow
+def test_bench_batch_runs_on_a_tiny_collection(tmp_path: Path, schema_cache: Path) -> None:
+    results = tmp_path / "results.json"
+    args = [
+        sys.executable,
+        str(ROOT / "bench" / "bench_batch.py"),
+        "--workdir",
+        str(tmp_path),
+        "--articles",
+        "3",
+        "--images",
+        "2",
+        "--size",
+        "40x30",
+        "--json",
+        str(results),
+    ]
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=300, env=dict(os.environ), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "collection: 3 articles x 2 images (40x30)" in done.stdout
+    assert "speed-up package 1 -> 2 workers" in done.stdout
+    assert "speed-up validate 1 -> 2 workers" in done.stdout
+    rows = json.loads(results.read_text())
+    assert [(r["task"], r["workers"]) for r in rows] == [
+        ("package", 1),
+        ("package", 2),
+        ("validate", 1),
+        ("validate", 2),
+    ]
+    assert all(r["items"] == 3 and r["cpu_seconds"] > 0 for r in rows)
+    assert len([p for p in (tmp_path / "bags-2").iterdir() if p.is_dir()]) == 3
