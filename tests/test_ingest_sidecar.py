@@ -103,6 +103,8 @@ def test_images_in_sidecar_resolve_against_images_dir(article: Path, tmp_path: P
     ("text", "suffix", "line", "field", "message"),
     [
         ("title: T\ncreator: [A]\n", ".yaml", 2, "creator", "unknown field 'creator'"),
+        ("title: T\nfigures: 7\n", ".yaml", 2, "figures", "is not of type 'array'"),
+        ("figures:\n  - 7\n", ".yaml", 2, "figures[0]", "is not of type 'object'"),
         ("figures:\n  - number: 1\n  - number: 2\n    date: 1956-13\n", ".yaml", 4,
          "figures[1].date", "not a valid EDTF"),
         ("figures:\n  - number: 1\n    places: Budapest\n", ".yaml", 3, "figures[0].places",

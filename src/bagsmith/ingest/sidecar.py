@@ -176,7 +176,8 @@ def _coerce_dates(data: dict[str, Any]) -> None:
     for key in ("date_published", "date_captured"):
         if isinstance(data.get(key), int) and not isinstance(data[key], bool):
             data[key] = str(data[key])
-    for fig in data.get("figures") or []:
+    figures = data.get("figures")
+    for fig in figures if isinstance(figures, list) else []:  # other shapes: the schema says why
         date = fig.get("date") if isinstance(fig, dict) else None
         if isinstance(date, int) and not isinstance(date, bool):
             fig["date"] = str(date)
@@ -205,7 +206,8 @@ def _validate(data: Any, lines: dict[Path_, int], where: str) -> None:
             (("date_published",), data.get("date_published")),
             (("date_captured",), data.get("date_captured")),
         ]
-        for i, fig in enumerate(data.get("figures") or []):
+        figures = data.get("figures")
+        for i, fig in enumerate(figures if isinstance(figures, list) else []):
             if isinstance(fig, dict):
                 dated.append((("figures", i, "date"), fig.get("date")))
         for path, value in dated:
