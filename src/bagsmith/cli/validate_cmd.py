@@ -3,18 +3,51 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from ..bagit.validate import BagValidation, Mode
 from ..errors import ProfileError, UsageError
+from ..pipeline.audit import read_bag_list, validate_collection
 from ..pipeline.validation import ValidationRun, validate_bags
 from ..problems import Severity
 from .common import Output, output_options
 
 
 @click.command()
-@click.argument("bags", nargs=-1, required=True, metavar="BAG...")
+@click.argument("bags", nargs=-1, required=False, metavar="BAG...")
+@click.option(
+    "--from-list",
+    "from_list",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also validate the bags named in this file (one path a line; '#' comments; relative "
+    "paths are read against the file's folder). Bags are spread over --workers.",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Validate several bags at once in this many local worker processes (one bag per "
+    "worker) and print one combined report [default with --from-list: one per CPU].",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Spread the bags over this Dask distributed cluster instead (needs bagsmith[dask]; "
+    "the workers must see the bags at the same paths).",
+)
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With a collection (--from-list, --workers or --scheduler): also write a CSV report, "
+    "one row per bag.",
+)
 @click.option(
     "--fast",
     is_flag=True,
@@ -53,6 +86,10 @@ from .common import Output, output_options
 @output_options
 def validate(
     bags: tuple[str, ...],
+    from_list: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    csv_file: Path | None,
     fast: bool,
     completeness_only: bool,
     processes: int | None,
@@ -77,14 +114,38 @@ def validate(
     official schemas (`bagsmith schemas install`) and the METS against the bag's files and
     manifest digests. --fast and --completeness-only skip them.
 
+    Collections: with --from-list, --workers or --scheduler the bags are validated side by
+    side (the same checks) and one combined report is printed (text, --json, --csv), as
+    `bagsmith audit` does.
+
     Exit codes: 0 every bag valid (warnings allowed), 1 a bag is invalid or not a bag,
     2 usage error or a path that cannot be read.
     """
+    if not bags and from_list is None:
+        raise UsageError("name at least one BAG, or a list of bags with --from-list")
+    if workers is not None and scheduler is not None:
+        raise UsageError("--workers and --scheduler cannot be used together")
     if fast and completeness_only:
         raise UsageError("--fast and --completeness-only cannot be used together")
     if profile is not None and no_profile:
         raise UsageError("--profile and --no-profile cannot be used together")
     mode = Mode.FAST if fast else Mode.COMPLETENESS if completeness_only else Mode.FULL
+    collection = from_list is not None or workers is not None or scheduler is not None
+    if csv_file is not None and not collection:
+        raise UsageError("--csv goes with --from-list, --workers or --scheduler")
+    if collection:
+        _validate_collection(
+            [*bags, *(read_bag_list(from_list) if from_list else [])],
+            mode=mode,
+            workers=workers,
+            scheduler=scheduler,
+            profile=profile,
+            declared_profile=not no_profile,
+            metadata=not no_metadata,
+            csv_file=csv_file,
+            out=out,
+        )
+        return
     try:
         run = validate_bags(
             bags,
@@ -108,6 +169,40 @@ def validate(
     else:
         _render(run, out)
     sys.exit(run.exit_code)
+
+
+def _validate_collection(
+    paths: list[str],
+    *,
+    mode: Mode,
+    workers: int | None,
+    scheduler: str | None,
+    profile: str | None,
+    declared_profile: bool,
+    metadata: bool,
+    csv_file: Path | None,
+    out: Output,
+) -> None:
+    from .audit_cmd import render, write_csv
+    from .batch_cmd import collection_progress
+
+    try:
+        report = validate_collection(
+            paths,
+            workers=workers,
+            scheduler=scheduler,
+            mode=mode,
+            progress=collection_progress(out, "bagsmith validate", "bags"),
+            profile=profile,
+            declared_profile=declared_profile,
+            metadata=metadata,
+        )
+    except ProfileError as exc:
+        raise UsageError(f"--profile {profile}: {exc.message}", path=exc.path) from exc
+    render(out, report)
+    if csv_file is not None:
+        write_csv(report, csv_file)
+    sys.exit(report.exit_code)
 
 
 def _render(run: ValidationRun, out: Output) -> None:

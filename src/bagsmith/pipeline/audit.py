@@ -243,6 +243,28 @@ def _estimated_bytes(task: CheckTask) -> int:
 # --- the use cases -----------------------------------------------------------------------------
 
 
+def read_bag_list(path: Path) -> list[str]:
+    """The bags named in a ``--from-list`` file: one path a line; blank lines and lines starting
+    with ``#`` are skipped; relative paths are read against the list file's folder."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("the bag list does not exist", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the bag list is not UTF-8 text: {exc.reason}", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the bag list: {exc.strerror}", path=path) from None
+    base = Path(path).resolve().parent
+    bags: list[str] = []
+    for line in text.splitlines():
+        entry = line.strip()
+        if entry and not entry.startswith("#"):
+            bags.append(str(base / entry))
+    if not bags:
+        raise InputError("the bag list names no bag", path=path)
+    return bags
+
+
 def validate_collection(
     paths: Iterable[str | Path],
     *,
