@@ -12,7 +12,9 @@ from pathlib import Path
 import bagit
 import pytest
 
+from bagsmith.bagit import archive as archive_mod
 from bagsmith.bagit.serialize import ArchiveFormat, archive_names
+from bagsmith.bagit.validate import Mode, validate_bag
 from bagsmith.errors import DestinationError
 from bagsmith.pipeline.bagging import BagOptions, create_bag
 
@@ -51,7 +53,10 @@ def test_serialised_bag_is_deterministic(
     extract = tmp_path / "x"
     names = _extract(pa, fmt, extract)
     assert names[0] == "bag" and all(n == "bag" or n.startswith("bag/") for n in names)
-    assert names == sorted(names, key=lambda n: n.split("/"))
+    tags = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt"]
+    tags += ["tagmanifest-sha256.txt", "tagmanifest-sha512.txt"]
+    payload = ["data", "data/Győr notes.txt", "data/a.txt", "data/photos", "data/photos/01.jpg"]
+    assert names == ["bag"] + [f"bag/{n}" for n in tags + payload]  # tag files before data/
     bagit.Bag(str(extract / "bag")).validate()
     assert (extract / "bag" / "data" / "photos" / "01.jpg").read_bytes() == (
         src / "photos" / "01.jpg"
@@ -80,6 +85,26 @@ def _extract(path: Path, fmt: ArchiveFormat, target: Path) -> list[str]:
             assert m.isfile() or m.isdir()
         tf.extractall(target, filter="data")
         return [m.name for m in members]
+
+
+@pytest.mark.parametrize("fmt", [ArchiveFormat.TAR, ArchiveFormat.TGZ])
+def test_tar_made_by_bagsmith_validates_in_one_pass(
+    fmt: ArchiveFormat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = make_source(tmp_path)
+    result = create_bag([src], tmp_path / "bag", BagOptions(serialize=fmt))
+    passes: list[int] = []
+    original = archive_mod.Archive._tar_members
+
+    def counting(self: archive_mod.Archive):  # type: ignore[no-untyped-def]
+        passes.append(1)
+        return original(self)
+
+    monkeypatch.setattr(archive_mod.Archive, "_tar_members", counting)
+    checked = validate_bag(result.path, mode=Mode.FULL, processes=1)
+    assert checked.valid, [str(p) for p in checked.report]
+    assert checked.payload_files == 3
+    assert len(passes) == 1  # manifests came first: payload hashed during the scan
 
 
 def test_member_times_are_file_times_without_epoch(

@@ -9,16 +9,18 @@
 from __future__ import annotations
 
 import hashlib
-import mmap
-import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
-from typing import IO, Protocol
+from contextlib import suppress
+from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 
 from .errors import UsageError
+
+if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: `validate --fast` needs none
+    from concurrent.futures import Future
 
 #: Algorithms bagsmith can compute (and so verify), by their BagIt manifest name.
 SUPPORTED: dict[str, int] = {
@@ -37,6 +39,14 @@ STRENGTH: tuple[str, ...] = ("sha512", "sha384", "sha256", "sha224", "sha1", "md
 
 SMALL_FILE = 4 * 1024 * 1024  # read in one call below this size
 CHUNK = 8 * 1024 * 1024
+#: Buffer for hashing files larger than SMALL_FILE (fits the CPU cache better than 8 MiB).
+READ_CHUNK = 1024 * 1024
+_PR_SET_PDEATHSIG = 1
+_OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+#: Direct constructors: faster than hashlib.new(name) when hashing many small files.
+_CONSTRUCTORS: dict[str, Callable[[], hashlib._Hash]] = {
+    name: getattr(hashlib, name) for name in SUPPORTED
+}
 
 
 class ProgressCallback(Protocol):
@@ -96,73 +106,115 @@ def hash_stream(stream: IO[bytes], algorithms: Sequence[str], chunk: int = CHUNK
 def hash_file(
     path: str | os.PathLike[str], algorithms: Sequence[str]
 ) -> tuple[dict[str, str], int]:
-    """Digest one file in a single read pass; returns (digests, size in bytes)."""
-    hashers = [hashlib.new(a) for a in algorithms]
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
+    """Digest one file in a single read pass; returns (digests, size in bytes).
+
+    Small files are read with one system call into one buffer; larger ones go through a
+    reusable 1 MiB buffer, so memory stays at one chunk per file whatever its size.
+    """
+    hashers = [_CONSTRUCTORS[a]() if a in _CONSTRUCTORS else hashlib.new(a) for a in algorithms]
+    fd = os.open(path, _OPEN_READ)
+    try:
+        size = os.fstat(fd).st_size
         if size <= SMALL_FILE:
-            data = fh.read()
+            data = os.read(fd, size + 1)
+            if len(data) != size:  # the file changed size since fstat, or a short read
+                parts = [data]
+                while block := os.read(fd, CHUNK):
+                    parts.append(block)
+                data = b"".join(parts)
             size = len(data)
             for h in hashers:
                 h.update(data)
         else:
-            size = _hash_large(fh, hashers)
+            size = _hash_large(fd, hashers)
+    finally:
+        os.close(fd)
     return {a: h.hexdigest() for a, h in zip(algorithms, hashers, strict=True)}, size
 
 
-def _hash_large(fh: IO[bytes], hashers: list[hashlib._Hash]) -> int:
+def _hash_large(fd: int, hashers: list[hashlib._Hash]) -> int:
+    """Hash a big file through one reusable buffer.
+
+    Measured against ``mmap`` on a 512 MiB file in the page cache (see docs/benchmarks.md):
+    reading into a buffer is ~8% faster (no page faults) and, unlike a mapping, does not leave
+    the whole file in the process's resident set (~530 MB for a 512 MiB file).
+    """
+    buffer = bytearray(READ_CHUNK)
+    view = memoryview(buffer)
+    total = 0
     try:
-        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # not mappable (a pipe, a special file system)
-        total = 0
-        while block := fh.read(CHUNK):
-            total += len(block)
+        while n := os.readv(fd, [buffer]):
+            total += n
+            part = view[:n] if n < READ_CHUNK else view
             for h in hashers:
-                h.update(block)
-        return total
-    with mm:
-        if hasattr(mm, "madvise"):
-            mm.madvise(mmap.MADV_SEQUENTIAL)
-        view = memoryview(mm)
-        try:
-            size = len(view)
-            for start in range(0, size, CHUNK):
-                part = view[start : start + CHUNK]
-                for h in hashers:
-                    h.update(part)
-                part.release()
-        finally:
-            view.release()
-    return size
+                h.update(part)
+    finally:
+        view.release()
+    return total
 
 
-@dataclass(frozen=True)
-class HashJob:
-    """A file to digest: ``key`` is the caller's name for it (e.g. its path in the bag)."""
+def worker_init() -> None:
+    """Initialiser for worker processes: only the main process reacts to Ctrl-C.
+
+    On Ctrl-C the main process stops the pool (and cleans up whatever it was writing); workers
+    ignore SIGINT so a terminal shows no traceback per worker. SIGTERM gets its default action,
+    and on Linux a worker is killed when the main process dies, even by SIGKILL.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class HashJob(NamedTuple):
+    """A file to digest: ``key`` is the caller's name for it (e.g. its path in the bag).
+
+    A named tuple rather than a dataclass: a bag can list millions of files, and tuples are
+    several times cheaper to create.
+    """
 
     key: str
     path: str
     size: int = 0
 
 
-@dataclass(frozen=True)
-class HashResult:
+class HashResult(NamedTuple):
     key: str
     digests: dict[str, str] | None
     size: int
     error: str | None = None
 
 
-def _hash_batch(batch: list[HashJob], algorithms: Sequence[str]) -> list[HashResult]:
-    out: list[HashResult] = []
-    for job in batch:
+#: What a worker sends back for one file: (digests, size, error). Plain tuples: pickling a
+#: batch of them costs a fraction of pickling dataclasses (the main process unpickles them all).
+_Outcome = tuple[dict[str, str] | None, int, str | None]
+
+
+def _hash_paths(paths: list[str], algorithms: Sequence[str]) -> list[_Outcome]:
+    """Hash files in a worker: only their paths go there, only digests come back."""
+    out: list[_Outcome] = []
+    for path in paths:
         try:
-            digests, size = hash_file(job.path, algorithms)
+            digests, size = hash_file(path, algorithms)
         except OSError as exc:
-            out.append(HashResult(job.key, None, job.size, exc.strerror or str(exc)))
+            out.append((None, 0, exc.strerror or str(exc)))
         else:
-            out.append(HashResult(job.key, digests, size))
+            out.append((digests, size, None))
     return out
+
+
+def _hash_batch(batch: list[HashJob], algorithms: Sequence[str]) -> list[HashResult]:
+    return _merge(batch, _hash_paths([job.path for job in batch], algorithms))
+
+
+def _merge(batch: list[HashJob], outcomes: list[_Outcome]) -> list[HashResult]:
+    return [
+        HashResult(job.key, digests, job.size if error else size, error)
+        for job, (digests, size, error) in zip(batch, outcomes, strict=True)
+    ]
 
 
 def _batches(jobs: Iterable[HashJob], target_bytes: int, max_files: int) -> Iterator[list[HashJob]]:
@@ -179,10 +231,15 @@ def _batches(jobs: Iterable[HashJob], target_bytes: int, max_files: int) -> Iter
 
 
 def batch_target(total_bytes: int | None, processes: int) -> int:
-    """Bytes per batch: small enough to balance the load, large enough to amortise IPC."""
+    """Bytes per batch: small enough to balance the load, large enough to amortise IPC.
+
+    About 32 batches per process, at most 16 MiB each: when the work runs out, the other
+    processes wait at most for one batch (~25 ms of hashing), and the results of a batch
+    (its digests) are small next to the cost of hashing it.
+    """
     if not total_bytes:
         return 16 * 1024 * 1024
-    return max(256 * 1024, min(64 * 1024 * 1024, total_bytes // (processes * 8)))
+    return max(256 * 1024, min(16 * 1024 * 1024, total_bytes // (processes * 32)))
 
 
 def hash_many(
@@ -220,22 +277,30 @@ def hash_many(
             yield from results
         return
 
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    window: deque[Future[list[HashResult]]] = deque()
-    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
+    window: deque[tuple[list[HashJob], Future[list[_Outcome]]]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=processes, mp_context=ctx, initializer=worker_init
+    ) as pool:
         try:
             for batch in batches:
-                window.append(pool.submit(_hash_batch, batch, algorithms))
+                paths = [job.path for job in batch]
+                window.append((batch, pool.submit(_hash_paths, paths, algorithms)))
                 if len(window) >= processes * 4:
-                    results = window.popleft().result()
+                    done, fut = window.popleft()
+                    results = _merge(done, fut.result())
                     report(results)
                     yield from results
             while window:
-                results = window.popleft().result()
+                done, fut = window.popleft()
+                results = _merge(done, fut.result())
                 report(results)
                 yield from results
         finally:
-            for fut in window:
+            for _batch, fut in window:
                 fut.cancel()
 
 

@@ -17,13 +17,14 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ProfileError
 from ..resources import json_schema, profiles_dir
+
+if TYPE_CHECKING:  # jsonschema is imported when a profile document is checked, not before:
+    # `bagsmith validate` imports this module and must start fast (docs/benchmarks.md)
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_NAME = "bagit-profile.schema.json"
 SPEC_VERSIONS = ("1.1.0", "1.2.0", "1.3.0", "1.4.0")
@@ -302,6 +303,8 @@ def json_path(parts: Iterator[Any] | list[Any] | tuple[Any, ...]) -> str:
 
 def check_document(document: Any) -> list[tuple[str, str]]:
     """Every problem of a profile document as (JSON path, message); empty when it is valid."""
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(json_schema(SCHEMA_NAME))
     issues: list[tuple[str, str]] = []
     for error in sorted(validator.iter_errors(document), key=_error_key):

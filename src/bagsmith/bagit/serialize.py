@@ -1,10 +1,15 @@
 """Serialise a bag folder into one deterministic zip, tar or tar.gz archive.
 
-Same bag, same bytes: members are sorted by path (each folder before its contents), owners are
-0/0 with no names, permissions are fixed (folders 0755, files 0644), the gzip header carries no
-name and no time, and member times are the files' own modification times, clamped to
+Same bag, same bytes: members come in a fixed order (below), owners are 0/0 with no names,
+permissions are fixed (folders 0755, files 0644), the gzip header carries no name and no time,
+and member times are the files' own modification times, clamped to
 ``SOURCE_DATE_EPOCH`` when it is set (as ``tar --clamp-mtime`` does). The archive holds one top
 folder named after the bag, as RFC 8493 §4.2 (serialisation) asks.
+
+Member order: the tag files first — ``bagit.txt``, ``bag-info.txt``, the payload manifests,
+``fetch.txt``, any other tag files and tag folders, the tag manifests — then ``data/``. Each group
+is sorted by path, each folder comes before its contents. A streaming reader therefore knows every
+manifest before the first payload byte and checks a tar in one pass.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import stat
 import tarfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -59,9 +64,26 @@ class Member:
 
 
 def members(root: Path, top: str, clamp: int | None) -> Iterator[Member]:
-    """Every folder and file of the bag, sorted by archive path, each folder before its contents."""
+    """Every folder and file of the bag: tag files first, then the payload (see above)."""
     yield Member(top, root, True, 0, _mtime(os.stat(root), clamp))
-    yield from _children(root, top, clamp)
+    yield from _children(root, top, clamp, key=_top_rank)
+
+
+def _top_rank(name: str) -> tuple[int, str]:
+    """Where a top-level entry of the bag goes (``name`` ends with ``/`` for folders)."""
+    if name == "bagit.txt":
+        return 0, name
+    if name == "bag-info.txt":
+        return 1, name
+    if name.startswith("manifest-"):
+        return 2, name
+    if name == "fetch.txt":
+        return 3, name
+    if name.startswith("tagmanifest-"):
+        return 5, name
+    if name == "data/":
+        return 6, name
+    return 4, name
 
 
 def _mtime(st: os.stat_result, clamp: int | None) -> int:
@@ -69,7 +91,12 @@ def _mtime(st: os.stat_result, clamp: int | None) -> int:
     return min(t, clamp) if clamp is not None else t
 
 
-def _children(folder: Path, name: str, clamp: int | None) -> Iterator[Member]:
+def _children(
+    folder: Path,
+    name: str,
+    clamp: int | None,
+    key: Callable[[str], tuple[int, str]] | None = None,
+) -> Iterator[Member]:
     entries: list[tuple[str, str, bool, os.stat_result]] = []
     with os.scandir(folder) as it:
         for entry in it:
@@ -82,7 +109,7 @@ def _children(folder: Path, name: str, clamp: int | None) -> Iterator[Member]:
                 raise UsageError(
                     "only folders and regular files can be serialised", path=entry.path
                 )
-    entries.sort(key=lambda e: e[0])
+    entries.sort(key=(lambda e: key(e[0])) if key is not None else (lambda e: e[0]))
     for _key, ename, is_dir, est in entries:
         child = Member(f"{name}/{ename}", folder / ename, is_dir, est.st_size, _mtime(est, clamp))
         yield child

@@ -8,16 +8,13 @@ lines are streamed straight to the manifest files, so memory does not grow with 
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import multiprocessing
 import os
-import signal
-import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,7 +34,6 @@ COMPUTED_TAGS = ("Payload-Oxum", "Bag-Size")
 _OPEN_WRITE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 _BUFFER = 1024 * 1024
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -132,15 +128,6 @@ def _copy_batch(
     return BatchResult(["".join(chunk) for chunk in lines], total, len(batch))
 
 
-def _worker_init() -> None:
-    # Only the main process reacts to Ctrl-C: it stops the workers and removes the staging folder.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):  # die with the main process, even on SIGKILL
-        with suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def _batches(
     files: Sequence[SourceFile], target: int, max_files: int
 ) -> Iterator[list[SourceFile]]:
@@ -168,7 +155,9 @@ def _results(
         return
     target = fixity.batch_target(total, processes)
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_worker_init)
+    pool = ProcessPoolExecutor(
+        max_workers=processes, mp_context=ctx, initializer=fixity.worker_init
+    )
     window: deque[tuple[list[SourceFile], Future[BatchResult]]] = deque()
     try:
         for batch in _batches(files, target, 512):

@@ -9,7 +9,6 @@ import click
 
 from ..bagit.validate import BagValidation, Mode
 from ..errors import ProfileError, UsageError
-from ..pipeline.audit import read_bag_list, validate_collection
 from ..pipeline.validation import ValidationRun, validate_bags
 from ..problems import Severity
 from .common import Output, output_options
@@ -134,6 +133,10 @@ def validate(
     if csv_file is not None and not collection:
         raise UsageError("--csv goes with --from-list, --workers or --scheduler")
     if collection:
+        # imported here: the collection machinery (worker pools, Dask) would cost every plain
+        # `bagsmith validate` its import time (docs/benchmarks.md)
+        from ..pipeline.audit import read_bag_list
+
         _validate_collection(
             [*bags, *(read_bag_list(from_list) if from_list else [])],
             mode=mode,
@@ -183,6 +186,7 @@ def _validate_collection(
     csv_file: Path | None,
     out: Output,
 ) -> None:
+    from ..pipeline.audit import validate_collection
     from .audit_cmd import render, write_csv
     from .batch_cmd import collection_progress
 

@@ -23,19 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, xmlschemas
+from .. import __version__
 from ..bagit.facts import BagFacts
 from ..bagit.profile_check import check_bag
 from ..bagit.profiles import PROFILE_ID_TAG, Profile, cache_dir, load_profile
 from ..bagit.reader import ArchiveReader, BagReader, FolderReader
 from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..errors import InputError, SchemaCacheError
-from ..metadata.checks import check_mets
 from ..problems import Problem, Severity
-from ..xmlschemas.cache import INSTALL_HINT
-from ..xmlschemas.safeparse import DEFAULT_MAX_BYTES, too_large
-from .describing import check_metadata_file
-from .profiling import list_profiles
 
 SCHEMA_ID = "https://bagsmith.invalid/schemas/validation-report.schema.json"
 #: Where a bag's METS is looked for: ``mets.xml`` or ``METS.xml`` in these folders
@@ -162,6 +157,8 @@ class _LocalProfiles:
         that restates it (``Bagsmith-Copy-Of``). Only identifiers are compared: a value in
         a bag never names a file to read."""
         if self._profiles is None:
+            from .profiling import list_profiles
+
             self._profiles = list(list_profiles().profiles)
         ordered = sorted(self._profiles, key=lambda p: p.origin != "cache")
         for profile in ordered:
@@ -316,6 +313,11 @@ def _check_metadata(
     if facts is None or reader is None:  # not a bag: nothing to compare the METS with
         summary["skipped"] = "the bag could not be read far enough to check its METS/DC"
         return summary
+    # imported here, not at the top: lxml, jsonschema and the XML schema cache cost ~70 ms
+    # that `bagsmith validate` of a plain bag must not pay (docs/benchmarks.md)
+    from .. import xmlschemas
+    from ..xmlschemas.cache import INSTALL_HINT
+
     try:
         xmlschemas.validator(schema_dir)
         schemas = True
@@ -347,6 +349,10 @@ def _check_document(
 ) -> list[Problem]:  # fmt: skip
     if rel not in bag_files:  # under a linked folder: the walk did not enter it, nor do we
         return []
+    from .. import xmlschemas
+    from ..metadata.checks import check_mets
+    from .describing import check_metadata_file
+
     source = _source(reader, rel)
     if isinstance(source, Problem):
         return [source]
@@ -371,6 +377,8 @@ def _source(reader: BagReader, rel: str) -> Path | bytes | Problem:
     if isinstance(reader, FolderReader):
         return reader.root / rel
     if isinstance(reader, ArchiveReader):
+        from ..xmlschemas.safeparse import DEFAULT_MAX_BYTES, too_large
+
         size = reader.archive.files.get(reader.prefix + rel, 0)
         if size > DEFAULT_MAX_BYTES:
             return too_large(rel, size, DEFAULT_MAX_BYTES)

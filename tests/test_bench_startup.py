@@ -1,0 +1,63 @@
+"""Start-up cost: `bagsmith validate` and `bagsmith bag` do not import heavy libraries.
+
+Start-up is part of every measured run in bench/bench_bagit.py (`validate --fast` of 20,000
+files takes ~0.1 s of work, so 70 ms of imports cost a third of the 5x target). The heavy
+libraries of other commands must be imported only where they are used.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+HEAVY = {"rich", "jsonschema", "lxml", "PIL", "jinja2"}
+POOL = {"multiprocessing", "concurrent"}
+
+PROBE = textwrap.dedent(
+    """
+    import atexit, sys
+    def dump():
+        tops = sorted({name.split(".")[0] for name in sys.modules})
+        sys.stderr.write("MODULES=" + ",".join(tops) + "\\n")
+    atexit.register(dump)
+    from bagsmith.cli import main
+    main(sys.argv[1:], prog_name="bagsmith")
+    """
+)
+
+
+def imported(*args: str) -> set[str]:
+    """Top-level modules imported by one `bagsmith ARGS...` run (which must succeed)."""
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("MODULES="))
+    return set(line.removeprefix("MODULES=").split(","))
+
+
+@pytest.fixture(scope="module")
+def bag(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("startup")
+    src = root / "src"
+    (src / "sub").mkdir(parents=True)
+    for i in range(5):
+        (src / "sub" / f"f{i}.txt").write_bytes(b"x" * (i + 1))
+    modules = imported("bag", "--quiet", str(src), "-o", str(root / "bag"))
+    assert not modules & HEAVY, f"bagsmith bag imports {sorted(modules & HEAVY)}"
+    return root / "bag"
+
+
+@pytest.mark.parametrize("mode", [[], ["--fast"], ["--completeness-only"]])
+def test_validate_imports_no_heavy_library(bag: Path, mode: list[str]) -> None:
+    modules = imported("validate", "--quiet", *mode, str(bag))
+    assert not modules & HEAVY, f"bagsmith validate imports {sorted(modules & HEAVY)}"
+    if mode:  # nothing is hashed: no worker pool, so no multiprocessing either
+        assert not modules & POOL, sorted(modules & POOL)
+
+
+def test_help_imports_no_heavy_library() -> None:
+    modules = imported("validate", "--help")
+    assert not modules & (HEAVY | POOL), sorted(modules & (HEAVY | POOL))
