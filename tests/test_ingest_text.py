@@ -223,3 +223,27 @@ def test_markdown_headings(tmp_path: Path) -> None:
     assert a.title == "Fall of the Mills" and a.creators == ("Jane Doe",)
     assert [s.heading for s in a.sections] == [None, "The last years"]
     assert [(f.number, f.date) for f in a.figures] == [(1, "1961")]
+
+
+def test_mixed_numbering_styles_continue_the_sequence(tmp_path: Path) -> None:
+    """A caption typed in another style ("3)") among "#" captions is still a figure, while a
+    number that does not carry the sequence on stays text of the caption before it."""
+    article = tmp_path / "mixed.txt"
+    article.write_text(
+        "A Harbour in Winter\n\nBy Ann Lee\n\n"
+        "The harbour froze over three times in the last century, and each time the town went "
+        "out on the ice.\n\n"
+        "#1 Skaters at the harbour mouth. Tallinn, January 1940\n\n"
+        "#2 The ice road to the island, 1942\n\n"
+        "3) Fishermen cutting holes in the ice. Credit: Harbour Museum\n\n"
+        "#4 The thaw, March 1942\n\n"
+        "The list below was kept by the harbour master:\n\n"
+        "9) a date far past the sequence stays text\n",
+        encoding="utf-8",
+    )
+    record = read_article(article).article
+    assert [f.number for f in record.figures] == [1, 2, 3, 4]
+    third = record.figures[2]
+    assert third.caption.startswith("Fishermen cutting holes")
+    assert third.credit == "Harbour Museum"
+    assert "9) a date far past" not in " ".join(f.caption for f in record.figures)

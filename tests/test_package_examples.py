@@ -3,6 +3,7 @@ zip archive with an HTML report, a sidecar correcting the title, batches and --c
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -77,7 +78,11 @@ def test_text_article_with_images_and_sidecar(
     assert result.validation is not None and result.validation.valid
     assert result.validation.path == str(dest)
     codes = [w.code for w in result.warnings]
-    assert "sidecar-figure-added" in codes  # figure 3 comes from the sidecar
+    assert "sidecar-figure-added" not in codes  # figure 3 ("3)") is read from the text …
+    stored = json.loads((dest / "data/metadata/article.json").read_text(encoding="utf-8"))
+    third = next(f for f in stored["figures"] if f["number"] == 3)
+    assert third["caption"] == "Joan Pell at the ferry bell"  # … and the sidecar corrects it
+    assert third["places"] == ["Eastmoor"] and third["date"] == "1978"
     assert not any(c.startswith("profile-") for c in codes)  # every recommended tag given
 
     # the sources are untouched; no staging folder is left

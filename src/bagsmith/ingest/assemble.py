@@ -112,7 +112,15 @@ class _Builder:
     def marker(self, unit: Unit) -> Marker | None:
         if unit.kind not in ("text", "heading") or not self.styles:
             return None
-        return find_marker(unit.text, self.styles)
+        found = find_marker(unit.text, self.styles)
+        if found is None and self.figure is not None and self.figure.number is not None:
+            # Inside the list of figures, a caption numbered in another style that carries
+            # the sequence on (the next number, or just past a gap) is a figure too: sites
+            # mix "#2" and "3)" when captions were typed by different hands.
+            other = find_marker(unit.text)
+            if other is not None and 0 < other.number - self.figure.number <= 3:
+                return other
+        return found
 
     def markers_after(self, index: int) -> bool:
         return any(self.marker(u) for u in self.units[index + 1 :])
