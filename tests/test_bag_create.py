@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -361,18 +362,40 @@ def test_bad_options(tmp_path: Path) -> None:
     assert not dest.exists() and no_leftovers(tmp_path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read unreadable files")
+def without_read_override() -> list[str]:
+    """A command prefix under which a mode-000 file cannot be read, even by root.
+
+    Root reads any file through two capabilities, CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.
+    ``setpriv`` (util-linux) drops them from the bounding set, so the command it runs has
+    neither: it is still root (so it can run the interpreter and the package wherever root
+    installed them), but the permission bits apply to it as to anyone. Not root: nothing to do.
+    """
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    assert setpriv is not None, "setpriv (util-linux) is needed to test unreadable files as root"
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
 def test_unreadable_file(tmp_path: Path) -> None:
+    """`bagsmith bag` meets a file it may not read: an error naming it, exit 2, nothing at DEST.
+    Runs as root too (CI): see :func:`without_read_override`."""
     src = make_source(tmp_path)
     secret = src / "photos" / "01.jpg"
+    dest = tmp_path / "bag"
+    prefix = without_read_override()
+    command = [sys.executable, "-m", "bagsmith", "bag", "-p", "2", str(src), "-o", str(dest)]
     secret.chmod(0)
     try:
-        with pytest.raises(InputError, match="cannot read") as exc:
-            create_bag([src], tmp_path / "bag", BagOptions(processes=2))
-        assert exc.value.path == str(secret)
+        peek = subprocess.run([*prefix, "cat", str(secret)], capture_output=True)
+        assert peek.returncode != 0, "the file is still readable: the test would prove nothing"
+        proc = subprocess.run([*prefix, *command], capture_output=True, text=True)
     finally:
         secret.chmod(0o644)
-    assert not (tmp_path / "bag").exists() and no_leftovers(tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert f"error[input]: {secret}: cannot read the file" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert not dest.exists() and no_leftovers(tmp_path)
 
 
 def test_unreadable_file_reported_by_name(tmp_path: Path) -> None:

@@ -119,7 +119,7 @@ def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = io.StringIO()
     monkeypatch.setattr(batch_cmd.sys.stderr, "isatty", lambda: True)
     monkeypatch.setattr(
-        batch_cmd, "_stderr_console", lambda: Console(file=screen, force_terminal=True, width=120)
+        batch_cmd, "stderr_console", lambda: Console(file=screen, force_terminal=True, width=120)
     )
     factory = batch_cmd.collection_progress(Output(json_mode=False, quiet=False), "b", "articles")
     with factory("Packaging 4 articles", 4, 4_000_000) as update:

@@ -1,7 +1,9 @@
 """The layering of ARCHITECTURE.md, enforced on every module: imports point downward only.
 
 cli → pipeline → subsystems → foundation. A subsystem imports only itself and the foundation;
-the foundation imports only the foundation; pipeline never imports the cli. Every import
+the foundation imports only the foundation; pipeline never imports the cli; the cli imports only
+itself, the pipeline and the foundation (what it needs from a subsystem, the pipeline
+re-exports), and ``__version__`` from the package. Every import
 counts: module level, inside functions (lazy), under ``TYPE_CHECKING``, relative or absolute,
 and ``import_module("bagsmith.…")`` with a literal name.
 """
@@ -76,6 +78,8 @@ def allowed(source: str, target: str) -> bool:
         return target in FOUNDATION or target == "__init__"
     if source == "pipeline":
         return target != "cli"
+    if source == "cli":
+        return target in {"cli", "pipeline", "__init__"} | FOUNDATION
     # importing `bagsmith` itself must not pull in any layer; cli and __main__ sit on top
     return source != "__init__"
 
@@ -144,7 +148,19 @@ def test_the_checker_catches_every_kind_of_wrong_import(tmp_path: Path) -> None:
     )
     _write(src, "pipeline/run.py", "from ..bagit import reader\nfrom ..cli import common\n")
     _write(src, "cli/__init__.py", "from ..pipeline import run\nfrom ..bagit import reader\n")
+    _write(
+        src,
+        "cli/cmd.py",
+        "from .. import __version__, errors\nfrom . import common\nfrom ..pipeline.run import X\n"
+        "def f():\n"
+        "    from ..deposit.source import S\n"  # lazy: still cli -> subsystem
+        "    import bagsmith.report\n",  # absolute, a subsystem package itself
+    )
+    _write(src, "cli/common.py", "from ..errors import E\nfrom ..fixity import H\n")
     assert violations(src) == [
+        "bagsmith/cli/__init__.py:2: cli imports bagsmith.bagit.reader (bagit)",
+        "bagsmith/cli/cmd.py:5: cli imports bagsmith.deposit.source.S (deposit)",
+        "bagsmith/cli/cmd.py:6: cli imports bagsmith.report (report)",
         "bagsmith/deposit/source.py:3: deposit imports bagsmith.bagit.reader.R (bagit)",
         "bagsmith/deposit/source.py:5: deposit imports bagsmith.metadata.dc (metadata)",
         "bagsmith/deposit/source.py:7: deposit imports bagsmith.pipeline.x (pipeline)",

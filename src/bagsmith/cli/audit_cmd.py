@@ -6,11 +6,18 @@ from pathlib import Path
 
 import click
 
-from ..bagit.validate import Mode
 from ..errors import DestinationError, UsageError
 from ..pipeline.audit import CollectionReport, audit_storage
 from .batch_cmd import collection_progress
 from .common import Output, output_options
+from .options import (
+    check_mode,
+    csv_option,
+    fast_option,
+    profile_option,
+    scheduler_option,
+    workers_option,
+)
 
 
 def render(out: Output, report: CollectionReport) -> None:
@@ -52,35 +59,16 @@ def write_csv(report: CollectionReport, path: Path) -> None:
 
 @click.command()
 @click.argument("storage_root", type=click.Path(path_type=Path), metavar="STORAGE_ROOT")
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local worker processes [default: one per CPU].",
+@workers_option()
+@scheduler_option("STORAGE_ROOT at the same path")
+@fast_option()
+@profile_option(
+    "Check every bag against this BagIt profile [default: the profiles the bags declare, "
+    "when available locally]."
 )
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    default=None,
-    help="Run on this Dask distributed cluster instead (needs bagsmith[dask]; the workers "
-    "must see STORAGE_ROOT at the same path).",
-)
-@click.option("--fast", is_flag=True, help="Check structure, Payload-Oxum and completeness only.")
-@click.option(
-    "--profile",
-    metavar="NAME|PATH",
-    default=None,
-    help="Check every bag against this BagIt profile [default: the profiles the bags declare, "
-    "when available locally].",
-)
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Also write a CSV report to FILE: one row per bag (path, kind, valid, errors, "
-    "warnings, files, bytes, first_problem).",
+@csv_option(
+    "Also write a CSV report to FILE: one row per bag (path, kind, valid, errors, "
+    "warnings, files, bytes, first_problem)."
 )
 @output_options
 def audit(
@@ -106,7 +94,7 @@ def audit(
         storage_root,
         workers=workers,
         scheduler=scheduler,
-        mode=Mode.FAST if fast else Mode.FULL,
+        mode=check_mode(fast=fast),
         profile=profile,
         progress=collection_progress(out, "bagsmith audit", "bags"),
     )

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import click
 
-from ..bagit.tagfiles import parse_info_option
-from ..fixity import DEFAULT_ALGORITHMS, WRITABLE
-from ..pipeline.bagging import BagOptions, BagResult, create_bag, make_policy
-from .common import Output, output_options
-
-
-@contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while a command writes, so it cleans up before exiting."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+from ..fixity import DEFAULT_ALGORITHMS
+from ..pipeline.bagging import BagOptions, BagResult, PayloadPolicy, create_bag
+from .common import Output, output_options, terminate_as_interrupt
+from .options import (
+    algorithm_option,
+    archive_format,
+    bag_info,
+    info_option,
+    output_option,
+    payload_policy_options,
+    processes_option,
+    serialize_option,
+)
 
 
 def render(out: Output, result: BagResult, verb: str) -> None:
@@ -50,78 +37,12 @@ def render(out: Output, result: BagResult, verb: str) -> None:
 @click.argument(
     "sources", nargs=-1, required=True, metavar="SOURCE...", type=click.Path(path_type=Path)
 )
-@click.option(
-    "--output",
-    "-o",
-    "dest",
-    metavar="DEST",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Where to write the bag. It must not exist (an empty folder is replaced).",
-)
-@click.option(
-    "--algorithm",
-    "-a",
-    "algorithms",
-    multiple=True,
-    metavar="ALG",
-    help=f"Digest algorithm, repeatable: {', '.join(WRITABLE)} "
-    f"[default: {' and '.join(DEFAULT_ALGORITHMS)}].",
-)
-@click.option(
-    "--info",
-    "-i",
-    "info",
-    multiple=True,
-    metavar="LABEL=VALUE",
-    help="Add a bag-info.txt tag, repeatable (a label may be repeated).",
-)
-@click.option(
-    "--processes",
-    "-p",
-    type=int,
-    default=None,
-    help="Worker processes copying and hashing [default: one per CPU].",
-)
-@click.option(
-    "--portable",
-    is_flag=True,
-    help="Also refuse names differing only by case, and names Windows cannot store.",
-)
-@click.option(
-    "--symlinks",
-    type=click.Choice(["refuse", "follow", "skip"]),
-    default="refuse",
-    show_default=True,
-    help="Symbolic links: stop with an error, bag what they point to, or leave them out.",
-)
-@click.option(
-    "--empty-dirs",
-    type=click.Choice(["keep", "skip"]),
-    default="keep",
-    show_default=True,
-    help="Empty folders: keep them with an empty .keep file, or leave them out.",
-)
-@click.option(
-    "--hidden",
-    type=click.Choice(["include", "exclude"]),
-    default="include",
-    show_default=True,
-    help="Hidden files and folders (names starting with '.').",
-)
-@click.option(
-    "--os-files",
-    type=click.Choice(["include", "exclude", "refuse"]),
-    default="exclude",
-    show_default=True,
-    help="Operating-system files (.DS_Store, Thumbs.db, desktop.ini, ._*).",
-)
-@click.option(
-    "--serialize",
-    type=click.Choice(["zip", "tar", "tgz"]),
-    default=None,
-    help="Write one archive (DEST.zip, DEST.tar or DEST.tgz) instead of a folder.",
-)
+@output_option("DEST")
+@algorithm_option()
+@info_option("Add a bag-info.txt tag, repeatable (a label may be repeated).")
+@processes_option("copying and hashing")
+@payload_policy_options
+@serialize_option("Write one archive (DEST.zip, DEST.tar or DEST.tgz) instead of a folder.")
 @output_options
 def bag(
     sources: tuple[Path, ...],
@@ -129,11 +50,7 @@ def bag(
     algorithms: tuple[str, ...],
     info: tuple[str, ...],
     processes: int | None,
-    portable: bool,
-    symlinks: str,
-    empty_dirs: str,
-    hidden: str,
-    os_files: str,
+    policy: PayloadPolicy,
     serialize: str | None,
     out: Output,
 ) -> None:
@@ -144,20 +61,12 @@ def bag(
     written beside DEST and renamed into place when complete. Skipped files are listed as
     warnings. See docs/bagging.md.
     """
-    from ..bagit.serialize import ArchiveFormat
-
     options = BagOptions(
         algorithms=algorithms or DEFAULT_ALGORITHMS,
-        info=tuple(parse_info_option(item) for item in info),
+        info=bag_info(info),
         processes=processes,
-        policy=make_policy(
-            symlinks=symlinks,
-            empty_dirs=empty_dirs,
-            hidden=hidden,
-            os_files=os_files,
-            portable=portable,
-        ),
-        serialize=ArchiveFormat(serialize) if serialize else None,
+        policy=policy,
+        serialize=archive_format(serialize),
     )
     with terminate_as_interrupt():
         result = create_bag(list(sources), dest, options, progress=out.progress)

@@ -14,13 +14,25 @@ from pathlib import Path
 
 import click
 
-from ..bagit.tagfiles import parse_info_option
-from ..fixity import DEFAULT_ALGORITHMS, WRITABLE
+from ..fixity import DEFAULT_ALGORITHMS
 from ..pipeline.batch import BatchOptions, BatchReport, run_batch
-from ..pipeline.layout import read_info_file
 from ..pipeline.packaging import DEFAULT_PROFILE
-from .bag_cmd import terminate_as_interrupt
-from .common import Output, _stderr_console, output_options
+from .common import Output, output_options, stderr_console, terminate_as_interrupt
+from .options import (
+    algorithm_option,
+    allow_broken_images_option,
+    archive_format,
+    bag_info,
+    created_option,
+    info_file_option,
+    info_option,
+    no_profile_option,
+    output_option,
+    profile_option,
+    scheduler_option,
+    serialize_option,
+    workers_option,
+)
 
 Update = Callable[[int, int], None]
 
@@ -118,7 +130,7 @@ def _bar(description: str, unit: str, total: int, total_bytes: int | None) -> It
         TransferSpeedColumn() if by_bytes else TextColumn(""),
         TimeRemainingColumn(),
         transient=True,
-        console=_stderr_console(),
+        console=stderr_console(),
     ) as bar:
         task = bar.add_task(description, total=total_bytes if by_bytes else total, items=0)
 
@@ -156,80 +168,25 @@ def render(out: Output, report: BatchReport) -> None:
 
 @click.command()
 @click.argument("collection", type=click.Path(path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    metavar="DIR",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the bags (one per article) and the batch journal.",
-)
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local worker processes [default: one per CPU].",
-)
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    default=None,
-    help="Run on this Dask distributed cluster instead (needs bagsmith[dask]; the workers "
-    "must see COLLECTION and DIR at the same paths).",
-)
-@click.option(
-    "--profile",
-    default=DEFAULT_PROFILE,
-    show_default=True,
-    metavar="NAME|PATH",
-    help="BagIt profile every bag must conform to.",
-)
-@click.option("--no-profile", is_flag=True, help="Do not check the bags against any profile.")
-@click.option(
-    "--info",
-    "-i",
-    multiple=True,
-    metavar="LABEL=VALUE",
-    help="Add a bag-info.txt tag to every bag, repeatable (manifest rows may add their own).",
-)
-@click.option(
-    "--info-file",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Read bag-info.txt tags ('Label: value' lines) for every bag from FILE.",
-)
-@click.option(
-    "--algorithm",
-    "-a",
-    "algorithms",
-    multiple=True,
-    metavar="ALG",
-    help=f"Digest algorithm, repeatable: {', '.join(WRITABLE)} "
-    f"[default: {' and '.join(DEFAULT_ALGORITHMS)}].",
-)
-@click.option(
-    "--serialize",
-    type=click.Choice(["zip", "tar", "tgz"]),
-    default=None,
-    help="Write each bag as one archive (NAME.zip, NAME.tar or NAME.tgz).",
-)
+@output_option("DIR", "Folder for the bags (one per article) and the batch journal.")
+@workers_option()
+@scheduler_option("COLLECTION and DIR at the same paths")
+@profile_option("BagIt profile every bag must conform to.", default=DEFAULT_PROFILE)
+@no_profile_option("Do not check the bags against any profile.")
+@info_option("Add a bag-info.txt tag to every bag, repeatable (manifest rows may add their own).")
+@info_file_option(" for every bag")
+@algorithm_option()
+@serialize_option("Write each bag as one archive (NAME.zip, NAME.tar or NAME.tgz).")
 @click.option(
     "--group-id",
     metavar="ID",
     default=None,
     help="Bag-Group-Identifier of every bag [default: the collection's name].",
 )
-@click.option(
-    "--allow-broken-images",
-    is_flag=True,
-    help="Package articles with truncated or corrupt images (reported) instead of failing them.",
+@allow_broken_images_option(
+    "Package articles with truncated or corrupt images (reported) instead of failing them."
 )
-@click.option(
-    "--created",
-    metavar="ISO",
-    help="Creation time for METS [default: SOURCE_DATE_EPOCH, else now].",
-)
+@created_option()
 @click.option(
     "--resume",
     is_flag=True,
@@ -238,7 +195,7 @@ def render(out: Output, report: BatchReport) -> None:
 @output_options
 def batch(
     collection: Path,
-    output: Path,
+    dest: Path,
     workers: int | None,
     scheduler: str | None,
     profile: str,
@@ -264,14 +221,11 @@ def batch(
 
     Exit codes: 0 every article packaged, 1 some article failed, 2 bad collection or options.
     """
-    from ..bagit.serialize import ArchiveFormat
-
-    tags = read_info_file(info_file) if info_file is not None else ()
     options = BatchOptions(
         profile=None if no_profile else profile,
-        info=tags + tuple(parse_info_option(item) for item in info),
+        info=bag_info(info, info_file),
         algorithms=algorithms or DEFAULT_ALGORITHMS,
-        serialize=ArchiveFormat(serialize) if serialize else None,
+        serialize=archive_format(serialize),
         allow_broken_images=allow_broken_images,
         created=created,
         group_id=group_id,
@@ -281,6 +235,6 @@ def batch(
     )
     progress = collection_progress(out, "bagsmith batch", "articles")
     with terminate_as_interrupt():
-        report = run_batch(collection, output, options, progress=progress)
+        report = run_batch(collection, dest, options, progress=progress)
     render(out, report)
     raise SystemExit(report.exit_code)

@@ -1,4 +1,5 @@
-"""What every CLI command shares: --json/--quiet, error → exit code mapping, progress bars.
+"""What every CLI command shares: --json/--quiet, error → exit code mapping, progress bars,
+SIGTERM handled like Ctrl-C. (Options several commands share are in :mod:`.options`.)
 
 Commands stay thin: parse options, call one public library function, render the result.
 """
@@ -7,9 +8,11 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any, TypeVar, cast
 
 import click
@@ -58,7 +61,7 @@ class Output:
             TransferSpeedColumn(),
             TimeRemainingColumn(),
             transient=True,
-            console=_stderr_console(),
+            console=stderr_console(),
         ) as bar:
             task = bar.add_task(description, total=total)
 
@@ -68,7 +71,8 @@ class Output:
             yield update
 
 
-def _stderr_console() -> Any:
+def stderr_console() -> Any:
+    """A rich console on stderr (rich is imported only when a progress bar is shown)."""
     from rich.console import Console
 
     return Console(stderr=True)
@@ -98,3 +102,21 @@ def _fail(out: Output, exc: BagsmithError) -> None:
     else:
         click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
     sys.exit(exc.exit_code)
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while a command writes, so it cleans up before exiting."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

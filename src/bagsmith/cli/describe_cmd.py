@@ -8,6 +8,7 @@ import click
 
 from ..pipeline.describing import describe_to_folder
 from .common import Output, output_options
+from .options import created_option
 
 
 @click.command("describe")
@@ -25,7 +26,7 @@ from .common import Output, output_options
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder the FILES are relative to (their bag paths become data/<relative path>); default: current folder.",
 )
-@click.option("--created", help="Creation time (ISO 8601); default: $SOURCE_DATE_EPOCH, else now.")
+@created_option()
 @click.option("--archivist", help="Name of the archivist recorded as a PREMIS agent.")
 @click.option("--force", is_flag=True, help="Replace dc.xml/mets.xml if they exist.")
 @output_options

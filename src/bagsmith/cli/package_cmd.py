@@ -6,12 +6,25 @@ from pathlib import Path
 
 import click
 
-from ..bagit.tagfiles import parse_info_option
-from ..fixity import DEFAULT_ALGORITHMS, WRITABLE
-from ..pipeline.layout import read_info_file
+from ..fixity import DEFAULT_ALGORITHMS
 from ..pipeline.packaging import DEFAULT_PROFILE, PackageOptions, PackageResult, package_article
-from .bag_cmd import terminate_as_interrupt
-from .common import Output, output_options
+from .common import Output, output_options, terminate_as_interrupt
+from .options import (
+    algorithm_option,
+    allow_broken_images_option,
+    archive_format,
+    bag_info,
+    created_option,
+    images_option,
+    info_file_option,
+    info_option,
+    metadata_option,
+    no_profile_option,
+    output_option,
+    processes_option,
+    profile_option,
+    serialize_option,
+)
 
 
 def render(out: Output, result: PackageResult) -> None:
@@ -39,82 +52,24 @@ def render(out: Output, result: PackageResult) -> None:
 
 @click.command()
 @click.argument("article", type=click.Path(path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    "dest",
-    metavar="DIR",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Where to write the bag. It must not exist (an empty folder is replaced).",
-)
-@click.option(
-    "--images",
-    type=click.Path(path_type=Path),
-    help="Folder of image files, matched to figures by the number in their names.",
-)
-@click.option(
-    "--metadata",
-    type=click.Path(path_type=Path),
-    help="Sidecar metadata file (YAML or JSON) stating or correcting facts; packaged as given.",
-)
-@click.option(
-    "--profile",
+@output_option("DIR")
+@images_option()
+@metadata_option("; packaged as given")
+@profile_option(
+    "BagIt profile the package must conform to (a bundled name, a file, or a cached identifier).",
     default=DEFAULT_PROFILE,
-    show_default=True,
-    metavar="NAME|PATH",
-    help="BagIt profile the package must conform to (a bundled name, a file, or a cached "
-    "identifier).",
 )
-@click.option("--no-profile", is_flag=True, help="Do not check the package against any profile.")
-@click.option(
-    "--info",
-    "-i",
-    "info",
-    multiple=True,
-    metavar="LABEL=VALUE",
-    help="Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …).",
+@no_profile_option("Do not check the package against any profile.")
+@info_option("Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …).")
+@info_file_option()
+@algorithm_option()
+@serialize_option("Write one archive (DIR.zip, DIR.tar or DIR.tgz) instead of a folder.")
+@processes_option("copying and hashing")
+@allow_broken_images_option(
+    "Go on when an image is truncated, corrupt, too large or misnamed (packaged as it "
+    "is, and reported)."
 )
-@click.option(
-    "--info-file",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Read bag-info.txt tags ('Label: value' lines) from FILE, before any --info.",
-)
-@click.option(
-    "--algorithm",
-    "-a",
-    "algorithms",
-    multiple=True,
-    metavar="ALG",
-    help=f"Digest algorithm, repeatable: {', '.join(WRITABLE)} "
-    f"[default: {' and '.join(DEFAULT_ALGORITHMS)}].",
-)
-@click.option(
-    "--serialize",
-    type=click.Choice(["zip", "tar", "tgz"]),
-    default=None,
-    help="Write one archive (DIR.zip, DIR.tar or DIR.tgz) instead of a folder.",
-)
-@click.option(
-    "--processes",
-    "-p",
-    type=int,
-    default=None,
-    help="Worker processes copying and hashing [default: one per CPU].",
-)
-@click.option(
-    "--allow-broken-images",
-    is_flag=True,
-    help="Go on when an image is truncated, corrupt, too large or misnamed (packaged as it "
-    "is, and reported).",
-)
-@click.option(
-    "--created",
-    metavar="ISO",
-    help="Creation time for METS (e.g. 2026-11-27T09:30:00Z) [default: SOURCE_DATE_EPOCH, "
-    "else now].",
-)
+@created_option()
 @click.option(
     "--report",
     type=click.Path(path_type=Path),
@@ -147,16 +102,13 @@ def package(
     is written until the metadata and the profile's bag-info tags check out, and the bag is
     moved into place only after it validated (BagIt, profile, METS). Sources are only read.
     """
-    from ..bagit.serialize import ArchiveFormat
-
-    tags = read_info_file(info_file) if info_file is not None else ()
     options = PackageOptions(
         images=images,
         metadata=metadata,
         profile=None if no_profile else profile,
-        info=tags + tuple(parse_info_option(item) for item in info),
+        info=bag_info(info, info_file),
         algorithms=algorithms or DEFAULT_ALGORITHMS,
-        serialize=ArchiveFormat(serialize) if serialize else None,
+        serialize=archive_format(serialize),
         processes=processes,
         allow_broken_images=allow_broken_images,
         created=created,

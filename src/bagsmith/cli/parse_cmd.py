@@ -8,6 +8,7 @@ import click
 
 from ..pipeline.parsing import ParseResult, parse_article
 from .common import Output, output_options
+from .options import allow_broken_images_option, images_option, metadata_option
 
 
 def _numbers(numbers: list[int]) -> str:
@@ -56,20 +57,10 @@ def render(out: Output, result: ParseResult) -> None:
 
 @click.command()
 @click.argument("article", type=click.Path(path_type=Path))
-@click.option(
-    "--images",
-    type=click.Path(path_type=Path),
-    help="Folder of image files, matched to figures by the number in their names.",
-)
-@click.option(
-    "--metadata",
-    type=click.Path(path_type=Path),
-    help="Sidecar metadata file (YAML or JSON) stating or correcting facts.",
-)
-@click.option(
-    "--allow-broken-images",
-    is_flag=True,
-    help="Go on when an image is truncated, corrupt, too large or misnamed (reported).",
+@images_option()
+@metadata_option()
+@allow_broken_images_option(
+    "Go on when an image is truncated, corrupt, too large or misnamed (reported)."
 )
 @output_options
 def parse(

@@ -6,8 +6,7 @@ import textwrap
 
 import click
 
-from ..bagit.profiles import Profile
-from ..pipeline.profiling import list_profiles, show_profile
+from ..pipeline.profiling import Profile, list_profiles, show_profile
 from .common import Output, output_options
 
 

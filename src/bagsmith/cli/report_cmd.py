@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..bagit.validate import Mode
-from ..errors import UsageError
 from ..pipeline.reporting import write_report
 from .common import Output, output_options
+from .options import check_mode, exclusive, fast_option, processes_option
 
 
 @click.command()
@@ -23,21 +22,11 @@ from .common import Output, output_options
     help="The HTML file to write (replaced atomically if it exists; never inside the bag).",
 )
 @click.option("--no-validate", is_flag=True, help="Do not validate the bag; the page says so.")
-@click.option(
-    "--fast",
-    is_flag=True,
-    help="Validate structure, Payload-Oxum and completeness only; hash nothing.",
-)
+@fast_option("Validate structure, Payload-Oxum and completeness only; hash nothing.")
 @click.option(
     "--no-deposits", is_flag=True, help="Do not read the deposit record for the bag's history."
 )
-@click.option(
-    "--processes",
-    "-p",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes hashing in parallel while validating (default: the number of CPUs).",
-)
+@processes_option("hashing while validating")
 @output_options
 def report(
     bag: str,
@@ -61,13 +50,12 @@ def report(
     page could not be made (an error message, no page), 2 usage error or a path that cannot be
     read.
     """
-    if no_validate and fast:
-        raise UsageError("--no-validate and --fast cannot be used together")
+    exclusive("--no-validate", no_validate, "--fast", fast)
     result = write_report(
         bag,
         html_path,
         validate=not no_validate,
-        mode=Mode.FAST if fast else Mode.FULL,
+        mode=check_mode(fast=fast),
         processes=processes,
         deposits=not no_deposits,
         progress=out.progress,

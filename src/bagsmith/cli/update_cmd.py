@@ -6,39 +6,19 @@ from pathlib import Path
 
 import click
 
-from ..bagit.tagfiles import parse_info_option
-from ..fixity import WRITABLE
 from ..pipeline.bagging import UpdateOptions, update_bag
-from .bag_cmd import render, terminate_as_interrupt
-from .common import Output, output_options
+from .bag_cmd import render
+from .common import Output, output_options, terminate_as_interrupt
+from .options import algorithm_option, bag_info, info_option, processes_option
 
 
 @click.command()
 @click.argument("bag", type=click.Path(path_type=Path))
-@click.option(
-    "--algorithm",
-    "-a",
-    "algorithms",
-    multiple=True,
-    metavar="ALG",
-    help=f"Digest algorithm, repeatable: {', '.join(WRITABLE)} "
-    "[default: the algorithms of the bag's manifests]. Manifests of other algorithms are removed.",
+@algorithm_option(
+    "the algorithms of the bag's manifests", " Manifests of other algorithms are removed."
 )
-@click.option(
-    "--info",
-    "-i",
-    "info",
-    multiple=True,
-    metavar="LABEL=VALUE",
-    help="Add a bag-info.txt tag, or replace every tag with that label; repeatable.",
-)
-@click.option(
-    "--processes",
-    "-p",
-    type=int,
-    default=None,
-    help="Worker processes hashing [default: one per CPU].",
-)
+@info_option("Add a bag-info.txt tag, or replace every tag with that label; repeatable.")
+@processes_option("hashing")
 @output_options
 def update(
     bag: Path,
@@ -55,7 +35,7 @@ def update(
     """
     options = UpdateOptions(
         algorithms=algorithms or None,
-        info=tuple(parse_info_option(item) for item in info),
+        info=bag_info(info),
         processes=processes,
     )
     with terminate_as_interrupt():

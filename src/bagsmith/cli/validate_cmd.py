@@ -7,11 +7,22 @@ from pathlib import Path
 
 import click
 
-from ..bagit.validate import BagValidation, Mode
 from ..errors import ProfileError, UsageError
-from ..pipeline.validation import ValidationRun, validate_bags
+from ..pipeline.validation import BagValidation, Mode, ValidationRun, validate_bags
 from ..problems import Severity
 from .common import Output, output_options
+from .options import (
+    check_mode,
+    csv_option,
+    exclusive,
+    fast_option,
+    no_profile_option,
+    processes_option,
+    profile_option,
+    profile_usage_error,
+    scheduler_option,
+    workers_option,
+)
 
 
 @click.command()
@@ -24,59 +35,31 @@ from .common import Output, output_options
     help="Also validate the bags named in this file (one path a line; '#' comments; relative "
     "paths are read against the file's folder). Bags are spread over --workers.",
 )
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Validate several bags at once in this many local worker processes (one bag per "
-    "worker) and print one combined report [default with --from-list: one per CPU].",
+@workers_option(
+    "Validate several bags at once in this many local worker processes (one bag per "
+    "worker) and print one combined report [default with --from-list: one per CPU]."
 )
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    default=None,
-    help="Spread the bags over this Dask distributed cluster instead (needs bagsmith[dask]; "
-    "the workers must see the bags at the same paths).",
+@scheduler_option(
+    "the bags at the same paths", lead="Spread the bags over this Dask distributed cluster instead"
 )
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="With a collection (--from-list, --workers or --scheduler): also write a CSV report, "
-    "one row per bag.",
+@csv_option(
+    "With a collection (--from-list, --workers or --scheduler): also write a CSV report, "
+    "one row per bag."
 )
-@click.option(
-    "--fast",
-    is_flag=True,
-    help="Check structure, Payload-Oxum and completeness only; hash nothing.",
-)
+@fast_option()
 @click.option(
     "--completeness-only",
     is_flag=True,
     help="Check that every manifest entry is present and no payload file is unlisted; "
     "hash nothing.",
 )
-@click.option(
-    "--processes",
-    "-p",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes hashing in parallel (default: the number of CPUs).",
-)
-@click.option(
-    "--profile",
-    metavar="NAME|PATH|IDENTIFIER",
-    default=None,
-    help="Also check every bag against this BagIt profile: a bundled profile's name, a "
+@processes_option("hashing")
+@profile_option(
+    "Also check every bag against this BagIt profile: a bundled profile's name, a "
     "profile file, or the identifier of a bundled or cached profile (never downloaded).",
+    metavar="NAME|PATH|IDENTIFIER",
 )
-@click.option(
-    "--no-profile",
-    is_flag=True,
-    help="Do not check the profile a bag names in BagIt-Profile-Identifier.",
-)
+@no_profile_option("Do not check the profile a bag names in BagIt-Profile-Identifier.")
 @click.option(
     "--no-metadata",
     is_flag=True,
@@ -122,13 +105,9 @@ def validate(
     """
     if not bags and from_list is None:
         raise UsageError("name at least one BAG, or a list of bags with --from-list")
-    if workers is not None and scheduler is not None:
-        raise UsageError("--workers and --scheduler cannot be used together")
-    if fast and completeness_only:
-        raise UsageError("--fast and --completeness-only cannot be used together")
-    if profile is not None and no_profile:
-        raise UsageError("--profile and --no-profile cannot be used together")
-    mode = Mode.FAST if fast else Mode.COMPLETENESS if completeness_only else Mode.FULL
+    exclusive("--workers", workers is not None, "--scheduler", scheduler is not None)
+    mode = check_mode(fast=fast, completeness_only=completeness_only)
+    exclusive("--profile", profile is not None, "--no-profile", no_profile)
     collection = from_list is not None or workers is not None or scheduler is not None
     if csv_file is not None and not collection:
         raise UsageError("--csv goes with --from-list, --workers or --scheduler")
@@ -160,13 +139,7 @@ def validate(
             metadata=not no_metadata,
         )
     except ProfileError as exc:  # --profile names nothing usable: a usage error, exit 2
-        raise UsageError(
-            f"--profile {profile}: {exc.message}",
-            path=exc.path,
-            line=exc.line,
-            field=exc.field,
-            hint=exc.hint,
-        ) from exc
+        raise profile_usage_error(profile, exc) from exc
     if out.json_mode:
         out.emit_json(run.to_dict())
     else:
@@ -202,7 +175,7 @@ def _validate_collection(
             metadata=metadata,
         )
     except ProfileError as exc:
-        raise UsageError(f"--profile {profile}: {exc.message}", path=exc.path) from exc
+        raise profile_usage_error(profile, exc) from exc
     render(out, report)
     if csv_file is not None:
         write_csv(report, csv_file)

@@ -79,13 +79,13 @@ class OcflTarget:
     def _deposit(
         self, bag: LocalBag, options: DepositOptions, result: DepositResult, object_id: str
     ) -> None:
-        ocfl = _ocfl()
+        ocfl = import_ocfl()
 
         objdir = self.root / self._object_path(object_id, create=not options.dry_run)
         result.location = objdir.as_uri()
         head: str | None = None
         if objdir.exists():
-            self._validate(objdir)
+            self.validate_object(objdir)
             head = _inventory(objdir)["head"]
             if not differences(bag, self.read_head(bag, objdir)):
                 result.outcome, result.verified = ALREADY_PRESENT, True
@@ -109,16 +109,16 @@ class OcflTarget:
             )
             obj = ocfl.Object(identifier=object_id)
             if head is None:
-                _call(obj.create, srcdir=str(bag.path), metadata=metadata, objdir=str(staging))
+                call_ocfl(obj.create, srcdir=str(bag.path), metadata=metadata, objdir=str(staging))
             else:
                 _link_copy(objdir, staging)
-                _call(
+                call_ocfl(
                     obj.add_version_with_content,
                     objdir=str(staging),
                     srcdir=str(bag.path),
                     metadata=metadata,
                 )
-            self._validate(staging)
+            self.validate_object(staging)
             if options.verify:
                 require_identical(bag, self.read_head(bag, staging), str(staging))
             new_head = str(_inventory(staging)["head"])
@@ -136,7 +136,7 @@ class OcflTarget:
         )
 
     def _object_path(self, object_id: str, *, create: bool) -> str:
-        ocfl = _ocfl()
+        ocfl = import_ocfl()
 
         if not (self.root / ROOT_DECLARATION).is_file():
             if self.root.exists() and any(self.root.iterdir()):
@@ -152,18 +152,19 @@ class OcflTarget:
             if create:
                 if self.root.exists():
                     self.root.rmdir()
-                _call(ocfl.StorageRoot(root=str(self.root), layout_name=self.layout).initialize)
+                call_ocfl(ocfl.StorageRoot(root=str(self.root), layout_name=self.layout).initialize)
             else:
                 root = ocfl.StorageRoot(layout_name=self.layout)
-                return str(_call(lambda: root.layout.identifier_to_path(object_id)))
-        path = _call(ocfl.StorageRoot(root=str(self.root)).object_path, object_id)
+                return str(call_ocfl(lambda: root.layout.identifier_to_path(object_id)))
+        path = call_ocfl(ocfl.StorageRoot(root=str(self.root)).object_path, object_id)
         return str(path)
 
     @staticmethod
-    def _validate(objdir: Path) -> None:
-        ocfl = _ocfl()
+    def validate_object(objdir: Path) -> None:
+        """ocfl-py's object validation, digests included; a deposit error when it fails."""
+        ocfl = import_ocfl()
 
-        passed, validator = _call(
+        passed, validator = call_ocfl(
             ocfl.Object().validate, objdir=str(objdir), log_warnings=False, check_digests=True
         )
         if not passed:
@@ -204,7 +205,8 @@ def _root_logging_kept() -> Iterator[None]:
         root.setLevel(level)
 
 
-def _ocfl() -> Any:
+def import_ocfl() -> Any:
+    """The ocfl-py module (imported on first use), without its changes to the root logger."""
     with _root_logging_kept():
         import ocfl
     return ocfl
@@ -220,7 +222,7 @@ def _inventory(objdir: Path) -> dict[str, Any]:
     return data
 
 
-def _call(func: Any, *args: Any, **kwargs: Any) -> Any:
+def call_ocfl(func: Any, *args: Any, **kwargs: Any) -> Any:
     """Call ocfl-py, turning its exceptions (which are not OSError) into deposit errors."""
     try:
         with _root_logging_kept():

@@ -126,7 +126,7 @@ def _check_ocfl_object(objdir: Path, checks: Checks, entry: BagEntry) -> None:
     mode = checks.mode
     entry.valid = True
     try:
-        OcflTarget._validate(objdir) if mode is Mode.FULL else _validate_structure(objdir)
+        OcflTarget.validate_object(objdir) if mode is Mode.FULL else _validate_structure(objdir)
     except DepositError as exc:
         entry.valid = False
         entry.problems.append(Problem("ocfl-object-invalid", exc.message, str(objdir)).to_dict())
@@ -168,8 +168,8 @@ def _validate_structure(objdir: Path) -> None:
     """ocfl-py's object validation without re-hashing the content (fast modes)."""
     from ..deposit import ocfl as target
 
-    ocfl = target._ocfl()
-    passed, validator = target._call(
+    ocfl = target.import_ocfl()
+    passed, validator = target.call_ocfl(
         ocfl.Object().validate, objdir=str(objdir), log_warnings=False, check_digests=False
     )
     if not passed:

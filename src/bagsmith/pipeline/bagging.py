@@ -19,6 +19,7 @@ from .. import __version__, fixity
 from ..bagit import staging
 from ..bagit.payload import EmptyDirs, Hidden, OsFiles, PayloadPolicy, Symlinks, scan_sources
 from ..bagit.serialize import ArchiveFormat, archive_names, write_archive
+from ..bagit.tagfiles import parse_info_option
 from ..bagit.update import update_bag as _update_bag
 from ..bagit.writer import (
     bag_info_tags,
@@ -30,6 +31,21 @@ from ..bagit.writer import (
 )
 from ..errors import DestinationError, Interrupted, UsageError
 from ..problems import Problem
+
+# ArchiveFormat, PayloadPolicy and parse_info_option are re-exported for the CLI, which imports
+# only the pipeline (ARCHITECTURE.md, layering).
+__all__ = [
+    "ArchiveFormat",
+    "BagOptions",
+    "BagResult",
+    "PayloadPolicy",
+    "UpdateOptions",
+    "create_bag",
+    "make_policy",
+    "parse_info_option",
+    "software_agent",
+    "update_bag",
+]
 
 ProgressUpdate = Callable[[int, int], None]
 ProgressFactory = Callable[[str, int | None], AbstractContextManager[ProgressUpdate]]

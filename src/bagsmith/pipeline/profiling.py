@@ -20,6 +20,21 @@ from ..bagit.profiles import (
 from ..errors import BagError, ProfileError
 from ..problems import Problem, Report, Severity
 
+# The CLI imports only the pipeline (ARCHITECTURE.md, layering): Profile is re-exported for it.
+__all__ = [
+    "AUTOMATIC_TAGS",
+    "INFO_HINT",
+    "InfoCheck",
+    "Profile",
+    "ProfileDetails",
+    "ProfileListing",
+    "check_bag_against_profile",
+    "facts_from_directory",
+    "list_profiles",
+    "required_info_problems",
+    "show_profile",
+]
+
 #: Tags bagsmith's bag writer adds itself once the payload is known.
 AUTOMATIC_TAGS = ("Bagging-Date", "Payload-Oxum", "Bag-Size", "Bag-Software-Agent")
 INFO_HINT = "; give it with --info LABEL=VALUE or in the sidecar metadata"

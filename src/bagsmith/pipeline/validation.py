@@ -32,6 +32,21 @@ from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..errors import InputError, SchemaCacheError
 from ..problems import Problem, Severity
 
+# BagValidation and Mode are re-exported for the CLI, which imports only the pipeline
+# (ARCHITECTURE.md, layering).
+__all__ = [
+    "DC_PATH",
+    "METS_NAMES",
+    "METS_PLACES",
+    "SCHEMA_ID",
+    "BagValidation",
+    "Mode",
+    "UnreadableBag",
+    "ValidationRun",
+    "validate_bags",
+    "validate_one",
+]
+
 SCHEMA_ID = "https://bagsmith.invalid/schemas/validation-report.schema.json"
 #: Where a bag's METS is looked for: ``mets.xml`` or ``METS.xml`` in these folders
 #: (``data/metadata/mets.xml`` is where ``bagsmith package`` writes it).
