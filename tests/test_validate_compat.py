@@ -197,3 +197,26 @@ def test_cr_only_line_endings_and_decode_error_line_numbers(tmp_path: Path) -> N
     (bag / "bag-info.txt").write_bytes(b"A: 1\nB: 2\nC: caf\xe9\nD: 4\n")
     found = [p for p in validate_bag(bag, processes=1).report if p.code == "tag-file-undecodable"]
     assert [(p.path, p.line) for p in found] == [("bag-info.txt", 3)]
+
+
+def test_utf16_tag_files_without_a_bom_are_a_problem_not_a_crash(tmp_path: Path) -> None:
+    bag = write_bag(tmp_path / "b", PAYLOAD)
+    (bag / "bagit.txt").write_bytes(b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-16\n")
+    manifest = (bag / "manifest-sha256.txt").read_text(encoding="utf-8")
+    (bag / "manifest-sha256.txt").write_bytes(manifest.encode("utf-16-be"))  # no BOM
+    (bag / "bag-info.txt").write_bytes("Contact-Name: Ann\n".encode("utf-16"))
+    result = validate_bag(bag, processes=1)
+    assert not result.valid
+    found = [p for p in result.report if p.code == "tag-file-undecodable"]
+    assert found and found[0].path == "manifest-sha256.txt", [str(p) for p in result.report]
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64", "zlib", "no-such-codec"])
+def test_an_encoding_that_is_not_a_character_set_is_reported(tmp_path: Path, codec: str) -> None:
+    bag = write_bag(tmp_path / "b", PAYLOAD)
+    (bag / "bagit.txt").write_bytes(
+        f"BagIt-Version: 1.0\nTag-File-Character-Encoding: {codec}\n".encode()
+    )
+    result = validate_bag(bag, processes=1)
+    found = [p for p in result.report if p.code == "tag-encoding-unsupported"]
+    assert found and found[0].path == "bagit.txt" and found[0].line == 2

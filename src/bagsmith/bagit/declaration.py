@@ -119,8 +119,13 @@ def _check_bagit_txt(raw: bytes, decl: Declaration, report: Report) -> None:
     if encoding is not None:
         decl.encoding = encoding
         try:
-            decl.codec = codecs.lookup(encoding).name
+            info = codecs.lookup(encoding)
         except LookupError:
+            info = None
+        # rot13, base64, zlib … are codecs too, but not character encodings
+        if info is not None and getattr(info, "_is_text_encoding", True):
+            decl.codec = info.name
+        else:
             line = next(t.line for t in tags if t.label.lower() == "tag-file-character-encoding")
             report.add(
                 "tag-encoding-unsupported",

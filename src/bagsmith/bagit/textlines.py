@@ -43,8 +43,9 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
                 if number == 1:
                     line = line.lstrip("\ufeff")
                 yield number, line
-        except UnicodeDecodeError as exc:
-            raise TagDecodeError(rel, number + 1, encoding, exc.reason) from None
+        except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise TagDecodeError(rel, number + 1, encoding, reason) from None
         finally:
             wrapper.detach()
         return
