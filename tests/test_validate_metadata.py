@@ -259,3 +259,22 @@ def test_library_callers_get_the_same_checks(schema_cache: Path, tmp_path: Path)
     assert run_.exit_code == 1
     assert [p.code for p in run_.bags[0].report] == ["mets-checksum-mismatch"]
     assert validate_bags([bag], processes=1, metadata=False).exit_code == 0
+
+
+def test_mix_dimensions_are_checked_against_the_images(schema_cache: Path, tmp_path: Path) -> None:
+    probe = describe_article(*example_article(tmp_path / "probe"), created=CREATED, validate=False)
+    width = next(etree.fromstring(probe.mets_xml).iter("{http://www.loc.gov/mix/v20}imageWidth"))
+    old = f"<mix:imageWidth>{width.text}</mix:imageWidth>".encode()
+    assert old in probe.mets_xml
+    wrong = f"<mix:imageWidth>{int(width.text or 0) + 1}</mix:imageWidth>".encode()
+    source = article_source(tmp_path / "src", mets_edit=(old, wrong))
+    bag = bag_of(source, tmp_path / "bag")
+    code, data = report_of(str(bag))
+    assert code == 1
+    [problem] = problems_of(data, "mix-dimensions-mismatch")
+    lines = (bag / METS_PATH).read_bytes().splitlines()
+    assert wrong in lines[int(problem["line"]) - 1]  # type: ignore[call-overload]
+    # the untouched bag has no such problem: the check compares with the real image headers
+    clean = bag_of(article_source(tmp_path / "src2"), tmp_path / "bag2")
+    code, data = report_of(str(clean))
+    assert code == 0 and not problems_of(data, "mix-dimensions-mismatch")

@@ -371,19 +371,30 @@ def _check_document(
     source = _source(reader, rel)
     if isinstance(source, Problem):
         return [source]
+    sizes = _image_sizes(reader, required) if kind == "mets" else None
     if schemas:
         return check_metadata_file(
             source, rel, kind=kind, bag_files=bag_files, required=required,
-            digests=facts.manifest_digests, schema_dir=schema_dir,
+            digests=facts.manifest_digests, image_sizes=sizes, schema_dir=schema_dir,
         )  # fmt: skip
     parsed = xmlschemas.parse_untrusted(source, rel)
     problems = list(parsed.problems)
     if parsed.tree is not None and kind == "mets":
         problems += check_mets(
             parsed.tree, rel, bag_files=bag_files, required=required,
-            digests=facts.manifest_digests,
+            digests=facts.manifest_digests, image_sizes=sizes,
         )  # fmt: skip
     return problems
+
+
+def _image_sizes(reader: BagReader, payload: Collection[str]) -> dict[str, tuple[int, int]] | None:
+    """Width and height of the bag's image files, for the MIX cross-check (folder bags: the
+    headers are read in place; archive members are not re-read for this)."""
+    if not isinstance(reader, FolderReader):
+        return None
+    from ..ingest.dimensions import dimensions_of_images
+
+    return dimensions_of_images(reader.root, sorted(payload))
 
 
 def _source(reader: BagReader, rel: str) -> Path | bytes | Problem:
