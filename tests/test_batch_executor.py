@@ -38,7 +38,9 @@ def simple_packager(request: ArticleRequest) -> PackageSummary:
 def test_dead_workers_and_errors_fail_only_their_article(tmp_path: Path) -> None:
     coll = make_collection(tmp_path / "coll", 6)
     out = tmp_path / "out"
-    report = run_batch(coll, out, BatchOptions(workers=2), packager=simple_packager)
+    # simple_packager applies no profile: an adopted bag is checked without one
+    options = BatchOptions(workers=2, profile=None)
+    report = run_batch(coll, out, options, packager=simple_packager)
     # a bag finished just before another task broke the pool is kept ("skipped", adopted)
     status = {o.name: o.status.replace("skipped", "packaged") for o in report.outcomes}
     assert status == {
@@ -142,7 +144,7 @@ def test_an_existing_bag_of_this_batch_is_adopted_a_foreign_one_refused(tmp_path
     out = tmp_path / "out"
     out.mkdir()
     sample_bag(out, "x1")  # someone else's bag where x1's would go
-    options = BatchOptions(workers=1)
+    options = BatchOptions(workers=1, profile=None)  # simple_packager applies none
     ours = ArticleRequest(
         2, 3, "coll", "x2", coll / "x2" / "article.txt", None, None, (), out / "x2", options
     )

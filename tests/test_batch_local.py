@@ -113,24 +113,71 @@ def test_resume_reports_a_bag_changed_since_the_journal(tmp_path: Path, schema_c
     (out / "art-01" / "data" / "images" / "01.jpg").unlink()
     report = run_batch(coll, out, dataclasses.replace(options, resume=True))
     one, two = report.outcomes
-    assert one.status == "failed" and "incomplete" in one.problems[0]["message"]
+    assert one.status == "invalid" and "is not valid" in one.problems[0]["message"]
+    assert "payload-file-missing" in [p["code"] for p in one.problems]
     assert (
         two.status == "failed" and "differs from the one the journal" in two.problems[0]["message"]
     )
     assert (out / "art-01").is_dir() and (out / "art-02").is_dir()  # reported, never deleted
     # still reported on the next resume (the journal keeps the digest the bag was made with)
     third = run_batch(coll, out, dataclasses.replace(options, resume=True))
-    assert [o.status for o in third.outcomes] == ["failed", "failed"]
+    assert [o.status for o in third.outcomes] == ["invalid", "failed"]
     # once the changed bag is removed, resume packages the article again; the staging folder
     # a killed worker left behind (its process is gone) is cleared by the writer
     shutil.rmtree(out / "art-02")
     stale = out / ".art-02.bagsmith-staging-999999999"
     (stale / "data").mkdir(parents=True)
     fourth = run_batch(coll, out, dataclasses.replace(options, resume=True))
-    assert [o.status for o in fourth.outcomes] == ["failed", "packaged"]
+    assert [o.status for o in fourth.outcomes] == ["invalid", "packaged"]
     assert validate_bag(out / "art-02", mode=Mode.FULL).valid
     assert not stale.exists()
     assert "stale-staging-removed" in [w["code"] for w in fourth.outcomes[1].warnings]
+
+
+def test_resume_reports_a_bag_with_a_corrupted_payload_as_invalid(
+    tmp_path: Path, schema_cache: Path
+) -> None:
+    coll = make_collection(tmp_path / "coll", 3)
+    out = tmp_path / "bags"
+    args = ["batch", str(coll), "-o", str(out), "-w", "1", "-i", "Source-Organization=A"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    image = out / "art-02" / "data" / "images" / "01.jpg"
+    data = bytearray(image.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte changed, same size: a completeness check passes
+    image.write_bytes(bytes(data))
+    assert validate_bag(out / "art-02", mode=Mode.COMPLETENESS).valid
+    before = _mtimes(out)
+
+    result = CliRunner().invoke(main, [*args, "--resume", "--json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["packaged"], doc["skipped"], doc["invalid"], doc["failed"]) == (0, 2, 1, 1)
+    one, two, three = doc["outcomes"]
+    assert one["status"] == three["status"] == "skipped" and one["valid"] and three["valid"]
+    assert two["status"] == "invalid" and not two["valid"]
+    codes = [p["code"] for p in two["problems"]]
+    assert "payload-digest-mismatch" in codes
+    assert any(p["path"] and p["path"].endswith("data/images/01.jpg") for p in two["problems"])
+    assert "move it away" in two["problems"][0]["hint"]
+    assert image.read_bytes() == bytes(data) and _mtimes(out) == before  # left as it was
+    journal = [r for r in _journal(out) if r.get("name") == "art-02"]
+    assert [r["status"] for r in journal] == ["packaged", "invalid"]
+
+    text = CliRunner().invoke(main, [*args, "--resume"])
+    assert text.exit_code == 1
+    assert "error[payload-digest-mismatch] art-02:" in text.stderr
+    assert "art-02: FAILED" in text.stdout and "2 already done, 1 failed" in text.stdout
+
+    # moved away, the article is packaged again on the next resume
+    shutil.move(str(out / "art-02"), str(tmp_path / "art-02.damaged"))
+    redo = CliRunner().invoke(main, [*args, "--resume", "--json"])
+    assert redo.exit_code == 0, redo.output
+    assert [o["status"] for o in json.loads(redo.stdout)["outcomes"]] == [
+        "skipped",
+        "packaged",
+        "skipped",
+    ]
+    assert validate_bag(out / "art-02", mode=Mode.FULL).valid
 
 
 def test_cli_manifest_batch_serialised_with_a_bad_sidecar(

@@ -198,7 +198,7 @@ def test_sidecar_corrects_the_title(example: Path, tmp_path: Path, schema_cache:
     )
     dest = tmp_path / "out" / "bag"
     package_article(
-        example / "article",
+        example / "article" / "article.txt",
         dest,
         text_options(example, metadata=sidecar),
     )

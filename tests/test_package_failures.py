@@ -23,7 +23,7 @@ from bagsmith.errors import (
     SourceConflictError,
     UsageError,
 )
-from bagsmith.pipeline import packaging
+from bagsmith.pipeline import describing, packaging
 from bagsmith.pipeline.packaging import PackageOptions, package_article
 from tests.test_package_support import INFO, leftovers, make_example, record, tree_state
 
@@ -288,3 +288,45 @@ def test_an_image_changed_after_it_was_characterised(
         package_article(example / "article" / "article.txt", out / "bag", images_options(example))
     assert caught.value.path == str(photo)
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("failing_call", [1, 2], ids=["before copying", "in staging"])
+def test_schema_invalid_mets_stops_the_package(
+    example: Path,
+    tmp_path: Path,
+    schema_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failing_call: int,
+) -> None:
+    """The real XSD validation (no mock of the validator) refuses a METS whose PREMIS size is
+    not a number: MetadataError naming mets.xml and the line, nothing written. The METS is
+    built twice (before copying, then with the staged digests); either refusal cleans up."""
+    real_build = describing.build_mets
+    calls: list[int] = []
+
+    def build_with_bad_size(data: Any) -> bytes:
+        calls.append(1)
+        mets = real_build(data)
+        if len(calls) != failing_call:
+            return mets
+        assert b"<premis:size>" in mets
+        return mets.replace(b"<premis:size>", b"<premis:size>twelve kB ", 1)
+
+    monkeypatch.setattr(describing, "build_mets", build_with_bad_size)
+    copied: list[int] = []
+    real_copy = packaging.copy_payload
+
+    def counting_copy(*args: Any, **kwargs: Any) -> Any:
+        copied.append(1)
+        return real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(packaging, "copy_payload", counting_copy)
+    exc = run_failing(example, tmp_path / "out", MetadataError, images_options(example))
+    assert exc.exit_code == 1 and len(calls) == failing_call
+    assert copied == ([] if failing_call == 1 else [1])
+    assert exc.path == "mets.xml" and exc.line is not None and exc.line > 1
+    assert str(exc).startswith(f"mets.xml:{exc.line}: the generated Dublin Core / METS")
+    assert "twelve kB" in str(exc) and "nothing was written" in str(exc)
+    assert exc.problems and all(p.path == "mets.xml" for p in exc.problems)
+    assert {p.code for p in exc.problems} == {"xml-schema-invalid"}
+    assert exc.to_dict()["problems"][0]["line"] == exc.line

@@ -93,21 +93,23 @@ def test_show_json_and_by_path(tmp_path: Path, cache: Path) -> None:
 
 
 def test_show_invalid_profile_names_file_and_json_path(tmp_path: Path, cache: Path) -> None:
+    """A NAME that is not a usable profile is a usage error (exit 2), as for --profile."""
     path = write_profile(
         tmp_path, profile_doc("1.1.0", {"Manifests-Allowed": ["md5"], "Serialization": "x"})
     )
     code, out, err = _run("profiles", "show", str(path))
-    assert code == 1 and out == ""
-    assert err.startswith(f"bagsmith: error[profile]: {path}")
+    assert code == 2 and out == ""
+    assert err.startswith(f"bagsmith: error[usage]: {path}")
     assert "$.Manifests-Allowed: Manifests-Allowed was added in BagIt Profiles 1.3.0" in err
     assert "$.Serialization: 'x' is not one of" in err
     assert "Traceback" not in err
     code, out, _err = _run("profiles", "show", str(path), "--json")
     error = json.loads(out)["error"]
-    assert code == 1 and error["path"] == str(path) and error["field"] == "$.Manifests-Allowed"
+    assert code == 2 and error["code"] == "usage"
+    assert error["path"] == str(path) and error["field"] == "$.Manifests-Allowed"
 
 
 def test_show_unknown_profile(cache: Path) -> None:
     code, _out, err = _run("profiles", "show", "https://example.org/unknown.json")
-    assert code == 1
+    assert code == 2
     assert "not in the local profile cache" in err and str(cache) in err

@@ -7,8 +7,11 @@ never prints and never calls ``sys.exit``; it raises one of these.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .problems import Problem
 
 
 class BagsmithError(Exception):
@@ -25,6 +28,7 @@ class BagsmithError(Exception):
         line: int | None = None,
         field: str | None = None,
         hint: str | None = None,
+        problems: Sequence[Problem] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -32,6 +36,7 @@ class BagsmithError(Exception):
         self.line = line
         self.field = field
         self.hint = hint
+        self.problems: list[Problem] = list(problems or ())
 
     def location(self) -> str:
         """``file:line`` / ``file (field x)`` part of a message, or ''."""
@@ -54,7 +59,8 @@ class BagsmithError(Exception):
     def to_dict(self) -> dict[str, object]:
         """The error as JSON data (``--json``). A subclass or raiser may set a machine-readable
         ``reason`` attribute (deposit errors do: ``auth``, ``no-space`` …); it is included only
-        when set."""
+        when set. The problems behind the error (``problems=``: every profile or schema problem
+        that stopped a run, each with its code and severity) are included only when given."""
         data: dict[str, object] = {
             "code": self.code,
             "message": self.message,
@@ -66,6 +72,8 @@ class BagsmithError(Exception):
         reason = getattr(self, "reason", None)
         if reason is not None:
             data["reason"] = str(reason)
+        if self.problems:
+            data["problems"] = [p.to_dict() for p in self.problems]
         return data
 
 

@@ -184,6 +184,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "image-unreadable": CodeInfo(E, "an image file cannot be opened or identified"),
     "sidecar-figure-added": CodeInfo(I_, "the sidecar describes a figure the article text lacks"),
     "text-encoding-guessed": CodeInfo(W, "the article is not UTF-8; it was read as Windows-1252"),
+    "text-control-character": CodeInfo(
+        W, "the article holds characters XML cannot represent (control codes); they were replaced"
+    ),
     "title-missing": CodeInfo(W, "no title was found in the article"),
     # --- collections (batch, audit) ---
     "batch-bag-adopted": CodeInfo(

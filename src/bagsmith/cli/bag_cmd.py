@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from ..errors import ProfileError
 from ..fixity import DEFAULT_ALGORITHMS
 from ..pipeline.bagging import BagOptions, BagResult, PayloadPolicy, create_bag
+from ..pipeline.profiling import show_profile
 from .common import Output, output_options, terminate_as_interrupt
 from .options import (
     algorithm_option,
@@ -17,6 +19,8 @@ from .options import (
     output_option,
     payload_policy_options,
     processes_option,
+    profile_option,
+    profile_usage_error,
     serialize_option,
 )
 
@@ -30,6 +34,7 @@ def render(out: Output, result: BagResult, verb: str) -> None:
     out.info(
         f"{verb} {result.path}: {result.files} files, {result.bytes} bytes "
         f"(Payload-Oxum {result.payload_oxum}), manifests: {', '.join(result.algorithms)}"
+        + (f", profile: {result.profile}" if result.profile else "")
     )
 
 
@@ -43,6 +48,13 @@ def render(out: Output, result: BagResult, verb: str) -> None:
 @processes_option("copying and hashing")
 @payload_policy_options
 @serialize_option("Write one archive (DEST.zip, DEST.tar or DEST.tgz) instead of a folder.")
+@profile_option(
+    "BagIt profile the bag must conform to (a bundled name, a file, or the identifier of a "
+    "bundled or cached profile): its required tags are checked before hashing, its defaults "
+    "filled in, and the bag is checked against it before it is moved into place "
+    "[default: none].",
+    metavar="NAME|PATH|IDENTIFIER",
+)
 @output_options
 def bag(
     sources: tuple[Path, ...],
@@ -52,6 +64,7 @@ def bag(
     processes: int | None,
     policy: PayloadPolicy,
     serialize: str | None,
+    profile: str | None,
     out: Output,
 ) -> None:
     """Create a BagIt bag at DEST from SOURCE files and folders.
@@ -59,14 +72,25 @@ def bag(
     One folder given: its contents become the payload (data/). Several sources, or a file:
     each keeps its own name under data/. The sources are only read, never changed; the bag is
     written beside DEST and renamed into place when complete. Skipped files are listed as
-    warnings. See docs/bagging.md.
+    warnings. With --profile, every missing required tag is listed before anything is
+    written. See docs/bagging.md.
+
+    Exit codes: 0 bagged; 1 the bag cannot be made as asked (e.g. tags the profile requires);
+    2 usage error, unreadable source, an existing DEST, or a --profile that cannot be found or
+    is not a valid profile; 130 interrupted.
     """
+    if profile is not None:  # a --profile that names nothing usable is a usage error (exit 2)
+        try:
+            show_profile(profile)
+        except ProfileError as exc:
+            raise profile_usage_error(profile, exc) from exc
     options = BagOptions(
         algorithms=algorithms or DEFAULT_ALGORITHMS,
         info=bag_info(info),
         processes=processes,
         policy=policy,
         serialize=archive_format(serialize),
+        profile=profile,
     )
     with terminate_as_interrupt():
         result = create_bag(list(sources), dest, options, progress=out.progress)

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import click
 
+from ..errors import ProfileError
 from ..fixity import DEFAULT_ALGORITHMS
-from ..pipeline.packaging import DEFAULT_PROFILE, PackageOptions, PackageResult, package_article
+from ..pipeline.packaging import (
+    DEFAULT_PROFILE,
+    PackageOptions,
+    PackageResult,
+    package_article,
+    resolve_profile,
+)
 from .common import Output, output_options, terminate_as_interrupt
 from .options import (
     algorithm_option,
@@ -23,6 +30,7 @@ from .options import (
     output_option,
     processes_option,
     profile_option,
+    profile_usage_error,
     serialize_option,
 )
 
@@ -43,11 +51,25 @@ def render(out: Output, result: PackageResult) -> None:
         "  profile: " + (result.profile or "(none)"),
         f"  validation: {'VALID' if validation is not None and validation.valid else 'INVALID'}"
         f" (BagIt, profile, METS/DC; {counts.get('warning', 0)} warnings)",
-        f"  warnings: {len(result.warnings)}" + (" (listed above)" if result.warnings else ""),
+        "  notes: " + notes_summary(result.note_counts()),
     ]
     if result.report:
         lines.append(f"  report: {result.report}")
     out.info("\n".join(lines))
+
+
+def notes_summary(counts: dict[str, int]) -> str:
+    """``1 info, 0 warnings (listed above)``: the warnings always, errors (only with
+    --allow-broken-images) and info notes when there are any."""
+    errors, warnings, infos = counts["error"], counts["warning"], counts["info"]
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'' if errors == 1 else 's'}")
+    if infos:
+        parts.append(f"{infos} info")
+    parts.append(f"{warnings} warning{'' if warnings == 1 else 's'}")
+    listed = " (listed above)" if errors or warnings or infos else ""
+    return ", ".join(parts) + listed
 
 
 @click.command()
@@ -94,18 +116,26 @@ def package(
     report: Path | None,
     out: Output,
 ) -> None:
-    """Package ARTICLE (a .txt file, a saved .html page, or a folder with one) and its images
+    """Package ARTICLE (a .txt file or a saved .html page) and its images
     as a validated BagIt bag at DIR.
 
     The bag holds the article (and its saved-page folder), the images, dc.xml, mets.xml, the
     article record (article.json) and the sidecar, in the layout of docs/tutorial.md. Nothing
     is written until the metadata and the profile's bag-info tags check out, and the bag is
     moved into place only after it validated (BagIt, profile, METS). Sources are only read.
+
+    Exit codes: 0 packaged; 1 the package cannot be made as asked (sidecar, metadata, profile
+    or validation problems; nothing is written); 2 usage error, unreadable input, an existing
+    DIR, or a --profile that cannot be found or is not a valid profile; 130 interrupted.
     """
+    try:  # --profile names nothing usable: a usage error, exit 2 (a bag that fails it: exit 1)
+        chosen = None if no_profile else resolve_profile(profile)
+    except ProfileError as exc:
+        raise profile_usage_error(profile, exc) from exc
     options = PackageOptions(
         images=images,
         metadata=metadata,
-        profile=None if no_profile else profile,
+        profile=chosen,
         info=bag_info(info, info_file),
         algorithms=algorithms or DEFAULT_ALGORITHMS,
         serialize=archive_format(serialize),

@@ -70,8 +70,7 @@ def parse(
     allow_broken_images: bool,
     out: Output,
 ) -> None:
-    """Print the article record of ARTICLE (a .txt file, a saved .html page, or a folder with
-    one): title, creators, sections, figures with caption, description, EDTF date, places,
+    """Print the article record of ARTICLE (a .txt file or a saved .html page): title, creators, sections, figures with caption, description, EDTF date, places,
     credit and image. Writes nothing to disk."""
     result = parse_article(
         article, images=images, metadata=metadata, allow_broken_images=allow_broken_images

@@ -6,6 +6,7 @@ import textwrap
 
 import click
 
+from ..errors import ProfileError, UsageError
 from ..pipeline.profiling import Profile, list_profiles, show_profile
 from .common import Output, output_options
 
@@ -115,8 +116,17 @@ def render_profile(profile: Profile) -> list[str]:
 @click.argument("name")
 @output_options
 def show_cmd(name: str, out: Output) -> None:
-    """Show one profile: NAME of a bundled profile, a PATH, or a cached identifier."""
-    details = show_profile(name)
+    """Show one profile: NAME of a bundled profile, a PATH, or a cached identifier.
+
+    A NAME that names no profile, or a file that is not a valid profile, is a usage error
+    (exit 2), as for --profile of package and validate.
+    """
+    try:
+        details = show_profile(name)
+    except ProfileError as exc:
+        raise UsageError(
+            exc.message, path=exc.path, line=exc.line, field=exc.field, hint=exc.hint
+        ) from exc
     if out.json_mode:
         out.emit_json(details.to_dict())
         return

@@ -15,6 +15,14 @@ from ..model import Article, Figure, ImageInfo, Section
 from ..problems import Problem, Report, Severity
 from .assemble import Assembled, RawFigure
 from .captions import analyse
+from .content import (
+    NOT_TEXT,
+    garbled_share,
+    refuse_non_text,
+    scrub_bytes,
+    scrub_lines,
+    scrub_record,
+)
 from .dates import coverage
 from .html import parse_html
 from .htmlmeta import PageMeta
@@ -25,6 +33,7 @@ from .text import parse_text
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 TEXT_SUFFIXES = (".txt", ".text", ".md")
+SIDECAR_NAMES = ("metadata.yaml", "metadata.yml", "metadata.json")
 
 
 @dataclass(frozen=True)
@@ -45,20 +54,42 @@ def _article_file(path: Path) -> Path:
     if path.is_file():
         return path
     if path.is_dir():
-        for suffixes in (HTML_SUFFIXES, TEXT_SUFFIXES):
-            found = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes
-            )
-            if len(found) == 1:
-                return found[0]
-            if len(found) > 1:
-                raise InputError(
-                    f"the folder holds {len(found)} possible articles; name one",
-                    path=path,
-                    hint=", ".join(p.name for p in found[:5]),
-                )
-        raise InputError("no .html or .txt article in this folder", path=path)
+        raise InputError(
+            "this is a folder; give the article file itself",
+            path=path,
+            hint=_folder_hint(path),
+        )
     raise InputError("no such file or folder", path=path)
+
+
+def _folder_hint(folder: Path) -> str:
+    """Name the likely article file and the options for the folder's images and sidecar."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        entries = []
+    files = [p for p in entries if p.is_file() and not p.name.startswith(".")]
+    articles = [p for p in files if p.suffix.lower() in (*HTML_SUFFIXES, *TEXT_SUFFIXES)]
+    parts = []
+    if len(articles) == 1:
+        parts.append(f"the article is probably {articles[0]}")
+    elif articles:
+        parts.append("one of " + ", ".join(p.name for p in articles[:5]))
+    else:
+        parts.append("no .txt or .html file is in it")
+    images = folder / "images"
+    sidecars = [p for p in files if p.name.lower() in SIDECAR_NAMES]
+    parts.append(
+        f"give images with --images {images}"
+        if images.is_dir()
+        else "give an images folder with --images DIR"
+    )
+    parts.append(
+        f"the sidecar with --metadata {sidecars[0]}"
+        if sidecars
+        else "a sidecar with --metadata FILE"
+    )
+    return "; ".join(parts)
 
 
 def _is_html(path: Path, data: bytes) -> bool:
@@ -71,6 +102,8 @@ def _is_html(path: Path, data: bytes) -> bool:
 
 
 def _decode(data: bytes, where: str, report: Report) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -210,10 +243,11 @@ def read_article(
     metadata: str | Path | None = None,
     allow_broken_images: bool = False,
 ) -> ParseResult:
-    """Parse an article file (or a folder holding one), match its images, apply the sidecar.
+    """Parse an article file, match its images, apply the sidecar.
 
-    Raises :class:`InputError` for unreadable input or broken images (unless
-    ``allow_broken_images``) and :class:`MetadataError` for an invalid sidecar.
+    Raises :class:`InputError` for unreadable input, a folder, an empty or binary file, or
+    broken images (unless ``allow_broken_images``) and :class:`MetadataError` for an invalid
+    sidecar.
     """
     source = _article_file(Path(path))
     where = str(source)
@@ -227,15 +261,30 @@ def read_article(
         raise InputError(f"cannot read the article: {exc.strerror or exc}", path=source) from None
     report = Report(where)
     meta = PageMeta()
+    refuse_non_text(data, source)
     if _is_html(source, data):
-        page = parse_html(data, source, report)
+        page = parse_html(scrub_bytes(data, report, where), source, report)
         assembled, meta, fmt = page.assembled, page.meta, "html"
     else:
         if len(data) > MAX_TEXT_BYTES:
             raise InputError(f"larger than {MAX_TEXT_BYTES} bytes; not an article", path=source)
-        assembled, fmt = parse_text(_decode(data, where, report), report, where), "text"
+        text = _decode(data, where, report)
+        garbled = garbled_share(text)
+        if garbled is not None:
+            raise InputError(NOT_TEXT, path=source, hint=garbled)
+        assembled, fmt = parse_text(scrub_lines(text, report, where), report, where), "text"
         meta.title, meta.creators = assembled.title, list(assembled.creators)
         meta.date_published = assembled.date_published
+    if not (meta.title or assembled.title or assembled.figures or any(
+        paragraphs for _, paragraphs in assembled.sections
+    )):  # fmt: skip
+        raise InputError(
+            "the article is empty",
+            path=source,
+            hint="no title, paragraph or figure caption was found (only white space or site "
+            "clutter)",
+        )
+    scrub_record(meta, assembled, report, where)
     figures = _figures(assembled.figures, report, where)
     images: dict[int, Path] = {}
     for i, raw in enumerate(assembled.figures):

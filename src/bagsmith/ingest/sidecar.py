@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 
 from ..errors import InputError, MetadataError
 from ..resources import json_schema
+from .content import xml_illegal
 from .dates import is_valid_edtf
 
 MAX_SIDECAR_BYTES = 1024 * 1024
@@ -183,6 +184,28 @@ def _coerce_dates(data: dict[str, Any]) -> None:
             fig["date"] = str(date)
 
 
+def _unrepresentable(data: Any, lines: dict[Path_, int]) -> list[tuple[str, int | None, str]]:
+    """Text values holding a character XML 1.0 cannot hold (a control character, U+FFFE …):
+    the METS and DC files could not be written."""
+    found: list[tuple[str, int | None, str]] = []
+    stack: list[tuple[Any, Path_]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and (char := xml_illegal(value)) is not None:
+            found.append(
+                (
+                    field_path(path),
+                    _line(lines, path),
+                    f"the text holds a control character XML cannot represent ({char})",
+                )
+            )
+    return found
+
+
 def _validate(data: Any, lines: dict[Path_, int], where: str) -> None:
     validator = Draft202012Validator(json_schema("sidecar.schema.json"))
     errors = sorted(
@@ -215,6 +238,7 @@ def _validate(data: Any, lines: dict[Path_, int], where: str) -> None:
                 found.append(
                     (field_path(path), _line(lines, path), f"{value!r} is not a valid EDTF date")
                 )
+    found.extend(_unrepresentable(data, lines))
     if found:
         field, line, message = found[0]
         also = "; ".join(f"line {ln} ({f}): {m}" for f, ln, m in found[1:6])

@@ -2,22 +2,35 @@
 
 ``create_bag`` never writes to the sources and never leaves a half-written DEST: the bag is
 built in a staging folder beside DEST and renamed into place when complete (see
-:mod:`bagsmith.bagit.staging`). Both functions take a ``progress`` factory with the signature
+:mod:`bagsmith.bagit.staging`). With a BagIt profile (``BagOptions.profile``) the bag-info tags,
+algorithms and serialisation are checked against it before anything is hashed (every problem at
+once), the profile's defaults are filled in, and the staged bag is checked against it again
+before it is moved into place. Both functions take a ``progress`` factory with the signature
 of the CLI's ``Output.progress(description, total)`` context manager.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__, fixity
 from ..bagit import staging
-from ..bagit.payload import EmptyDirs, Hidden, OsFiles, PayloadPolicy, Symlinks, scan_sources
+from ..bagit.payload import (
+    EmptyDirs,
+    Hidden,
+    OsFiles,
+    PayloadPlan,
+    PayloadPolicy,
+    Symlinks,
+    scan_sources,
+)
 from ..bagit.serialize import ArchiveFormat, archive_names, write_archive
 from ..bagit.tagfiles import parse_info_option
 from ..bagit.update import update_bag as _update_bag
@@ -29,8 +42,11 @@ from ..bagit.writer import (
     source_date_epoch,
     write_tag_files,
 )
-from ..errors import DestinationError, Interrupted, UsageError
-from ..problems import Problem
+from ..errors import DestinationError, Interrupted, ProfileError, UsageError
+from ..problems import Problem, Severity
+
+if TYPE_CHECKING:
+    from ..bagit.profiles import Profile
 
 # ArchiveFormat, PayloadPolicy and parse_info_option are re-exported for the CLI, which imports
 # only the pipeline (ARCHITECTURE.md, layering).
@@ -58,6 +74,7 @@ class BagOptions:
     processes: int | None = None  # None: one per CPU
     policy: PayloadPolicy = field(default_factory=PayloadPolicy)
     serialize: ArchiveFormat | None = None
+    profile: str | None = None  # NAME|PATH|identifier of a BagIt profile (--profile)
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,7 @@ class BagResult:
     payload_oxum: str
     warnings: list[Problem] = field(default_factory=list)
     serialized: str | None = None
+    profile: str | None = None  # the identifier of the profile the bag was checked against
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -85,6 +103,7 @@ class BagResult:
             "payload_oxum": self.payload_oxum,
             "algorithms": self.algorithms,
             "serialized": self.serialized,
+            "profile": self.profile,
             "warnings": [w.to_dict() for w in self.warnings],
         }
 
@@ -135,6 +154,71 @@ def _progress(
     return factory(desc, total)
 
 
+_PROFILE_HINT = (
+    "give bag-info tags with --info LABEL=VALUE; use the algorithms (--algorithm) and "
+    "serialisation (--serialize) the profile asks for; or choose another --profile"
+)
+
+
+def _load_profile(ref: str) -> Profile:
+    from ..bagit.profiles import load_profile  # only with --profile: keeps `bag` quick to start
+
+    return load_profile(ref)
+
+
+def _refuse(problems: Sequence[Problem], profile: Profile, what: str) -> None:
+    from .package_steps import count, problems_text
+
+    errors = [p for p in problems if p.level is Severity.ERROR]
+    if errors:
+        raise ProfileError(
+            f"the bag would not conform to the profile {profile.label} "
+            f"({count(len(errors))}){what}; nothing was written:\n" + problems_text(errors, 50),
+            hint=_PROFILE_HINT,
+        )
+
+
+def _profile_preflight(
+    profile: Profile,
+    info: Sequence[tuple[str, str]],
+    algorithms: Sequence[str],
+    plan: PayloadPlan,
+    serialize: ArchiveFormat | None,
+) -> tuple[list[Problem], list[tuple[str, str]]]:
+    """Before hashing: every tag problem, and the profile's other rules on the bag as it will
+    be written (manifests, tag files, payload files, serialisation); the tags to fill in."""
+    from ..bagit.profile_check import check_bag
+    from .package_steps import TAG_CODES, preflight_facts
+    from .profiling import INFO_HINT, required_info_problems
+
+    check = required_info_problems(profile, info)
+    tags = [  # `bag` reads no sidecar: only --info gives tags
+        dataclasses.replace(p, message=p.message.replace(INFO_HINT, "; give it with --info"))
+        for p in check.problems
+    ]
+    full = [*info, *check.defaults]
+    payload = [f.relpath for f in plan.files]
+    facts = preflight_facts(full, algorithms, payload, serialize.value if serialize else None)
+    others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
+    problems = [*tags, *others]
+    _refuse(problems, profile, "")
+    return problems, list(check.defaults)
+
+
+def _check_staged(stage: Path, profile: Profile, serialize: ArchiveFormat | None) -> list[Problem]:
+    """The staged bag against the profile; refused (and so never moved into place) if it
+    does not conform. Returns its warnings other than those reported before hashing."""
+    from .package_steps import TAG_CODES
+    from .profiling import check_bag_against_profile, facts_from_directory
+
+    facts = dataclasses.replace(
+        facts_from_directory(stage), serialization=serialize.value if serialize else None
+    )
+    problems = list(check_bag_against_profile(stage, profile, facts=facts).problems)
+    _refuse(problems, profile, " once written")
+    return [p for p in problems if p.code not in TAG_CODES]
+
+
 def create_bag(
     sources: Sequence[Path],
     dest: Path,
@@ -148,6 +232,7 @@ def create_bag(
     check_user_tags(options.info)
     processes = _processes(options.processes)
     epoch = source_date_epoch()
+    profile = _load_profile(options.profile) if options.profile else None
     sources = [Path(s) for s in sources]
     dest = Path(os.path.abspath(dest))
     archive: Path | None = None
@@ -161,6 +246,11 @@ def create_bag(
     _check_not_inside(sources, bag_dir)
     plan = scan_sources(sources, options.policy)
     warnings = list(plan.warnings)
+    info = list(options.info)
+    if profile is not None:  # all the profile's problems at once, before any hashing
+        problems, defaults = _profile_preflight(profile, info, algorithms, plan, options.serialize)
+        warnings += problems
+        info += defaults
 
     staging.make_parent(bag_dir)
     for stale in staging.remove_stale(bag_dir) + (staging.remove_stale(archive) if archive else []):
@@ -173,8 +263,12 @@ def create_bag(
         staging.create_dir(stage)
         with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
             totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
-        tags = bag_info_tags(options.info, totals, day=bagging_date(epoch), agent=software_agent())
+        tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
         write_tag_files(stage, algorithms, tags, epoch)
+        if profile is not None:
+            seen = {(w.code, w.message) for w in warnings}
+            staged = _check_staged(stage, profile, options.serialize)
+            warnings += [w for w in staged if (w.code, w.message) not in seen]
         if archive is not None and partial is not None and options.serialize is not None:
             write_archive(stage, partial, options.serialize, bag_dir.name, epoch)
             staging.commit_file(partial, archive)
@@ -198,6 +292,7 @@ def create_bag(
         payload_oxum=totals.oxum,
         warnings=warnings,
         serialized=str(archive) if archive else None,
+        profile=profile.identifier if profile else None,
     )
 
 

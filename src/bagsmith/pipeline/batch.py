@@ -6,10 +6,13 @@ in the journal (see :mod:`.journal`). Each bag gets ``Bag-Group-Identifier`` and
 n of N``. A bad article is a failed outcome with its problems, never the end of the batch.
 
 With ``resume``, an article whose bag exists is checked, not packaged again: a bag the journal
-recorded must still have the recorded digest (``bag-info.txt`` and tag manifests) and pass a
-completeness check (every manifest entry present, nothing unlisted, Payload-Oxum right); a bag
-the journal did not record (the batch was killed between the bag's rename into place and its
-journal line) must pass the completeness check. A bag that fails is reported, never deleted.
+recorded must still have the recorded digest (``bag-info.txt`` and tag manifests), and every
+existing bag must pass the checks ``package`` runs before moving a bag into place — BagIt in
+full (every payload digest re-read), the batch's profile, and METS/DC — to be ``skipped``. A bag
+that fails them is reported ``invalid`` with its problems (e.g. ``payload-digest-mismatch``) and
+left as it is, never deleted or redone: the user moves it away and resumes to package the
+article again. A bag the journal did not record (the batch was killed between the bag's rename
+into place and its journal line) is kept when it passes the same checks.
 The same check applies without ``resume`` to a bag whose ``Bag-Group-Identifier`` and
 ``Bag-Count`` are the article's own: a retried task whose first attempt finished the bag.
 ``package_article`` writes atomically, so an article that was being packaged when the batch
@@ -92,7 +95,8 @@ class BatchReport:
             "articles": len(self.outcomes),
             "packaged": self.count("packaged"),
             "skipped": self.count("skipped"),
-            "failed": len(self.failed),
+            "invalid": self.count("invalid"),  # existing bags that failed the checks
+            "failed": len(self.failed),  # every article not done, the invalid ones included
             "bytes": sum(o.bytes for o in self.outcomes if o.status == "packaged"),
             "seconds": round(self.seconds, 3),
             "valid": not self.failed,

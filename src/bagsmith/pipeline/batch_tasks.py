@@ -20,7 +20,7 @@ from .. import fixity
 from ..bagit.reader import open_bag
 from ..bagit.serialize import ArchiveFormat, archive_names
 from ..bagit.tagfiles import parse_tags
-from ..bagit.validate import Mode, validate_bag
+from ..bagit.validate import BagValidation, Mode
 from ..errors import BagsmithError, DestinationError
 from ..problems import Problem
 from .journal import bag_digest
@@ -79,7 +79,7 @@ class ArticleOutcome:
     index: int
     name: str
     source: str
-    status: str = "failed"  # packaged | skipped | failed
+    status: str = "failed"  # packaged | skipped | invalid (an existing bag) | failed
     path: str | None = None
     valid: bool = False
     files: int = 0
@@ -226,15 +226,21 @@ def _check_existing(req: ArticleRequest, final: Path, outcome: ArticleOutcome) -
                 ).to_dict()
             ]
             return
-    check = validate_bag(final, mode=Mode.COMPLETENESS, processes=1)
+    check = _validate_existing(req, final)
     if not check.valid:
+        errors = check.report.errors
+        codes = ", ".join(dict.fromkeys(p.code for p in errors))
+        outcome.status = "invalid"
+        outcome.files, outcome.bytes = check.payload_files, check.payload_bytes
         outcome.problems = [
             DestinationError(
-                "a bag exists already and is incomplete: "
-                + "; ".join(p.message for p in check.report.errors[:3]),
+                f"the bag that exists already is not valid ({len(errors)} "
+                f"problem{'' if len(errors) == 1 else 's'}: {codes}); it was left as it is",
                 path=final,
-                hint="remove it to package the article again",
-            ).to_dict()
+                hint="check it with `bagsmith validate`; move it away (or remove it) and run "
+                "the batch again with --resume to package the article again",
+            ).to_dict(),
+            *(p.to_dict() for p in errors),
         ]
         return
     outcome.status, outcome.valid = "skipped", True
@@ -244,10 +250,27 @@ def _check_existing(req: ArticleRequest, final: Path, outcome: ArticleOutcome) -
         outcome.warnings = [
             Problem(
                 "batch-bag-adopted",
-                "a complete bag of this batch with no journal record was kept",
+                "a valid bag of this batch with no journal record was kept",
                 str(final),
             ).to_dict()
         ]
+
+
+def _validate_existing(req: ArticleRequest, final: Path) -> BagValidation:
+    """The checks ``package`` runs on a bag before moving it into place: BagIt in full (every
+    digest re-read), the batch's profile, and METS/DC (schemas, and the METS against the
+    manifests)."""
+    from .validation import validate_one
+
+    opts = req.options
+    return validate_one(
+        final,
+        mode=Mode.FULL,
+        processes=1,  # the parallelism is across articles
+        profile=opts.profile,
+        declared_profile=False,  # package checks only the profile it was given
+        schema_dir=opts.schema_dir,
+    )
 
 
 def internal_problem(message: str, path: str | None) -> dict[str, Any]:

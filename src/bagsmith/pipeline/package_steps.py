@@ -13,18 +13,34 @@ from pathlib import Path
 
 from ..bagit.manifest import decode_path, encode_path, manifest_name
 from ..bagit.payload import PayloadPlan
-from ..bagit.profile_check import BagFacts
+from ..bagit.profile_check import BagFacts, check_bag
 from ..bagit.profiles import Profile
+from ..bagit.serialize import ArchiveFormat
 from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..bagit.writer import PayloadTotals
-from ..errors import BagError, InputError
+from ..errors import BagError, InputError, ProfileError
 from ..model import ImageInfo, PackageFile
 from ..problems import Problem, Severity
 from .describing import check_metadata_file
 from .layout import DC_PATH, METS_PATH, Layout, mime_type
-from .profiling import check_bag_against_profile, facts_from_directory
+from .profiling import (
+    INFO_HINT,
+    check_bag_against_profile,
+    facts_from_directory,
+    required_info_problems,
+)
 
 Digests = dict[str, dict[str, str]]  # bag path -> algorithm -> hex digest
+
+#: bag-info problems, reported (with a hint) by the check before writing
+TAG_CODES = frozenset(
+    {
+        "profile-tag-missing",
+        "profile-tag-recommended-missing",
+        "profile-tag-value-not-allowed",
+        "profile-tag-not-repeatable",
+    }
+)
 
 
 def read_manifests(root: Path, algorithms: Sequence[str]) -> Digests:
@@ -140,6 +156,47 @@ def preflight_facts(
     )
 
 
+def profile_problems(
+    profile: Profile,
+    info: list[tuple[str, str]],
+    algorithms: tuple[str, ...],
+    payload: list[str],
+    serialize: ArchiveFormat | None,
+) -> tuple[list[Problem], list[tuple[str, str]]]:
+    """Before hashing: tag problems (with hints) and the profile's other rules on the bag as
+    it will be written (manifests, tag files, payload files, serialisation); the defaults."""
+    check = required_info_problems(profile, info)
+    tag_problems = [_archive_hint(p) for p in check.problems]
+    full = [*info, *check.defaults]
+    facts = preflight_facts(full, algorithms, payload, serialize.value if serialize else None)
+    others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
+    return [*tag_problems, *others], list(check.defaults)
+
+
+def _archive_hint(problem: Problem) -> Problem:
+    """Only External-Description and External-Identifier come from the article (and so can be
+    corrected in the sidecar); the archive's own tags come from --info or --info-file."""
+    label = problem.message.split(" ", 1)[0]
+    if label.lower() in {"external-description", "external-identifier"}:
+        return problem
+    message = problem.message.replace(INFO_HINT, "; give it with --info LABEL=VALUE or --info-file")
+    return dataclasses.replace(problem, message=message)
+
+
+def refuse_profile(problems: list[Problem], profile: Profile) -> None:
+    """ProfileError (carrying the problems) when the package would not conform."""
+    errors = [p for p in problems if p.level is Severity.ERROR]
+    if errors:
+        raise ProfileError(
+            f"the package would not conform to the profile {profile.label} "
+            f"({count(len(errors))}); nothing was written:\n" + problems_text(errors, 50),
+            hint="give bag-info tags with --info LABEL=VALUE (the article's facts can be "
+            "corrected in the sidecar); use the algorithms (--algorithm) and serialisation "
+            "(--serialize) the profile asks for; or choose another --profile",
+            problems=errors,
+        )
+
+
 def validate_staged(
     root: Path,
     *,
@@ -193,5 +250,6 @@ def fail_invalid(validation: BagValidation) -> None:
     if errors:
         raise BagError(
             f"the package did not validate ({count(len(errors))}); nothing was written:\n"
-            + problems_text(errors)
+            + problems_text(errors),
+            problems=errors,
         )

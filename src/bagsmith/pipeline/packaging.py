@@ -11,7 +11,6 @@ folder, and the sources as they were.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -23,7 +22,6 @@ from typing import Any
 from .. import fixity
 from ..bagit import staging
 from ..bagit.payload import PayloadPolicy, scan_mapped
-from ..bagit.profile_check import check_bag
 from ..bagit.profiles import Profile, load_profile
 from ..bagit.serialize import ArchiveFormat, archive_names, write_archive
 from ..bagit.validate import BagValidation
@@ -35,7 +33,7 @@ from ..bagit.writer import (
     source_date_epoch,
     write_tag_files,
 )
-from ..errors import DestinationError, Interrupted, MetadataError, ProfileError, UsageError
+from ..errors import DestinationError, Interrupted, MetadataError, UsageError
 from ..model import Agent, Article
 from ..problems import Problem, Severity
 from . import package_steps as steps
@@ -54,29 +52,20 @@ from .layout import (
     plan_layout,
 )
 from .parsing import parse_article
-from .profiling import INFO_HINT, required_info_problems
 from .reporting import write_report
 
 ProgressUpdate = Callable[[int, int], None]
 ProgressFactory = Callable[[str, int | None], AbstractContextManager[ProgressUpdate]]
 
 DEFAULT_PROFILE = "bagsmith-article-v1"
-#: bag-info problems, reported (with a hint) by the check before writing
-TAG_CODES = frozenset(
-    {
-        "profile-tag-missing",
-        "profile-tag-recommended-missing",
-        "profile-tag-value-not-allowed",
-        "profile-tag-not-repeatable",
-    }
-)
 
 
 @dataclass(frozen=True)
 class PackageOptions:
     images: Path | None = None  # folder of image files (--images)
     metadata: Path | None = None  # sidecar YAML/JSON (--metadata)
-    profile: str | None = DEFAULT_PROFILE  # NAME|PATH|identifier (--profile); None = no profile
+    # NAME|PATH|identifier (--profile), or one loaded with resolve_profile; None = no profile
+    profile: str | Profile | None = DEFAULT_PROFILE
     info: tuple[tuple[str, str], ...] = ()  # --info K=V
     algorithms: tuple[str, ...] = fixity.DEFAULT_ALGORITHMS
     serialize: ArchiveFormat | None = None  # zip|tar|tgz
@@ -104,6 +93,12 @@ class PackageResult:
     serialized: str | None = None
     bag_info: list[tuple[str, str]] = field(default_factory=list)
 
+    def note_counts(self) -> dict[str, int]:
+        """How many of :attr:`warnings` are errors (only with allow_broken_images), warnings
+        and info notes."""
+        levels = [w.level for w in self.warnings]
+        return {s.value: levels.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
@@ -118,6 +113,7 @@ class PackageResult:
             "valid": self.validation.valid if self.validation is not None else None,
             "bag_info": [{"label": k, "value": v} for k, v in self.bag_info],
             "warnings": [w.to_dict() for w in self.warnings],
+            "note_counts": self.note_counts(),
             "validation": self.validation.to_dict() if self.validation is not None else None,
             "report": self.report,
         }
@@ -177,45 +173,10 @@ def _check_report_target(report: Path, target: _Target) -> None:
         )
 
 
-def _profile_problems(
-    profile: Profile,
-    info: list[tuple[str, str]],
-    options: PackageOptions,
-    algorithms: tuple[str, ...],
-    payload: list[str],
-) -> tuple[list[Problem], list[tuple[str, str]]]:
-    """Before hashing: tag problems (with hints) and the profile's other rules on the bag as
-    it will be written (manifests, tag files, payload files, serialisation); the defaults."""
-    check = required_info_problems(profile, info)
-    tag_problems = [_archive_hint(p) for p in check.problems]
-    full = [*info, *check.defaults]
-    fmt = options.serialize.value if options.serialize else None
-    facts = steps.preflight_facts(full, algorithms, payload, fmt)
-    others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
-    return [*tag_problems, *others], list(check.defaults)
-
-
-def _archive_hint(problem: Problem) -> Problem:
-    """Only External-Description and External-Identifier come from the article (and so can be
-    corrected in the sidecar); the archive's own tags come from --info or --info-file."""
-    label = problem.message.split(" ", 1)[0]
-    if label.lower() in {"external-description", "external-identifier"}:
-        return problem
-    message = problem.message.replace(INFO_HINT, "; give it with --info LABEL=VALUE or --info-file")
-    return dataclasses.replace(problem, message=message)
-
-
-def _refuse(problems: list[Problem], profile: Profile) -> None:
-    errors = [p for p in problems if p.level is Severity.ERROR]
-    if errors:
-        raise ProfileError(
-            f"the package would not conform to the profile {profile.label} "
-            f"({steps.count(len(errors))}); nothing was written:\n"
-            + steps.problems_text(errors, 50),
-            hint="give bag-info tags with --info LABEL=VALUE (the article's facts can be "
-            "corrected in the sidecar); use the algorithms (--algorithm) and serialisation "
-            "(--serialize) the profile asks for; or choose another --profile",
-        )
+def resolve_profile(profile: str | Profile) -> Profile:
+    """The profile a package must conform to, by bundled NAME, PATH or identifier (ProfileError
+    when it cannot be found or is not a valid profile document)."""
+    return profile if isinstance(profile, Profile) else load_profile(profile)
 
 
 def _archivist(info: list[tuple[str, str]]) -> Agent | None:
@@ -230,7 +191,7 @@ def package_article(
     *,
     progress: ProgressFactory | None = None,
 ) -> PackageResult:
-    """Package ``article`` (a text file, a saved page, or a folder holding one) at ``output``
+    """Package ``article`` (a text file or a saved page) at ``output``
     (``output.zip`` … with ``options.serialize``). See the module docstring for the steps."""
     options = options or PackageOptions()
     algorithms = fixity.parse_algorithms(options.algorithms)
@@ -238,7 +199,7 @@ def package_article(
     processes = _processes(options.processes)
     epoch = source_date_epoch()
     created = resolve_created(options.created)
-    profile = load_profile(options.profile) if options.profile else None
+    profile = resolve_profile(options.profile) if options.profile else None
     target = _target(Path(output), options.serialize)
     if options.report is not None:
         _check_report_target(options.report, target)
@@ -273,8 +234,10 @@ def package_article(
     info = list(given)
     if profile is not None:
         payload = [f.relpath for f in plan.files] + list(GENERATED)
-        problems, defaults = _profile_problems(profile, info, options, algorithms, payload)
-        _refuse(problems, profile)
+        problems, defaults = steps.profile_problems(
+            profile, info, algorithms, payload, options.serialize
+        )
+        steps.refuse_profile(problems, profile)
         warnings += problems
         info += defaults
 
@@ -367,7 +330,7 @@ def package_article(
     warnings += [
         p
         for p in validation.report
-        if p.level is not Severity.ERROR and not (profile and p.code in TAG_CODES)
+        if p.level is not Severity.ERROR and not (profile and p.code in steps.TAG_CODES)
     ]
     matched = sum(1 for f in record.figures if f.image is not None)
     return PackageResult(
@@ -399,6 +362,7 @@ def _refuse_metadata(errors: list[Problem]) -> None:
             "nothing was written:\n" + steps.problems_text(errors),
             path=errors[0].path,
             line=errors[0].line,
+            problems=errors,
         )
 
 
@@ -408,4 +372,4 @@ def _undo(committed: bool, target: _Target) -> None:
         staging.remove(target.final)
 
 
-__all__ = ["Layout", "PackageOptions", "PackageResult", "package_article"]
+__all__ = ["Layout", "PackageOptions", "PackageResult", "package_article", "resolve_profile"]
