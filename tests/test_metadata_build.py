@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 from lxml import etree
 
 from bagsmith.errors import MetadataError
+from bagsmith.metadata.mets import MetsInput, write_mets
 from bagsmith.metadata.xmlns import DC, DCTERMS, METS, MIX, PREMIS, XLINK, XSI
 from bagsmith.model import Agent, Article, Figure, Section
 from bagsmith.pipeline.describing import describe_article
+from bagsmith.resources import json_schema
 
 from .metadata_helpers import example_article, make_image, package_file
 
 NS = {"mets": METS, "premis": PREMIS, "mix": MIX, "dc": DC, "dcterms": DCTERMS, "xlink": XLINK}
 CREATED = "2026-11-27T09:30:00Z"
 ARCHIVIST = Agent("Ann Archivist", "archivist", "person")
+AGENT = Agent("bagsmith", "software", "software", "0.1.0")
 
 
 def xmllint(cache: Path, *documents: Path) -> subprocess.CompletedProcess[str]:
@@ -42,6 +48,24 @@ def xmllint(cache: Path, *documents: Path) -> subprocess.CompletedProcess[str]:
         env=env,
         check=False,
     )
+
+
+def logical_outline(mets: etree._Element) -> list[tuple[str | None, list[str | None]]]:
+    """(section LABEL, DMDIDs of its figures) for each division under the article division,
+    which must all be sections holding only figure divisions."""
+    [article] = mets.findall("mets:structMap[@TYPE='logical']/mets:div", NS)
+    outline = []
+    for section in article.iterfind("mets:div", NS):
+        assert section.get("TYPE") == "section"
+        figures = section.findall("mets:div", NS)
+        assert {d.get("TYPE") for d in figures} <= {"figure"}
+        assert all(not d.findall("mets:div", NS) for d in figures)
+        outline.append((section.get("LABEL"), [d.get("DMDID") for d in figures]))
+    return outline
+
+
+def dmd_ids(mets: etree._Element) -> set[str | None]:
+    return {d.get("ID") for d in mets.iterfind("mets:dmdSec", NS)}
 
 
 def test_example_article_dc_and_mets_are_valid_and_complete(
@@ -137,14 +161,24 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
         "data/metadata/dc.xml": "metadata",
     }
 
+    # logical: article → sections → figures; the figures (a gallery, no section recorded) are
+    # in a final "Figures" section after the text's sections
     logical = mets.find("mets:structMap[@TYPE='logical']/mets:div", NS)
     assert logical.get("TYPE") == "article" and logical.get("DMDID") == "dmd-article"
-    assert [d.get("LABEL") for d in logical.iterfind("mets:div[@TYPE='section']", NS)] == [
-        "Introduction",
-        "The photographs",
+    assert logical_outline(mets) == [
+        ("Introduction", []),
+        ("The photographs", []),
+        ("Figures", ["dmd-fig-001", "dmd-fig-002", "dmd-fig-004"]),
     ]
-    figure_divs = logical.findall("mets:div[@TYPE='figure']", NS)
-    assert [d.get("DMDID") for d in figure_divs] == ["dmd-fig-001", "dmd-fig-002", "dmd-fig-004"]
+    assert [d.get("ORDER") for d in logical.iterfind("mets:div", NS)] == ["1", "2", "3"]
+    figure_divs = logical.findall("mets:div[@TYPE='section']/mets:div[@TYPE='figure']", NS)
+    assert len(logical.findall(".//mets:div[@TYPE='figure']", NS)) == len(figure_divs)
+    assert [(d.get("ORDER"), d.get("ORDERLABEL")) for d in figure_divs] == [
+        ("1", "1"),
+        ("2", "2"),
+        ("3", "4"),
+    ]
+    assert all(d.get("DMDID") in dmd_ids(mets) for d in figure_divs)
     ids = {
         f.get("ID"): f.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")
         for f in mets.iter(f"{{{METS}}}file")
@@ -156,6 +190,78 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
     ]
     physical = mets.find("mets:structMap[@TYPE='physical']", NS)
     assert len(physical.findall(".//mets:fptr", NS)) == len(described)
+
+
+def test_figures_go_under_the_section_ingest_recorded(schema_cache: Path, tmp_path: Path) -> None:
+    article, files = example_article(tmp_path / "src")
+    one, two, four = article.figures
+    placed = replace(
+        article,
+        sections=(*article.sections, Section(None, ("Untitled part.",))),
+        figures=(replace(one, section=1), two, replace(four, section=1)),
+    )
+    jsonschema.Draft202012Validator(json_schema("article.schema.json")).validate(placed.to_dict())
+    result = describe_article(placed, files, created=CREATED, archivist=ARCHIVIST)
+    assert result.report.problems == []
+    (tmp_path / "mets.xml").write_bytes(result.mets_xml)
+    lint = xmllint(schema_cache, tmp_path / "mets.xml")
+    assert lint.returncode == 0, lint.stderr
+    mets = etree.fromstring(result.mets_xml)
+    assert logical_outline(mets) == [
+        ("Introduction", []),
+        ("The photographs", ["dmd-fig-001", "dmd-fig-004"]),
+        (None, []),
+        ("Figures", ["dmd-fig-002"]),
+    ]
+    file_ids = {
+        f.get("ID"): f.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")
+        for f in mets.iter(f"{{{METS}}}file")
+    }
+    hrefs = {
+        d.get("DMDID"): file_ids[d.find("mets:fptr", NS).get("FILEID")]
+        for d in mets.iterfind(".//mets:div[@TYPE='figure']", NS)
+    }
+    assert hrefs == {
+        "dmd-fig-001": "data/images/01.jpg",
+        "dmd-fig-002": "data/images/02.jpg",
+        "dmd-fig-004": "data/images/04.png",
+    }
+    assert [
+        d.get("ORDER") for d in mets.iterfind(".//mets:div[@LABEL='The photographs']/mets:div", NS)
+    ] == ["1", "2"]
+    again = describe_article(placed, list(reversed(files)), created=CREATED, archivist=ARCHIVIST)
+    assert again.mets_xml == result.mets_xml
+
+    # every figure placed: no "Figures" section; and no figure without a section either way
+    everywhere = replace(placed, figures=tuple(replace(f, section=0) for f in placed.figures))
+    mets = etree.fromstring(describe_article(everywhere, files, created=CREATED).mets_xml)
+    assert logical_outline(mets) == [
+        ("Introduction", ["dmd-fig-001", "dmd-fig-002", "dmd-fig-004"]),
+        ("The photographs", []),
+        (None, []),
+    ]
+    # an article without sections or without figures
+    bare = replace(article, sections=())
+    mets = etree.fromstring(describe_article(bare, files, created=CREATED).mets_xml)
+    assert logical_outline(mets) == [("Figures", ["dmd-fig-001", "dmd-fig-002", "dmd-fig-004"])]
+    text_only = replace(article, figures=())
+    mets = etree.fromstring(describe_article(text_only, files[:1], created=CREATED).mets_xml)
+    assert logical_outline(mets) == [("Introduction", []), ("The photographs", [])]
+
+
+def test_a_figure_in_a_section_the_article_lacks_is_refused(tmp_path: Path) -> None:
+    article, files = example_article(tmp_path / "src")
+    wrong = replace(article, figures=(*article.figures[:2], replace(article.figures[2], section=2)))
+    with pytest.raises(MetadataError, match="figure 4 is in section 2") as caught:
+        describe_article(wrong, files, created=CREATED, validate=False)
+    assert caught.value.field == "figures[2].section"
+    out = io.BytesIO()
+    with pytest.raises(MetadataError):
+        write_mets(out, MetsInput(wrong, tuple(files), datetime(2026, 11, 27, tzinfo=UTC), AGENT))
+    assert out.getvalue() == b""  # refused before anything is written
+    bad_record = replace(wrong, figures=(replace(article.figures[0], section=-1),)).to_dict()
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad_record, json_schema("article.schema.json"))
 
 
 def test_output_is_deterministic(
@@ -228,6 +334,11 @@ def test_seed_article_with_pillow_images(
     assert lint.returncode == 0, lint.stderr
     mets = etree.fromstring(result.mets_xml)
     assert len(mets.findall(".//mets:div[@TYPE='figure']/mets:fptr", NS)) == 69
+    outline = logical_outline(mets)  # the seed's photographs are a gallery after the text
+    assert [(label, len(figures)) for label, figures in outline] == [
+        ("Police opened fire on protestors", 0),
+        ("Figures", 69),
+    ]
     assert len(mets.findall(".//mix:mix", NS)) == 69
 
 

@@ -41,6 +41,7 @@ class Figure:
     credit: str | None = None
     image: ImageInfo | None = None
     places_standard: tuple[str, ...] = ()  # the gazetteer's forms of places (Győr for Gyor)
+    section: int | None = None  # index in Article.sections the figure appeared in, if known
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ archivist); ``dmdSec`` for the article and one per figure (Dublin Core in bagsmi
 container); an ``amdSec`` for the agents and one per file (PREMIS object, MIX for images,
 PREMIS events: ingestion, message digest calculation, and for images metadata extraction and
 validation); ``fileSec`` with one ``fileGrp`` per USE and CHECKSUM/CHECKSUMTYPE on every file;
-a physical and a logical ``structMap``.
+a physical and a logical ``structMap`` (article → sections → figures, see :mod:`.logical`).
 
 Each section is built as a small lxml element, indented and written out at once; the document
 is never held in memory as a whole. Same inputs and same ``created`` → byte-identical output.
@@ -25,6 +25,7 @@ from lxml import etree
 from ..model import Agent, Article, ImageInfo, PackageFile
 from . import ids
 from .dc import FigureRef, article_dc, figure_dc, figure_label
+from .logical import AGENTS_AMD, figure_sections, logical_map
 from .mix import mix_element
 from .premis import (
     CHECKSUM_PREFERENCE,
@@ -39,7 +40,6 @@ from .premis import (
 from .xmlns import METS, SCHEMA_LOCATIONS, XLINK, XSI, element, iso_datetime, q, sub
 
 GROUP_ORDER = ("original", "metadata")
-AGENTS_AMD = "amd-agents"
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,7 @@ class _Stream:
 def write_mets(out: BinaryIO, data: MetsInput) -> None:
     """Stream the METS document for ``data`` into a binary file object."""
     files, figure_files = prepare(data)
+    figure_sections(data.article)  # refuse a bad Figure.section before writing anything
     agents = [agent_ref(data.software)] + ([agent_ref(data.archivist)] if data.archivist else [])
     created = iso_datetime(data.created)
     stream = _Stream(out)
@@ -145,7 +146,7 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
         stream.write(_file_amd(pf, agents, created), 1)
     _file_section(stream, files)
     _physical_map(stream, files)
-    stream.write(_logical_map(data.article, files, figure_files, refs), 1)
+    stream.write(logical_map(data.article, files, figure_files, refs), 1)
     stream.text("</mets:mets>\n")
 
 
@@ -331,47 +332,3 @@ def _physical_map(stream: _Stream, files: Sequence[PackageFile]) -> None:
         stream.text(open_dirs.pop()[1])
     stream.text(end_root)
     stream.text(end_map)
-
-
-def _logical_map(
-    article: Article,
-    files: Sequence[PackageFile],
-    figure_files: Sequence[PackageFile | None],
-    refs: Sequence[FigureRef],
-) -> Any:
-    smap = element(METS, "structMap", ID="structmap-logical", TYPE="logical")
-    top = sub(
-        smap,
-        METS,
-        "div",
-        TYPE="article",
-        LABEL=article.title,
-        DMDID="dmd-article",
-        ADMID=AGENTS_AMD,
-    )
-    figure_paths = {pf.path for pf in figure_files if pf is not None}
-    for pf in files:
-        if pf.use == "original" and pf.path not in figure_paths:
-            sub(top, METS, "fptr", FILEID=ids.file_id(pf.path))
-    for order, section in enumerate(article.sections, start=1):
-        div = sub(top, METS, "div", TYPE="section", ORDER=str(order))
-        if section.heading:
-            div.set("LABEL", section.heading)
-    fig_ids = ids.figure_ids([f.number for f in article.figures])
-    for order, (figure, image_file, ref, fig_id) in enumerate(
-        zip(article.figures, figure_files, refs, fig_ids, strict=True), start=1
-    ):
-        div = sub(
-            top,
-            METS,
-            "div",
-            TYPE="figure",
-            ORDER=str(order),
-            LABEL=ref.label,
-            DMDID=f"dmd-{fig_id}",
-        )
-        if figure.number is not None:
-            div.set("ORDERLABEL", str(figure.number))
-        if image_file is not None:
-            sub(div, METS, "fptr", FILEID=ids.file_id(image_file.path))
-    return smap

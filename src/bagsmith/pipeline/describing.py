@@ -224,6 +224,7 @@ def article_from_record(data: Any, source: str = "record") -> Article:
                     credit=f.get("credit"),
                     image=info,
                     places_standard=tuple(f.get("places_standard") or ()),
+                    section=f.get("section"),
                 )
             )
         field = "title"
