@@ -188,6 +188,9 @@ CATALOGUE: dict[str, CodeInfo] = {
         W, "the article holds characters XML cannot represent (control codes); they were replaced"
     ),
     "title-missing": CodeInfo(W, "no title was found in the article"),
+    "trailing-section-removed": CodeInfo(
+        I_, "a comments or related-posts section at the end of the article was left out"
+    ),
     # --- collections (batch, audit) ---
     "batch-bag-adopted": CodeInfo(
         I_, "resume kept a complete bag that the batch journal had not recorded"

@@ -13,9 +13,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..problems import Report
-from .bylines import parse_byline
+from .bylines import parse_byline, split_names
 from .captions import MARKERS, Marker, find_marker, norm
-from .clutter import author_box_start, clutter_reason, section_end
+from .clutter import (
+    author_box_start,
+    author_link,
+    clutter_reason,
+    related_list_start,
+    section_end,
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,9 @@ class ImageRef:
 class Unit:
     text: str
     line: int | None
-    kind: str = "text"  # text | heading | figure (an HTML <figure>) | image (a lone <img>)
+    # text | heading | figure (an HTML <figure>) | image (a lone <img>) | break (a clutter line
+    # the reader left out: it ends a figure; its text says whether it opens a related list)
+    kind: str = "text"
     images: tuple[ImageRef, ...] = ()
     credit: str | None = None
 
@@ -58,6 +66,8 @@ class Assembled:
 
 
 _SENTENCE_END = re.compile(r"[.!?;:,…\"”)]$")
+_BIO_VERB = r"\s+(?:is|was|has|had|writes|wrote|lives|lived|works|worked|teaches|covers|grew)\b"
+_MAX_BOX = 4  # lines between an author box's name and its "View all posts"
 
 
 def looks_like_heading(text: str, following: str | None) -> bool:
@@ -93,6 +103,18 @@ def choose_styles(units: list[Unit]) -> tuple[str, ...]:
             styles.append(style)
             break
     return tuple(styles)
+
+
+def _list_title(text: str, following: str | None) -> bool:
+    """A line of a related-stories list: a title (short, no closing full stop, not a heading
+    over a paragraph) or a teaser cut off with "…"."""
+    if text.endswith(("…", "...")):
+        return True
+    if len(text.split()) > 14 or text.endswith("."):
+        return False
+    if following is None or following.endswith(("…", "...")):
+        return True
+    return not (looks_like_heading(text, following) and len(following.split()) >= 12)
 
 
 class _Builder:
@@ -178,7 +200,65 @@ class _Builder:
             )
         return self.out
 
+    def skip_related(self, i: int) -> int:
+        """The index after a list of other stories' titles that starts at ``i``: short lines
+        without a closing full stop and teasers cut off with "…", up to a real heading,
+        paragraph, figure or author box."""
+        units = self.units
+        while i < len(units):
+            unit = units[i]
+            if unit.kind == "break":
+                i += 1
+                continue
+            if unit.kind != "text" or self.marker(unit) or self.author_box_end(i) is not None:
+                break
+            if not _list_title(unit.text, self.next_text(i)):
+                break
+            i += 1
+        return i
+
+    def author_box_end(self, i: int) -> int | None:
+        """An author box at ``i`` — a name alone on its line, a few lines about the author, and
+        a link to their other work ("View all posts") — as the index after it, or None."""
+        unit = self.units[i]
+        names = split_names(unit.text) if unit.kind in ("text", "heading") else None
+        if not names or len(names) != 1 or len(names[0].split()) < 2:
+            return None
+        for j in range(i + 1, min(i + 2 + _MAX_BOX, len(self.units))):
+            following = self.units[j]
+            if following.kind not in ("text", "break") or self.marker(following):
+                return None
+            if author_link(following.text):
+                return j + 1
+        return None
+
+    def is_bio(self, i: int, text: str) -> bool:
+        """A paragraph about the author at the end ("Maria Santos is a freelance …")."""
+        if not self.content_started or self.markers_after(i):
+            return False
+        for name in self.out.creators:
+            if len(name.split()) < 2:
+                continue  # "Reuters is reporting …" is not a bio
+            first = re.escape(name.split()[0])
+            if re.match(rf"(?:{re.escape(name)}|{first}){_BIO_VERB}", text):
+                return True
+        return False
+
+    def start_author_box(self, line: int | None) -> None:
+        self.close_figure()
+        if self.author_box_line is None:
+            self.author_box_line = line
+
     def step(self, i: int, unit: Unit) -> int:
+        if unit.kind == "break":
+            self.close_figure()
+            text = unit.text
+            if self.content_started and related_list_start(text):
+                return self.skip_related(i + 1)
+            if self.content_started and section_end(text) and not self.markers_after(i):
+                self.dropped_from = unit.line
+                return len(self.units)
+            return i + 1
         if unit.kind == "image":
             if self.figure is not None and not self.figure.images:
                 self.figure.images.extend(unit.images)
@@ -205,15 +285,21 @@ class _Builder:
             self.start_figure(fig)
             return i + 1
         marker = self.marker(unit)
+        if marker is not None and clutter_reason(marker.caption):
+            self.close_figure()  # "8. Share this:": a share prompt even when numbered
+            return i + 1
         if marker is not None:
             caption, nxt = marker.caption, i + 1
+            after = nxt  # a number alone on its line: the caption is the next text line,
+            while not caption and after < len(self.units) and self.units[after].kind == "break":
+                after += 1  # even with an advertisement between them
             if (
                 not caption
-                and nxt < len(self.units)
-                and self.units[nxt].kind == "text"
-                and not self.marker(self.units[nxt])
+                and after < len(self.units)
+                and self.units[after].kind == "text"
+                and not self.marker(self.units[after])
             ):
-                caption, nxt = self.units[nxt].text, nxt + 1
+                caption, nxt = self.units[after].text, after + 1
             self.close_figure()
             follows = nxt < len(self.units) and self.units[nxt].kind == "image"
             self.start_figure(RawFigure(marker.number, caption, unit.line), follows)
@@ -222,6 +308,20 @@ class _Builder:
         if self.in_author_box:
             return i + 1
         text = unit.text
+        if self.content_started and related_list_start(text):
+            self.close_figure()
+            return self.skip_related(i + 1)
+        if self.out.title is not None:
+            box_end = self.author_box_end(i)
+            if box_end is not None:
+                if not self.out.creators:
+                    self.out.creators.extend(split_names(text) or [])
+                self.start_author_box(unit.line)
+                return box_end
+        if self.is_bio(i, text):
+            self.start_author_box(unit.line)
+            self.in_author_box = True
+            return i + 1
         if self.content_started and (section_end(text) or author_box_start(text)):
             if not self.markers_after(i):
                 if author_box_start(text):

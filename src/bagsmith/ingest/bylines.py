@@ -13,10 +13,12 @@ _LEAD = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _DATE_LINE = re.compile(
-    r"^(?:published|posted|updated|first\s+published|date)(?:\s+on)?\s*:?\s+(?P<d>.+)$",
+    r"^(?:published|posted|updated|first\s+published|date)(?:\s+on)?\s*:?\s+(?!by\b)(?P<d>.+)$",
     re.IGNORECASE,
 )
-_SEPARATORS = re.compile(r"\s*(?:[|·•]|\s[–—-]\s|,\s*(?=(?:on\s+)?[A-Z][a-z]+\.?\s+\d)|\bon\b)\s*")
+_SEPARATORS = re.compile(
+    r"\s*(?:[|·•]|\s[–—-]\s|,\s*(?=(?:on\s+)?(?:[A-Z][a-z]+\.?\s+\d|\d))|\bon\b)\s*"
+)
 _NAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "di", "del", "la", "le", "bin", "al",
                    "ibn", "du", "dos", "y"}  # fmt: skip
 _NOT_NAME = {"the", "a", "an", "this", "that", "our", "staff", "admin", "editor", "editors",
@@ -34,7 +36,8 @@ def _is_name(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 5 or any(ch.isdigit() for ch in text):
         return False
-    if words[0].casefold() in _NOT_NAME or any(w.rstrip(".").lower() in MONTHS for w in words):
+    # "Jan Kowalski", "June Carter": a month's name is a name's word unless it is all there is
+    if words[0].casefold() in _NOT_NAME or all(w.rstrip(".").lower() in MONTHS for w in words):
         return False
     for word in words:
         if word.lower() in _NAME_PARTICLES:

@@ -12,6 +12,10 @@ Nothing here lists the lines of a particular article. The rules:
   "Follow us on …", "Subscribe to our newsletter";
 * **lines without words** — separators, bullets, icons, page numbers.
 
+``related_list_start`` recognises the heading of a list of links to other stories ("Related
+posts:", "You may also like"), ``author_link`` the last line of an author box ("View all posts",
+"More from NAME", "Follow NAME on X").
+
 ``section_end`` recognises where a comments or related-posts section starts, so that what
 follows it (commenters' text) does not reach the record either.
 """
@@ -94,6 +98,19 @@ _SECTION_END = re.compile(
 _AUTHOR_BOX = re.compile(
     r"^(?:about\s+the\s+(?:author|writer)|author\s+bio(?:graphy)?)\s*:?$", re.I
 )
+_RELATED = re.compile(
+    r"^(?:related(?:\s+(?:posts?|articles?|stories|reading|content|links))?|you\s+(?:may|might)"
+    r"\s+also\s+(?:like|enjoy|be\s+interested\s+in)|read\s+(?:also|next)|also\s+read"
+    r"|more\s+(?:stories|articles|posts|reading)|recommended(?:\s+(?:for\s+you|reading))?"
+    r"|popular\s+(?:posts|articles|stories)|trending\s+now)\s*[:.…]*$",
+    re.IGNORECASE,
+)
+_AUTHOR_LINK = re.compile(
+    r"^(?:(?:view|see|read|browse)\s+(?:all\s+)?(?:(?:my|his|her|their)\s+)?(?:posts|articles"
+    r"|stories|entries|profile)(?:\s+by\s+.{1,60})?|(?:more|all\s+(?:posts|articles|stories))"
+    r"\s+(?:from|by)\s+.{1,60}|follow(?:\s+[\w@.'’-]+){0,4})\s*[:→»›>]*$",
+    re.IGNORECASE,
+)
 _TRAILING_WIDGET = re.compile(
     r"\s*(?:[-+−]?\d+\s+(?:points?|votes?)\s*)?(?:\bupvote\s*\bdownvote\b|[-+−]?\d+\s+points?)\s*$",
     re.IGNORECASE,
@@ -135,3 +152,13 @@ def section_end(line: str) -> bool:
 
 def author_box_start(line: str) -> bool:
     return bool(_AUTHOR_BOX.match(line.strip()))
+
+
+def related_list_start(line: str) -> bool:
+    """True for the heading of a list of other stories ("Related posts:", "You may also like")."""
+    return bool(_RELATED.match(line.strip()))
+
+
+def author_link(line: str) -> bool:
+    """True for the line an author box ends with ("View all posts", "More from NAME")."""
+    return bool(_AUTHOR_LINK.match(line.strip()))

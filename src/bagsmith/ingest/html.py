@@ -286,6 +286,51 @@ class _Walker:
         return self.units
 
 
+_BYLINE_PARTS = {"byline", "author", "authors", "writer", "byl"}
+_BYLINE_WORDS = 12  # longer than this, an element classed "author" is more than a byline
+
+
+def _is_byline(el: lxml.etree._Element) -> bool:
+    """An element the page marks as the byline: ``class="byline"`` / ``"author"``,
+    ``rel="author"``, ``itemprop="author"``."""
+    if "author" in (el.get("rel") or "").lower().split():
+        return True
+    if "author" in (el.get("itemprop") or "").lower().split():
+        return True
+    return any(
+        set(re.split(r"[-_]", token)) & _BYLINE_PARTS or token in _BYLINE_PARTS
+        for token in (el.get("class") or "").lower().split()
+    )
+
+
+def _take_bylines(root: lxml.etree._Element, meta: PageMeta) -> None:
+    """Names (and a date) from the page's byline elements to ``meta``; the elements leave the
+    text, so that "By NAME" does not become a heading or a paragraph."""
+    found = [
+        el
+        for el in root.iter()
+        if el is not root
+        and _tag(el) not in ("figure", "figcaption", "a", "img")
+        and next(el.iterancestors("figure"), None) is None
+        and _is_byline(el)
+    ]
+    for el in found:
+        if el.getparent() is None or any(a in found for a in el.iterancestors()):
+            continue
+        text = " ".join(_text(el))
+        if not text or len(text.split()) > _BYLINE_WORDS:
+            continue
+        byline = parse_byline(text)
+        names = list(byline.creators) if byline else (split_names(text) or [])
+        if not names and byline is None:
+            continue
+        meta.creators.extend(n for n in names if n not in meta.creators)
+        if byline is not None and byline.date and meta.date_published is None:
+            meta.date_published = byline.date
+        if isinstance(el, lxml.html.HtmlElement):
+            el.drop_tree()
+
+
 def parse_html(data: bytes, path: Path, report: Report) -> HtmlArticle:
     """The article in a saved HTML page, with its images resolved in the page's folder."""
     if len(data) > MAX_HTML_BYTES:
@@ -307,6 +352,7 @@ def parse_html(data: bytes, path: Path, report: Report) -> HtmlArticle:
     if h1 is not None and " ".join(_text(h1)):
         meta.title = " ".join(_text(h1))
     _clean(root, set(root.iterancestors()) | ({h1} if h1 is not None else set()))
+    _take_bylines(root, meta)
     for link in root.iter("a"):
         if "author" in (link.get("rel") or "").lower().split():
             name = " ".join(_text(link))

@@ -59,6 +59,7 @@ def _clutter_summary(report: Report, path: str, lines: list[int]) -> None:
 def text_units(text: str, report: Report, path: str) -> list[Unit]:
     blocks: list[list[tuple[int, str]]] = [[]]
     removed: list[int] = []
+    dropped: dict[int, str] = {}  # clutter lines: they end a figure (see :func:`_with_breaks`)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = clean_line(raw)
         if line:
@@ -68,6 +69,7 @@ def text_units(text: str, report: Report, path: str) -> list[Unit]:
                 line = stripped
         if line and not find_marker(line) and clutter_reason(line):
             removed.append(number)
+            dropped[number] = line
             line = ""
         if line:
             blocks[-1].append((number, line))
@@ -76,7 +78,8 @@ def text_units(text: str, report: Report, path: str) -> list[Unit]:
     _clutter_summary(report, path, sorted(set(removed)))
     blocks = [b for b in blocks if b]
     if not _hard_wrapped(blocks):
-        return [_unit(line, number) for block in blocks for number, line in block]
+        lines = [_unit(line, number) for block in blocks for number, line in block]
+        return _with_breaks(lines, dropped)
     width = _wrap_width(blocks)
     units: list[Unit] = []
     for block in blocks:
@@ -89,7 +92,28 @@ def text_units(text: str, report: Report, path: str) -> list[Unit]:
             else:
                 parts.append(line)
         units.append(_unit(" ".join(parts), start))
-    return units
+    return _with_breaks(units, dropped)
+
+
+def _with_breaks(units: list[Unit], dropped: dict[int, str]) -> list[Unit]:
+    """A "break" unit (holding the first clutter line) wherever clutter lines were left out
+    between two units: a figure's description does not continue across a comment form or a
+    vote widget, and a "Related posts:" line still opens the list it heads."""
+    if not dropped:
+        return units
+    out: list[Unit] = []
+    lines = sorted(dropped)
+    k = 0
+    for unit in units:
+        start = unit.line or 0
+        while k < len(lines) and lines[k] < start:
+            if out:
+                out.append(Unit(dropped[lines[k]], lines[k], "break"))
+            k += 1
+        out.append(unit)
+    if out:
+        out.extend(Unit(dropped[n], n, "break") for n in lines[k:])
+    return out
 
 
 def _unit(text: str, line: int) -> Unit:
