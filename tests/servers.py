@@ -89,6 +89,53 @@ def records(data: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def bytes_bag(tmp: Path, size: int, name: str = "big") -> Path:
+    """A bag whose payload is ``size`` bytes that do not compress (to fill a small disk)."""
+    return make_bag(tmp / name, {"blob.bin": os.urandom(size), "note.txt": b"big\n"})
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs (a destination that fills up), unmounted afterwards; skips when mounting
+    is not permitted (not root, or a container without CAP_SYS_ADMIN)."""
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if os.geteuid() != 0 or mount is None or umount is None:
+        pytest.skip("mounting a 1 MiB tmpfs needs root")
+    vol = tmp_path / "tiny-fs"
+    vol.mkdir()
+    done = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", str(vol)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mounting a tmpfs is not permitted here: {done.stderr.decode().strip()}")
+    try:
+        yield vol
+    finally:
+        subprocess.run([umount, str(vol)], check=True)
+
+
+def as_unprivileged() -> list[str]:
+    """A command prefix under which permission bits apply, even to root (CI runs as root):
+    ``setpriv`` drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is needed to test a read-only destination as root")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def deposit_command(bag: Path, to: str, data: Path) -> subprocess.CompletedProcess[str]:
+    """``bagsmith deposit BAG --to TO`` in a subprocess that permission bits apply to."""
+    import sys
+
+    env = {**os.environ, "BAGSMITH_DATA_DIR": str(data)}
+    command = [sys.executable, "-m", "bagsmith", "deposit", str(bag), "--to", to]
+    return subprocess.run(
+        [*as_unprivileged(), *command], capture_output=True, text=True, env=env, check=False
+    )
+
+
 # --- process helpers -----------------------------------------------------------------------
 
 
@@ -316,6 +363,7 @@ class SwordServer:
     media: Path
     procs: list[subprocess.Popen[bytes]]
     folder: Path
+    env: dict[str, str]  # what gunicorn needs to serve this deposit database
 
     @property
     def collection(self) -> str:
@@ -332,6 +380,37 @@ class SwordServer:
 def _pg_bin() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
+
+
+def start_gunicorn(
+    folder: Path, env: dict[str, str], port: int | None = None, log_name: str = "gunicorn.log"
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A swh-deposit web server (gunicorn, one worker) on ``port`` (default: a free one)."""
+    http_port = port or free_port()
+    log = folder / log_name
+    with open(log, "ab") as fh:
+        proc = subprocess.Popen(
+            [
+                "gunicorn",
+                "-b",
+                f"127.0.0.1:{http_port}",
+                "-w",
+                "1",
+                "--no-control-socket",
+                "django.core.wsgi:get_wsgi_application()",
+            ],
+            stdout=fh,
+            stderr=fh,
+            env=env,
+            cwd=folder,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port(http_port, proc, log)
+    except RuntimeError:
+        stop(proc)
+        raise
+    return proc, http_port
 
 
 def start_swh(folder: Path) -> tuple[SwordServer, Path, Path]:
@@ -423,27 +502,8 @@ def start_swh(folder: Path) -> tuple[SwordServer, Path, Path]:
         ],
     ):
         subprocess.run(cmd, check=True, env=env, cwd=folder, **quiet)  # type: ignore[arg-type]
-    http_port = free_port()
-    log = folder / "gunicorn.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(
-            [
-                "gunicorn",
-                "-b",
-                f"127.0.0.1:{http_port}",
-                "-w",
-                "1",
-                "--no-control-socket",
-                "django.core.wsgi:get_wsgi_application()",
-            ],
-            stdout=fh,
-            stderr=fh,
-            env=env,
-            cwd=folder,
-            start_new_session=True,
-        )
-    server = SwordServer(f"http://127.0.0.1:{http_port}", media, [proc], folder)
-    wait_for_port(http_port, proc, log)
+    proc, http_port = start_gunicorn(folder, env)
+    server = SwordServer(f"http://127.0.0.1:{http_port}", media, [proc], folder, env)
     return server, pg_bin, pg
 
 

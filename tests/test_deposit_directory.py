@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,20 @@ from bagsmith.deposit import directory
 from bagsmith.deposit.base import RetryPolicy, TransientError, reason_of, retry
 from bagsmith.errors import BagError, DepositError, UsageError
 from bagsmith.pipeline.depositing import deposit_bag, list_deposits
-from tests.servers import FAST_RETRY, deposit_env, records, sample_bag, tar_bag, zip_bag
+from tests.servers import (
+    FAST_RETRY,
+    as_unprivileged,
+    bytes_bag,
+    deposit_command,
+    deposit_env,
+    records,
+    sample_bag,
+    tar_bag,
+    tiny_fs,
+    zip_bag,
+)
 
-__all__ = ["deposit_env"]
+__all__ = ["deposit_env", "tiny_fs"]
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -168,6 +180,44 @@ def test_unwritable_destination_is_a_permission_error(tmp_path: Path, deposit_en
     with pytest.raises(DepositError) as err:
         deposit_bag(sample_bag(tmp_path), target.as_uri(), retry_policy=FAST_RETRY)
     assert reason_of(err.value) == "permission"
+
+
+def test_really_full_destination_fails_cleanly(
+    tmp_path: Path, tiny_fs: Path, deposit_env: Path
+) -> None:
+    """A real 1 MiB file system and a 2 MiB bag: no-space, not retried, no partial left."""
+    bag = bytes_bag(tmp_path, 2 * 1024 * 1024)
+    with pytest.raises(DepositError, match="No space left") as err:
+        deposit_bag(bag, tiny_fs.as_uri(), retry_policy=FAST_RETRY)
+    assert reason_of(err.value) == "no-space"
+    assert list(tiny_fs.iterdir()) == []  # the temporary copy is gone, nothing published
+    [entry] = records(deposit_env)
+    assert entry["outcome"] == "failed" and entry["verified"] is False
+    assert entry["attempts"] == 1 and entry["error"]["reason"] == "no-space"  # type: ignore[index]
+    small = sample_bag(tmp_path)  # the file system still works: a bag that fits goes in
+    assert deposit_bag(small, tiny_fs.as_uri()).outcome == "deposited"
+
+
+def test_read_only_destination_folder_is_a_permission_error(
+    tmp_path: Path, dest: Path, deposit_env: Path
+) -> None:
+    """A folder with mode 0555; as root the deposit runs without CAP_DAC_OVERRIDE."""
+    bag = sample_bag(tmp_path)
+    dest.chmod(0o555)
+    try:
+        peek = subprocess.run([*as_unprivileged(), "mkdir", str(dest / "probe")], check=False)
+        assert peek.returncode != 0, "the folder is still writable: the test would prove nothing"
+        proc = deposit_command(bag, dest.as_uri(), deposit_env)
+    finally:
+        dest.chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    assert f"error[deposit]: {dest / 'bag'}: cannot write the deposit: Permission denied" in (
+        proc.stderr
+    )
+    assert "Traceback" not in proc.stderr and list(dest.iterdir()) == []
+    [entry] = records(deposit_env)
+    assert entry["outcome"] == "failed" and entry["verified"] is False
+    assert entry["error"]["reason"] == "permission"  # type: ignore[index]
 
 
 def test_missing_destination_and_bad_urls(tmp_path: Path, deposit_env: Path) -> None:

@@ -12,9 +12,19 @@ import pytest
 from bagsmith.deposit.base import reason_of
 from bagsmith.errors import DepositError
 from bagsmith.pipeline.depositing import deposit_bag
-from tests.servers import FAST_RETRY, deposit_env, records, sample_bag, zip_bag
+from tests.servers import (
+    FAST_RETRY,
+    as_unprivileged,
+    bytes_bag,
+    deposit_command,
+    deposit_env,
+    records,
+    sample_bag,
+    tiny_fs,
+    zip_bag,
+)
 
-__all__ = ["deposit_env"]
+__all__ = ["deposit_env", "tiny_fs"]
 
 ocfl = pytest.importorskip("ocfl", reason="ocfl-py is not installed (pip install ocfl-py)")
 
@@ -141,3 +151,57 @@ def test_unknown_layout_is_a_clear_error(tmp_path: Path, deposit_env: Path) -> N
     for dry_run in (True, False):
         with pytest.raises(DepositError, match="no-such-layout"):
             deposit_bag(bag, "o", config=cfg, object_id="x", dry_run=dry_run)
+
+
+def _files(top: Path) -> list[str]:
+    return sorted(p.relative_to(top).as_posix() for p in top.rglob("*"))
+
+
+def test_full_file_system_fails_cleanly(tmp_path: Path, tiny_fs: Path, deposit_env: Path) -> None:
+    """The storage root on a real 1 MiB file system: a 2 MiB bag fails with no-space, the
+    staging copy is removed and the existing object is untouched."""
+    root = tiny_fs / "ocfl-root"
+    small = sample_bag(tmp_path, External_Identifier="urn:x:full")
+    assert deposit_bag(small, f"ocfl://{root}").outcome == "deposited"
+    before = _files(tiny_fs)
+    big = bytes_bag(tmp_path, 2 * 1024 * 1024)
+    for object_id in ("urn:x:full", "urn:x:other"):  # a new version, a new object
+        with pytest.raises(DepositError, match="No space left") as err:
+            deposit_bag(big, f"ocfl://{root}", object_id=object_id, retry_policy=FAST_RETRY)
+        assert reason_of(err.value) == "no-space"
+        assert _files(tiny_fs) == before  # nothing left under a temporary name
+    assert _validate(_object_dir(root, "urn:x:full"))
+    outcomes = [(e["outcome"], e["verified"], e["attempts"]) for e in records(deposit_env)]
+    assert outcomes == [("deposited", True, 1), ("failed", False, 1), ("failed", False, 1)]
+
+
+def test_read_only_storage_root_is_a_permission_error(tmp_path: Path, deposit_env: Path) -> None:
+    """A storage root (and its folder) with mode 0555; as root the deposit runs without
+    CAP_DAC_OVERRIDE, so the permission bits apply."""
+    vol = tmp_path / "vol"
+    vol.mkdir()
+    root = vol / "ocfl-root"
+    deposit_bag(sample_bag(tmp_path, External_Identifier="urn:x:ro"), f"ocfl://{root}")
+    before = _files(vol)
+    changed = sample_bag(tmp_path / "later", variant="two", External_Identifier="urn:x:ro")
+    modes = {p: p.stat().st_mode for p in [vol, *vol.rglob("*")] if p.is_dir()}
+    for folder in modes:
+        folder.chmod(0o555)
+    try:
+        peek = subprocess.run([*as_unprivileged(), "mkdir", str(vol / "probe")], check=False)
+        assert peek.returncode != 0, "the folder is still writable: the test would prove nothing"
+        proc = deposit_command(changed, f"ocfl://{root}", deposit_env)
+    finally:
+        for folder, mode in modes.items():
+            folder.chmod(mode)
+    assert proc.returncode == 1, proc.stderr
+    assert f"error[deposit]: {root}: cannot write the deposit: Permission denied" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _files(vol) == before
+    inv = json.loads((_object_dir(root, "urn:x:ro") / "inventory.json").read_text())
+    assert inv["head"] == "v1"
+    assert [(e["outcome"], e["verified"]) for e in records(deposit_env)] == [
+        ("deposited", True),
+        ("failed", False),
+    ]
+    assert records(deposit_env)[1]["error"]["reason"] == "permission"  # type: ignore[index]

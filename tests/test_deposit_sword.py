@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,10 +22,13 @@ from tests.servers import (
     SWORD_PASSWORD,
     SWORD_USER,
     SwordServer,
+    bytes_bag,
     deposit_env,
     free_port,
     records,
     sample_bag,
+    start_gunicorn,
+    stop,
     swh,
     zip_bag,
 )
@@ -186,3 +192,123 @@ def test_receipt_parsing_of_a_generic_sword_statement() -> None:
     assert receipt.status == "archived" and receipt.deposit_id == "urn:uuid:42"
     with pytest.raises(DepositError, match="cannot be read"):
         swordmod.parse_receipt(b"<not-xml", "test")
+
+
+# --- fault tests: a web server of our own (same database and media), killed and restarted ---
+
+
+@dataclass
+class OwnServer:
+    """A second swh-deposit web server on the session's database, for tests that kill it."""
+
+    shared: SwordServer
+    port: int
+    procs: list[Any] = field(default_factory=list)
+
+    @property
+    def server(self) -> SwordServer:
+        base = f"http://127.0.0.1:{self.port}"
+        return SwordServer(base, self.shared.media, self.procs, self.shared.folder, self.shared.env)
+
+    def kill(self) -> None:
+        for proc in self.procs:
+            stop(proc)
+
+    def restart(self) -> None:
+        proc, _port = start_gunicorn(
+            self.shared.folder, self.shared.env, self.port, log_name="own-gunicorn.log"
+        )
+        self.procs.append(proc)
+
+
+@pytest.fixture
+def own_swh(swh: SwordServer) -> Iterator[OwnServer]:
+    proc, port = start_gunicorn(swh.folder, swh.env, log_name="own-gunicorn.log")
+    own = OwnServer(swh, port, [proc])
+    try:
+        yield own
+    finally:
+        own.kill()
+
+
+def _during_upload(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> list[int]:
+    """Run ``action`` once, after the first MiB of the first upload has been handed to httpx."""
+    real = swordmod.SwordTarget.request
+    uploads: list[int] = []
+
+    def request(self, method: str, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+        body = kwargs.get("content")
+        if method == "POST" and body is not None and not isinstance(body, bytes):
+            uploads.append(1)
+            if len(uploads) == 1:
+
+                def interrupted() -> Iterator[bytes]:
+                    for number, block in enumerate(body):
+                        if number == 1:
+                            action()
+                        yield block
+
+                kwargs["content"] = interrupted()
+        return real(self, method, url, **kwargs)
+
+    monkeypatch.setattr(swordmod.SwordTarget, "request", request)
+    return uploads
+
+
+@pytest.mark.slow  # starts gunicorn twice (~3 s each)
+def test_server_killed_mid_upload_and_back_is_retried(
+    tmp_path: Path,
+    own_swh: OwnServer,
+    deposit_env: Path,
+    creds: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    archive = zip_bag(bytes_bag(tmp_path, 3 * 1024 * 1024), tmp_path / "big.zip")
+
+    def kill_and_restart() -> None:
+        own_swh.kill()
+        own_swh.restart()  # the dead connection stays dead; the next attempt reaches the new one
+
+    uploads = _during_upload(monkeypatch, kill_and_restart)
+    result = deposit_bag(archive, own_swh.server.url(), retry_policy=FAST_RETRY)
+    assert result.outcome == "deposited" and result.verified and result.attempts == 2
+    assert len(uploads) == 2 and "cannot reach the SWORD server" in result.details[0]
+    assert len(_stored(own_swh.server, archive.read_bytes())) == 1  # stored once, complete
+    [entry] = records(deposit_env)
+    assert entry["outcome"] == "deposited" and entry["attempts"] == 2
+
+
+@pytest.mark.slow  # starts gunicorn (~3 s)
+def test_server_killed_mid_upload_fails_cleanly(
+    tmp_path: Path,
+    own_swh: OwnServer,
+    deposit_env: Path,
+    creds: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    archive = zip_bag(bytes_bag(tmp_path, 3 * 1024 * 1024), tmp_path / "big.zip")
+    _during_upload(monkeypatch, own_swh.kill)
+    with pytest.raises(DepositError, match="gave up after 3 attempt") as err:
+        deposit_bag(archive, own_swh.server.url(), retry_policy=FAST_RETRY)
+    assert reason_of(err.value) == "unavailable"
+    [entry] = records(deposit_env)
+    assert entry["outcome"] == "failed" and entry["verified"] is False and entry["attempts"] == 3
+    assert entry["error"]["reason"] == "unavailable"  # type: ignore[index]
+    assert not _stored(own_swh.server, archive.read_bytes())  # no partial deposit either
+
+
+@pytest.mark.slow  # starts gunicorn twice (~3 s each)
+def test_server_briefly_down_is_retried(
+    tmp_path: Path, own_swh: OwnServer, deposit_env: Path, creds: None
+) -> None:
+    archive = zip_bag(sample_bag(tmp_path, variant="down"), tmp_path / "bag.zip")
+    own_swh.kill()  # down when the deposit starts, back after the first failed attempt
+    result = deposit_bag(
+        archive,
+        own_swh.server.url(),
+        retry_policy=FAST_RETRY,
+        on_retry=lambda _number, _message: own_swh.restart(),
+    )
+    assert result.outcome == "deposited" and result.attempts == 2
+    assert "attempt 1 failed: cannot reach the SWORD server" in result.details[0]
+    assert len(_stored(own_swh.server, archive.read_bytes())) == 1
