@@ -13,9 +13,9 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import suppress
-from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import closing, suppress
+from typing import IO, TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from .errors import UsageError
 
@@ -217,17 +217,53 @@ def _merge(batch: list[HashJob], outcomes: list[_Outcome]) -> list[HashResult]:
     ]
 
 
-def _batches(jobs: Iterable[HashJob], target_bytes: int, max_files: int) -> Iterator[list[HashJob]]:
-    batch: list[HashJob] = []
+class _Sized(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+_S = TypeVar("_S", bound=_Sized)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def batches(items: Iterable[_S], target_bytes: int, max_files: int) -> Iterator[list[_S]]:
+    """Group ITEMS (anything with a ``size`` in bytes) into lists of about TARGET_BYTES, at
+    most MAX_FILES each, in input order."""
+    batch: list[_S] = []
     size = 0
-    for job in jobs:
-        batch.append(job)
-        size += job.size
+    for item in items:
+        batch.append(item)
+        size += item.size
         if size >= target_bytes or len(batch) >= max_files:
             yield batch
             batch, size = [], 0
     if batch:
         yield batch
+
+
+def in_flight(
+    submit: Callable[[_T], Future[_R]], items: Iterable[_T], depth: int
+) -> Generator[tuple[_T, _R], None, None]:
+    """Submit each item, keeping at most DEPTH futures in flight; yield ``(item, result)`` in
+    input order, so memory stays bounded whatever the number of items.
+
+    On an error, or when the caller closes the generator, the futures not yet collected are
+    cancelled.
+    """
+    window: deque[tuple[_T, Future[_R]]] = deque()
+    try:
+        for item in items:
+            window.append((item, submit(item)))
+            if len(window) >= depth:
+                done, fut = window.popleft()
+                yield done, fut.result()
+        while window:
+            done, fut = window.popleft()
+            yield done, fut.result()
+    finally:
+        for _item, fut in window:
+            fut.cancel()
 
 
 def batch_target(total_bytes: int | None, processes: int) -> int:
@@ -260,7 +296,7 @@ def hash_many(
     processes = max(1, processes)
     target = batch_target(total_bytes, processes)
     max_files = 2000 if processes == 1 else 500
-    batches = _batches(jobs, target, max_files)
+    groups = batches(jobs, target, max_files)
     done_bytes = done_files = 0
 
     def report(results: list[HashResult]) -> None:
@@ -271,7 +307,7 @@ def hash_many(
             progress(done_bytes, done_files)
 
     if processes == 1 or (total_bytes is not None and total_bytes < 4 * 1024 * 1024):
-        for batch in batches:
+        for batch in groups:
             results = _hash_batch(batch, algorithms)
             report(results)
             yield from results
@@ -281,27 +317,19 @@ def hash_many(
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    window: deque[tuple[list[HashJob], Future[list[_Outcome]]]] = deque()
     with ProcessPoolExecutor(
         max_workers=processes, mp_context=ctx, initializer=worker_init
     ) as pool:
-        try:
-            for batch in batches:
-                paths = [job.path for job in batch]
-                window.append((batch, pool.submit(_hash_paths, paths, algorithms)))
-                if len(window) >= processes * 4:
-                    done, fut = window.popleft()
-                    results = _merge(done, fut.result())
-                    report(results)
-                    yield from results
-            while window:
-                done, fut = window.popleft()
-                results = _merge(done, fut.result())
+
+        def submit(batch: list[HashJob]) -> Future[list[_Outcome]]:
+            return pool.submit(_hash_paths, [job.path for job in batch], algorithms)
+
+        # closing(): cancel the queued batches before the pool's shutdown waits for them.
+        with closing(in_flight(submit, groups, processes * 4)) as outcomes:
+            for done, outcome in outcomes:
+                results = _merge(done, outcome)
                 report(results)
                 yield from results
-        finally:
-            for _batch, fut in window:
-                fut.cancel()
 
 
 def default_processes() -> int:

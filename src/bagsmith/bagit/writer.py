@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
@@ -128,21 +127,6 @@ def _copy_batch(
     return BatchResult(["".join(chunk) for chunk in lines], total, len(batch))
 
 
-def _batches(
-    files: Sequence[SourceFile], target: int, max_files: int
-) -> Iterator[list[SourceFile]]:
-    batch: list[SourceFile] = []
-    size = 0
-    for f in files:
-        batch.append(f)
-        size += f.size
-        if size >= target or len(batch) >= max_files:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
 def _results(
     root: Path, files: Sequence[SourceFile], algorithms: Sequence[str], processes: int, total: int
 ) -> Iterator[tuple[list[SourceFile], BatchResult]]:
@@ -150,7 +134,7 @@ def _results(
         return [(f.source, f.relpath, f.mtime_ns, f.size) for f in batch]
 
     if processes <= 1 or (len(files) <= 32 and total < 16 * 1024 * 1024):
-        for batch in _batches(files, 16 * 1024 * 1024, 2000):
+        for batch in fixity.batches(files, 16 * 1024 * 1024, 2000):
             yield batch, _copy_batch(str(root), job(batch), algorithms)
         return
     target = fixity.batch_target(total, processes)
@@ -158,16 +142,12 @@ def _results(
     pool = ProcessPoolExecutor(
         max_workers=processes, mp_context=ctx, initializer=fixity.worker_init
     )
-    window: deque[tuple[list[SourceFile], Future[BatchResult]]] = deque()
+
+    def submit(batch: list[SourceFile]) -> Future[BatchResult]:
+        return pool.submit(_copy_batch, str(root), job(batch), algorithms)
+
     try:
-        for batch in _batches(files, target, 512):
-            window.append((batch, pool.submit(_copy_batch, str(root), job(batch), algorithms)))
-            if len(window) >= processes * 4:
-                b, fut = window.popleft()
-                yield b, fut.result()
-        while window:
-            b, fut = window.popleft()
-            yield b, fut.result()
+        yield from fixity.in_flight(submit, fixity.batches(files, target, 512), processes * 4)
     finally:
         # On an error or interrupt: drop queued batches and wait for running ones, so nothing
         # writes into the staging folder while the caller removes it.

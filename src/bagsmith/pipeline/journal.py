@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ..bagit.staging import fsync_dir
 from ..errors import InputError
 
 JOURNAL_NAME = "bagsmith-batch.jsonl"
@@ -86,7 +87,7 @@ class Journal:
         new = not path.exists()
         self._fh: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         if new:
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
 
     def write(self, record: dict[str, Any]) -> None:
         self._fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
@@ -101,19 +102,6 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def bag_digest(path: Path) -> str:
