@@ -51,7 +51,8 @@ def render(out: Output, result: ParseResult) -> None:
         )
         label = f"#{fig.number}" if fig.number is not None else "-"
         image = f" [{Path(fig.image.path).name}]" if fig.image else ""
-        lines.append(f"  {label:>5} {fig.caption[:70]}{image}" + (f"  ({facts})" if facts else ""))
+        caption = fig.caption if len(fig.caption) <= 70 else fig.caption[:69].rstrip() + "…"
+        lines.append(f"  {label:>5} {caption}{image}" + (f"  ({facts})" if facts else ""))
     out.info("\n".join(lines))
 
 
