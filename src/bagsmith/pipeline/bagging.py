@@ -276,7 +276,7 @@ def create_bag(
         else:
             staging.commit_dir(stage, dest)
     except KeyboardInterrupt:
-        raise Interrupted("interrupted; the partial bag was removed", path=dest) from None
+        raise Interrupted("interrupted; the partial bag was removed", path=archive or dest) from None
     except OSError as exc:
         raise DestinationError(
             f"cannot write the bag: {exc.strerror or exc}", path=exc.filename or dest
