@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
@@ -22,7 +24,7 @@ from typing import Any
 from .. import fixity
 from ..errors import DestinationError, InputError, UsageError
 from . import tagfiles
-from .manifest import encode_path, manifest_name
+from .manifest import encode_path, manifest_name, unsafe_reason
 from .payload import PayloadPlan, SourceFile
 
 Progress = Callable[[int, int], None]
@@ -286,13 +288,85 @@ def tag_manifest_texts(
     }
 
 
+#: Tag file names BagIt itself defines (top level); an extra tag file may not take them.
+_RESERVED = re.compile(r"(bagit|bag-info|fetch|(tag)?manifest-[^/]*)\.txt", re.IGNORECASE)
+
+#: Extra tag files: (the file to copy, its bag-relative name outside data/).
+ExtraTagFiles = Sequence[tuple[Path, str]]
+
+
+def tag_file_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the bag-relative name of an extra tag file, or None."""
+    reason = unsafe_reason(name)
+    if reason is not None:
+        return reason
+    if "\\" in name:
+        return "the name contains '\\' (separate folders with '/')"
+    if any(part in ("", ".") for part in name.split("/")):
+        return "the name has an empty or '.' part"
+    if name.split("/")[0].lower() == "data":
+        return "data/ holds the payload; tag files live outside it"
+    if _RESERVED.fullmatch(name):
+        return "BagIt itself writes this file"
+    return None
+
+
+def check_tag_files(files: ExtraTagFiles) -> None:
+    """Refuse (UsageError/InputError, exit 2) unusable names and unreadable sources of extra
+    tag files, before anything is written."""
+    seen: set[str] = set()
+    for source, name in files:
+        reason = tag_file_name_problem(name)
+        if reason is not None:
+            raise UsageError(f"--tag-file {source}={name}: {reason}", field="--tag-file")
+        folded = name.lower()
+        if folded in seen or any(
+            s.startswith(folded + "/") or folded.startswith(s + "/") for s in seen
+        ):
+            raise UsageError(
+                f"--tag-file {source}={name}: clashes with another --tag-file name",
+                field="--tag-file",
+            )
+        seen.add(folded)
+        try:
+            if not Path(source).is_file():
+                raise InputError("the tag file does not exist or is not a file", path=source)
+            with open(source, "rb"):
+                pass
+        except OSError as exc:
+            raise InputError(
+                f"cannot read the tag file: {exc.strerror or exc}", path=source
+            ) from None
+
+
+def copy_tag_files(root: Path, files: ExtraTagFiles) -> list[str]:
+    """Copy the extra tag files into ``root`` under their names (sources only read)."""
+    for source, name in files:
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(source, "rb") as src, open(target, "xb") as dst:
+                shutil.copyfileobj(src, dst, _BUFFER)
+        except FileNotFoundError as exc:
+            if exc.filename is not None and Path(exc.filename) == Path(source):
+                raise InputError("the tag file does not exist", path=source) from None
+            raise
+    return [name for _, name in files]
+
+
 def write_tag_files(
-    root: Path, algorithms: Sequence[str], tags: Sequence[tuple[str, str]], mtime: int | None
+    root: Path,
+    algorithms: Sequence[str],
+    tags: Sequence[tuple[str, str]],
+    mtime: int | None,
+    extra: ExtraTagFiles = (),
 ) -> None:
-    """bagit.txt, bag-info.txt and one tagmanifest per algorithm (manifests exist already)."""
+    """bagit.txt, bag-info.txt, the ``extra`` tag files and one tagmanifest per algorithm
+    listing them all (manifests exist already)."""
     (root / "bagit.txt").write_bytes(tagfiles.bagit_txt())
     write_text(root / "bag-info.txt", tagfiles.format_tags(tags))
-    listed = ["bagit.txt", "bag-info.txt", *(manifest_name(a) for a in algorithms)]
+    added = copy_tag_files(root, extra)
+    listed = ["bagit.txt", "bag-info.txt", *(manifest_name(a) for a in algorithms), *added]
     texts = tag_manifest_texts([(name, root / name) for name in listed], algorithms)
     for alg, text in texts.items():
         write_text(root / manifest_name(alg, tag=True), text)

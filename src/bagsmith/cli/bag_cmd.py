@@ -17,11 +17,13 @@ from .options import (
     bag_info,
     info_option,
     output_option,
+    parse_tag_files,
     payload_policy_options,
     processes_option,
     profile_option,
     profile_usage_error,
     serialize_option,
+    tag_file_option,
 )
 
 
@@ -45,6 +47,7 @@ def render(out: Output, result: BagResult, verb: str) -> None:
 @output_option("DEST")
 @algorithm_option()
 @info_option("Add a bag-info.txt tag, repeatable (a label may be repeated).")
+@tag_file_option
 @processes_option("copying and hashing")
 @payload_policy_options
 @serialize_option("Write one archive (DEST.zip, DEST.tar or DEST.tgz) instead of a folder.")
@@ -61,6 +64,7 @@ def bag(
     dest: Path,
     algorithms: tuple[str, ...],
     info: tuple[str, ...],
+    tag_files: tuple[str, ...],
     processes: int | None,
     policy: PayloadPolicy,
     serialize: str | None,
@@ -91,6 +95,7 @@ def bag(
         policy=policy,
         serialize=archive_format(serialize),
         profile=profile,
+        tag_files=parse_tag_files(tag_files),
     )
     with terminate_as_interrupt():
         result = create_bag(list(sources), dest, options, progress=out.progress)

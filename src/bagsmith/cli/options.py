@@ -79,6 +79,20 @@ def info_file_option(for_what: str = "") -> Callable[[F], F]:
     )
 
 
+def tag_file_option(func: F) -> F:
+    """``--tag-file PATH[=NAME]``, repeatable; passed as ``tag_files`` (see :func:`parse_tag_files`)."""
+    return click.option(
+        "--tag-file",
+        "tag_files",
+        multiple=True,
+        metavar="PATH[=NAME]",
+        help="Copy the file PATH into the bag as an extra tag file, repeatable: at the top "
+        "level under its own name, or at the bag-relative NAME (outside data/, not a file "
+        "BagIt defines). It is listed in every tag manifest and counts for the profile's "
+        "Tag-Files-Required / Tag-Files-Allowed.",
+    )(func)
+
+
 def processes_option(doing: str) -> Callable[[F], F]:
     """``--processes/-p N`` (at least 1): worker processes within one bag."""
     return click.option(
@@ -245,6 +259,22 @@ def bag_info(info: Sequence[str], info_file: Path | None = None) -> tuple[Tag, .
 
         tags = read_info_file(info_file)
     return tags + tuple(parse_info_option(item) for item in info)
+
+
+def parse_tag_files(values: Sequence[str]) -> tuple[tuple[Path, str], ...]:
+    """(file, name in the bag) of each --tag-file PATH[=NAME]: a value naming an existing
+    file is a PATH whole; otherwise the text after its last '=' is the NAME."""
+    result: list[tuple[Path, str]] = []
+    for value in values:
+        path, name = value, ""
+        if "=" in value and not Path(value).exists():
+            path, _, name = value.rpartition("=")
+            if not name:
+                raise UsageError(f"--tag-file {value}: NAME after '=' is empty", field="--tag-file")
+        if not path:
+            raise UsageError(f"--tag-file {value}: PATH is empty", field="--tag-file")
+        result.append((Path(path), name or Path(path).name))
+    return tuple(result)
 
 
 def archive_format(serialize: str | None) -> ArchiveFormat | None:

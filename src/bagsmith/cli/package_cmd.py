@@ -28,10 +28,12 @@ from .options import (
     metadata_option,
     no_profile_option,
     output_option,
+    parse_tag_files,
     processes_option,
     profile_option,
     profile_usage_error,
     serialize_option,
+    tag_file_option,
 )
 
 
@@ -84,6 +86,7 @@ def notes_summary(counts: dict[str, int]) -> str:
 @no_profile_option("Do not check the package against any profile.")
 @info_option("Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …).")
 @info_file_option()
+@tag_file_option
 @algorithm_option()
 @serialize_option("Write one archive (DIR.zip, DIR.tar or DIR.tgz) instead of a folder.")
 @processes_option("copying and hashing")
@@ -108,6 +111,7 @@ def package(
     no_profile: bool,
     info: tuple[str, ...],
     info_file: Path | None,
+    tag_files: tuple[str, ...],
     algorithms: tuple[str, ...],
     serialize: str | None,
     processes: int | None,
@@ -143,6 +147,7 @@ def package(
         allow_broken_images=allow_broken_images,
         created=created,
         report=report,
+        tag_files=parse_tag_files(tag_files),
     )
     with terminate_as_interrupt():
         result = package_article(article, dest, options, progress=out.progress)

@@ -36,6 +36,7 @@ from ..bagit.update import update_bag as _update_bag
 from ..bagit.writer import (
     bag_info_tags,
     bagging_date,
+    check_tag_files,
     check_user_tags,
     copy_payload,
     source_date_epoch,
@@ -74,6 +75,7 @@ class BagOptions:
     policy: PayloadPolicy = field(default_factory=PayloadPolicy)
     serialize: ArchiveFormat | None = None
     profile: str | None = None  # NAME|PATH|identifier of a BagIt profile (--profile)
+    tag_files: tuple[tuple[Path, str], ...] = ()  # (file, name in the bag) (--tag-file)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def _profile_preflight(
     algorithms: Sequence[str],
     plan: PayloadPlan,
     serialize: ArchiveFormat | None,
+    extra_tag_files: Sequence[str] = (),
 ) -> tuple[list[Problem], list[tuple[str, str]]]:
     """Before hashing: every tag problem, and the profile's other rules on the bag as it will
     be written (manifests, tag files, payload files, serialisation); the tags to fill in."""
@@ -199,7 +202,8 @@ def _profile_preflight(
     ]
     full = [*info, *check.defaults]
     payload = [f.relpath for f in plan.files]
-    facts = preflight_facts(full, algorithms, payload, serialize.value if serialize else None)
+    serialization = serialize.value if serialize else None
+    facts = preflight_facts(full, algorithms, payload, serialization, extra_tag_files)
     others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
     problems = [*tags, *others]
     _refuse(problems, profile, "")
@@ -231,6 +235,7 @@ def create_bag(
     options = options or BagOptions()
     algorithms = fixity.parse_algorithms(options.algorithms)
     check_user_tags(options.info)
+    check_tag_files(options.tag_files)
     processes = _processes(options.processes)
     epoch = source_date_epoch()
     profile = _load_profile(options.profile) if options.profile else None
@@ -249,7 +254,10 @@ def create_bag(
     warnings = list(plan.warnings)
     info = list(options.info)
     if profile is not None:  # all the profile's problems at once, before any hashing
-        problems, defaults = _profile_preflight(profile, info, algorithms, plan, options.serialize)
+        extra = [name for _, name in options.tag_files]
+        problems, defaults = _profile_preflight(
+            profile, info, algorithms, plan, options.serialize, extra
+        )
         warnings += problems
         info += defaults
 
@@ -265,7 +273,7 @@ def create_bag(
         with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
             totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
         tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
-        write_tag_files(stage, algorithms, tags, epoch)
+        write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
         if profile is not None:
             seen = {(w.code, w.message) for w in warnings}
             staged = _check_staged(stage, profile, options.serialize)
@@ -276,7 +284,9 @@ def create_bag(
         else:
             staging.commit_dir(stage, dest)
     except KeyboardInterrupt:
-        raise Interrupted("interrupted; the partial bag was removed", path=archive or dest) from None
+        raise Interrupted(
+            "interrupted; the partial bag was removed", path=archive or dest
+        ) from None
     except OSError as exc:
         raise DestinationError(
             f"cannot write the bag: {exc.strerror or exc}", path=exc.filename or dest

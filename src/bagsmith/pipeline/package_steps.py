@@ -140,8 +140,10 @@ def preflight_facts(
     algorithms: Sequence[str],
     payload: Sequence[str],
     serialization: str | None,
+    extra_tag_files: Sequence[str] = (),
 ) -> BagFacts:
-    """What the bag will look like, for profile checks before anything is written."""
+    """What the bag will look like, for profile checks before anything is written
+    (``extra_tag_files``: the names of the --tag-file files)."""
     names = [manifest_name(a) for a in algorithms] + [manifest_name(a, True) for a in algorithms]
     automatic = [("Bagging-Date", "2000-01-01"), ("Payload-Oxum", "0.0"), ("Bag-Size", "0")]
     given = {label.lower() for label, _ in info}
@@ -150,7 +152,7 @@ def preflight_facts(
         info=tuple(info) + tuple(t for t in automatic if t[0].lower() not in given),
         payload_manifest_algorithms=frozenset(algorithms),
         tag_manifest_algorithms=frozenset(algorithms),
-        tag_files=("bagit.txt", "bag-info.txt", *names),
+        tag_files=("bagit.txt", "bag-info.txt", *names, *extra_tag_files),
         payload_files=tuple(payload),
         serialization=serialization,
     )
@@ -162,13 +164,15 @@ def profile_problems(
     algorithms: tuple[str, ...],
     payload: list[str],
     serialize: ArchiveFormat | None,
+    extra_tag_files: Sequence[str] = (),
 ) -> tuple[list[Problem], list[tuple[str, str]]]:
     """Before hashing: tag problems (with hints) and the profile's other rules on the bag as
     it will be written (manifests, tag files, payload files, serialisation); the defaults."""
     check = required_info_problems(profile, info)
     tag_problems = [_archive_hint(p) for p in check.problems]
     full = [*info, *check.defaults]
-    facts = preflight_facts(full, algorithms, payload, serialize.value if serialize else None)
+    serialization = serialize.value if serialize else None
+    facts = preflight_facts(full, algorithms, payload, serialization, extra_tag_files)
     others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
     return [*tag_problems, *others], list(check.defaults)
 

@@ -28,6 +28,7 @@ from ..bagit.validate import BagValidation
 from ..bagit.writer import (
     bag_info_tags,
     bagging_date,
+    check_tag_files,
     check_user_tags,
     copy_payload,
     source_date_epoch,
@@ -75,6 +76,7 @@ class PackageOptions:
     report: Path | None = None  # --report FILE (HTML report written after validation)
     bag_group: tuple[str, int, int] | None = None  # (Bag-Group-Identifier, n, N)
     schema_dir: Path | None = None
+    tag_files: tuple[tuple[Path, str], ...] = ()  # (file, name in the bag) (--tag-file)
 
 
 @dataclass
@@ -196,6 +198,7 @@ def package_article(
     options = options or PackageOptions()
     algorithms = fixity.parse_algorithms(options.algorithms)
     check_user_tags(options.info)
+    check_tag_files(options.tag_files)
     processes = _processes(options.processes)
     epoch = source_date_epoch()
     created = resolve_created(options.created)
@@ -235,7 +238,12 @@ def package_article(
     if profile is not None:
         payload = [f.relpath for f in plan.files] + list(GENERATED)
         problems, defaults = steps.profile_problems(
-            profile, info, algorithms, payload, options.serialize
+            profile,
+            info,
+            algorithms,
+            payload,
+            options.serialize,
+            [name for _, name in options.tag_files],
         )
         steps.refuse_profile(problems, profile)
         warnings += problems
@@ -285,7 +293,7 @@ def package_article(
             os.utime(stage / METADATA_DIR, (epoch, epoch))
         totals = steps.rewrite_manifests(stage, algorithms, digests)
         tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
-        write_tag_files(stage, algorithms, tags, epoch)
+        write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
         with _progress(progress, "Validating", None) as update:
             validation = steps.validate_staged(
                 stage,
