@@ -138,6 +138,7 @@ def _figures(raw: list[RawFigure], report: Report, where: str) -> list[Figure]:
                 places=facts.places,
                 credit=fig.credit or facts.credit,
                 places_standard=facts.places_standard,
+                section=fig.section,
             )
         )
     _numbering(raw, report, where)

@@ -43,6 +43,9 @@ class Unit:
     kind: str = "text"
     images: tuple[ImageRef, ...] = ()
     credit: str | None = None
+    # an HTML <section> element holding this unit and only one heading (see html.py): a figure
+    # in the same element as a section's heading is in that section
+    container: int | None = None
 
 
 @dataclass
@@ -54,6 +57,10 @@ class RawFigure:
     images: list[ImageRef] = field(default_factory=list)
     credit: str | None = None
     takes_description: bool = True
+    section: int | None = None  # index in Assembled.sections when the figure is inline
+    # where it started: (section index before empty sections are dropped, paragraphs so far)
+    at: tuple[int, int] | None = None
+    container: int | None = None
 
 
 @dataclass
@@ -68,6 +75,7 @@ class Assembled:
 _SENTENCE_END = re.compile(r"[.!?;:,…\"”)]$")
 _BIO_VERB = r"\s+(?:is|was|has|had|writes|wrote|lives|lived|works|worked|teaches|covers|grew)\b"
 _MAX_BOX = 4  # lines between an author box's name and its "View all posts"
+_MAX_INLINE_RUN = 3  # more figures than this in a row, with no paragraph between: a gallery
 
 
 def looks_like_heading(text: str, following: str | None) -> bool:
@@ -130,6 +138,8 @@ class _Builder:
         self.author_box_line: int | None = None
         self.dropped_from: int | None = None
         self.in_author_box = False
+        self.containers: list[int | None] = [None]  # per section: its heading's container
+        self.ref_containers: dict[int, int | None] = {}  # id(ImageRef) -> its unit's container
 
     def marker(self, unit: Unit) -> Marker | None:
         if unit.kind not in ("text", "heading") or not self.styles:
@@ -161,14 +171,38 @@ class _Builder:
         if self.pending and not fig.images and not own_image_follows:
             fig.images.append(self.pending.pop())
         self.flush_pending()
-        self.out.figures.append(fig)
+        self.place(fig)
         self.figure = fig if fig.takes_description else None
         self.content_started = True
 
     def flush_pending(self) -> None:
         for ref in self.pending:
-            self.out.figures.append(RawFigure(None, ref.alt, ref.line, images=[ref]))
+            fig = RawFigure(None, ref.alt, ref.line, images=[ref])
+            fig.container = self.ref_containers.get(id(ref))
+            self.place(fig)
         self.pending = []
+
+    def place(self, fig: RawFigure) -> None:
+        sections = self.out.sections
+        fig.at = (len(sections) - 1, len(sections[-1][1]))
+        self.out.figures.append(fig)
+
+    def assign_sections(self) -> None:
+        """Each figure's section, when it is in the text flow (see docs/ingest.md): inside the
+        HTML element of the section's heading, or followed by more paragraphs of its section
+        and not one of a run of more than ``_MAX_INLINE_RUN`` figures (a gallery)."""
+        sections = self.out.sections
+        kept = [i for i, (heading, paras) in enumerate(sections) if heading is not None or paras]
+        index = {raw: new for new, raw in enumerate(kept)}
+        runs = Counter(f.at for f in self.out.figures if f.at is not None)
+        for fig in self.out.figures:
+            if fig.at is None:
+                continue
+            raw, before = fig.at
+            enclosed = fig.container is not None and fig.container == self.containers[raw]
+            followed = len(sections[raw][1]) > before and runs[fig.at] <= _MAX_INLINE_RUN
+            if enclosed or followed:
+                fig.section = index.get(raw)
 
     def paragraph(self, text: str) -> None:
         self.flush_pending()
@@ -182,6 +216,7 @@ class _Builder:
             unit = units[i]
             i = self.step(i, unit)
         self.flush_pending()
+        self.assign_sections()
         self.out.sections = [s for s in self.out.sections if s[0] is not None or s[1]]
         if self.author_box_line is not None:
             self.report.add(
@@ -264,6 +299,7 @@ class _Builder:
                 self.figure.images.extend(unit.images)
             else:
                 self.pending.extend(unit.images)
+                self.ref_containers.update((id(ref), unit.container) for ref in unit.images)
             return i + 1
         if unit.kind == "figure":
             marker = find_marker(unit.text)
@@ -281,6 +317,7 @@ class _Builder:
                 return i + 1
             fig = RawFigure(number, caption, unit.line, images=list(unit.images))
             fig.credit, fig.takes_description = unit.credit, False
+            fig.container = unit.container
             self.close_figure()
             self.start_figure(fig)
             return i + 1
@@ -361,6 +398,7 @@ class _Builder:
             self.close_figure()
             self.flush_pending()
             self.out.sections.append((text, []))
+            self.containers.append(unit.container if unit.kind == "heading" else None)
             return i + 1
         if self.figure is not None:
             if not self.figure.caption:

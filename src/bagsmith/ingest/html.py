@@ -10,6 +10,7 @@ else ``<body>``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +171,20 @@ class _Walker:
         self.path = str(html_path)
         self.report = report
         self.units: list[Unit] = []
+        self.sections: dict[lxml.etree._Element, int] = {}
+
+    def find_sections(self, root: lxml.etree._Element) -> None:
+        """The ``<section>`` elements holding exactly one heading: what else they hold is in
+        that heading's section (a wrapper around several headings says nothing)."""
+        for el in root.iter("section"):
+            if sum(1 for sub in el.iter() if _tag(sub) in _HEADINGS) == 1:
+                self.sections[el] = len(self.sections)
+
+    def container(self, el: lxml.etree._Element) -> int | None:
+        for candidate in itertools.chain([el], el.iterancestors()):
+            if candidate in self.sections:
+                return self.sections[candidate]
+        return None
 
     def image(self, img: lxml.etree._Element) -> ImageRef | None:
         src = img.get("src") or img.get("data-src") or img.get("data-lazy-src") or ""
@@ -233,18 +248,22 @@ class _Walker:
         caption = " ".join(caption_lines) or (images[0].alt if images else "")
         if not images and not caption:
             return
-        self.units.append(Unit(caption, el.sourceline, "figure", tuple(images), credit))
+        self.units.append(
+            Unit(caption, el.sourceline, "figure", tuple(images), credit, self.container(el))
+        )
 
-    def text(self, lines: list[str], line: int | None, kind: str = "text") -> None:
+    def text(
+        self, lines: list[str], line: int | None, kind: str = "text", container: int | None = None
+    ) -> None:
         """One unit per block; a ``<br>`` starts a new one only before a figure number."""
         parts: list[str] = []
         for text in lines:
             if parts and find_marker(text):
-                self.units.append(Unit(" ".join(parts), line, kind))
+                self.units.append(Unit(" ".join(parts), line, kind, container=container))
                 parts = []
             parts.append(text)
         if parts:
-            self.units.append(Unit(" ".join(parts), line, kind))
+            self.units.append(Unit(" ".join(parts), line, kind, container=container))
 
     def walk(self, root: lxml.etree._Element) -> list[Unit]:
         structured: set[lxml.etree._Element] = set()
@@ -254,6 +273,7 @@ class _Walker:
                     if ancestor in structured:
                         break
                     structured.add(ancestor)
+        self.find_sections(root)
         stack: list[lxml.etree._Element | tuple[str, int | None]] = [root]
         while stack:
             item = stack.pop()
@@ -268,12 +288,17 @@ class _Walker:
             elif tag == "img":
                 ref = self.image(el)
                 if ref is not None:
-                    self.units.append(Unit(ref.alt, el.sourceline, "image", (ref,)))
+                    unit = Unit(ref.alt, el.sourceline, "image", (ref,), None, self.container(el))
+                    self.units.append(unit)
             elif tag in _HEADINGS or el not in structured:
+                box = self.container(el)
                 images = self.images_in(el)
                 if images:
-                    self.units.append(Unit(images[0].alt, el.sourceline, "image", tuple(images)))
-                self.text(_text(el), el.sourceline, "heading" if tag in _HEADINGS else "text")
+                    self.units.append(
+                        Unit(images[0].alt, el.sourceline, "image", tuple(images), None, box)
+                    )
+                kind = "heading" if tag in _HEADINGS else "text"
+                self.text(_text(el), el.sourceline, kind, box)
             else:
                 children: list[lxml.etree._Element | tuple[str, int | None]] = []
                 if el.text and el.text.strip():
