@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__, fixity
-from ..bagit import staging
+from ..bagit import destination
 from ..bagit.payload import (
     EmptyDirs,
     Hidden,
@@ -30,7 +30,7 @@ from ..bagit.payload import (
     Symlinks,
     scan_sources,
 )
-from ..bagit.serialize import ArchiveFormat, archive_names, write_archive
+from ..bagit.serialize import ArchiveFormat
 from ..bagit.tagfiles import parse_info_option
 from ..bagit.update import update_bag as _update_bag
 from ..bagit.writer import (
@@ -240,16 +240,8 @@ def create_bag(
     epoch = source_date_epoch()
     profile = _load_profile(options.profile) if options.profile else None
     sources = [Path(s) for s in sources]
-    dest = Path(os.path.abspath(dest))
-    archive: Path | None = None
-    bag_dir = dest
-    if options.serialize is not None:
-        archive, name = archive_names(dest, options.serialize)
-        bag_dir = archive.with_name(name)
-        staging.check_destination(archive, allow_empty_dir=False)
-    else:
-        staging.check_destination(dest)
-    _check_not_inside(sources, bag_dir)
+    target = destination.resolve(Path(dest), options.serialize)
+    _check_not_inside(sources, target.bag_dir)
     plan = scan_sources(sources, options.policy)
     warnings = list(plan.warnings)
     info = list(options.info)
@@ -261,15 +253,14 @@ def create_bag(
         warnings += problems
         info += defaults
 
-    staging.make_parent(bag_dir)
-    for stale in staging.remove_stale(bag_dir) + (staging.remove_stale(archive) if archive else []):
-        warnings.append(
-            Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
-        )
-    stage = staging.staging_path(bag_dir)
-    partial = staging.partial_path(archive) if archive else None
+    run = destination.Stage(target)
+    warnings += [
+        Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
+        for stale in run.stale
+    ]
+    stage = run.path
     try:
-        staging.create_dir(stage)
+        run.create()
         with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
             totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
         tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
@@ -278,31 +269,23 @@ def create_bag(
             seen = {(w.code, w.message) for w in warnings}
             staged = _check_staged(stage, profile, options.serialize)
             warnings += [w for w in staged if (w.code, w.message) not in seen]
-        if archive is not None and partial is not None and options.serialize is not None:
-            write_archive(stage, partial, options.serialize, bag_dir.name, epoch)
-            staging.commit_file(partial, archive)
-        else:
-            staging.commit_dir(stage, dest)
+        run.commit(epoch)
     except KeyboardInterrupt:
-        raise Interrupted(
-            "interrupted; the partial bag was removed", path=archive or dest
-        ) from None
+        raise Interrupted("interrupted; the partial bag was removed", path=target.final) from None
     except OSError as exc:
         raise DestinationError(
-            f"cannot write the bag: {exc.strerror or exc}", path=exc.filename or dest
+            f"cannot write the bag: {exc.strerror or exc}", path=exc.filename or target.dest
         ) from None
     finally:
-        staging.remove(stage)
-        if partial is not None:
-            staging.remove(partial)
+        run.clean()
     return BagResult(
-        path=str(archive or dest),
+        path=str(target.final),
         files=totals.files,
         bytes=totals.bytes,
         algorithms=list(algorithms),
         payload_oxum=totals.oxum,
         warnings=warnings,
-        serialized=str(archive) if archive else None,
+        serialized=str(target.archive) if target.archive else None,
         profile=profile.identifier if profile else None,
     )
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import fixity
-from ..bagit import staging
+from ..bagit import destination, staging
 from ..bagit.payload import PayloadPolicy, scan_mapped
 from ..bagit.profiles import Profile, load_profile
-from ..bagit.serialize import ArchiveFormat, archive_names, write_archive
+from ..bagit.serialize import ArchiveFormat
 from ..bagit.validate import BagValidation
 from ..bagit.writer import (
     bag_info_tags,
@@ -137,30 +137,7 @@ def _processes(value: int | None) -> int:
     return value
 
 
-@dataclass(frozen=True)
-class _Target:
-    """Where the package goes: a bag folder, or an archive built from a staged folder."""
-
-    dest: Path  # what the user asked for (absolute)
-    bag_dir: Path  # the folder the bag is staged for (its name is the bag's name)
-    archive: Path | None
-
-    @property
-    def final(self) -> Path:
-        return self.archive or self.dest
-
-
-def _target(output: Path, fmt: ArchiveFormat | None) -> _Target:
-    dest = Path(os.path.abspath(output))
-    if fmt is None:
-        staging.check_destination(dest)
-        return _Target(dest, dest, None)
-    archive, name = archive_names(dest, fmt)
-    staging.check_destination(archive, allow_empty_dir=False)
-    return _Target(dest, archive.with_name(name), archive)
-
-
-def _check_report_target(report: Path, target: _Target) -> None:
+def _check_report_target(report: Path, target: destination.Target) -> None:
     """Fail before any work when the report could not be written (or would be in the bag)."""
     real = Path(os.path.realpath(report))
     for inside in (target.bag_dir, target.final):
@@ -203,7 +180,7 @@ def package_article(
     epoch = source_date_epoch()
     created = resolve_created(options.created)
     profile = resolve_profile(options.profile) if options.profile else None
-    target = _target(Path(output), options.serialize)
+    target = destination.resolve(Path(output), options.serialize)
     if options.report is not None:
         _check_report_target(options.report, target)
 
@@ -250,18 +227,15 @@ def package_article(
         info += defaults
 
     # 4. write in staging; 5. validate there; then move into place
-    staging.make_parent(target.bag_dir)
-    for stale in staging.remove_stale(target.bag_dir) + (
-        staging.remove_stale(target.archive) if target.archive else []
-    ):
-        warnings.append(
-            Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
-        )
-    stage = staging.staging_path(target.bag_dir)
-    partial = staging.partial_path(target.archive) if target.archive else None
+    run = destination.Stage(target)
+    warnings += [
+        Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
+        for stale in run.stale
+    ]
+    stage = run.path
     committed = False
     try:
-        staging.create_dir(stage)
+        run.create()
         with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
             copy_payload(stage, plan, algorithms, processes=processes, progress=update)
         digests = steps.read_manifests(stage, algorithms)
@@ -306,11 +280,7 @@ def package_article(
                 progress=update,
             )
         steps.fail_invalid(validation)
-        if target.archive is not None and partial is not None and options.serialize:
-            write_archive(stage, partial, options.serialize, target.bag_dir.name, epoch)
-            staging.commit_file(partial, target.archive)
-        else:
-            staging.commit_dir(stage, target.dest)
+        run.commit(epoch)
         committed = True
         validation.path = str(target.final)
         report = None
@@ -331,9 +301,7 @@ def package_article(
         _undo(committed, target)
         raise
     finally:
-        staging.remove(stage)
-        if partial is not None:
-            staging.remove(partial)
+        run.clean()
     # the profile's tag warnings were reported before writing; the others come from validation
     warnings += [
         p
@@ -374,7 +342,7 @@ def _refuse_metadata(errors: list[Problem]) -> None:
         )
 
 
-def _undo(committed: bool, target: _Target) -> None:
+def _undo(committed: bool, target: destination.Target) -> None:
     """After the bag was moved into place, a later failure (the report) removes it again."""
     if committed:
         staging.remove(target.final)
