@@ -1,9 +1,11 @@
-"""The layering of ARCHITECTURE.md, enforced on every module: imports point downward only.
+"""The layering of docs/architecture.md, enforced on every module: imports point downward only.
 
-cli → pipeline → subsystems → foundation. A subsystem imports only itself and the foundation;
-the foundation imports only the foundation; pipeline never imports the cli; the cli imports only
-itself, the pipeline and the foundation (what it needs from a subsystem, the pipeline
-re-exports), and ``__version__`` from the package. Every import
+cli and api → pipeline → subsystems → foundation. A subsystem imports only itself and the
+foundation; the foundation imports only the foundation; pipeline never imports the cli or the
+api; the cli and the public Python API (``bagsmith/api.py``) each import only themselves, the
+pipeline and the foundation (what they need from a subsystem, the pipeline re-exports), and
+``__version__`` from the package; the package itself (``bagsmith/__init__.py``) imports only
+the api (lazily, so that ``import bagsmith`` pulls in no layer). Every import
 counts: module level, inside functions (lazy), under ``TYPE_CHECKING``, relative or absolute,
 and ``import_module("bagsmith.…")`` with a literal name.
 """
@@ -22,7 +24,7 @@ SUBSYSTEMS = frozenset({"bagit", "ingest", "metadata", "xmlschemas", "deposit", 
 FOUNDATION = frozenset({"errors", "problems", "model", "fixity", "resources"})
 #: Top-level names that are not layers: the package itself (``__version__``) and ``-m``.
 ENTRY = frozenset({"__init__", "__main__"})
-UPPER = frozenset({"pipeline", "cli"})
+UPPER = frozenset({"pipeline", "cli", "api"})
 
 
 def module_name(path: Path, src: Path) -> tuple[str, bool]:
@@ -77,11 +79,12 @@ def allowed(source: str, target: str) -> bool:
     if source in FOUNDATION:
         return target in FOUNDATION or target == "__init__"
     if source == "pipeline":
-        return target != "cli"
-    if source == "cli":
-        return target in {"cli", "pipeline", "__init__"} | FOUNDATION
-    # importing `bagsmith` itself must not pull in any layer; cli and __main__ sit on top
-    return source != "__init__"
+        return target not in {"cli", "api"}
+    if source in {"cli", "api"}:
+        return target in {source, "pipeline", "__init__"} | FOUNDATION
+    if source == "__init__":  # the public names, loaded from the api when first used
+        return target == "api"
+    return True  # __main__ sits on top
 
 
 def violations(src: Path) -> list[str]:
