@@ -6,10 +6,13 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 from click.testing import CliRunner
 
 from bagsmith.cli import main
+from bagsmith.resources import json_schema
 from tests.servers import sample_bag
 
 
@@ -49,7 +52,35 @@ def test_collection_json_and_a_bag_given_beside_the_list(tmp_path: Path) -> None
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["bags"] == 2 and data["valid_bags"] == 2
+    assert [b["path"] for b in data["bags"]] == [str(good), str(good)]
+    assert data["collection"]["valid_bags"] == 2
+
+
+def _without_run_facts(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "collection"}
+
+
+def test_validate_json_has_one_shape_whatever_the_options(tmp_path: Path) -> None:
+    """The same document, bag for bag, one by one and side by side; both follow the schema."""
+    good, bad, _listing = _bags(tmp_path)
+    missing = str(tmp_path / "missing")
+    runner = CliRunner()
+    args = ["validate", "--json", str(good), str(bad)]
+    plain = runner.invoke(main, args)
+    side = runner.invoke(main, [*args, "--workers", "2"])
+    assert plain.exit_code == side.exit_code == 1, plain.output + side.output
+    one, many = json.loads(plain.stdout), json.loads(side.stdout)
+    assert _without_run_facts(many) == one
+    assert many["collection"]["valid_bags"] == 1 and many["collection"]["executor"]
+    schema = json_schema("validation-report.schema.json")
+    for doc in (one, many):
+        jsonschema.Draft202012Validator(schema).validate(doc)
+        assert doc["$schema"] == schema["$id"] and not doc["$schema"].startswith("http")
+    unreadable = runner.invoke(main, ["validate", "--json", "-w", "1", str(good), missing])
+    assert unreadable.exit_code == 2
+    doc = json.loads(unreadable.stdout)
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    assert doc["bags"][1]["path"] == missing and doc["bags"][1]["readable"] is False
 
 
 def test_collection_usage_errors(tmp_path: Path) -> None:

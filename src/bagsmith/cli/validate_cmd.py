@@ -176,7 +176,10 @@ def _validate_collection(
         )
     except ProfileError as exc:
         raise profile_usage_error(profile, exc) from exc
-    render(out, report)
+    if out.json_mode:  # the same document as for bags validated one by one
+        out.emit_json(report.validation_report(paths))
+    else:
+        render(out, report)
     if csv_file is not None:
         write_csv(report, csv_file)
     sys.exit(report.exit_code)

@@ -118,6 +118,7 @@ def _fill(entry: BagEntry, result: BagValidation) -> None:
     entry.format = result.format
     entry.files, entry.bytes = result.payload_files, result.payload_bytes
     entry.problems.extend(p.to_dict() for p in result.report)
+    entry.report = result.to_dict() | {"readable": True}
 
 
 def _check_ocfl_object(objdir: Path, checks: Checks, entry: BagEntry) -> None:

@@ -1,15 +1,19 @@
 """The combined report of many bags (``bagsmith audit``, ``validate_collection``): one
 :class:`BagEntry` per bag, as text-ready data, JSON (:meth:`CollectionReport.to_dict`) and CSV
-(:meth:`CollectionReport.to_csv`, one row per bag)."""
+(:meth:`CollectionReport.to_csv`, one row per bag). ``bagsmith validate`` on a collection
+prints :meth:`CollectionReport.validation_report` instead: the same document as for bags
+validated one by one."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..bagit.validate import Mode
+from .validation import report_document
 
 CSV_COLUMNS = ("path", "kind", "valid", "errors", "warnings", "files", "bytes", "first_problem")
 
@@ -27,6 +31,8 @@ class BagEntry:
     bytes: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    #: a bag's entry in the validation report (schemas/validation-report.schema.json)
+    report: dict[str, Any] | None = field(default=None, repr=False)
 
     def _count(self, severity: str) -> int:
         return sum(p.get("severity") == severity for p in self.problems)
@@ -115,6 +121,21 @@ class CollectionReport:
             "exit_code": self.exit_code,
             "entries": [e.to_dict() for e in self.entries],
         }
+
+    def validation_report(self, paths: Sequence[str]) -> dict[str, Any]:
+        """The report ``bagsmith validate --json`` prints (schemas/validation-report.schema.json),
+        with each bag under ``paths``, the paths it was given as (one per entry, in order)."""
+        bags: list[dict[str, Any]] = []
+        for given, entry in zip(paths, self.entries, strict=True):
+            if entry.report is not None:
+                bags.append(entry.report | {"path": given})
+                continue
+            first = entry.problems[0] if entry.problems else {"code": "internal", "message": ""}
+            error = {"code": first["code"], "message": first["message"]}
+            bags.append({"path": given, "readable": False, "valid": False, "error": error})
+        summary = self.to_dict()
+        collection = {k: summary[k] for k in ("executor", "seconds", "valid_bags", "bytes")}
+        return report_document(self.mode, bags, collection)
 
     def to_csv(self) -> str:
         buffer = io.StringIO()

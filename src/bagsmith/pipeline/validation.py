@@ -43,11 +43,14 @@ __all__ = [
     "Mode",
     "UnreadableBag",
     "ValidationRun",
+    "report_document",
     "validate_bags",
     "validate_one",
 ]
 
-SCHEMA_ID = "https://bagsmith.invalid/schemas/validation-report.schema.json"
+#: The report's ``$schema``: the ``$id`` of schemas/validation-report.schema.json (shipped in the
+#: package; a name, not an address to fetch).
+SCHEMA_ID = "urn:bagsmith:schema:validation-report"
 #: Where a bag's METS is looked for: ``mets.xml`` or ``METS.xml`` in these folders
 #: (``data/metadata/mets.xml`` is where ``bagsmith package`` writes it).
 METS_PLACES = ("data/metadata/", "data/", "")
@@ -91,15 +94,29 @@ class ValidationRun:
         return 0 if self.valid else 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "$schema": SCHEMA_ID,
-            "tool": {"name": "bagsmith", "version": __version__},
-            "mode": self.mode.value,
-            "valid": self.valid,
-            "exit_code": self.exit_code,
-            "bags": [b.to_dict() | {"readable": True} for b in self.bags]
-            + [u.to_dict() for u in self.unreadable],
-        }
+        bags = [b.to_dict() | {"readable": True} for b in self.bags]
+        return report_document(self.mode, bags + [u.to_dict() for u in self.unreadable])
+
+
+def report_document(
+    mode: Mode, bags: Sequence[dict[str, Any]], collection: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The validation report (schemas/validation-report.schema.json) of these bag entries,
+    the same whether the bags were validated one after the other or side by side
+    (``collection``: how they were spread, for a collection run)."""
+    readable = all(b["readable"] for b in bags)
+    valid = readable and all(b["valid"] for b in bags)
+    doc: dict[str, Any] = {
+        "$schema": SCHEMA_ID,
+        "tool": {"name": "bagsmith", "version": __version__},
+        "mode": mode.value,
+        "valid": valid,
+        "exit_code": 0 if valid else 1 if readable else 2,
+        "bags": list(bags),
+    }
+    if collection is not None:
+        doc["collection"] = collection
+    return doc
 
 
 def _no_progress(
