@@ -20,7 +20,9 @@ from tests.conftest import ROOT
 
 PACKAGE = "bagsmith"
 SRC = ROOT / "src" / PACKAGE
-SUBSYSTEMS = frozenset({"bagit", "ingest", "metadata", "xmlschemas", "deposit", "report"})
+SUBSYSTEMS = frozenset(
+    {"bagit", "ingest", "metadata", "xmlschemas", "deposit", "report", "capture"}
+)
 FOUNDATION = frozenset({"errors", "problems", "model", "fixity", "resources"})
 #: Top-level names that are not layers: the package itself (``__version__``) and ``-m``.
 ENTRY = frozenset({"__init__", "__main__"})

@@ -140,6 +140,18 @@ class DepositError(BagsmithError):
     code = "deposit"
 
 
+class CaptureError(BagsmithError):
+    """A web page that cannot be captured: the host cannot be resolved or reached, the server
+    answers with an error, loops redirects, sends something that is not HTML, too much, or
+    too slowly, or robots.txt forbids it. ``reason`` names which (docs/capture.md)."""
+
+    code = "capture"
+
+    def __init__(self, message: str, *, reason: str, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.reason = reason
+
+
 class Interrupted(BagsmithError):
     """The user interrupted a run; whatever was staged has been removed."""
 
