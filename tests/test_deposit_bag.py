@@ -25,7 +25,7 @@ from bagsmith.errors import BagError, InputError
 from bagsmith.fixity import HashJob
 from bagsmith.pipeline import depositing
 from bagsmith.pipeline.depositing import deposit_bag, describe_bag, serialise_for_deposit
-from tests.servers import deposit_env, records, sample_bag, zip_bag
+from tests.servers import deposit_env, make_bag, records, sample_bag, zip_bag
 
 __all__ = ["deposit_env"]
 
@@ -224,3 +224,27 @@ def test_the_archive_is_made_once_for_all_attempts_and_removed_at_close(tmp_path
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True)
     return path
+
+
+UNSAFE_METS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE mets [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+    b'<mets xmlns="http://www.loc.gov/METS/">&e;</mets>\n'
+)
+
+
+def test_deposit_runs_the_same_metadata_checks_as_validate(
+    tmp_path: Path, dest: Path, deposit_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #17 finding 16: a bag whose METS `validate` refuses is not deposited either."""
+    monkeypatch.setenv("BAGSMITH_SCHEMA_DIR", str(tmp_path / "empty-cache"))
+    bag = make_bag(tmp_path / "bag", {"metadata/mets.xml": UNSAFE_METS, "a.txt": b"a\n"})
+    runner = CliRunner()
+    checked = runner.invoke(main, ["validate", str(bag)])
+    assert checked.exit_code == 1 and "xml-unsafe" in checked.output
+    res = runner.invoke(main, ["deposit", str(bag), "--to", dest.as_uri()])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "[xml-unsafe]" in res.output and "nothing was sent" in res.output
+    assert list(dest.iterdir()) == [] and records(deposit_env) == []
+    # a bag without that METS goes through (the check, not the target, refused it)
+    ok = make_bag(tmp_path / "plain", {"a.txt": b"a\n"})
+    assert runner.invoke(main, ["deposit", str(ok), "--to", dest.as_uri()]).exit_code == 0

@@ -313,3 +313,33 @@ def test_no_verify_is_recorded_as_unverified(
     assert _tree(dest / "bag") == _tree(bag)
     [entry] = records(deposit_env)
     assert entry["outcome"] == "deposited-unverified" and entry["verified"] is False
+
+
+def test_a_bag_is_never_deposited_into_or_onto_itself(tmp_path: Path, deposit_env: Path) -> None:
+    """Issue #17 finding 15: refused before anything is written, the bag byte-identical."""
+    bag = sample_bag(tmp_path)
+    before = _tree(bag)
+    runner = CliRunner()
+    for to, message in [
+        (f"file://{bag}/data", "the destination is inside the bag"),
+        (f"file://{bag}", "the destination is inside the bag"),
+        (f"file://{tmp_path}", "the destination is the bag itself"),
+        (f"ocfl://{bag}/data/ocfl", "the OCFL storage root is inside the bag"),
+        (f"ocfl://{tmp_path}", "the bag is inside the OCFL storage root"),
+    ]:
+        res = runner.invoke(main, ["deposit", str(bag), "--to", to, "--object-id", "x"])
+        assert res.exit_code == 1 and message in res.output, (to, res.output)
+        assert "Traceback" not in res.output
+        assert _tree(bag) == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bag", "home", "userdata"]
+    assert [e["error"]["reason"] for e in records(deposit_env)] == ["config"] * 5  # type: ignore[index]
+    # a link to the bag is the bag
+    link = tmp_path / "elsewhere"
+    link.symlink_to(bag / "data")
+    with pytest.raises(DepositError, match="inside the bag"):
+        deposit_bag(bag, link.as_uri())
+    link.unlink()
+    # beside itself under another name is a real second copy
+    copy = deposit_bag(bag, tmp_path.as_uri(), name="bag-copy")
+    assert copy.outcome == "deposited" and _tree(tmp_path / "bag-copy") == before
+    assert _tree(bag) == before

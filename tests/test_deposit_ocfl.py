@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from bagsmith.deposit.base import reason_of
+from bagsmith.deposit.ocfl import OcflTarget
 from bagsmith.errors import DepositError
 from bagsmith.pipeline.depositing import deposit_bag
 from tests.servers import (
@@ -205,3 +208,112 @@ def test_read_only_storage_root_is_a_permission_error(tmp_path: Path, deposit_en
         ("failed", False),
     ]
     assert records(deposit_env)[1]["error"]["reason"] == "permission"  # type: ignore[index]
+
+
+def _warnings(objdir: Path) -> list[str]:
+    passed, validator = ocfl.Object().validate(
+        objdir=str(objdir), log_warnings=True, check_digests=True
+    )
+    assert passed, validator.status_str()
+    return list(validator.log.messages)
+
+
+def _manifest_digests(bag: Path, algorithm: str) -> dict[str, str]:
+    out = {}
+    for name in (f"manifest-{algorithm}.txt", f"tagmanifest-{algorithm}.txt"):
+        for line in (bag / name).read_text().splitlines():
+            digest, path = line.split(maxsplit=1)
+            out[unquote(path)] = digest  # bagit-python writes "%" as "%25"
+    return out
+
+
+def test_object_has_user_address_and_fixity_and_no_validator_warnings(
+    tmp_path: Path, deposit_env: Path
+) -> None:
+    """The user's address comes from Contact-Email, the fixity block from the bag's md5 and
+    sha256 manifests; ocfl-py's validator gives no warning, for v1 and for v2."""
+    root = tmp_path / "root"
+    info = {"External_Identifier": "urn:bagsmith:fix", "Contact_Name": "Ann Archivist"}
+    bag = sample_bag(tmp_path, Contact_Email="ann@example.org", **info)
+    result = deposit_bag(bag, f"ocfl://{root}")
+    assert not [d for d in result.details if "OCFL validator" in d or "W008" in d]
+    objdir = _object_dir(root, "urn:bagsmith:fix")
+    assert _warnings(objdir) == []
+    inv = json.loads((objdir / "inventory.json").read_text())
+    assert inv["versions"]["v1"]["user"] == {
+        "name": "Ann Archivist",
+        "address": "mailto:ann@example.org",
+    }
+    # content paths are ocfl-py's URI-normalised ones ("photo%201%25.jpg")
+    content = {
+        logical: inv["manifest"][d][0]
+        for d, paths in inv["versions"]["v1"]["state"].items()
+        for logical in paths
+    }
+    for alg in ("md5", "sha256"):
+        listed = {p: d for d, paths in inv["fixity"][alg].items() for p in paths}
+        expected = {content[p]: d for p, d in _manifest_digests(bag, alg).items()}
+        assert {p: listed[p] for p in expected} == expected
+    # the version folder holds the same inventory as the object root, sidecar included
+    assert (objdir / "v1" / "inventory.json").read_bytes() == (
+        objdir / "inventory.json"
+    ).read_bytes()
+    sidecar = (objdir / "inventory.json.sha512").read_text().split()
+    assert sidecar == [
+        hashlib.sha512((objdir / "inventory.json").read_bytes()).hexdigest(),
+        "inventory.json",
+    ]
+
+    later = sample_bag(tmp_path / "later", variant="two", Contact_Email="ann@example.org", **info)
+    second = deposit_bag(later, f"ocfl://{root}")
+    assert second.identifiers["ocfl-version"] == "v2" and _warnings(objdir) == []
+    inv = json.loads((objdir / "inventory.json").read_text())
+    sha256 = {p: d for d, paths in inv["fixity"]["sha256"].items() for p in paths}
+    # every content path has its sha256; the unchanged photo is v1's, the changed text v2's
+    assert set(sha256) == {p for paths in inv["manifest"].values() for p in paths}
+    assert (
+        sha256["v2/content/data/article.txt"]
+        == _manifest_digests(later, "sha256")["data/article.txt"]
+    )
+    # v1's own inventory (a hard link shared with the published object) is unchanged
+    assert json.loads((objdir / "v1" / "inventory.json").read_text())["head"] == "v1"
+
+
+def test_fixity_is_checked_by_the_object_validator(tmp_path: Path, deposit_env: Path) -> None:
+    """A wrong digest in the fixity block is an invalid object (E093a), so the fixity block
+    is checked against the content, not just written."""
+    root = tmp_path / "root"
+    bag = sample_bag(tmp_path, External_Identifier="urn:x:fx", Contact_Email="a@example.org")
+    deposit_bag(bag, f"ocfl://{root}")
+    objdir = _object_dir(root, "urn:x:fx")
+    inv = json.loads((objdir / "inventory.json").read_text())
+    block = inv["fixity"]["md5"]
+    digest = next(iter(block))
+    block["0" * 32] = block.pop(digest)
+    text = json.dumps(inv, sort_keys=True, indent=2)
+    (objdir / "inventory.json").write_text(text)
+    (objdir / "inventory.json.sha512").write_text(
+        hashlib.sha512(text.encode()).hexdigest() + " inventory.json\n"
+    )
+    with pytest.raises(DepositError, match="E093") as err:
+        OcflTarget.validate_object(objdir)
+    assert reason_of(err.value) == "checksum-mismatch"
+
+
+def test_without_an_address_the_deposit_says_so(tmp_path: Path, deposit_env: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[targets.o]\nurl = "ocfl://{tmp_path / "r"}"\nuser_name = "Reading Room"\n')
+    result = deposit_bag(sample_bag(tmp_path), "o", config=cfg, object_id="x")
+    assert any("W008" in d for d in result.details)  # the user has no address
+    assert any("OCFL validator: [W005]" in d for d in result.details)  # "x" is not a URI
+    objdir = _object_dir(tmp_path / "r", "x")
+    user = json.loads((objdir / "inventory.json").read_text())["versions"]["v1"]["user"]
+    assert user == {"name": "Reading Room"}
+    cfg.write_text(cfg.read_text() + 'user_address = "mailto:room@example.org"\n')
+    result = deposit_bag(sample_bag(tmp_path, "b2"), "o", config=cfg, object_id="urn:y")
+    inv = json.loads((_object_dir(tmp_path / "r", "urn:y") / "inventory.json").read_text())
+    assert inv["versions"]["v1"]["user"] == {
+        "name": "Reading Room",
+        "address": "mailto:room@example.org",
+    }
+    assert not [d for d in result.details if "W0" in d]

@@ -23,6 +23,7 @@ from tests.servers import (
     SSHServer,
     children,
     deposit_env,
+    free_port,
     records,
     sample_bag,
     sshd,
@@ -331,3 +332,24 @@ def test_agent_authentication(
         assert reason_of(err.value) == "auth"
     finally:
         stop(agent)
+
+
+def test_missing_identity_file_is_a_configuration_error_at_once(
+    tmp_path: Path, deposit_env: Path
+) -> None:
+    """Issue #17 finding 18: not retried, not `unavailable` (no server is needed to see it)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[targets.v]\nurl = "sftp://someone@127.0.0.1:{free_port()}/incoming"\n'
+        f'identity_file = "{tmp_path / "no-such-key"}"\n'
+    )
+    with pytest.raises(DepositError, match="identity file cannot be read") as err:
+        deposit_bag(sample_bag(tmp_path), "v", config=cfg, retry_policy=FAST_RETRY)
+    assert reason_of(err.value) == "config" and err.value.path == str(tmp_path / "no-such-key")
+    [entry] = records(deposit_env)
+    assert entry["attempts"] == 1 and entry["outcome"] == "failed"
+    assert entry["error"]["reason"] == "config"  # type: ignore[index]
+    (tmp_path / "a-folder").mkdir()
+    cfg.write_text(cfg.read_text().replace("no-such-key", "a-folder"))
+    with pytest.raises(DepositError, match="not a regular file"):
+        deposit_bag(sample_bag(tmp_path, "bag2"), "v", config=cfg, retry_policy=FAST_RETRY)

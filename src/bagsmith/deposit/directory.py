@@ -59,6 +59,27 @@ def os_failure(exc: OSError, where: Path | str) -> Exception:
     return TransientError(f"{text} ({exc.__class__.__name__})", path=str(where))
 
 
+def refuse_overlap(bag: Path, destination: Path, what: str) -> None:
+    """Refuse a destination inside the bag, the bag inside the destination, or both the same
+    (symbolic links resolved), before anything is written: a copy into its own source would
+    change the bag while it is read, and a "copy" onto itself proves nothing."""
+    src, dest = bag.resolve(), destination.resolve()
+    if src == dest:
+        problem = f"the {what} is the bag itself"
+    elif src in dest.parents:
+        problem = f"the {what} is inside the bag"
+    elif dest in src.parents:
+        problem = f"the bag is inside the {what}"
+    else:
+        return
+    raise deposit_error(
+        "config",
+        f"{problem} ({dest}): a bag cannot be deposited into itself or onto itself",
+        path=str(bag),
+        hint="deposit to a folder outside the bag (or give another name with --name)",
+    )
+
+
 class DirectoryTarget:
     """A folder on a local or mounted file system."""
 
@@ -76,6 +97,7 @@ class DirectoryTarget:
             )
         name = check_name(options.name or bag.name)
         final = self.root / name
+        refuse_overlap(bag.path, final, "destination")
         result.location = final.as_uri()
         if final.exists() or final.is_symlink():
             found = self.read_tree(bag, final)

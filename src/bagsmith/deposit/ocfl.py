@@ -8,12 +8,17 @@ versions hard-linked, never rewritten), checked with ocfl-py's *object* validato
 storage-root validation can report success for a root holding a broken object) and read
 back file by file before the staging copy replaces the object.
 
+The version's user is ``user_name``/``user_address``, else the bag's Contact-Name and
+Contact-Email; the inventory's ``fixity`` block carries the bag's other digests
+(:func:`add_fixity`). A storage root inside the bag, or holding it, is refused.
+
 Settings: ``layout`` (storage layout for a new root, default
 ``0003-hash-and-id-n-tuple-storage-layout``), ``user_name``, ``user_address``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -35,13 +40,16 @@ from .base import (
     DepositResult,
     deposit_error,
 )
-from .directory import os_failure
+from .directory import os_failure, refuse_overlap
 from .source import LocalBag
 from .verify import differences, read_back, require_identical
 
 DEFAULT_LAYOUT = "0003-hash-and-id-n-tuple-storage-layout"
 ROOT_DECLARATION = "0=ocfl_1.1"
 _SETTINGS = {"layout", "user_name", "user_address"}
+#: Digests of the bag written to the inventory's ``fixity`` block (those OCFL 1.1 defines
+#: besides the SHA-512 it identifies content by).
+FIXITY_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 
 
 class OcflTarget:
@@ -51,8 +59,19 @@ class OcflTarget:
         self.root = root
         self.display = display
         self.layout = str(settings.get("layout", DEFAULT_LAYOUT))
-        self.user_name = str(settings.get("user_name", "bagsmith"))
+        self.user_name = settings.get("user_name")
         self.user_address = settings.get("user_address")
+
+    def user_of(self, bag: LocalBag) -> tuple[str, str | None]:
+        """The version's user: the configured ``user_name``/``user_address``, else the bag's
+        Contact-Name and Contact-Email (as a ``mailto:`` URI), else ``bagsmith`` with no
+        address."""
+        if self.user_address:
+            return str(self.user_name or bag.contact_name or "bagsmith"), str(self.user_address)
+        email = (bag.contact_email or "").strip()
+        address = f"mailto:{email}" if email and "@" in email and " " not in email else None
+        name = self.user_name or (bag.contact_name if address else None) or "bagsmith"
+        return str(name), address
 
     def deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
         if bag.kind != "folder":
@@ -71,6 +90,7 @@ class OcflTarget:
                 hint="give one with --object-id",
             )
         result.identifiers["ocfl-object-id"] = object_id
+        refuse_overlap(bag.path, self.root, "OCFL storage root")
         try:
             self._deposit(bag, options, result, object_id)
         except OSError as exc:
@@ -102,10 +122,14 @@ class OcflTarget:
             return
         staging = self.root.parent / f".{self.root.name}.bagsmith-{uuid.uuid4().hex[:12]}"
         try:
+            name, address = self.user_of(bag)
+            if address is None:
+                result.details.append(
+                    "the version's user has no address (OCFL validators warn: W008): set "
+                    "user_address in the config, or Contact-Email in bag-info.txt"
+                )
             metadata = ocfl.VersionMetadata(
-                message=f"bagsmith deposit of bag {bag.name}",
-                name=self.user_name,
-                address=self.user_address,
+                message=f"bagsmith deposit of bag {bag.name}", name=name, address=address
             )
             obj = ocfl.Object(identifier=object_id)
             if head is None:
@@ -118,7 +142,9 @@ class OcflTarget:
                     srcdir=str(bag.path),
                     metadata=metadata,
                 )
-            self.validate_object(staging)
+            add_fixity(staging, bag)
+            warnings = self.validate_object(staging)
+            result.details += [f"OCFL validator: {w}" for w in warnings]
             if options.verify:
                 require_identical(bag, self.read_head(bag, staging), str(staging))
             new_head = str(_inventory(staging)["head"])
@@ -160,12 +186,13 @@ class OcflTarget:
         return str(path)
 
     @staticmethod
-    def validate_object(objdir: Path) -> None:
-        """ocfl-py's object validation, digests included; a deposit error when it fails."""
+    def validate_object(objdir: Path) -> list[str]:
+        """ocfl-py's object validation, digests (manifest and fixity) included; a deposit
+        error when it fails, else the validator's warnings (empty for a clean object)."""
         ocfl = import_ocfl()
 
         passed, validator = call_ocfl(
-            ocfl.Object().validate, objdir=str(objdir), log_warnings=False, check_digests=True
+            ocfl.Object().validate, objdir=str(objdir), log_warnings=True, check_digests=True
         )
         if not passed:
             raise deposit_error(
@@ -174,6 +201,7 @@ class OcflTarget:
                 path=str(objdir),
                 hint="inspect it with ocfl-validate.py; nothing was recorded as deposited",
             )
+        return [" ".join(str(m).split()) for m in validator.log.messages]
 
     @staticmethod
     def read_head(bag: LocalBag, objdir: Path) -> dict[str, dict[str, str] | None]:
@@ -220,6 +248,56 @@ def _inventory(objdir: Path) -> dict[str, Any]:
             "invalid", f"cannot read the object's inventory: {exc}", path=str(objdir)
         ) from exc
     return data
+
+
+def add_fixity(objdir: Path, bag: LocalBag) -> None:
+    """Give the head version's inventory a ``fixity`` block with the bag's other digests.
+
+    OCFL identifies content by SHA-512; the bag's manifests often carry other algorithms
+    (SHA-256, MD5). For every file of the head version, the content path it is stored
+    under gets the bag's digests of :data:`FIXITY_ALGORITHMS` (ocfl-py 2.1 writes an empty
+    block when asked for fixity, so bagsmith fills it from the manifests it has just
+    validated). Earlier entries are kept. The inventory and its sidecar are rewritten at
+    the object root and in the head version's folder (new files, renamed into place: older
+    versions are hard links shared with the published object and are never touched); the
+    object validator then checks every fixity digest against the content.
+    """
+    inv = _inventory(objdir)
+    algorithm = str(inv.get("digestAlgorithm", "sha512"))
+    head = str(inv["head"])
+    state: dict[str, list[str]] = inv["versions"][head]["state"]
+    manifest: dict[str, list[str]] = inv["manifest"]
+    fixity: dict[str, dict[str, list[str]]] = inv.get("fixity") or {}
+    for digest, logical_paths in state.items():
+        for logical in logical_paths:
+            known = bag.digests.get(logical, {})
+            for alg in FIXITY_ALGORITHMS:
+                value = known.get(alg)
+                if alg == algorithm or value is None:
+                    continue
+                listed = fixity.setdefault(alg, {}).setdefault(value, [])
+                for content in manifest[digest]:
+                    if content not in listed:
+                        listed.append(content)
+    fixity = {alg: block for alg, block in fixity.items() if block}
+    if not fixity:
+        return
+    for block in fixity.values():
+        for paths in block.values():
+            paths.sort()
+    inv["fixity"] = fixity
+    text = json.dumps(inv, sort_keys=True, indent=2)
+    sidecar = f"inventory.json.{algorithm}"
+    digest = hashlib.new(algorithm, text.encode("utf-8")).hexdigest()
+    for folder in (objdir / head, objdir):
+        _replace(folder / "inventory.json", text)
+        _replace(folder / sidecar, f"{digest} inventory.json\n")
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.bagsmith-{uuid.uuid4().hex[:8]}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def call_ocfl(func: Any, *args: Any, **kwargs: Any) -> Any:

@@ -96,6 +96,8 @@ class SftpTarget:
                 ) from exc
         client.set_missing_host_key_policy(_trust_policy(self.trust, str(self.known_hosts)))
         identity = self.settings.get("identity_file")
+        if identity:
+            self._check_identity(Path(str(identity)).expanduser())
         try:
             client.connect(
                 self.host,
@@ -103,8 +105,7 @@ class SftpTarget:
                 username=self.user,
                 password=self.settings.get("password") or os.environ.get("BAGSMITH_SFTP_PASSWORD"),
                 key_filename=str(Path(identity).expanduser()) if identity else None,
-                passphrase=self.settings.get("passphrase")
-                or os.environ.get("BAGSMITH_SFTP_PASSPHRASE"),
+                passphrase=self._passphrase(),
                 timeout=self.timeout,
                 banner_timeout=self.timeout,
                 auth_timeout=self.timeout,
@@ -148,6 +149,26 @@ class SftpTarget:
                 ) from exc
             raise TransientError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         return client
+
+    def _check_identity(self, path: Path) -> None:
+        """A configured identity file that is missing or unreadable is a
+        configuration error, found before connecting (no retry would make it work)."""
+        try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise deposit_error(
+                "config",
+                f"the SSH identity file cannot be read: {exc.strerror or exc}",
+                path=str(path),
+                hint="fix identity_file in the config (a private key file readable by you)",
+            ) from exc
+
+    def _passphrase(self) -> str | None:
+        value = self.settings.get("passphrase") or os.environ.get("BAGSMITH_SFTP_PASSPHRASE")
+        return str(value) if value else None
 
     # --- deposit -------------------------------------------------------------------------
 

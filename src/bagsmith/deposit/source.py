@@ -51,6 +51,9 @@ class LocalBag:
     digests: dict[str, dict[str, str]] = field(default_factory=dict)
     external_identifier: str | None = None
     archive_format: str | None = None  # "zip", "tar" or "tgz"
+    #: bag-info.txt's Contact-Name and Contact-Email (folder bags): who answers for the bag.
+    contact_name: str | None = None
+    contact_email: str | None = None
 
     @property
     def size(self) -> int:

@@ -14,7 +14,7 @@ from ..bagit.mtable import ManifestTable
 from ..bagit.reader import FileEntry, TagDecodeError, open_bag
 from ..bagit.serialize import ArchiveFormat, write_archive
 from ..bagit.tagfiles import first_value
-from ..bagit.validate import Mode, validate_bag
+from ..bagit.validate import Mode
 from ..deposit import record
 from ..deposit.base import (
     FAILED,
@@ -31,6 +31,7 @@ from ..deposit.source import BASE_ALGORITHM, BagFile, LocalBag, archive_bag
 from ..errors import ArchiveError, BagError, BagsmithError, InputError
 from ..fixity import SUPPORTED, HashJob, default_processes, hash_many
 from ..problems import Report
+from .validation import validate_one
 
 Progress = Callable[[int, int], None]
 
@@ -138,7 +139,8 @@ def _bag_path(bag_path: str | os.PathLike[str]) -> Path:
 
 
 def describe_bag(path: Path, *, progress: Progress | None = None) -> LocalBag:
-    """Validate the bag fully with the BagIt engine, then describe it for the targets.
+    """Validate the bag fully, as ``bagsmith validate`` does (BagIt, the profiles bag-info.txt
+    names, METS and Dublin Core), then describe it for the targets.
 
     A bag that is not valid, or not complete (files still to fetch), is refused with a
     :class:`BagError` listing the validator's problems: a damaged bag is never deposited as
@@ -154,7 +156,7 @@ def describe_bag(path: Path, *, progress: Progress | None = None) -> LocalBag:
         if progress is not None:
             progress(octets, files)
 
-    checked = validate_bag(path, mode=Mode.FULL, progress=step)
+    checked = validate_one(path, mode=Mode.FULL, progress=step)
     if checked.format not in ("folder", *(f.value for f in ArchiveFormat)):
         raise InputError("a bag must be a folder or a .zip, .tar, .tgz or .tar.gz file", path=path)
     _refuse_invalid(path, checked.report, checked.fetch_pending)
@@ -207,6 +209,8 @@ def _folder_bag(root: Path) -> LocalBag:
     files.sort(key=lambda f: f.relpath)
     bag = LocalBag(root, root.name, "folder", files=files)
     bag.external_identifier = first_value(decl.bag_info, "External-Identifier")
+    bag.contact_name = first_value(decl.bag_info, "Contact-Name")
+    bag.contact_email = first_value(decl.bag_info, "Contact-Email")
     manifests: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
     for entry in tag_entries:
         split = split_manifest_name(entry.path) if "/" not in entry.path else None
