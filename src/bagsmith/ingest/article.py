@@ -45,6 +45,9 @@ class ParseResult:
     images: tuple[ImageInfo, ...]
     unmatched_images: tuple[str, ...]
     sidecar: str | None = None
+    # per figure of ``article.figures`` (HTML pages): the absolute address of its image, when
+    # the page's address was given (``base_url``) or the page names its images by absolute URL
+    image_urls: tuple[str | None, ...] = ()
 
     def record(self) -> dict[str, Any]:
         return self.article.to_dict()
@@ -243,8 +246,13 @@ def read_article(
     images_dir: str | Path | None = None,
     metadata: str | Path | None = None,
     allow_broken_images: bool = False,
+    base_url: str | None = None,
 ) -> ParseResult:
     """Parse an article file, match its images, apply the sidecar.
+
+    ``base_url`` is the address the page was captured from (HTML only): relative and
+    lazy-loaded image addresses are resolved against it (``ParseResult.image_urls``) and it
+    is the record's ``source_url`` when the page names none.
 
     Raises :class:`InputError` for unreadable input, a folder, an empty or binary file, or
     broken images (unless ``allow_broken_images``) and :class:`MetadataError` for an invalid
@@ -263,9 +271,13 @@ def read_article(
     report = Report(where)
     meta = PageMeta()
     refuse_non_text(data, source)
+    image_urls: list[str | None] = []
     if _is_html(source, data):
-        page = parse_html(scrub_bytes(data, report, where), source, report)
+        page = parse_html(scrub_bytes(data, report, where), source, report, base_url)
         assembled, meta, fmt = page.assembled, page.meta, "html"
+        image_urls = page.image_urls
+        if meta.source_url is None and base_url:
+            meta.source_url = base_url
     else:
         if len(data) > MAX_TEXT_BYTES:
             raise InputError(f"larger than {MAX_TEXT_BYTES} bytes; not an article", path=source)
@@ -323,6 +335,7 @@ def read_article(
         tuple(infos),
         tuple(str(p) for p in unmatched),
         sidecar.path if sidecar else None,
+        tuple(image_urls[: len(assembled.figures)]),
     )
 
 

@@ -46,6 +46,8 @@ class Unit:
     # an HTML <section> element holding this unit and only one heading (see html.py): a figure
     # in the same element as a section's heading is in that section
     container: int | None = None
+    # (HTML) the absolute address of each of ``images``, when the page's address is known
+    urls: tuple[str | None, ...] = ()
 
 
 @dataclass
@@ -126,8 +128,16 @@ def _list_title(text: str, following: str | None) -> bool:
 
 
 class _Builder:
-    def __init__(self, units: list[Unit], report: Report, path: str, title: str | None) -> None:
+    def __init__(
+        self,
+        units: list[Unit],
+        report: Report,
+        path: str,
+        title: str | None,
+        numbered_need_image: bool = False,
+    ) -> None:
         self.units = units
+        self.numbered_need_image = numbered_need_image
         self.report = report
         self.path = path
         self.styles = choose_styles(units)
@@ -153,6 +163,18 @@ class _Builder:
             if other is not None and 0 < other.number - self.figure.number <= 3:
                 return other
         return found
+
+    def has_image(self, index: int) -> bool:
+        """An image stands just before the unit at ``index`` (not yet taken by a figure) or
+        just after it (after its caption line, when the number stands alone)."""
+        if self.pending:
+            return True
+        for unit in self.units[index + 1 : index + 3]:
+            if unit.kind in ("image", "figure"):
+                return True
+            if unit.kind != "break" and (unit is not self.units[index + 1] or self.marker(unit)):
+                return False
+        return False
 
     def markers_after(self, index: int) -> bool:
         return any(self.marker(u) for u in self.units[index + 1 :])
@@ -322,6 +344,8 @@ class _Builder:
             self.start_figure(fig)
             return i + 1
         marker = self.marker(unit)
+        if marker is not None and self.numbered_need_image and not self.has_image(i):
+            marker = None  # (HTML) a numbered paragraph or list item without a picture is text
         if marker is not None and clutter_reason(marker.caption):
             self.close_figure()  # "8. Share this:": a share prompt even when numbered
             return i + 1
@@ -410,6 +434,14 @@ class _Builder:
         return i + 1
 
 
-def assemble(units: list[Unit], report: Report, path: str, title: str | None = None) -> Assembled:
-    """Title, creators, sections and figures from the units, with problems in ``report``."""
-    return _Builder(units, report, path, title).run()
+def assemble(
+    units: list[Unit],
+    report: Report,
+    path: str,
+    title: str | None = None,
+    numbered_need_image: bool = False,
+) -> Assembled:
+    """Title, creators, sections and figures from the units, with problems in ``report``.
+    With ``numbered_need_image`` (HTML), a numbered line is a figure's caption only when an
+    image stands next to it."""
+    return _Builder(units, report, path, title, numbered_need_image).run()

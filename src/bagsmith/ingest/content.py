@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import InputError
 from ..problems import Report
 from .assemble import Assembled
+from .decoding import wide_text
 from .htmlmeta import PageMeta
 
 # (signature at offset 0, what it is); checked in order
@@ -53,6 +54,7 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _GARBLED = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
 MAX_SHARE = 0.05  # more than 5 % control/replacement characters: not text
 MIN_COUNT = 8  # … and at least this many (a stray character or two is only cleaned)
+MAX_NUL_SHARE = 0.001  # a few stray NULs in a large page are damage, cleaned; more: binary
 _SAMPLE = 64 * 1024
 
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -84,7 +86,8 @@ def binary_reason(data: bytes) -> str | None:
     if data.startswith(_UTF16_32_BOMS):
         return None  # wide text: NULs are part of the encoding
     sample = data[:_SAMPLE]
-    if b"\x00" in sample:
+    nuls = sample.count(b"\x00")
+    if nuls >= MIN_COUNT and nuls > len(sample) * MAX_NUL_SHARE and not wide_text(data):
         return "it holds NUL bytes"
     count = len(_CONTROL_BYTES.findall(sample))
     if count >= MIN_COUNT and count > len(sample) * MAX_SHARE:

@@ -10,11 +10,11 @@ else ``<body>``.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -24,12 +24,17 @@ from ..problems import Report
 from .assemble import Assembled, ImageRef, Unit, assemble
 from .bylines import parse_byline, split_names
 from .captions import find_marker, split_credit
+from .clutter import author_link
 from .dates import to_edtf
+from .decoding import decode_page
+from .extraction import BR, Block, Extraction, PageText, article_element, extract, locate
+from .htmlfigures import FigureFinder, FoundFigure, absolute, image_source, local_file
 from .htmlmeta import PageMeta, read_meta
 from .text import clean_line
 
 MAX_HTML_BYTES = 64 * 1024 * 1024
-_BR = "\u2028"
+MAX_FIGURES = 2000  # figures per article; more are left out (``html-figure-limit``)
+_BR = BR
 _DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
               "math", "canvas", "form", "button", "input", "select", "textarea", "nav", "aside",
               "footer", "dialog", "link", "meta", "head", "title", "video", "audio", "map"}  # fmt: skip
@@ -47,13 +52,14 @@ _STRUCTURE = _BLOCKS | _HEADINGS | {"div", "section", "article", "main", "header
                                     "picture", "details"}  # fmt: skip
 _CREDIT_CLASS = re.compile(r"credit|byline|source|copyright|attribution", re.IGNORECASE)
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->")
-_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
 class HtmlArticle:
     assembled: Assembled
     meta: PageMeta
+    # per figure of ``assembled.figures``: the absolute address of its image, when known
+    image_urls: list[str | None] = field(default_factory=list)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -96,9 +102,12 @@ def _text(el: lxml.etree._Element) -> list[str]:
     return [t for t in (clean_line(part) for part in raw.split(_BR)) if t]
 
 
-def _parse(data: bytes, path: Path, report: Report) -> lxml.html.HtmlElement:
-    head = data[:65536]
-    data = _INTERNAL_SUBSET.sub(b"<!DOCTYPE html>", head, count=1) + data[65536:]
+_INTERNAL_SUBSET_TEXT = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _parse(text: str, path: Path, report: Report) -> lxml.html.HtmlElement:
+    head = text[:65536]
+    text = _INTERNAL_SUBSET_TEXT.sub("<!DOCTYPE html>", head, count=1) + text[65536:]
     parser = lxml.html.HTMLParser(
         recover=True,
         no_network=True,
@@ -107,14 +116,8 @@ def _parse(data: bytes, path: Path, report: Report) -> lxml.html.HtmlElement:
         huge_tree=False,
         collect_ids=False,
     )
-    source: str | bytes = data
-    if not re.search(rb"<meta[^>]+charset", head, re.IGNORECASE):
-        try:
-            source = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            source = data
     try:
-        doc = lxml.html.document_fromstring(source, parser=parser)
+        doc = lxml.html.document_fromstring(text, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise InputError(f"not an HTML page: {exc}", path=path) from None
     for entry in parser.error_log:
@@ -187,10 +190,7 @@ class _Walker:
         return None
 
     def image(self, img: lxml.etree._Element) -> ImageRef | None:
-        src = img.get("src") or img.get("data-src") or img.get("data-lazy-src") or ""
-        if not src and img.get("srcset"):
-            src = img.get("srcset", "").split(",")[0].split()[0]
-        src = src.strip()
+        src = image_source(img).strip()
         if not src or src.startswith("data:"):
             return None
         for attr in ("width", "height"):
@@ -198,34 +198,33 @@ class _Walker:
             if value.isdigit() and int(value) <= 32:
                 return None
         alt = clean_line(img.get("alt") or img.get("title") or "")
-        line = img.sourceline
-        parts = urlsplit(src)
-        if parts.scheme or parts.netloc:
+        return self.ref(src, alt, img.sourceline)
+
+    def ref(self, src: str, alt: str, line: int | None) -> ImageRef:
+        """The image at ``src`` as saved with the page (problems reported when it is not)."""
+        file, why = local_file(src, str(self.dir))
+        if why == "not-saved":
             self.report.add(
                 "html-image-not-saved",
                 f"image {src} is on the web, not in the saved page's folder",
                 self.path,
                 line,
             )
-            return ImageRef(src, None, alt, line)
-        target = (self.dir / unquote(parts.path)).resolve()
-        if not target.is_relative_to(self.dir):
+        elif why == "outside":
             self.report.add(
                 "html-image-outside",
                 f"image {src} points outside the page's folder",
                 self.path,
                 line,
             )
-            return ImageRef(src, None, alt, line)
-        if not target.is_file():
+        elif why == "missing":
             self.report.add(
                 "html-image-missing",
                 f"image {src} is not in the saved page's folder",
                 self.path,
                 line,
             )
-            return ImageRef(src, None, alt, line)
-        return ImageRef(src, str(target), alt, line)
+        return ImageRef(src, file, alt, line)
 
     def images_in(self, el: lxml.etree._Element) -> list[ImageRef]:
         refs = [self.image(img) for img in el.iter("img")]
@@ -356,39 +355,288 @@ def _take_bylines(root: lxml.etree._Element, meta: PageMeta) -> None:
             el.drop_tree()
 
 
-def parse_html(data: bytes, path: Path, report: Report) -> HtmlArticle:
-    """The article in a saved HTML page, with its images resolved in the page's folder."""
-    if len(data) > MAX_HTML_BYTES:
-        raise InputError(
-            f"the page is {len(data)} bytes; bagsmith reads pages up to {MAX_HTML_BYTES}",
-            path=path,
-        )
-    saved_from = _SAVED_FROM.search(data[:4096])
-    doc = _parse(data, path, report)
-    meta = read_meta(doc, str(path), report)
-    if meta.source_url is None and saved_from:
-        meta.source_url = saved_from.group(1).decode("ascii", "replace")
-    for br in doc.iter("br"):
-        br.tail = _BR + _xml_safe(br.tail or "")
-    root = _content_root(doc)
-    h1 = next((h for h in root.iter("h1")), None)
-    if h1 is None:
-        h1 = next((h for h in doc.iter("h1") if not any(map(_is_clutter, h.iterancestors()))), None)
-    if h1 is not None and " ".join(_text(h1)):
-        meta.title = " ".join(_text(h1))
-    _clean(root, set(root.iterancestors()) | ({h1} if h1 is not None else set()))
-    _take_bylines(root, meta)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_CLASS = {"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "hidden",
+                 "hide", "invisible", "offscreen", "element-invisible", "u-hidden",
+                 "is-hidden", "a11y", "assistive-text", "screenreader"}  # fmt: skip
+
+
+def _hidden(el: lxml.etree._Element) -> bool:
+    """Whether the element (or a wrapper) is not shown to a reader."""
+    for node in itertools.chain([el], el.iterancestors()):
+        if node.get("hidden") is not None or (node.get("aria-hidden") or "") == "true":
+            return True
+        if _HIDDEN_STYLE.search(node.get("style") or ""):
+            return True
+        if set((node.get("class") or "").lower().split()) & _HIDDEN_CLASS:
+            return True
+    return False
+
+
+def _heading_title(root: lxml.etree._Element, doc: lxml.etree._Element) -> str | None:
+    """The visible ``<h1>`` of the article, else of the page outside its clutter."""
+    for candidates in (
+        root.iter("h1"),
+        (h for h in doc.iter("h1") if not any(map(_is_clutter, h.iterancestors()))),
+    ):
+        for h1 in candidates:
+            text = " ".join(_text(h1))
+            if text and not _hidden(h1):
+                return text
+    return None
+
+
+def _creators_from_links(root: lxml.etree._Element, meta: PageMeta) -> None:
     for link in root.iter("a"):
         if "author" in (link.get("rel") or "").lower().split():
             name = " ".join(_text(link))
             byline = parse_byline(name)
             names = list(byline.creators) if byline else (split_names(name) or [])
             meta.creators.extend(n for n in names if n not in meta.creators)
-    units = _Walker(path, report).walk(root)
-    assembled = assemble(units, report, str(path), title=meta.title)
+
+
+def _base_href(doc: lxml.etree._Element) -> str | None:
+    for base in doc.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            return href
+    return None
+
+
+def parse_html(data: bytes, path: Path, report: Report, base_url: str | None = None) -> HtmlArticle:
+    """The article in a saved HTML page, with its images resolved in the page's folder and —
+    given the page's address ``base_url`` (or a ``<base href>``) — to absolute URLs."""
+    if len(data) > MAX_HTML_BYTES:
+        raise InputError(
+            f"the page is {len(data)} bytes; bagsmith reads pages up to {MAX_HTML_BYTES}",
+            path=path,
+        )
+    saved_from = _SAVED_FROM.search(data[:4096])
+    doc = _parse(decode_page(data, report, str(path)), path, report)
+    meta = read_meta(doc, str(path), report)
+    if meta.source_url is None and saved_from:
+        meta.source_url = saved_from.group(1).decode("ascii", "replace")
+    base = base_url or _base_href(doc)
+    if base_url and base and base_url != base:
+        base = absolute(base, base_url) or base_url
+    extraction = _main_text(doc, base or meta.source_url, path, report)
+    for br in doc.iter("br"):
+        br.tail = _BR + _xml_safe(br.tail or "")
+    if extraction is None or len(extraction.blocks) < 2:
+        # nothing, or one run of text: trafilatura's last-resort reading of a page it could
+        # not structure (a tiny page); the page's own structure says more
+        return _parse_by_structure(doc, meta, path, report, base)
+    return _parse_with_extraction(doc, meta, extraction.blocks, path, report, base, extraction)
+
+
+def _main_text(
+    doc: lxml.html.HtmlElement, url: str | None, path: Path, report: Report
+) -> Extraction | None:
+    """trafilatura's reading of the page (on a copy: it changes the tree), or None when it
+    finds no main text or fails (the structural reading is used then)."""
+    try:
+        return extract(copy.deepcopy(doc), url)
+    except Exception as exc:  # a third-party extractor: any failure falls back, named
+        report.add(
+            "html-extractor-failed",
+            f"the main-text extractor failed ({type(exc).__name__}); the page was read by its "
+            "structure instead",
+            str(path),
+        )
+        return None
+
+
+def _finish(units: list[Unit], meta: PageMeta, path: Path, report: Report, html: bool) -> Assembled:
+    assembled = assemble(units, report, str(path), title=meta.title, numbered_need_image=html)
     for name in assembled.creators:
         if name not in meta.creators:
             meta.creators.append(name)
     if meta.date_published is None and assembled.date_published:
         meta.date_published = to_edtf(assembled.date_published)
-    return HtmlArticle(assembled, meta)
+    return assembled
+
+
+def _image_urls(assembled: Assembled, urls: dict[int, str | None]) -> list[str | None]:
+    return [
+        next((urls.get(id(ref)) for ref in fig.images if urls.get(id(ref))), None)
+        for fig in assembled.figures
+    ]
+
+
+def _parse_by_structure(
+    doc: lxml.html.HtmlElement, meta: PageMeta, path: Path, report: Report, base: str | None
+) -> HtmlArticle:
+    """The page read by its structure alone: the largest ``<article>``, else ``<main>``,
+    else ``<body>``, without the elements marked as clutter."""
+    root = _content_root(doc)
+    title = _heading_title(root, doc)
+    if title:
+        meta.title = title
+    h1s = {h for h in root.iter("h1")}
+    _clean(root, set(root.iterancestors()) | h1s)
+    _take_bylines(root, meta)
+    _creators_from_links(root, meta)
+    walker = _Walker(path, report)
+    units = walker.walk(root)
+    assembled = _finish(units, meta, path, report, html=False)
+    urls = {id(ref): absolute(ref.src, base) for u in units for ref in u.images}
+    return HtmlArticle(assembled, meta, _image_urls(assembled, urls))
+
+
+def _parse_with_extraction(
+    doc: lxml.html.HtmlElement,
+    meta: PageMeta,
+    blocks: list[Block],
+    path: Path,
+    report: Report,
+    base: str | None,
+    extraction: Extraction,
+) -> HtmlArticle:
+    """The page read through trafilatura's main text: its blocks located in the page, the
+    article element they sit in, and the editorial figures of that element between them."""
+    body = doc.find("body")
+    page = PageText(body if body is not None else doc)
+    locate(page, blocks)
+    root = article_element(blocks, page)
+    if root is None:
+        root = body if body is not None else doc
+    title = _heading_title(root, doc)
+    if title:
+        meta.title = title
+    elif meta.title is None and extraction.title:
+        meta.title = clean_line(extraction.title)
+    _take_bylines(root, meta)
+    _creators_from_links(root, meta)
+    if not meta.creators and extraction.author:
+        meta.creators.extend(n for n in (clean_line(a) for a in extraction.author.split(";")) if n)
+    if meta.date_published is None and extraction.date:
+        meta.date_published = to_edtf(extraction.date)
+    finder = FigureFinder(base, MAX_FIGURES)
+    figures = finder.find(root)
+    if finder.over_limit:
+        report.add(
+            "html-figure-limit",
+            f"the article shows more than {MAX_FIGURES} images; the first {MAX_FIGURES} were "
+            f"kept and {finder.over_limit} left out",
+            str(path),
+        )
+    walker = _Walker(path, report)
+    walker.find_sections(root)
+    blocks = _with_headings(blocks, root, page)
+    units = _merge(blocks, figures, walker, page)
+    assembled = _finish(units, meta, path, report, html=True)
+    urls = {id(ref): url for u in units for ref, url in zip(u.images, u.urls, strict=False)}
+    return HtmlArticle(assembled, meta, _image_urls(assembled, urls))
+
+
+def _with_headings(blocks: list[Block], root: lxml.etree._Element, page: PageText) -> list[Block]:
+    """The article's visible headings that the extractor left out (it drops short ones, such
+    as the numbered captions of a list of photographs), between the first and the last of its
+    blocks."""
+    located = [b.position for b in blocks if b.element is not None]
+    if not located:
+        return blocks
+    first, last = min(located), max(located)
+    have = {b.element for b in blocks if b.element is not None}
+    have.update(a for b in blocks if b.element is not None for a in b.element.iterancestors())
+    added: list[Block] = []
+    for h in root.iter(*_HEADINGS, "p", "a", "li"):
+        position = page.order.get(h, -1)
+        heading = h.tag in _HEADINGS
+        if (
+            heading
+            and not first <= position <= last + 1
+            and not (h.tag != "h1" and position > first)
+        ):
+            continue
+        if not heading and not first < position <= last + 1:
+            continue
+        if h in have:
+            continue  # it holds text the extractor kept
+        text = " ".join(_text(h))
+        if not text or not (heading or (len(text) < 80 and author_link(text))):
+            continue
+        if _hidden(h) or any(_is_clutter(a) for a in h.iterancestors()):
+            continue
+        if heading:
+            added.append(Block("heading", text, h, position))
+        else:  # a link the extractor left out that ends an author box ("View all posts")
+            added.append(Block("break", text, h, position))
+            have.update(h.iterdescendants())
+    if not added:
+        return blocks
+    merged: list[Block] = []
+    i = 0
+    running = -1
+    for block in blocks:
+        if block.element is not None:
+            running = max(running, block.position)
+        while i < len(added) and added[i].position < running:
+            merged.append(added[i])
+            i += 1
+        merged.append(block)
+    merged.extend(added[i:])
+    return merged
+
+
+def _merge(
+    blocks: list[Block], figures: list[FoundFigure], walker: _Walker, page: PageText
+) -> list[Unit]:
+    """Text blocks and figures in the order of the page."""
+    inside: set[lxml.etree._Element] = set()
+    captions: set[str] = set()
+    for fig in figures:
+        inside.add(fig.element)
+        inside.update(fig.element.iterdescendants())
+        if fig.captioned:
+            captions.add(" ".join(fig.caption.split()))
+    text: list[tuple[int, Unit]] = []
+    position = -1
+    for block in blocks:
+        el = block.element
+        if el is not None:
+            if el in inside:
+                continue
+            if not page.holds(el):
+                continue  # a byline element taken out of the text
+            position = max(position, block.position)
+        lines = [t for t in (clean_line(x) for x in block.text.split(_BR)) if t]
+        if not lines or " ".join(" ".join(lines).split()) in captions:
+            continue
+        line = el.sourceline if el is not None else None
+        box = walker.container(el) if el is not None else None
+        kind = block.kind
+        if kind == "break":
+            text.append((position, Unit(" ".join(lines), line, kind, container=box)))
+            continue
+        parts: list[str] = []
+        for item in lines:
+            if parts and find_marker(item):
+                text.append((position, Unit(" ".join(parts), line, kind, container=box)))
+                parts = []
+            parts.append(item)
+        if parts:
+            text.append((position, Unit(" ".join(parts), line, kind, container=box)))
+    pictures: list[tuple[int, Unit]] = []
+    for fig in figures:
+        refs = [walker.ref(p.src, clean_line(p.alt), p.element.sourceline) for p in fig.pictures]
+        kind = "figure" if fig.captioned or fig.element.tag == "figure" else "image"
+        unit = Unit(
+            clean_line(fig.caption),
+            fig.element.sourceline,
+            kind,
+            tuple(refs),
+            fig.credit,
+            walker.container(fig.element),
+            tuple(p.url for p in fig.pictures),
+        )
+        pictures.append((page.order.get(fig.element, -1), unit))
+    merged: list[Unit] = []
+    i = 0
+    for position, unit in text:
+        while i < len(pictures) and pictures[i][0] < position:
+            merged.append(pictures[i][1])
+            i += 1
+        merged.append(unit)
+    merged.extend(unit for _, unit in pictures[i:])
+    return merged
