@@ -1,0 +1,129 @@
+"""Print constraints.txt: exact pins of everything the test set-up installs, as installed now.
+
+Run in an environment where the test set-up works (all tests green), then commit the result:
+
+    python scripts/gen_constraints.py > constraints.txt
+
+``--check`` prints nothing and exits 0 when this environment already has everything at the
+pinned versions and bagsmith installed from this checkout, 1 otherwise (what is off goes to
+stderr); ``scripts/test-setup.sh`` uses it to skip pip when there is nothing to do.
+
+It walks the requirements of bagsmith (from pyproject.toml, with the extras that
+``scripts/test-setup.sh`` installs) and of the extra requirements listed there, through the
+installed distributions, and pins each one at its installed version. bagsmith itself is not
+pinned. A requirement that is not installed is an error: install it first.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import sysconfig
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+SETUP = ROOT / "scripts" / "test-setup.sh"
+
+
+def setup_lists() -> tuple[list[str], list[str]]:
+    """The extras and the extra requirements that scripts/test-setup.sh installs."""
+    text = SETUP.read_text(encoding="utf-8")
+    extras_m = re.search(r'^PIP_EXTRAS="([^"]*)"', text, re.M)
+    reqs_m = re.search(r"^PIP_REQUIREMENTS=\((.*?)^\)", text, re.M | re.S)
+    if extras_m is None or reqs_m is None:
+        raise SystemExit(f"{SETUP}: PIP_EXTRAS or PIP_REQUIREMENTS not found")
+    extras = [e.strip() for e in extras_m.group(1).split(",") if e.strip()]
+    reqs = re.findall(r"^\s*'([^']+)'", reqs_m.group(1), re.M)
+    return extras, reqs
+
+
+def own_requirements(extras: list[str]) -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    found = [Requirement(r) for r in project["dependencies"]]
+    for extra in extras:
+        found += [Requirement(r) for r in project["optional-dependencies"][extra]]
+    return found
+
+
+def closure(roots: list[Requirement]) -> dict[str, str]:
+    pins: dict[str, str] = {}
+    done: set[tuple[str, frozenset[str]]] = set()
+    stack = list(roots)
+    while stack:
+        req = stack.pop()
+        key = (canonicalize_name(req.name), frozenset(req.extras))
+        if key in done:
+            continue
+        done.add(key)
+        try:
+            dist = metadata.distribution(req.name)
+        except metadata.PackageNotFoundError:
+            raise SystemExit(f"{req} is required but not installed here") from None
+        pins[canonicalize_name(dist.metadata["Name"])] = dist.version
+        for text in dist.requires or []:
+            sub = Requirement(text)
+            wanted = ["", *sorted(req.extras)]
+            if sub.marker is None or any(sub.marker.evaluate({"extra": e}) for e in wanted):
+                stack.append(sub)
+    return pins
+
+
+def read_constraints() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+def check(roots: list[Requirement]) -> list[str]:
+    """What keeps this environment from being the pinned one (empty: nothing)."""
+    wrong: list[str] = []
+    spec = importlib.util.find_spec("bagsmith")
+    origin = Path(spec.origin).resolve() if spec and spec.origin else None
+    if origin is None or not origin.is_relative_to(ROOT / "src"):
+        wrong.append(f"bagsmith is not installed from {ROOT}")
+    if not (Path(sysconfig.get_path("scripts")) / "bagsmith").exists():
+        wrong.append("the bagsmith command is not installed")
+    try:
+        pins = closure(roots)
+    except SystemExit as missing:
+        return [*wrong, str(missing)]
+    wanted = read_constraints()
+    for name, version in sorted(pins.items()):
+        if name in wanted and wanted[name] != version:
+            wrong.append(f"{name} {version} is installed, constraints.txt pins {wanted[name]}")
+    for req in roots:
+        version = pins.get(canonicalize_name(req.name))
+        if version is not None and not req.specifier.contains(version, prereleases=True):
+            wrong.append(f"{req.name} {version} does not satisfy {req}")
+    return wrong
+
+
+def main() -> int:
+    extras, reqs = setup_lists()
+    roots = own_requirements(extras) + [Requirement(r) for r in reqs]
+    if sys.argv[1:] == ["--check"]:
+        wrong = check(roots)
+        for line in wrong:
+            print(line, file=sys.stderr)
+        return 1 if wrong else 0
+    pins = closure(roots)
+    pins.pop("bagsmith", None)
+    print("# Exact versions for the test set-up (scripts/test-setup.sh); generated by")
+    print("# scripts/gen_constraints.py from a working environment. Do not edit by hand.")
+    for name in sorted(pins):
+        print(f"{name}=={pins[name]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
