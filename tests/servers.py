@@ -538,3 +538,84 @@ def swh() -> Iterator[SwordServer]:
                 stderr=subprocess.DEVNULL,
             )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- Azure Blob Storage: Azurite ---------------------------------------------------------------
+
+AZ_ACCOUNT, AZ_CONTAINER = "bagsmithtest", "deposit"
+#: The test account's key (any base64 text; Azurite takes accounts from AZURITE_ACCOUNTS).
+AZ_KEY = "YmFnc21pdGgtdGVzdC1rZXktbm90LWEtc2VjcmV0LTAxMjM0NTY3ODk="
+
+
+@dataclass
+class AzureServer:
+    endpoint: str  # http://127.0.0.1:PORT/ACCOUNT (path-style, as Azurite serves accounts)
+    port: int
+    proc: subprocess.Popen[bytes]
+    folder: Path
+
+    def service(self, key: str = AZ_KEY):  # type: ignore[no-untyped-def]
+        from azure.storage.blob import BlobServiceClient
+
+        return BlobServiceClient(
+            self.endpoint,
+            credential={"account_name": AZ_ACCOUNT, "account_key": key},
+            retry_total=0,
+        )
+
+    def connection_string(self, key: str = AZ_KEY) -> str:
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={AZ_ACCOUNT};AccountKey={key};"
+            f"BlobEndpoint={self.endpoint};"
+        )
+
+
+def start_azurite(base: Path, port: int | None = None) -> AzureServer:
+    """Azurite's blob service (npm package ``azurite``) on 127.0.0.1, one test account, data
+    in ``base``, telemetry off; ready when a container can be created."""
+    azurite = shutil.which("azurite-blob")
+    if azurite is None:
+        pytest.skip("Azurite is not installed (npm install -g azurite)")
+    pytest.importorskip("azure.storage.blob", reason="azure-storage-blob is not installed")
+    base.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    log = base / "azurite.log"
+    env = {**os.environ, "AZURITE_ACCOUNTS": f"{AZ_ACCOUNT}:{AZ_KEY}"}
+    args = [
+        azurite,
+        "--silent",
+        "--disableTelemetry",
+        "--skipApiVersionCheck",
+        "--location",
+        str(base / "data"),
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(port),
+    ]
+    with open(log, "ab") as fh:
+        proc = subprocess.Popen(args, stdout=fh, stderr=fh, env=env, start_new_session=True)
+    server = AzureServer(f"http://127.0.0.1:{port}/{AZ_ACCOUNT}", port, proc, base)
+    wait_for_port(port, proc, log)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            server.service().create_container(AZ_CONTAINER)
+            break
+        except Exception as exc:
+            if type(exc).__name__ == "ResourceExistsError":
+                break
+            if time.monotonic() > deadline or proc.poll() is not None:
+                stop(proc)
+                raise RuntimeError(f"Azurite did not start: {log.read_text()[-2000:]}") from None
+            time.sleep(0.2)
+    return server
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzureServer]:
+    server = start_azurite(tmp_path_factory.mktemp("azurite"))
+    try:
+        yield server
+    finally:
+        stop(server.proc)

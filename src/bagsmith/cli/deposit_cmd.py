@@ -23,7 +23,8 @@ _OUTCOME_TEXT = {
     "--to",
     "target",
     required=True,
-    help="Target URL (file:///, ocfl:///, sftp://, s3://, sword://) or a name from the config.",
+    help="Target URL (file:///, ocfl:///, sftp://, s3://, az://, sword://) or a name from the "
+    "config.",
 )
 @click.option(
     "--verify/--no-verify",
@@ -36,7 +37,10 @@ _OUTCOME_TEXT = {
 @click.option(
     "--object-id", help="OCFL object id / repository identifier (default: External-Identifier)."
 )
-@click.option("--endpoint-url", help="S3 endpoint URL (for S3-compatible storage).")
+@click.option(
+    "--endpoint-url",
+    help="S3 or Azure Blob endpoint URL (S3-compatible storage, Azurite, sovereign clouds).",
+)
 @click.option(
     "--trust-host-key",
     metavar="SHA256:…",

@@ -37,12 +37,22 @@ SCHEMES: dict[str, str] = {
     "ocfl": "ocfl",
     "sftp": "sftp",
     "s3": "s3",
+    "az": "azblob",
     "sword": "sword",
     "sword+https": "sword",
     "sword+http": "sword",
 }
 CREDENTIAL_KEYS = frozenset(
-    {"password", "passphrase", "secret_access_key", "access_key_id", "session_token", "token"}
+    {
+        "password",
+        "passphrase",
+        "secret_access_key",
+        "access_key_id",
+        "session_token",
+        "token",
+        "account_key",
+        "connection_string",
+    }
 )
 
 
