@@ -28,6 +28,7 @@ APT_PACKAGES=(
 
 # --- npm packages the tests need (name@exact-version; installed with `npm install -g`) ----------
 NPM_PACKAGES=(
+  azurite@3.37.0   # Azure Blob Storage server (azurite-blob): az:// deposit tests
 )
 
 # --- Python: bagsmith's extras, and requirements outside pyproject.toml ---------------------------
