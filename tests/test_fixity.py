@@ -76,7 +76,9 @@ def test_hashing_a_large_file_keeps_memory_at_one_buffer(tmp_path: Path) -> None
     assert result["grew_kb"] < 32 * 1024  # a few buffers, not the file
 
 
-def _sigint_disposition(path: object, algorithms: object) -> tuple[dict[str, str], int]:
+def _sigint_disposition(
+    path: object, algorithms: object, **options: object
+) -> tuple[dict[str, str], int]:
     handler = signal.getsignal(signal.SIGINT)
     return {"sha256": getattr(handler, "name", str(handler))}, 0
 

@@ -23,7 +23,9 @@ SRC = ROOT / "src" / PACKAGE
 SUBSYSTEMS = frozenset(
     {"bagit", "ingest", "metadata", "xmlschemas", "deposit", "report", "capture"}
 )
-FOUNDATION = frozenset({"errors", "problems", "model", "fixity", "resources"})
+FOUNDATION = frozenset(
+    {"errors", "problems", "model", "fixity", "resources", "limits", "interrupts"}
+)
 #: Top-level names that are not layers: the package itself (``__version__``) and ``-m``.
 ENTRY = frozenset({"__init__", "__main__"})
 UPPER = frozenset({"pipeline", "cli", "api"})

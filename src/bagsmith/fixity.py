@@ -8,15 +8,18 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import signal
+import stat
 import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing, suppress
 from typing import IO, TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
+from . import limits
 from .errors import UsageError
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: `validate --fast` needs none
@@ -42,7 +45,8 @@ CHUNK = 8 * 1024 * 1024
 #: Buffer for hashing files larger than SMALL_FILE (fits the CPU cache better than 8 MiB).
 READ_CHUNK = 1024 * 1024
 _PR_SET_PDEATHSIG = 1
-_OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 #: Direct constructors: faster than hashlib.new(name) when hashing many small files.
 _CONSTRUCTORS: dict[str, Callable[[], hashlib._Hash]] = {
     name: getattr(hashlib, name) for name in SUPPORTED
@@ -103,16 +107,72 @@ def hash_stream(stream: IO[bytes], algorithms: Sequence[str], chunk: int = CHUNK
     return {a: h.hexdigest() for a, h in zip(algorithms, hashers, strict=True)}
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def open_regular(path: str | os.PathLike[str], *, follow_links: bool = True) -> int:
+    """A read-only descriptor of PATH, which must be a regular file.
+
+    Opened with ``O_NONBLOCK`` so that a FIFO put in a file's place never blocks the open (or
+    the read), and checked on the *opened* descriptor, so a file swapped for a FIFO, device or
+    folder between a listing and the open is refused, not read. With ``follow_links=False``
+    no symbolic link is followed anywhere in the path (``O_NOFOLLOW`` for the last part; for
+    the folders above it, the path the kernel actually opened must be the one asked for).
+    Raises :class:`OSError` naming what was found instead.
+    """
+    flags = _OPEN_READ | (0 if follow_links else _NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_links:
+            raise OSError(errno.ELOOP, "a symbolic link; never followed") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = _kind(mode)
+            code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
+            raise OSError(code, f"{what}, not a regular file; not read")
+        if not follow_links and not _opened_as_named(fd, path):
+            raise OSError(errno.ELOOP, "its path goes through a symbolic link; never followed")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _opened_as_named(fd: int, path: str | os.PathLike[str]) -> bool:
+    """True when the file open at FD is PATH itself, not reached through a linked folder."""
+    wanted = os.path.abspath(os.fspath(path))
+    try:
+        actual = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc: compare with the resolved path instead
+        actual = os.path.realpath(wanted)
+    return actual == wanted
+
+
 def hash_file(
-    path: str | os.PathLike[str], algorithms: Sequence[str]
+    path: str | os.PathLike[str], algorithms: Sequence[str], *, follow_links: bool = True
 ) -> tuple[dict[str, str], int]:
     """Digest one file in a single read pass; returns (digests, size in bytes).
 
     Small files are read with one system call into one buffer; larger ones go through a
-    reusable 1 MiB buffer, so memory stays at one chunk per file whatever its size.
+    reusable 1 MiB buffer, so memory stays at one chunk per file whatever its size. Only a
+    regular file is read (see :func:`open_regular`).
     """
     hashers = [_CONSTRUCTORS[a]() if a in _CONSTRUCTORS else hashlib.new(a) for a in algorithms]
-    fd = os.open(path, _OPEN_READ)
+    fd = open_regular(path, follow_links=follow_links)
     try:
         size = os.fstat(fd).st_size
         if size <= SMALL_FILE:
@@ -193,12 +253,14 @@ class HashResult(NamedTuple):
 _Outcome = tuple[dict[str, str] | None, int, str | None]
 
 
-def _hash_paths(paths: list[str], algorithms: Sequence[str]) -> list[_Outcome]:
+def _hash_paths(
+    paths: list[str], algorithms: Sequence[str], follow_links: bool = True
+) -> list[_Outcome]:
     """Hash files in a worker: only their paths go there, only digests come back."""
     out: list[_Outcome] = []
     for path in paths:
         try:
-            digests, size = hash_file(path, algorithms)
+            digests, size = hash_file(path, algorithms, follow_links=follow_links)
         except OSError as exc:
             out.append((None, 0, exc.strerror or str(exc)))
         else:
@@ -206,8 +268,10 @@ def _hash_paths(paths: list[str], algorithms: Sequence[str]) -> list[_Outcome]:
     return out
 
 
-def _hash_batch(batch: list[HashJob], algorithms: Sequence[str]) -> list[HashResult]:
-    return _merge(batch, _hash_paths([job.path for job in batch], algorithms))
+def _hash_batch(
+    batch: list[HashJob], algorithms: Sequence[str], follow_links: bool = True
+) -> list[HashResult]:
+    return _merge(batch, _hash_paths([job.path for job in batch], algorithms, follow_links))
 
 
 def _merge(batch: list[HashJob], outcomes: list[_Outcome]) -> list[HashResult]:
@@ -285,15 +349,17 @@ def hash_many(
     processes: int = 1,
     total_bytes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    follow_links: bool = True,
 ) -> Iterator[HashResult]:
     """Digest many files, yielding results in input order.
 
     ``processes`` > 1 hashes in worker processes. ``total_bytes`` (if known) sizes the
     batches. At most ``4 × processes`` batches are in flight at once, so memory is bounded
-    whatever the number of files.
+    whatever the number of files. ``follow_links=False``: a path through a symbolic link is
+    an error result, never read (validation).
     """
     algorithms = tuple(algorithms)
-    processes = max(1, processes)
+    processes = checked_processes(max(1, processes))
     target = batch_target(total_bytes, processes)
     max_files = 2000 if processes == 1 else 500
     groups = batches(jobs, target, max_files)
@@ -308,7 +374,7 @@ def hash_many(
 
     if processes == 1 or (total_bytes is not None and total_bytes < 4 * 1024 * 1024):
         for batch in groups:
-            results = _hash_batch(batch, algorithms)
+            results = _hash_batch(batch, algorithms, follow_links)
             report(results)
             yield from results
         return
@@ -322,7 +388,7 @@ def hash_many(
     ) as pool:
 
         def submit(batch: list[HashJob]) -> Future[list[_Outcome]]:
-            return pool.submit(_hash_paths, [job.path for job in batch], algorithms)
+            return pool.submit(_hash_paths, [job.path for job in batch], algorithms, follow_links)
 
         # closing(): cancel the queued batches before the pool's shutdown waits for them.
         with closing(in_flight(submit, groups, processes * 4)) as outcomes:
@@ -333,7 +399,29 @@ def hash_many(
 
 
 def default_processes() -> int:
-    return max(
-        1,
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
+    """One per CPU this process may run on (never more than the ``processes`` limit)."""
+    return checked_processes(
+        max(
+            1,
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else (os.cpu_count() or 1),
+        )
     )
+
+
+def checked_processes(value: int | None, option: str = "--processes") -> int:
+    """A number of worker processes: the default when None; a :class:`UsageError` below 1 or
+    over the ``processes`` limit (``bagsmith --limit processes=N`` raises it)."""
+    if value is None:
+        return default_processes()
+    if value < 1:
+        raise UsageError(f"{option} must be at least 1", field=option)
+    top = limits.get("processes")
+    if value > top:
+        raise UsageError(
+            f"{option} {value} is over the limit of {top} worker processes",
+            field=option,
+            hint=limits.hint("processes"),
+        )
+    return value

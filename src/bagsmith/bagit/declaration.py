@@ -16,7 +16,8 @@ from .tagfiles import Tag, first_value, parse_tags
 
 SUPPORTED_VERSIONS = ("0.93", "0.94", "0.95", "0.96", "0.97", "1.0")
 _VERSION = re.compile(r"^\d+\.\d+$")
-_OXUM = re.compile(r"^(\d+)\.(\d+)$")
+#: At most 20 digits each (2^64 has 20): longer numbers are not a size or a count of any bag.
+_OXUM = re.compile(r"^(\d{1,20})\.(\d{1,20})$")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -40,6 +41,14 @@ class Declaration:
 def read_declaration(reader: BagReader, report: Report) -> Declaration | None:
     """Check bagit.txt and bag-info.txt; None when there is no bagit.txt (not a bag)."""
     if not reader.is_file("bagit.txt"):
+        special = reader.special("bagit.txt")
+        if special is not None:
+            report.add(
+                "file-unreadable",
+                f"bagit.txt is not a regular file ({special}); never opened or followed",
+                "bagit.txt",
+            )
+            return None
         report.add("not-a-bag", f"no bagit.txt at the top of {reader.location}", "bagit.txt")
         return None
     decl = Declaration()

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import interrupts
 from . import staging
 from .serialize import ArchiveFormat, archive_names, write_archive
 
@@ -61,9 +62,13 @@ class Stage:
         target = self.target
         if target.archive is not None and self.partial is not None and target.fmt is not None:
             write_archive(self.path, self.partial, target.fmt, target.bag_dir.name, epoch)
-            staging.commit_file(self.partial, target.archive)
+            with interrupts.deferred():  # in place and recorded as such, or neither
+                staging.commit_file(self.partial, target.archive)
+                interrupts.complete(target.archive)
         else:
-            staging.commit_dir(self.path, target.dest)
+            with interrupts.deferred():
+                staging.commit_dir(self.path, target.dest)
+                interrupts.complete(target.dest)
 
     def clean(self) -> None:
         """Remove the staging folder and a partial archive (a no-op after a commit)."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ..problems import Report
 from .manifest import decode_path, unsafe_reason
 
-_LINE = re.compile(r"^(\S+)[ \t]+(\d+|-)[ \t]+(.+)$")
+#: LENGTH has at most 20 digits (2^64 has 20): a longer number is no file's length.
+_LINE = re.compile(r"^(\S+)[ \t]+(\d{1,20}|-)[ \t]+(.+)$")
 
 
 @dataclass(frozen=True)

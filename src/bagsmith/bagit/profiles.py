@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import limits
 from ..errors import ProfileError
 from ..resources import json_schema, profiles_dir
 
@@ -263,11 +264,13 @@ def load_profile_file(path: Path, *, origin: str = "path") -> Profile:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read the profile: {exc}", path=path) from exc
     try:
-        document = json.loads(text)
+        document = limits.load_json(text)
     except json.JSONDecodeError as exc:
         raise ProfileError(
             f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno
         ) from exc
+    except limits.TooDeep as exc:
+        raise ProfileError(f"the profile is {exc}", path=path, hint=limits.hint("depth")) from None
     issues = check_document(document)
     if issues:
         first = issues[0][0]

@@ -68,6 +68,11 @@ class BagReader(ABC):
     @abstractmethod
     def is_file(self, rel: str) -> bool: ...
 
+    def special(self, rel: str) -> str | None:
+        """What REL is when it is there but not a regular file or folder ("symbolic link",
+        "FIFO" …), else None. Such a file is never opened or followed."""
+        return None
+
     @abstractmethod
     def is_dir(self, rel: str) -> bool: ...
 
@@ -132,6 +137,19 @@ def _kind(mode: int) -> str | None:
     return "special file"
 
 
+def _article(what: str) -> str:
+    return what if what.startswith(("a ", "an ")) else f"a {what}"
+
+
+class _NotAFolder(OSError):
+    """A folder on the way to a bag file is a link (or not a folder at all)."""
+
+    def __init__(self, folder: str, what: str) -> None:
+        super().__init__(f"{folder} is {_article(what)}, not a folder; never followed")
+        self.folder = folder
+        self.what = what
+
+
 class FolderReader(BagReader):
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -139,6 +157,7 @@ class FolderReader(BagReader):
         self.format = "folder"
         self._prefix = str(root) + os.sep
         self._unreadable: list[tuple[str, str]] = []
+        self._real_dirs: set[str] = set()
 
     @property
     def unreadable_folders(self) -> list[tuple[str, str]]:
@@ -147,23 +166,48 @@ class FolderReader(BagReader):
     def _abs(self, rel: str) -> str:
         return self._prefix + rel
 
+    def _lstat(self, rel: str) -> os.stat_result:
+        """``lstat`` of a bag file whose folders are all real folders, never links.
+
+        ``os.lstat`` follows links in the folders above the last part of a path: a tag folder
+        that is a link to a folder outside the bag would be read through. Every folder on the
+        way is checked (once per reader) and a link among them raises, naming it.
+        """
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder in self._real_dirs:
+                continue
+            mode = os.lstat(self._abs(folder)).st_mode
+            if not stat.S_ISDIR(mode):
+                raise _NotAFolder(folder, _kind(mode) or "file")
+            self._real_dirs.add(folder)
+        return os.lstat(self._abs(rel))
+
+    def special(self, rel: str) -> str | None:
+        try:
+            mode = self._lstat(rel).st_mode
+        except _NotAFolder as exc:
+            return f"in {exc.folder}, which is {_article(exc.what)}"
+        except (OSError, ValueError):
+            return None
+        return None if stat.S_ISDIR(mode) else _kind(mode)
+
     def is_file(self, rel: str) -> bool:
         try:
-            return stat.S_ISREG(os.lstat(self._abs(rel)).st_mode)
+            return stat.S_ISREG(self._lstat(rel).st_mode)
         except (OSError, ValueError):
             return False
 
     def is_dir(self, rel: str) -> bool:
         try:
-            return stat.S_ISDIR(os.lstat(self._abs(rel)).st_mode)
+            return stat.S_ISDIR(self._lstat(rel).st_mode)
         except (OSError, ValueError):
             return False
 
     def open(self, rel: str) -> IO[bytes]:
-        path = self._abs(rel)
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            raise OSError(f"{rel} is not a regular file")
-        return open(path, "rb")  # read-only
+        fd = fixity.open_regular(self._abs(rel), follow_links=False)
+        return open(fd, "rb")  # read-only
 
     def _walk(
         self, top: str, skip: str | None, on_names: Callable[[str, list[str]], None] | None
@@ -217,7 +261,12 @@ class FolderReader(BagReader):
     ) -> Iterator[Digested]:
         jobs = (fixity.HashJob(e.path, self._abs(e.path), e.size) for e in entries)
         for r in fixity.hash_many(
-            jobs, algorithms, processes=processes, total_bytes=total_bytes, progress=progress
+            jobs,
+            algorithms,
+            processes=processes,
+            total_bytes=total_bytes,
+            progress=progress,
+            follow_links=False,
         ):
             yield Digested(r.key, r.digests, r.size, r.error)
 

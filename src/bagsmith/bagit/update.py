@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import fixity
-from ..errors import BagError, InputError
+from ..errors import BagError, DestinationError, InputError
 from ..problems import Problem
 from . import tagfiles
 from .manifest import encode_path, manifest_name, split_manifest_name
@@ -155,6 +155,7 @@ def update_bag(
     ]
     tmp = f"{_TMP}{os.getpid()}"
     written: list[tuple[Path, Path]] = []  # (temporary, final)
+    replaced: list[str] = []
 
     def open_tmp(name: str) -> tuple[Path, Path]:
         pair = (bag / f".{name}{tmp}", bag / name)
@@ -200,8 +201,18 @@ def update_bag(
         sync_filesystem(bag)
         for t, final in written:
             os.replace(t, final)
+            replaced.append(final.name)
         for name in obsolete:
             (bag / name).unlink(missing_ok=True)
+    except OSError as exc:  # disk full, permission, I/O error: a problem, never a traceback
+        where = exc.filename or bag
+        if replaced:
+            state = "these tag files were already replaced: " + ", ".join(replaced)
+        else:
+            state = "the bag's tag files were left as they were"
+        raise DestinationError(
+            f"cannot write the new tag files: {exc.strerror or exc}; {state}", path=where
+        ) from None
     finally:
         for t, _ in written:
             t.unlink(missing_ok=True)

@@ -108,7 +108,8 @@ def validate_bag(
     """
     reader = open_bag(path, hash_payload=mode is Mode.FULL)
     result = BagValidation(str(path), reader.format, mode, Report(str(path)))
-    _Validator(reader, result, processes or fixity.default_processes(), progress, facts).run()
+    processes = fixity.checked_processes(processes)
+    _Validator(reader, result, processes, progress, facts).run()
     if result.facts is not None:
         result.reader = reader  # to read a file again (METS) without opening the bag again
     return result
@@ -134,6 +135,7 @@ class _Validator:
         self.collector: FactsCollector | None = None
         self.kept: dict[str, bytes] | None = None  # manifest values of matched payload files
         self.tag_names: list[str] = []
+        self.special_tags: set[str] = set()
 
     def run(self) -> None:
         for problem in self.reader.problems:
@@ -202,6 +204,14 @@ class _Validator:
         found: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
         for entry in self.reader.tag_files():
             self.tag_names.append(entry.path)
+            if entry.special is not None:
+                self.special_tags.add(entry.path)
+                self.report.add(
+                    "file-unreadable",
+                    f"not a regular file ({entry.special}); never opened or followed",
+                    entry.path,
+                )
+                continue
             if "/" in entry.path:
                 continue
             split = split_manifest_name(entry.path)
@@ -419,9 +429,18 @@ class _Validator:
                 table.entries.pop(path)
                 continue
             if not self.reader.is_file(path):
-                self.report.add(
-                    "tag-file-missing", "a tag manifest lists this file but it is absent", path
-                )
+                special = self.reader.special(path)
+                if special is not None:
+                    if path not in self.special_tags:  # (else reported with the tag files)
+                        self.report.add(
+                            "file-unreadable",
+                            f"not a regular file ({special}); never opened or followed",
+                            path,
+                        )
+                else:
+                    self.report.add(
+                        "tag-file-missing", "a tag manifest lists this file but it is absent", path
+                    )
                 table.entries.pop(path)
                 continue
             present.append(FileEntry(path, 0))

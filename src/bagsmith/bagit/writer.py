@@ -228,16 +228,25 @@ def source_date_epoch() -> int | None:
     raw = os.environ.get("SOURCE_DATE_EPOCH")
     if raw is None or raw == "":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
+    text = raw.strip()
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 20:
         raise UsageError(
-            f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {raw!r}",
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {raw[:40]!r}",
             field="SOURCE_DATE_EPOCH",
-        ) from None
+        )
+    value = int(text)
     if value < 0:
         raise UsageError("SOURCE_DATE_EPOCH cannot be negative", field="SOURCE_DATE_EPOCH")
+    if value > MAX_EPOCH:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH {value} is after the year 9999 (at most {MAX_EPOCH})",
+            field="SOURCE_DATE_EPOCH",
+        )
     return value
+
+
+#: 9999-12-31T23:59:59Z: dates in bag-info.txt, METS and archives have four-digit years.
+MAX_EPOCH = 253402300799
 
 
 def bagging_date(epoch: int | None) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -29,7 +31,23 @@ _COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
-    """A click group that imports a command's module only when the command is needed."""
+    """A click group that imports a command's module only when the command is needed.
+
+    An interrupt before a command's own handling starts (while options are parsed or its
+    module is imported) exits 130 with bagsmith's message, not click's "Aborted!" and 1.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            interrupted_early()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted_early()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in _COMMANDS if self.get_command(ctx, name) is not None]
@@ -54,7 +72,16 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="bagsmith")
-def main() -> None:
+@click.option(
+    "--limit",
+    "limit_values",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Raise (or lower) one of the limits on hostile or absurd input for this run, "
+    "repeatable, e.g. --limit xml-bytes=2G --limit processes=512. See docs/limits.md for "
+    "the names, defaults and the problem code each reports.",
+)
+def main(limit_values: tuple[str, ...] = ()) -> None:
     """bagsmith: turn web articles and their photographs into BagIt preservation packages,
     validate bags made by any tool, and deposit them.
 
@@ -62,3 +89,18 @@ def main() -> None:
     Exit codes: 0 success (or a valid bag), 1 failure (or an invalid bag), 2 usage error or
     unreadable input, 130 interrupted.
     """
+    if limit_values:
+        from .. import limits
+        from ..errors import BagsmithError
+
+        try:
+            limits.configure(limits.parse(limit_values))
+        except BagsmithError as exc:
+            click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+def interrupted_early() -> NoReturn:
+    """Ctrl-C before a command started its work: nothing was written."""
+    click.echo("bagsmith: error[interrupted]: interrupted before anything was done", err=True)
+    sys.exit(130)

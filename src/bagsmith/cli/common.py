@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from .. import interrupts
 from ..errors import BagsmithError, Interrupted
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,14 +87,55 @@ def output_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, json_mode: bool, quiet: bool, **kwargs: Any) -> Any:
         out = Output(json_mode=json_mode, quiet=quiet)
-        try:
-            return func(*args, out=out, **kwargs)
-        except KeyboardInterrupt:
-            _fail(out, Interrupted("interrupted; nothing was left half-written"))
-        except BagsmithError as exc:
-            _fail(out, exc)
+        received: list[int] = []
+        with _noting_interrupts(received):
+            try:
+                result = func(*args, out=out, **kwargs)
+            except KeyboardInterrupt:
+                _fail(out, _as_happened(Interrupted("interrupted; nothing was left half-written")))
+            except Interrupted as exc:
+                _fail(out, _as_happened(exc))
+            except BagsmithError as exc:
+                _fail(out, exc)
+        if received:  # an interrupt that something swallowed: the run went on to its end
+            _fail(out, _as_happened(Interrupted("interrupted; nothing was left half-written")))
+        return result
 
     return cast(F, wrapper)
+
+
+@contextmanager
+def _noting_interrupts(received: list[int]) -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt as usual, and is also noted, so that an interrupt
+    swallowed on the way (in a clean-up, a finaliser) still ends the run as interrupted."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _as_happened(exc: Interrupted) -> Interrupted:
+    """The interrupt's message, made true: outputs this run put in place before the interrupt
+    are complete and were kept (see :mod:`bagsmith.interrupts`)."""
+    done = interrupts.finished()
+    if not done:
+        return exc
+    names = ", ".join(done)
+    return Interrupted(
+        f"interrupted after {names} {'was' if len(done) == 1 else 'were'} complete in place; "
+        "kept as complete (nothing else was left behind)",
+        path=done[-1],
+    )
 
 
 def _fail(out: Output, exc: BagsmithError) -> None:

@@ -93,12 +93,47 @@ def tag_file_option(func: F) -> F:
     )(func)
 
 
+class ProcessCount(click.ParamType[int]):
+    """A number of worker processes: at least 1, at most the ``processes`` limit (read when the
+    value is parsed, so that ``bagsmith --limit processes=N`` before the command applies)."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            text = str(value).strip()
+            if not text.isascii() or not text.isdigit() or len(text) > 9:
+                top = _process_limit()
+                self.fail(f"{value!r} is not a whole number from 1 to {top}", param, ctx)
+            number = int(text)
+        top = _process_limit()
+        if not 1 <= number <= top:
+            self.fail(
+                f"{number} is not from 1 to {top} (raise the limit with "
+                f"bagsmith --limit processes=N)",
+                param,
+                ctx,
+            )
+        return number
+
+
+def _process_limit() -> int:
+    from .. import limits
+
+    return limits.get("processes")
+
+
+PROCESS_COUNT = ProcessCount()
+
+
 def processes_option(doing: str) -> Callable[[F], F]:
-    """``--processes/-p N`` (at least 1): worker processes within one bag."""
+    """``--processes/-p N`` (1 to the ``processes`` limit): worker processes within one bag."""
     return click.option(
         "--processes",
         "-p",
-        type=click.IntRange(min=1),
+        type=PROCESS_COUNT,
         default=None,
         help=f"Worker processes {doing} {ONE_PER_CPU}.",
     )
@@ -106,7 +141,7 @@ def processes_option(doing: str) -> Callable[[F], F]:
 
 def workers_option(help: str = f"Local worker processes {ONE_PER_CPU}.") -> Callable[[F], F]:
     """``--workers/-w N`` (at least 1): local worker processes, one bag or article each."""
-    return click.option("--workers", "-w", type=click.IntRange(min=1), default=None, help=help)
+    return click.option("--workers", "-w", type=PROCESS_COUNT, default=None, help=help)
 
 
 def scheduler_option(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from typing import Any
 
 import lxml.etree
 
+from .. import limits
 from ..problems import Report
 from .bylines import split_names
 from .dates import to_edtf
@@ -81,7 +81,7 @@ def _json_ld(doc: lxml.etree._Element, path: str, report: Report) -> dict[str, A
         try:
             if len(text) > MAX_JSON_LD:
                 raise ValueError("larger than 1 MiB")
-            data = json.loads(text)
+            data = limits.load_json(text)
         except (ValueError, RecursionError) as exc:
             report.add(
                 "html-json-ld-invalid",

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from .. import limits
 from ..errors import InputError, MetadataError
 from ..resources import json_schema
 from .content import xml_illegal
@@ -158,7 +159,7 @@ def json_lines(text: str) -> dict[Path_, int]:
 
 def _json(text: str, where: str) -> tuple[Any, dict[Path_, int]]:
     try:
-        data = json.loads(text)
+        data = limits.load_json(text)
         return data, json_lines(text)
     except json.JSONDecodeError as exc:
         raise MetadataError(f"not valid JSON: {exc.msg}", path=where, line=exc.lineno) from None

@@ -239,7 +239,7 @@ class MetsFacts:
                     if (name, line) in seen:
                         continue
                     seen.add((name, line))
-                    if text.isdigit() and int(text) != actual[name]:
+                    if _differs(text, actual[name]):
                         out.append(
                             self._problem(
                                 "mix-dimensions-mismatch",
@@ -270,3 +270,12 @@ def check_mets(
     return facts.problems(
         bag_files=bag_files, required=required, digests=digests, image_sizes=image_sizes
     )
+
+
+def _differs(text: str, actual: int) -> bool:
+    """A MIX dimension written as digits that is not ACTUAL (other text is the schema's
+    business). Never ``int()`` of an unbounded string: 5,000 digits raise, and so does '²'."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit():
+        return False
+    return len(text) > 18 or int(text) != actual

@@ -42,7 +42,7 @@ from ..bagit.writer import (
     source_date_epoch,
     write_tag_files,
 )
-from ..errors import DestinationError, Interrupted, ProfileError, UsageError
+from ..errors import DestinationError, Interrupted, ProfileError
 from ..problems import Problem, Severity
 
 if TYPE_CHECKING:
@@ -130,11 +130,7 @@ def make_policy(
 
 
 def _processes(value: int | None) -> int:
-    if value is None:
-        return fixity.default_processes()
-    if value < 1:
-        raise UsageError("--processes must be at least 1", field="--processes")
-    return value
+    return fixity.checked_processes(value)
 
 
 def _check_not_inside(sources: Sequence[Path], dest: Path) -> None:

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import mimetypes
 import os
 import tempfile
@@ -22,7 +21,7 @@ from typing import Any
 
 import jsonschema
 
-from .. import __version__, xmlschemas
+from .. import __version__, limits, xmlschemas
 from ..errors import DestinationError, InputError, MetadataError, UsageError
 from ..fixity import hash_file
 from ..metadata.checks import MetsFacts
@@ -324,11 +323,15 @@ def describe_to_folder(
     """Read an article record, describe it with ``files``, validate, and write dc.xml and
     mets.xml into ``output`` (each replaced atomically; nothing is written if invalid)."""
     try:
-        data = json.loads(record.read_text(encoding="utf-8"))
+        data = limits.load_json(record.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(
             f"cannot read the article record: {exc.strerror or exc}", path=record
         ) from exc
+    except limits.TooDeep as exc:
+        raise InputError(
+            f"the article record is {exc}", path=record, hint=limits.hint("depth")
+        ) from None
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(

@@ -57,9 +57,7 @@ class LocalExecutor:
     """A pool of ``workers`` processes on this machine."""
 
     def __init__(self, workers: int | None = None) -> None:
-        if workers is not None and workers < 1:
-            raise UsageError("--workers must be at least 1", field="--workers")
-        self._workers = workers or fixity.default_processes()
+        self._workers = fixity.checked_processes(workers, "--workers")
         self.description = f"local pool of {self._workers} process(es)"
         self._pool: ProcessPoolExecutor | None = None
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import fixity
+from .. import fixity, interrupts
 from ..bagit import destination, staging
 from ..bagit.payload import PayloadPolicy, scan_mapped
 from ..bagit.profiles import Profile, load_profile
@@ -130,11 +130,7 @@ def _progress(
 
 
 def _processes(value: int | None) -> int:
-    if value is None:
-        return fixity.default_processes()
-    if value < 1:
-        raise UsageError("--processes must be at least 1", field="--processes")
-    return value
+    return fixity.checked_processes(value)
 
 
 def _check_report_target(report: Path, target: destination.Target) -> None:
@@ -280,8 +276,9 @@ def package_article(
                 progress=update,
             )
         steps.fail_invalid(validation)
-        run.commit(epoch)
-        committed = True
+        with interrupts.deferred():
+            run.commit(epoch)
+            committed = True
         validation.path = str(target.final)
         report = None
         if options.report is not None:
@@ -345,7 +342,9 @@ def _refuse_metadata(errors: list[Problem]) -> None:
 def _undo(committed: bool, target: destination.Target) -> None:
     """After the bag was moved into place, a later failure (the report) removes it again."""
     if committed:
-        staging.remove(target.final)
+        with interrupts.deferred():
+            staging.remove(target.final)
+            interrupts.withdrawn(target.final)
 
 
 __all__ = ["Layout", "PackageOptions", "PackageResult", "package_article", "resolve_profile"]

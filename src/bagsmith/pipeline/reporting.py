@@ -8,7 +8,6 @@ file next to its destination and renamed into place when complete.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import os
 import tempfile
@@ -22,7 +21,7 @@ from typing import Any
 
 import jsonschema
 
-from .. import __version__
+from .. import __version__, limits
 from ..bagit.declaration import read_declaration
 from ..bagit.manifest import split_manifest_name
 from ..bagit.reader import BagReader, FileEntry, open_bag
@@ -240,8 +239,8 @@ def _article(reader: BagReader, payload: set[str], notes: list[str]) -> dict[str
         notes.append(f"{where} is over {MAX_RECORD_BYTES} bytes; not read as an article record")
         return None
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = limits.load_json(raw.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8, not JSON, or nested too deep
         notes.append(f"{where} is not valid JSON ({exc}); the files are listed instead")
         return None
     validator = jsonschema.Draft202012Validator(json_schema(ARTICLE_SCHEMA))

@@ -21,12 +21,11 @@ from lxml import etree
 
 from ..problems import Problem
 from .resolver import RefuseAll
-from .safeparse import DEFAULT_MAX_BYTES, doctype_problem, too_large
+from .safeparse import DEFAULT_MAX_BYTES, prolog_problem, too_large
 from .validate import EXPECTED_ROOTS, MAX_REPORTED, METS_ROOT, Validator
 
 METS_NS = "http://www.loc.gov/METS/"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-_HEAD = 64 * 1024
 #: libxml2 keeps a node's line in 16 bits unless the parser set it; stand-ins beyond this line
 #: get none (only a misplaced top-level section that far down is reported without its line).
 _MAX_SETTABLE_LINE = 65535
@@ -100,19 +99,14 @@ def validate_stream(
     """Problems of one untrusted document: unsafe/malformed XML, XSD errors with lines.
     ``visit`` receives each top-level section of a METS document (before it is dropped)."""
     try:
-        if isinstance(source, Path):
-            size = source.stat().st_size
-            with source.open("rb") as fh:
-                head = fh.read(_HEAD)
-        else:
-            size, head = len(source), source[:_HEAD]
+        size = source.stat().st_size if isinstance(source, Path) else len(source)
     except OSError as exc:
         return [
             Problem("xml-not-well-formed", f"cannot read the file: {exc.strerror or exc}", display)
         ]
     if size > max_bytes:
         return [too_large(display, size, max_bytes)]
-    unsafe = doctype_problem(head, display)
+    unsafe = prolog_problem(source, display)
     if unsafe is not None:
         return [unsafe]
     stream = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
