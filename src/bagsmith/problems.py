@@ -157,6 +157,12 @@ CATALOGUE: dict[str, CodeInfo] = {
     "profile-not-available": CodeInfo(
         I_, "bag-info.txt names a profile that is neither bundled nor in the local cache"
     ),
+    # --- capture ---
+    "capture-image-failed": CodeInfo(
+        W, "an image of the captured page could not be captured (its figure has no image file)"
+    ),
+    "capture-resource-failed": CodeInfo(W, "a stylesheet or page image could not be captured"),
+    "capture-robots-ignored": CodeInfo(I_, "robots.txt was not consulted (--ignore-robots)"),
     # --- ingest ---
     "author-box-removed": CodeInfo(
         I_, "the author box at the end (byline, self-description) was kept out of the text"

@@ -191,6 +191,7 @@ def http_url(url: str) -> bool:
 def rewrite(
     data: bytes,
     local: dict[int, str],
+    tried: dict[int, str],
     styles: dict[str, str],
     base: str,
     *,
@@ -199,8 +200,8 @@ def rewrite(
 ) -> bytes:
     """The page with each captured ``<img>`` (by index) pointing at its local file (``src``
     set, the other candidates removed, ``<source>`` siblings dropped) and each captured
-    stylesheet at its local copy; everything else as parsed. Images that were not captured keep
-    their web addresses. The result is UTF-8 (its ``<meta charset>`` says so) and starts with
+    stylesheet at its local copy; everything else as parsed. An image that was not captured
+    gets the absolute address that failed as its ``src``. The result is UTF-8 (its ``<meta charset>`` says so) and starts with
     the ``<!-- saved from url=(N)URL -->`` comment browsers write into saved pages."""
     doc = parse(data, charset)
     for meta in list(doc.iter("meta")):
@@ -217,6 +218,9 @@ def rewrite(
     for index, img in enumerate(list(doc.iter("img"))):
         path = local.get(index)
         if path is None:
+            wanted = tried.get(index)
+            if wanted is not None:  # not captured: the address that failed, whole
+                img.set("src", wanted)
             continue
         img.set("src", path)
         for attr in (*SRCSET_ATTRIBUTES, *LAZY_ATTRIBUTES, "sizes"):

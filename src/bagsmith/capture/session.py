@@ -375,7 +375,9 @@ def capture_page(
             return item
 
         local: dict[int, str] = {}
+        tried: dict[int, str] = {}
         for need in pages.images(doc, base):
+            tried[need.index] = need.url
             item = get(need.url, "image")
             if item.file is not None:
                 local[need.index] = f"{FILES_DIR}/{Path(item.file).name}"
@@ -387,7 +389,9 @@ def capture_page(
         for image_url in pages.json_ld_images(doc, base):
             get(image_url, "image")
     article = folder / "article" / ARTICLE_NAME
-    article.write_bytes(pages.rewrite(html, local, styles, base, charset=charset, source_url=final))
+    article.write_bytes(
+        pages.rewrite(html, local, tried, styles, base, charset=charset, source_url=final)
+    )
     if not any(files_dir.iterdir()):
         files_dir.rmdir()
     capture = Capture(

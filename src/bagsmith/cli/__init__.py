@@ -14,6 +14,7 @@ from .. import __version__
 # '-' as '_'). Modules are imported only when their command runs (or for --help), so that
 # `bagsmith validate` does not pay for importing the deposit clients, Pillow or Jinja2.
 _COMMANDS: dict[str, str] = {
+    "capture": "capture_cmd",
     "package": "package_cmd",
     "parse": "parse_cmd",
     "bag": "bag_cmd",

@@ -62,6 +62,32 @@ class Layout:
     article_path: str  # bag path of the article file
     sidecar_path: str | None  # bag path of the sidecar
     folders: tuple[Path, ...]  # source folders that are read (the bag must not be inside)
+    uses: tuple[tuple[str, str], ...] = ()  # (bag path or folder, METS USE) other than default
+
+    def use_of(self, relpath: str) -> str:
+        """The METS fileGrp USE of a file: ``metadata`` for the sidecar, the USE given for
+        extra sources (a capture's WARC …), else ``original``."""
+        if relpath == self.sidecar_path:
+            return "metadata"
+        for where, use in self.uses:
+            if relpath == where or relpath.startswith(where + "/"):
+                return use
+        return "original"
+
+    def with_extra(self, extra: Sequence[tuple[Path, str, str]]) -> Layout:
+        """This layout and ``extra`` sources (file or folder, bag path, METS USE)."""
+        if not extra:
+            return self
+        taken = {rel for _, rel in self.sources}
+        for src, rel, _ in extra:
+            if rel in taken or any(rel.startswith(t + "/") for t in taken):
+                raise SourceConflictError(f"two sources would go to {rel} in the bag", path=src)
+        return dataclasses.replace(
+            self,
+            sources=self.sources + tuple((src, rel) for src, rel, _ in extra),
+            folders=self.folders + tuple(src for src, _, _ in extra if src.is_dir()),
+            uses=self.uses + tuple((rel, use) for _, rel, use in extra),
+        )
 
     def bag_path_of(self, source: str | Path) -> str | None:
         """The bag path a source file ends up at, or None when it is not packaged."""

@@ -79,7 +79,7 @@ def package_files(
     files = []
     for f in plan.files:
         info = images.get(f.relpath)
-        use = "metadata" if f.relpath == layout.sidecar_path else "original"
+        use = layout.use_of(f.relpath)
         files.append(
             PackageFile(
                 path=f.relpath,

@@ -11,6 +11,7 @@ folder, and the sources as they were.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -77,6 +78,12 @@ class PackageOptions:
     bag_group: tuple[str, int, int] | None = None  # (Bag-Group-Identifier, n, N)
     schema_dir: Path | None = None
     tag_files: tuple[tuple[Path, str], ...] = ()  # (file, name in the bag) (--tag-file)
+    # more sources (file or folder, bag path, METS USE): a capture's WARC, WACZ, renderings
+    extra_payload: tuple[tuple[Path, str, str], ...] = ()
+    notes: tuple[Problem, ...] = ()  # problems found before packaging (a capture's failures)
+    # article record fields the article leaves empty: (field, value), e.g. a capture's
+    # ("date_captured", "2024-01-15T10:00:00Z"); the sidecar's values win
+    record_defaults: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -188,10 +195,11 @@ def package_article(
         allow_broken_images=options.allow_broken_images,
     )
     layout = plan_layout(parsed, options.images, options.metadata)
+    layout = layout.with_extra(options.extra_payload)
     check_output_outside(layout, target.bag_dir)
     plan = scan_mapped(list(layout.sources), PayloadPolicy())
-    warnings = [*parsed.report.problems, *plan.warnings]
-    record = bag_article(parsed.article, layout)
+    warnings = [*options.notes, *parsed.report.problems, *plan.warnings]
+    record = _fill(bag_article(parsed.article, layout), options.record_defaults)
     images = bag_images(parsed.images, layout)
 
     # 2. Dublin Core and METS against the official schemas, before anything is written
@@ -321,6 +329,11 @@ def package_article(
         serialized=str(target.archive) if target.archive else None,
         bag_info=tags,
     )
+
+
+def _fill(record: Article, defaults: tuple[tuple[str, str], ...]) -> Article:
+    empty: dict[str, Any] = {name: value for name, value in defaults if not getattr(record, name)}
+    return dataclasses.replace(record, **empty) if empty else record
 
 
 def _record_bytes(record: Article) -> bytes:
