@@ -141,11 +141,11 @@ def test_the_best_image_of_each_figure_is_captured_and_the_page_points_at_it(
     assert "srcset" not in html and "data-src" not in html and "<source" not in html
     assert f"saved from url=({len(cap.final_url):04d}){cap.final_url}" in html
     assert TEXT in html
-    # the broken image is listed, keeps its web address, and is still in the WARC
+    # the broken image is listed, keeps its (absolute) web address, and is still in the WARC
     [failed] = cap.failures
     assert failed.url == site.url("/img/broken.jpg") and failed.reason == "http-status"
     assert failed.status == 500 and failed.record is not None and "500" in (failed.error or "")
-    assert 'src="/img/broken.jpg"' in html
+    assert f'src="{site.url("/img/broken.jpg")}"' in html
 
 
 def test_the_wacz_is_valid_for_py_wacz_and_holds_the_warc_index_and_page(
