@@ -47,3 +47,19 @@ def schema_cache(schema_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     """The session's schema cache, made the current one through BAGSMITH_SCHEMA_DIR."""
     monkeypatch.setenv("BAGSMITH_SCHEMA_DIR", str(schema_cache_dir))
     return schema_cache_dir
+
+
+# --- the configuration file -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _empty_config_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("config-home")
+
+
+@pytest.fixture(autouse=True)
+def _no_machine_configuration(_empty_config_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the configuration file of the machine it runs on (docs/configuration.md);
+    a test that wants one sets BAGSMITH_CONFIG or XDG_CONFIG_HOME itself."""
+    monkeypatch.delenv("BAGSMITH_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(_empty_config_home))

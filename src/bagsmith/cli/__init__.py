@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from .. import __version__
+from .options import CONFIG_KEY
 
 # Command name -> module under bagsmith.cli that defines it (attribute of the same name, with
 # '-' as '_'). Modules are imported only when their command runs (or for --help), so that
@@ -28,6 +30,7 @@ _COMMANDS: dict[str, str] = {
     "audit": "audit_cmd",
     "profiles": "profiles_cmd",
     "schemas": "schemas_cmd",
+    "config": "config_cmd",
 }
 
 
@@ -72,7 +75,15 @@ class LazyGroup(click.Group):
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, "--version", prog_name="bagsmith")
+@click.version_option(__version__, "--version", "-V", prog_name="bagsmith")
+@click.option(
+    "--config",
+    metavar="FILE",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Configuration file (default bag-info tags, profile, algorithms, processes, deposit "
+    "targets) [default: $BAGSMITH_CONFIG, else $XDG_CONFIG_HOME/bagsmith/config.toml].",
+)
 @click.option(
     "--limit",
     "limit_values",
@@ -82,14 +93,20 @@ class LazyGroup(click.Group):
     "repeatable, e.g. --limit xml-bytes=2G --limit processes=512. See docs/limits.md for "
     "the names, defaults and the problem code each reports.",
 )
-def main(limit_values: tuple[str, ...] = ()) -> None:
+@click.pass_context
+def main(
+    ctx: click.Context, config: Path | None = None, limit_values: tuple[str, ...] = ()
+) -> None:
     """bagsmith: turn web articles and their photographs into BagIt preservation packages,
     validate bags made by any tool, and deposit them.
 
-    Run `bagsmith COMMAND --help` for the options of each command.
+    Run `bagsmith COMMAND --help` for the options of each command, `bagsmith config show`
+    for the defaults the configuration file sets (docs/configuration.md).
     Exit codes: 0 success (or a valid bag), 1 failure (or an invalid bag), 2 usage error or
     unreadable input, 130 interrupted.
     """
+    if config is not None:
+        ctx.meta[CONFIG_KEY] = str(config)
     if limit_values:
         from .. import limits
         from ..errors import BagsmithError

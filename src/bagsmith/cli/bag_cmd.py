@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..errors import ProfileError
-from ..fixity import DEFAULT_ALGORITHMS
 from ..pipeline.bagging import BagOptions, BagResult, PayloadPolicy, create_bag
 from ..pipeline.profiling import show_profile
 from .common import Output, output_options, terminate_as_interrupt
@@ -15,7 +14,12 @@ from .options import (
     algorithm_option,
     archive_format,
     bag_info,
+    chosen_algorithms,
+    chosen_processes,
+    chosen_profile,
+    info_file_option,
     info_option,
+    no_profile_option,
     output_option,
     parse_tag_files,
     payload_policy_options,
@@ -47,6 +51,7 @@ def render(out: Output, result: BagResult, verb: str) -> None:
 @output_option("DEST")
 @algorithm_option()
 @info_option("Add a bag-info.txt tag, repeatable (a label may be repeated).")
+@info_file_option()
 @tag_file_option
 @processes_option("copying and hashing")
 @payload_policy_options
@@ -55,20 +60,23 @@ def render(out: Output, result: BagResult, verb: str) -> None:
     "BagIt profile the bag must conform to (a bundled name, a file, or the identifier of a "
     "bundled or cached profile): its required tags are checked before hashing, its defaults "
     "filled in, and the bag is checked against it before it is moved into place "
-    "[default: none].",
+    "[default: the configuration file's, else none].",
     metavar="NAME|PATH|IDENTIFIER",
 )
+@no_profile_option("Do not check the bag against a profile, not even the configured one.")
 @output_options
 def bag(
     sources: tuple[Path, ...],
     dest: Path,
     algorithms: tuple[str, ...],
     info: tuple[str, ...],
+    info_file: Path | None,
     tag_files: tuple[str, ...],
     processes: int | None,
     policy: PayloadPolicy,
     serialize: str | None,
     profile: str | None,
+    no_profile: bool,
     out: Output,
 ) -> None:
     """Create a BagIt bag at DEST from SOURCE files and folders.
@@ -83,15 +91,16 @@ def bag(
     2 usage error, unreadable source, an existing DEST, or a --profile that cannot be found or
     is not a valid profile; 130 interrupted.
     """
+    profile = chosen_profile(profile, no_profile, None)
     if profile is not None:  # a --profile that names nothing usable is a usage error (exit 2)
         try:
             show_profile(profile)
         except ProfileError as exc:
             raise profile_usage_error(profile, exc) from exc
     options = BagOptions(
-        algorithms=algorithms or DEFAULT_ALGORITHMS,
-        info=bag_info(info),
-        processes=processes,
+        algorithms=chosen_algorithms(algorithms),
+        info=bag_info(info, info_file, configured=True),
+        processes=chosen_processes(processes),
         policy=policy,
         serialize=archive_format(serialize),
         profile=profile,

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 
-from ..fixity import DEFAULT_ALGORITHMS
 from ..pipeline.batch import BatchOptions, BatchReport, run_batch
 from ..pipeline.packaging import DEFAULT_PROFILE
 from .common import Output, output_options, stderr_console, terminate_as_interrupt
@@ -23,6 +22,8 @@ from .options import (
     allow_broken_images_option,
     archive_format,
     bag_info,
+    chosen_algorithms,
+    chosen_profile,
     created_option,
     info_file_option,
     info_option,
@@ -171,7 +172,10 @@ def render(out: Output, report: BatchReport) -> None:
 @output_option("DIR", "Folder for the bags (one per article) and the batch journal.")
 @workers_option()
 @scheduler_option("COLLECTION and DIR at the same paths")
-@profile_option("BagIt profile every bag must conform to.", default=DEFAULT_PROFILE)
+@profile_option(
+    "BagIt profile every bag must conform to "
+    f"[default: the configuration file's, else {DEFAULT_PROFILE}]."
+)
 @no_profile_option("Do not check the bags against any profile.")
 @info_option("Add a bag-info.txt tag to every bag, repeatable (manifest rows may add their own).")
 @info_file_option(" for every bag")
@@ -198,7 +202,7 @@ def batch(
     dest: Path,
     workers: int | None,
     scheduler: str | None,
-    profile: str,
+    profile: str | None,
     no_profile: bool,
     info: tuple[str, ...],
     info_file: Path | None,
@@ -222,9 +226,9 @@ def batch(
     Exit codes: 0 every article packaged, 1 some article failed, 2 bad collection or options.
     """
     options = BatchOptions(
-        profile=None if no_profile else profile,
-        info=bag_info(info, info_file),
-        algorithms=algorithms or DEFAULT_ALGORITHMS,
+        profile=chosen_profile(profile, no_profile, DEFAULT_PROFILE),
+        info=bag_info(info, info_file, configured=True),
+        algorithms=chosen_algorithms(algorithms),
         serialize=archive_format(serialize),
         allow_broken_images=allow_broken_images,
         created=created,

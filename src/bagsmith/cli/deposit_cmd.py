@@ -8,6 +8,7 @@ import click
 
 from ..pipeline.depositing import deposit_bag
 from .common import Output, output_options
+from .options import configured_file
 
 _OUTCOME_TEXT = {
     "deposited": "deposited and verified",
@@ -49,7 +50,8 @@ _OUTCOME_TEXT = {
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Config file (default: $XDG_CONFIG_HOME/bagsmith/config.toml).",
+    help="Configuration file [default: `bagsmith --config`, else $BAGSMITH_CONFIG, else "
+    "$XDG_CONFIG_HOME/bagsmith/config.toml].",
 )
 @output_options
 def deposit(
@@ -84,7 +86,7 @@ def deposit(
             object_id=object_id,
             endpoint_url=endpoint_url,
             trust_host_key=trust_host_key,
-            config=config,
+            config=config or configured_file(),
             progress=progress,
             on_retry=retried,
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from ..config import Settings, load_settings
 from ..errors import ProfileError, UsageError
 from ..fixity import DEFAULT_ALGORITHMS, WRITABLE
 
@@ -281,11 +282,67 @@ def payload_policy_options(func: F) -> F:
     return cast(F, decorated)
 
 
+# --- the configuration file ------------------------------------------------------------------------
+
+#: Where the group's ``--config FILE`` is kept in the root context's ``meta``.
+CONFIG_KEY = "bagsmith.config"
+
+
+def configured_file() -> Path | None:
+    """The file given with ``bagsmith --config FILE``, if any."""
+    ctx = click.get_current_context(silent=True)
+    value = ctx.find_root().meta.get(CONFIG_KEY) if ctx is not None else None
+    return Path(value) if value is not None else None
+
+
+def settings() -> Settings:
+    """The configuration file's settings (docs/configuration.md): the file given with
+    ``bagsmith --config FILE``, else ``BAGSMITH_CONFIG``, else the XDG default. Read once per
+    command; a bad file raises an :class:`~bagsmith.errors.InputError` naming its line."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    if root is None:
+        return load_settings()
+    cached = root.meta.get(f"{CONFIG_KEY}.settings")
+    if cached is None:
+        cached = load_settings(configured_file())
+        root.meta[f"{CONFIG_KEY}.settings"] = cached
+    assert isinstance(cached, Settings)
+    return cached
+
+
+def with_defaults(defaults: Sequence[Tag], given: Sequence[Tag]) -> tuple[Tag, ...]:
+    """The configuration's default bag-info tags, less those whose label an option gives
+    (labels compare case-insensitively), then the options' tags."""
+    labels = {label.lower() for label, _ in given}
+    return tuple(t for t in defaults if t[0].lower() not in labels) + tuple(given)
+
+
+def chosen_profile(profile: str | None, no_profile: bool, builtin: str | None) -> str | None:
+    """--profile, else (without --no-profile) the configuration's profile, else ``builtin``."""
+    if no_profile:
+        return None
+    return profile or settings().profile or builtin
+
+
+def chosen_algorithms(algorithms: Sequence[str]) -> tuple[str, ...]:
+    """--algorithm values, else the configuration's, else the defaults."""
+    return tuple(algorithms) or settings().algorithms or DEFAULT_ALGORITHMS
+
+
+def chosen_processes(processes: int | None) -> int | None:
+    """--processes, else the configuration's, else None (one per CPU)."""
+    return processes if processes is not None else settings().processes
+
+
 # --- parsing ---------------------------------------------------------------------------------------
 
 
-def bag_info(info: Sequence[str], info_file: Path | None = None) -> tuple[Tag, ...]:
-    """The bag-info tags of --info-file (first) and every --info LABEL=VALUE, checked."""
+def bag_info(
+    info: Sequence[str], info_file: Path | None = None, *, configured: bool = False
+) -> tuple[Tag, ...]:
+    """The bag-info tags of --info-file (first) and every --info LABEL=VALUE, checked; with
+    ``configured``, after the configuration file's default tags that they do not replace."""
     from ..pipeline.bagging import parse_info_option
 
     tags: tuple[Tag, ...] = ()
@@ -293,7 +350,8 @@ def bag_info(info: Sequence[str], info_file: Path | None = None) -> tuple[Tag, .
         from ..pipeline.layout import read_info_file
 
         tags = read_info_file(info_file)
-    return tags + tuple(parse_info_option(item) for item in info)
+    given = tags + tuple(parse_info_option(item) for item in info)
+    return with_defaults(settings().bag_info, given) if configured else given
 
 
 def parse_tag_files(values: Sequence[str]) -> tuple[tuple[Path, str], ...]:

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..errors import ProfileError
-from ..fixity import DEFAULT_ALGORITHMS
 from ..pipeline.packaging import (
     DEFAULT_PROFILE,
     PackageOptions,
@@ -21,6 +20,9 @@ from .options import (
     allow_broken_images_option,
     archive_format,
     bag_info,
+    chosen_algorithms,
+    chosen_processes,
+    chosen_profile,
     created_option,
     images_option,
     info_file_option,
@@ -80,8 +82,8 @@ def notes_summary(counts: dict[str, int]) -> str:
 @images_option()
 @metadata_option("; packaged as given")
 @profile_option(
-    "BagIt profile the package must conform to (a bundled name, a file, or a cached identifier).",
-    default=DEFAULT_PROFILE,
+    "BagIt profile the package must conform to (a bundled name, a file, or a cached identifier) "
+    f"[default: the configuration file's, else {DEFAULT_PROFILE}].",
 )
 @no_profile_option("Do not check the package against any profile.")
 @info_option("Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …).")
@@ -107,7 +109,7 @@ def package(
     dest: Path,
     images: Path | None,
     metadata: Path | None,
-    profile: str,
+    profile: str | None,
     no_profile: bool,
     info: tuple[str, ...],
     info_file: Path | None,
@@ -132,18 +134,19 @@ def package(
     or validation problems; nothing is written); 2 usage error, unreadable input, an existing
     DIR, or a --profile that cannot be found or is not a valid profile; 130 interrupted.
     """
+    name = chosen_profile(profile, no_profile, DEFAULT_PROFILE)
     try:  # --profile names nothing usable: a usage error, exit 2 (a bag that fails it: exit 1)
-        chosen = None if no_profile else resolve_profile(profile)
+        chosen = None if name is None else resolve_profile(name)
     except ProfileError as exc:
-        raise profile_usage_error(profile, exc) from exc
+        raise profile_usage_error(name, exc) from exc
     options = PackageOptions(
         images=images,
         metadata=metadata,
         profile=chosen,
-        info=bag_info(info, info_file),
-        algorithms=algorithms or DEFAULT_ALGORITHMS,
+        info=bag_info(info, info_file, configured=True),
+        algorithms=chosen_algorithms(algorithms),
         serialize=archive_format(serialize),
-        processes=processes,
+        processes=chosen_processes(processes),
         allow_broken_images=allow_broken_images,
         created=created,
         report=report,

@@ -9,7 +9,14 @@ import click
 from ..pipeline.bagging import UpdateOptions, update_bag
 from .bag_cmd import render
 from .common import Output, output_options, terminate_as_interrupt
-from .options import algorithm_option, bag_info, info_option, processes_option
+from .options import (
+    algorithm_option,
+    bag_info,
+    chosen_processes,
+    info_file_option,
+    info_option,
+    processes_option,
+)
 
 
 @click.command()
@@ -18,12 +25,14 @@ from .options import algorithm_option, bag_info, info_option, processes_option
     "the algorithms of the bag's manifests", " Manifests of other algorithms are removed."
 )
 @info_option("Add a bag-info.txt tag, or replace every tag with that label; repeatable.")
+@info_file_option(", each replacing every tag with its label,")
 @processes_option("hashing")
 @output_options
 def update(
     bag: Path,
     algorithms: tuple[str, ...],
     info: tuple[str, ...],
+    info_file: Path | None,
     processes: int | None,
     out: Output,
 ) -> None:
@@ -35,8 +44,8 @@ def update(
     """
     options = UpdateOptions(
         algorithms=algorithms or None,
-        info=bag_info(info),
-        processes=processes,
+        info=bag_info(info, info_file),
+        processes=chosen_processes(processes),
     )
     with terminate_as_interrupt():
         result = update_bag(bag, options, progress=out.progress)

@@ -13,6 +13,7 @@ from ..problems import Severity
 from .common import Output, output_options
 from .options import (
     check_mode,
+    chosen_processes,
     csv_option,
     exclusive,
     fast_option,
@@ -132,7 +133,7 @@ def validate(
         run = validate_bags(
             bags,
             mode=mode,
-            processes=processes,
+            processes=chosen_processes(processes),
             progress=out.progress,
             profile=profile,
             declared_profile=not no_profile,

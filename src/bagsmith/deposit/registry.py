@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from ..config import config_path as find_config
 from ..errors import InputError, UsageError
 from .base import RetryPolicy, Target, deposit_error
 
@@ -68,11 +69,8 @@ class TargetSpec:
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    if explicit is not None:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".config"
-    return base / "bagsmith" / "config.toml"
+    """The configuration file (``explicit``, else ``BAGSMITH_CONFIG``, else the XDG place)."""
+    return find_config(explicit)[0]
 
 
 def load_config(path: Path, *, required: bool) -> dict[str, Any]:
@@ -116,8 +114,8 @@ def resolve(
     overrides: Mapping[str, Any] | None = None,
 ) -> TargetSpec:
     """``--to`` value (URL or configured name) → :class:`TargetSpec`."""
-    path = config_path(config)
-    data = load_config(path, required=config is not None)
+    path, required = find_config(config)
+    data = load_config(path, required=required)
     defaults = data.get("deposit", {})
     if not isinstance(defaults, dict):
         raise InputError("[deposit] must be a table", path=path, field="deposit")
