@@ -287,6 +287,6 @@ def test_article_with_control_characters_packages(tmp_path: Path, schema_cache: 
     result = package_article(article, dest, PackageOptions(info=TAGS, created=CREATED))
     assert result.validation is not None and result.validation.valid
     assert "text-control-character" in [w.code for w in result.warnings]
-    mets = etree.parse(str(dest / "data" / "metadata" / "mets.xml"))
+    mets = etree.parse(str(dest / "data" / "mets.xml"))
     assert mets.getroot() is not None
     assert tree_state(src) == before

@@ -17,16 +17,25 @@ from lxml import etree
 
 from bagsmith.errors import MetadataError
 from bagsmith.metadata.mets import MetsInput, write_mets
-from bagsmith.metadata.xmlns import DC, DCTERMS, METS, MIX, PREMIS, XLINK, XSI
+from bagsmith.metadata.xmlns import DC, METS, MIX, MODS, OAI_DC, PREMIS, XLINK
 from bagsmith.model import Agent, Article, Figure, Section
 from bagsmith.pipeline.describing import describe_article
 from bagsmith.resources import json_schema
 
 from .metadata_helpers import example_article, make_image, package_file
 
-NS = {"mets": METS, "premis": PREMIS, "mix": MIX, "dc": DC, "dcterms": DCTERMS, "xlink": XLINK}
+NS = {
+    "mets": METS,
+    "premis": PREMIS,
+    "mix": MIX,
+    "dc": DC,
+    "oai_dc": OAI_DC,
+    "mods": MODS,
+    "xlink": XLINK,
+}
 CREATED = "2026-11-27T09:30:00Z"
-ARCHIVIST = Agent("Ann Archivist", "archivist", "person")
+ARCHIVIST = Agent("Ann Archivist", "archivist", "person", email="ann@example.org")
+ORGANIZATION = Agent("Example Archive", "source organization", "organization")
 AGENT = Agent("bagsmith", "software", "software", "0.1.0")
 
 
@@ -60,7 +69,7 @@ def logical_outline(mets: etree._Element) -> list[tuple[str | None, list[str | N
         figures = section.findall("mets:div", NS)
         assert {d.get("TYPE") for d in figures} <= {"figure"}
         assert all(not d.findall("mets:div", NS) for d in figures)
-        outline.append((section.get("LABEL"), [d.get("DMDID") for d in figures]))
+        outline.append((section.get("LABEL"), [d.get("DMDID").split()[-1] for d in figures]))
     return outline
 
 
@@ -82,24 +91,15 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
     assert "dc.xml validates" in lint.stderr and "mets.xml validates" in lint.stderr
 
     dc = etree.fromstring(result.dc_xml)
-    assert (
-        dc.findtext(
-            "oai_dc:dc/dc:title",
-            namespaces={**NS, "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"},
-        )
-        == article.title
-    )
+    assert dc.tag == f"{{{OAI_DC}}}dc"  # the oai_dc record itself, nothing around it
+    assert dc.findtext("dc:title", namespaces=NS) == article.title
     assert [e.text for e in dc.iter(f"{{{DC}}}type")] == ["Text"]
     assert [e.text for e in dc.iter(f"{{{DC}}}format")] == ["text/plain"]
-    assert [e.text for e in dc.iter(f"{{{DCTERMS}}}hasPart")] == [
-        "data/images/01.jpg",
-        "data/images/02.jpg",
-        "data/images/04.png",
+    assert [e.text for e in dc.iter(f"{{{DC}}}coverage")] == [
+        "Budapest",
+        "1956-10-23/1956-11-10",
+        "1956-11",
     ]
-    temporal = [e.text for e in dc.iter(f"{{{DCTERMS}}}temporal")]
-    assert temporal == ["1956-10-23/1956-11-10", "1956-11"]
-    created = dc.find(f".//{{{DCTERMS}}}created")
-    assert created.text == "2019-05-14" and created.get(f"{{{XSI}}}type") == "dcterms:W3CDTF"
 
     mets = etree.fromstring(result.mets_xml)
     assert mets.find("mets:metsHdr", NS).get("CREATEDATE") == CREATED
@@ -109,16 +109,35 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
         "bagsmith 0.1.0",
         "Ann Archivist",
     ]
-    assert len(mets.findall("mets:dmdSec", NS)) == 1 + len(article.figures)
+    # a MODS and a DC record for the article and for each figure
+    assert len(mets.findall("mets:dmdSec", NS)) == 2 * (1 + len(article.figures))
     assert [e.text for e in mets.iterfind(".//mets:dmdSec[@ID='dmd-fig-002']//dc:type", NS)] == [
         "StillImage"
     ]
+    mods = mets.find(".//mets:dmdSec[@ID='dmd-article-mods']//mods:mods", NS)
+    issued = mods.find("mods:originInfo/mods:dateIssued", NS)
+    assert (issued.text, issued.get("encoding")) == ("2019-05-14", "w3cdtf")
+    assert [e.text for e in mods.iterfind("mods:subject/mods:temporal", NS)] == [
+        "1956-10-23/1956-11-10",
+        "1956-11",
+    ]
+    assert [e.get("encoding") for e in mods.iterfind("mods:subject/mods:temporal", NS)] == [
+        "edtf",
+        "w3cdtf",
+    ]
+    assert [
+        e.text for e in mods.iterfind("mods:name/mods:role/mods:roleTerm[@type='code']", NS)
+    ] == ["aut"]
+    assert [
+        e.findtext("mods:identifier", namespaces=NS)
+        for e in mods.iterfind("mods:relatedItem[@type='constituent']", NS)
+    ] == ["data/images/01.jpg", "data/images/02.jpg", "data/images/04.png"]
 
     # every file: amdSec with PREMIS object whose fixity and size match, CHECKSUM in the fileSec
     described = {pf.path: pf for pf in (*files, result.dc_file)}
     seen = {}
     for file_el in mets.iterfind("mets:fileSec/mets:fileGrp/mets:file", NS):
-        href = file_el.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")
+        href = "data/" + file_el.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")
         pf = described[href]
         seen[href] = file_el.getparent().get("USE")
         assert (
@@ -137,22 +156,18 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
         assert digests == {"SHA-512": pf.digests["sha512"], "SHA-256": pf.digests["sha256"]}
         events = [e.text for e in amd.iterfind(".//premis:eventType", NS)]
         agents = {e.text for e in amd.iterfind(".//premis:linkingAgentIdentifierValue", NS)}
-        assert agents == {"bagsmith-0.1.0", "Ann Archivist"}
+        assert agents == {"bagsmith-0.1.0", "mailto:ann@example.org"}
         if href.startswith("data/images/"):
             image = next(
                 f.image for f in article.figures if f.image and href.endswith(f.image.path)
             )
             assert amd.findtext(".//mix:imageWidth", namespaces=NS) == str(image.width)
             assert amd.findtext(".//mix:imageHeight", namespaces=NS) == str(image.height)
-            assert events == [
-                "ingestion",
-                "message digest calculation",
-                "metadata extraction",
-                "validation",
-            ]
+            assert events == ["message digest calculation", "metadata extraction", "validation"]
+            assert file_el.get("DMDID", "").startswith("dmd-fig-")
         else:
             assert amd.find(".//mix:mix", NS) is None
-            assert events == ["ingestion", "message digest calculation"]
+            assert events == ["message digest calculation"]
     assert seen == {
         "data/article.txt": "original",
         "data/images/01.jpg": "original",
@@ -164,7 +179,8 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
     # logical: article → sections → figures; the figures (a gallery, no section recorded) are
     # in a final "Figures" section after the text's sections
     logical = mets.find("mets:structMap[@TYPE='logical']/mets:div", NS)
-    assert logical.get("TYPE") == "article" and logical.get("DMDID") == "dmd-article"
+    assert logical.get("TYPE") == "article"
+    assert logical.get("DMDID") == "dmd-article-mods dmd-article"
     assert logical_outline(mets) == [
         ("Introduction", []),
         ("The photographs", []),
@@ -178,15 +194,15 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
         ("2", "2"),
         ("3", "4"),
     ]
-    assert all(d.get("DMDID") in dmd_ids(mets) for d in figure_divs)
+    assert all(set(d.get("DMDID").split()) <= dmd_ids(mets) for d in figure_divs)
     ids = {
         f.get("ID"): f.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")
         for f in mets.iter(f"{{{METS}}}file")
     }
     assert [ids[d.find("mets:fptr", NS).get("FILEID")] for d in figure_divs] == [
-        "data/images/01.jpg",
-        "data/images/02.jpg",
-        "data/images/04.png",
+        "images/01.jpg",
+        "images/02.jpg",
+        "images/04.png",
     ]
     physical = mets.find("mets:structMap[@TYPE='physical']", NS)
     assert len(physical.findall(".//mets:fptr", NS)) == len(described)
@@ -210,7 +226,7 @@ def test_figures_go_under_the_section_ingest_recorded(schema_cache: Path, tmp_pa
     assert logical_outline(mets) == [
         ("Introduction", []),
         ("The photographs", ["dmd-fig-001", "dmd-fig-004"]),
-        (None, []),
+        ("Section 3", []),
         ("Figures", ["dmd-fig-002"]),
     ]
     file_ids = {
@@ -222,9 +238,9 @@ def test_figures_go_under_the_section_ingest_recorded(schema_cache: Path, tmp_pa
         for d in mets.iterfind(".//mets:div[@TYPE='figure']", NS)
     }
     assert hrefs == {
-        "dmd-fig-001": "data/images/01.jpg",
-        "dmd-fig-002": "data/images/02.jpg",
-        "dmd-fig-004": "data/images/04.png",
+        "dmd-fig-001-mods dmd-fig-001": "images/01.jpg",
+        "dmd-fig-002-mods dmd-fig-002": "images/02.jpg",
+        "dmd-fig-004-mods dmd-fig-004": "images/04.png",
     }
     assert [
         d.get("ORDER") for d in mets.iterfind(".//mets:div[@LABEL='The photographs']/mets:div", NS)
@@ -238,7 +254,7 @@ def test_figures_go_under_the_section_ingest_recorded(schema_cache: Path, tmp_pa
     assert logical_outline(mets) == [
         ("Introduction", ["dmd-fig-001", "dmd-fig-002", "dmd-fig-004"]),
         ("The photographs", []),
-        (None, []),
+        ("Section 3", []),
     ]
     # an article without sections or without figures
     bare = replace(article, sections=())
@@ -293,10 +309,15 @@ def test_nothing_is_invented_for_a_bare_article(schema_cache: Path, tmp_path: Pa
     )
     assert result.report.problems == []
     dc = etree.fromstring(result.dc_xml)
-    names = [
-        etree.QName(e).localname for e in dc.iter() if etree.QName(e).namespace in (DC, DCTERMS)
-    ]
+    names = [etree.QName(e).localname for e in dc.iter() if etree.QName(e).namespace == DC]
     assert names == ["title", "type", "format"]
+    mods = etree.fromstring(result.mets_xml).find(".//mods:mods", NS)
+    assert [etree.QName(e).localname for e in mods] == [
+        "titleInfo",
+        "typeOfResource",
+        "genre",
+        "physicalDescription",
+    ]
 
 
 def test_text_xml_cannot_hold_is_a_metadata_error(tmp_path: Path) -> None:
@@ -362,10 +383,10 @@ def test_ingest_findings_are_used_and_records_round_trip(
     assert article_from_record(article.to_dict()) == article
     result = describe_article(article, files, created=CREATED)
     assert result.report.problems == []
-    dc = etree.fromstring(result.dc_xml)
-    assert [e.text for e in dc.iter(f"{{{DCTERMS}}}temporal")] == ["1956-10-23/1956-11-10"]
-    assert [e.text for e in dc.iter(f"{{{DCTERMS}}}spatial")] == ["Győr", "Budapest"]
     mets = etree.fromstring(result.mets_xml)
+    mods = mets.find(".//mets:dmdSec[@ID='dmd-article-mods']//mods:mods", NS)
+    assert [e.text for e in mods.iterfind(".//mods:temporal", NS)] == ["1956-10-23/1956-11-10"]
+    assert [e.text for e in mods.iterfind(".//mods:geographic", NS)] == ["Győr", "Budapest"]
     amd = next(a for a in mets.iterfind("mets:amdSec", NS) if "01.jpg" in a.get("ID"))
     assert amd.find(".//mix:imageWidth", NS) is None  # width unknown: left out, not 0
     validation = next(

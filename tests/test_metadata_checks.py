@@ -48,7 +48,7 @@ def test_the_built_mets_passes_every_check(
     result, digests, sizes = built
     problems = check_metadata_file(
         result.mets_xml,
-        "bag/data/mets.xml",
+        "data/mets.xml",
         bag_files=set(digests),
         required=set(digests),
         digests=digests,
@@ -94,12 +94,18 @@ def test_misspelt_dc_element_in_mets_and_in_dc_xml(
     [problem] = check_metadata_file(mets, "mets.xml")
     assert problem.code == "xml-schema-invalid" and "author" in problem.message
     assert problem.line == line_of(mets, b"<dc:author>")
-    dc = result.dc_xml.replace(b"<dcterms:spatial>", b"<dcterms:place>", 1).replace(
-        b"</dcterms:spatial>", b"</dcterms:place>", 1
+    dc = result.dc_xml.replace(b"<dc:coverage>", b"<dc:place>", 1).replace(
+        b"</dc:coverage>", b"</dc:place>", 1
     )
     [problem] = check_metadata_file(dc, "dc.xml", kind="dc")
     assert problem.code == "xml-schema-invalid" and "place" in problem.message
-    assert problem.line == line_of(dc, b"<dcterms:place>")
+    assert problem.line == line_of(dc, b"<dc:place>")
+    mods = result.mets_xml.replace(b"<mods:genre>", b"<mods:summary>", 1).replace(
+        b"</mods:genre>", b"</mods:summary>", 1
+    )
+    [problem] = check_metadata_file(mods, "mets.xml")
+    assert problem.code == "xml-schema-invalid" and "summary" in problem.message
+    assert problem.line == line_of(mods, b"<mods:summary>")
 
 
 def test_dangling_fileid(
@@ -121,14 +127,18 @@ def test_dmdid_and_admid_pointing_at_the_wrong_thing(
     built: tuple[Description, dict[str, dict[str, str]], dict[str, tuple[int, int]]],
 ) -> None:
     result, _, _ = built
-    mets = result.mets_xml.replace(b'DMDID="dmd-fig-001"', b'DMDID="amd-agents"', 1)
-    mets = mets.replace(b'ADMID="amd-agents">', b'ADMID="amd-gone">', 1)
+    amd = re.search(rb'<mets:amdSec ID="(amd-data_article[^"]+)"', result.mets_xml)
+    assert amd is not None
+    mets = result.mets_xml.replace(
+        b'DMDID="dmd-fig-001-mods dmd-fig-001"', b'DMDID="%s"' % amd.group(1), 1
+    )
+    mets = mets.replace(b'ADMID="%s"' % amd.group(1), b'ADMID="amd-gone"', 1)
     problems = only(check_metadata_file(mets, "mets.xml"), "mets-id-dangling")
     assert sorted((p.line, p.message) for p in problems) == sorted(
         [
             (
-                line_of(mets, b'DMDID="amd-agents"'),
-                "DMDID 'amd-agents' points at a amdSec element, not a dmdSec",
+                line_of(mets, b'DMDID="%s"' % amd.group(1)),
+                f"DMDID {amd.group(1).decode()!r} points at a amdSec element, not a dmdSec",
             ),
             (line_of(mets, b'ADMID="amd-gone"'), "ADMID 'amd-gone' matches no ID in the document"),
         ]
@@ -142,7 +152,7 @@ def test_checksum_disagreeing_with_the_manifest(
     manifest = {path: dict(d) for path, d in digests.items()}
     manifest["data/article.txt"]["sha256"] = "0" * 64
     manifest["data/images/01.jpg"] = {"md5": "0" * 32}
-    problems = check_metadata_file(result.mets_xml, "mets.xml", digests=manifest)
+    problems = check_metadata_file(result.mets_xml, "data/mets.xml", digests=manifest)
     [mismatch] = only(problems, "mets-checksum-mismatch")
     assert mismatch.line == line_of(result.mets_xml, b'<mets:file ID="file-data_article.txt')
     assert "data/article.txt" in mismatch.message
@@ -157,7 +167,7 @@ def test_mix_dimensions_disagreeing_with_the_image(
     wrong = dict(sizes)
     width, height = wrong["data/images/01.jpg"]
     wrong["data/images/01.jpg"] = (width + 1, height)
-    [problem] = check_metadata_file(result.mets_xml, "mets.xml", image_sizes=wrong)
+    [problem] = check_metadata_file(result.mets_xml, "data/mets.xml", image_sizes=wrong)
     assert problem.code == "mix-dimensions-mismatch"
     assert problem.line == line_of(result.mets_xml, f"<mix:imageWidth>{width}<".encode())
     assert f"imageWidth is {width}, the image's is {width + 1}" in problem.message
@@ -168,14 +178,16 @@ def test_payload_and_filesec_disagree(
 ) -> None:
     result, digests, _ = built
     on_disk = (set(digests) - {"data/images/02.jpg"}) | {"data/extra.txt"}
-    problems = check_metadata_file(result.mets_xml, "mets.xml", bag_files=on_disk, required=on_disk)
+    problems = check_metadata_file(
+        result.mets_xml, "data/mets.xml", bag_files=on_disk, required=on_disk
+    )
     [unlisted] = only(problems, "mets-file-not-in-filesec")
     assert "data/extra.txt" in unlisted.message and unlisted.line == line_of(
         result.mets_xml, b"<mets:fileSec>"
     )
     [missing] = only(problems, "mets-file-missing")
     assert "data/images/02.jpg" in missing.message
-    assert missing.line == line_of(result.mets_xml, b'xlink:href="data/images/02.jpg"')
+    assert missing.line == line_of(result.mets_xml, b'xlink:href="images/02.jpg"')
 
 
 def test_unsafe_mets_from_another_bag(schema_cache: Path, tmp_path: Path) -> None:
@@ -192,16 +204,16 @@ def test_top_level_structure_is_validated_with_lines(
 ) -> None:
     result, _, _ = built
     mets = result.mets_xml
-    # move the agents' amdSec in front of the article's dmdSec: METS wants every dmdSec first
-    start = mets.index(b'  <mets:amdSec ID="amd-agents">')
+    # move the first amdSec in front of a figure's dmdSec: METS wants every dmdSec first
+    start = mets.index(b"  <mets:amdSec ID=")
     end = mets.index(b"</mets:amdSec>\n", start) + len(b"</mets:amdSec>\n")
     section = mets[start:end]
     moved = mets[:start] + mets[end:]
-    first_dmd = moved.index(b'  <mets:dmdSec ID="dmd-fig-001">')
+    first_dmd = moved.index(b'  <mets:dmdSec ID="dmd-fig-001-mods"')
     moved = moved[:first_dmd] + section + moved[first_dmd:]
     problems = check_metadata_file(moved, "mets.xml")
     assert [p.code for p in problems] == ["xml-schema-invalid"]
-    assert problems[0].line == line_of(moved, b'<mets:dmdSec ID="dmd-fig-001">')
+    assert problems[0].line == line_of(moved, b'<mets:dmdSec ID="dmd-fig-001-mods"')
     assert "dmdSec" in problems[0].message and "not expected" in problems[0].message
 
     stray = mets.replace(

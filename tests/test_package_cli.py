@@ -182,5 +182,5 @@ def test_readme_first_command_works_twice(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "build/example-bag: valid" in proc.stdout
     bag = tmp_path / "build" / "example-bag"
-    assert (bag / "data/metadata/mets.xml").is_file()
+    assert (bag / "data/mets.xml").is_file()
     assert bag_info(bag)["Source-Organization"] == ["Example Community Archive"]

@@ -69,7 +69,7 @@ def test_text_article_with_images_and_sidecar(
         "metadata/article.json",
         "metadata/dc.xml",
         "metadata/metadata.yaml",
-        "metadata/mets.xml",
+        "mets.xml",
     ]
     assert (result.files, result.figures) == (9, 4)
     assert (result.images_matched, result.images_unmatched) == (4, 0)
@@ -118,16 +118,16 @@ def test_text_article_with_images_and_sidecar(
     assert data["figures"][0]["image"]["exif"]["artist"] == "Albert Shaw"
 
     # METS: every payload file but itself in the fileSec, figures point at their images
-    mets = etree.parse(str(dest / "data/metadata/mets.xml"))
+    mets = etree.parse(str(dest / "data/mets.xml"))
     hrefs = set(mets.xpath("//mets:fileSec//mets:FLocat/@xlink:href", namespaces=NS))
-    assert hrefs == {f"data/{p}" for p in files_under(dest / "data")} - {"data/metadata/mets.xml"}
+    assert hrefs == set(files_under(dest / "data")) - {"mets.xml"}  # relative to data/
     assert mets.getroot().find(f"{{{METS}}}metsHdr").get("CREATEDATE") == "2026-11-27T09:30:00Z"
     assert "Ann Archivist" in etree.tostring(mets, encoding="unicode")
 
     # independent oracles
     bagit_python_validates(dest)
     bagit_profile_validates(dest)
-    xmllint(schema_cache, dest / "data/metadata/dc.xml", dest / "data/metadata/mets.xml")
+    xmllint(schema_cache, dest / "data/metadata/dc.xml", dest / "data/mets.xml")
     assert validate_bag(dest).valid
 
 
@@ -148,7 +148,7 @@ def test_saved_html_page_keeps_its_folder(
         "article/ferry_files/site.css",
         "metadata/article.json",
         "metadata/dc.xml",
-        "metadata/mets.xml",
+        "mets.xml",
     ]
     assert (result.figures, result.images_matched, result.images_unmatched) == (4, 4, 0)
     data = record(dest)
@@ -157,13 +157,13 @@ def test_saved_html_page_keeps_its_folder(
         f"data/article/ferry_files/0{n}.jpg" for n in (1, 2, 3, 4)
     ]
     assert bag_info(dest)["External-Identifier"] == ["https://example.org/eastmoor/the-ferry"]
-    mets = etree.parse(str(dest / "data/metadata/mets.xml"))
+    mets = etree.parse(str(dest / "data/mets.xml"))
     original = mets.xpath("//mets:fileGrp[@USE='original']//mets:FLocat/@xlink:href", namespaces=NS)
-    assert "data/article/ferry_files/site.css" in original
+    assert "article/ferry_files/site.css" in original
     assert tree_state(example) == before
     bagit_python_validates(dest)
     bagit_profile_validates(dest)
-    xmllint(schema_cache, dest / "data/metadata/dc.xml", dest / "data/metadata/mets.xml")
+    xmllint(schema_cache, dest / "data/metadata/dc.xml", dest / "data/mets.xml")
 
 
 def test_zip_archive_with_report(example: Path, tmp_path: Path, schema_cache: Path) -> None:
@@ -179,7 +179,7 @@ def test_zip_archive_with_report(example: Path, tmp_path: Path, schema_cache: Pa
     assert sorted(p.name for p in out.iterdir()) == ["ferry.zip"]  # no folder, no leftovers
     with zipfile.ZipFile(archive) as zf:
         names = zf.namelist()
-    assert "ferry/data/metadata/mets.xml" in names and "ferry/bagit.txt" in names
+    assert "ferry/data/mets.xml" in names and "ferry/bagit.txt" in names
     assert validate_bag(archive).valid
     assert result.validation is not None and result.validation.path == str(archive)
 
@@ -209,7 +209,7 @@ def test_sidecar_corrects_the_title(example: Path, tmp_path: Path, schema_cache:
     ]
     dc = etree.parse(str(dest / "data/metadata/dc.xml"))
     assert dc.xpath("//dc:title/text()", namespaces=NS)[0] == "The Eastmoor Chain Ferry, 1898–1989"
-    mets = etree.parse(str(dest / "data/metadata/mets.xml")).getroot()
+    mets = etree.parse(str(dest / "data/mets.xml")).getroot()
     assert mets.get("LABEL") == "The Eastmoor Chain Ferry, 1898–1989"
     assert (dest / "data/metadata/corrected.yaml").is_file()
 
@@ -281,7 +281,7 @@ def test_page_images_outside_its_folder_stay_beside_the_page(
         "images/map.png",
         "metadata/article.json",
         "metadata/dc.xml",
-        "metadata/mets.xml",
+        "mets.xml",
     ]
     assert [f["image"]["path"] for f in record(dest)["figures"]] == [
         "data/article/page_files/1.jpg",

@@ -21,13 +21,18 @@ def test_inline_figures_sit_under_their_section_div(tmp_path: Path, schema_cache
     result = package_article(page, dest, PackageOptions(info=INFO, created=CREATED))
     assert result.figures == 5
     assert result.validation is not None and result.validation.valid
-    mets = dest / "data" / "metadata" / "mets.xml"
+    mets = dest / "data" / "mets.xml"
     xmllint(schema_cache, mets)
     root = etree.parse(str(mets)).getroot()
     article = root.find("mets:structMap[@TYPE='logical']/mets:div", NS)
     assert article is not None
     sections = article.findall("mets:div[@TYPE='section']", NS)
-    assert [s.get("LABEL") for s in sections] == [None, "Floating mills", "The weirs", "Figures"]
+    assert [s.get("LABEL") for s in sections] == [
+        "Section 1",
+        "Floating mills",
+        "The weirs",
+        "Figures",
+    ]
 
     files = {
         f.get("ID"): f.find("mets:FLocat", NS).get(f"{{{XLINK}}}href")

@@ -62,7 +62,7 @@ def test_seed_article_packages_and_validates_everywhere(
     assert exif and all(e.get("artist", "").startswith("Photographer") for e in exif)
     assert bag_info(dest)["External-Description"][0].startswith("Hungarian Revolution of 1956")
 
-    mets = etree.parse(str(dest / "data/metadata/mets.xml")).getroot()
+    mets = etree.parse(str(dest / "data/mets.xml")).getroot()
     figure_divs = mets.findall(f".//{{{METS}}}structMap[@TYPE='logical']//{{{METS}}}div")
     with_image = [
         d
@@ -75,4 +75,4 @@ def test_seed_article_packages_and_validates_everywhere(
     assert validate_bag(dest).valid
     bagit_python_validates(dest)
     bagit_profile_validates(dest)
-    xmllint(schema_cache, dest / "data/metadata/dc.xml", dest / "data/metadata/mets.xml")
+    xmllint(schema_cache, dest / "data/metadata/dc.xml", dest / "data/mets.xml")

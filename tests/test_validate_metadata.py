@@ -4,6 +4,7 @@ and archives, with and without the schema cache, and hostile XML."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from tests.metadata_helpers import example_article
 from tests.validate_helpers import tar_tree, tree_fingerprint, zip_tree
 
 CREATED = "2026-11-27T09:30:00Z"
-METS_PATH = "data/metadata/mets.xml"
+METS_PATH = "data/mets.xml"
 DC_PATH = "data/metadata/dc.xml"
 
 
@@ -43,7 +44,7 @@ def report_of(*args: str) -> tuple[int, dict[str, object]]:
 
 def article_source(root: Path, *, mets_edit: tuple[bytes, bytes] | None = None) -> Path:
     """An article folder as `bagsmith package` lays it out: text, images, metadata/dc.xml and
-    metadata/mets.xml describing them (built by describe_article, unvalidated here)."""
+    mets.xml describing them (built by describe_article, unvalidated here)."""
     article, files = example_article(root)
     description = describe_article(article, files, created=CREATED, validate=False)
     mets = description.mets_xml
@@ -52,7 +53,7 @@ def article_source(root: Path, *, mets_edit: tuple[bytes, bytes] | None = None) 
         mets = mets.replace(mets_edit[0], mets_edit[1], 1)
     (root / "metadata").mkdir()
     (root / "metadata" / "dc.xml").write_bytes(description.dc_xml)
-    (root / "metadata" / "mets.xml").write_bytes(mets)
+    (root / "mets.xml").write_bytes(mets)
     return root
 
 
@@ -103,7 +104,7 @@ def test_mets_checksum_disagreeing_with_the_manifest(schema_cache: Path, tmp_pat
     assert code == 1 and data["valid"] is False
     [problem] = problems_of(data, "mets-checksum-mismatch")
     assert problem["path"] == METS_PATH and problem["severity"] == "error"
-    assert problem["line"] == file_line(mets, "data/article.txt")
+    assert problem["line"] == file_line(mets, "article.txt")
     assert "data/article.txt" in str(problem["message"])
     _, _, err = run(str(bag))
     assert f"error[mets-checksum-mismatch] {bag}/{METS_PATH}:{problem['line']}: " in err
@@ -124,7 +125,7 @@ def test_archives_are_checked_from_the_stream(schema_cache: Path, tmp_path: Path
     code, data = report_of(str(archive))
     assert code == 1
     [problem] = problems_of(data, "mets-checksum-mismatch")
-    assert problem["line"] == file_line(mets, "data/images/01.jpg")
+    assert problem["line"] == file_line(mets, "images/01.jpg")
     [entry] = data["bags"]  # type: ignore[index]
     assert entry["format"] == fmt and entry["metadata"]["checked"] is True
 
@@ -232,11 +233,15 @@ def test_fast_modes_and_no_metadata_skip_the_checks(schema_cache: Path, tmp_path
 def test_mets_in_a_bagit_python_bag_at_the_top_and_bag_files_from_the_bag(
     schema_cache: Path, tmp_path: Path
 ) -> None:
-    """A METS tag file (top-level mets.xml) of another tool's bag: hrefs are bag-relative;
+    """A METS tag file (top-level mets.xml) of another tool's bag: hrefs are relative to it;
     a fileSec file the bag lacks and a payload file the fileSec lacks are both reported."""
     source = tmp_path / "src"
     article, files = example_article(source)
-    mets = describe_article(article, files, created=CREATED, validate=False).mets_xml
+    described = describe_article(
+        article, files, created=CREATED, validate=False, mets_path="mets.xml"
+    )
+    mets = described.mets_xml
+    assert b'xlink:href="data/images/01.jpg"' in mets
     folder = tmp_path / "bag"
     shutil.copytree(source, folder)
     (folder / "extra.txt").write_text("not described\n", encoding="utf-8")
@@ -278,3 +283,27 @@ def test_mix_dimensions_are_checked_against_the_images(schema_cache: Path, tmp_p
     clean = bag_of(article_source(tmp_path / "src2"), tmp_path / "bag2")
     code, data = report_of(str(clean))
     assert code == 0 and not problems_of(data, "mix-dimensions-mismatch")
+
+
+def test_older_layout_mets_is_accepted_and_named(schema_cache: Path, tmp_path: Path) -> None:
+    """A package made before METS moved to data/: data/metadata/mets.xml whose hrefs are
+    relative to the bag root. Its checks still run (checksums against the manifests) and the
+    report names the older layout."""
+    source = tmp_path / "src"
+    article, files = example_article(source)
+    description = describe_article(article, files, created=CREATED, validate=False)
+    mets = re.sub(rb'xlink:href="([^"]+)"', rb'xlink:href="data/\1"', description.mets_xml)
+    (source / "metadata").mkdir()
+    (source / "metadata" / "dc.xml").write_bytes(description.dc_xml)
+    (source / "metadata" / "mets.xml").write_bytes(mets)
+    bag = bag_of(source, tmp_path / "bag")
+    code, data = report_of(str(bag))
+    assert code == 0 and data["valid"] is True
+    [older] = problems_of(data, "mets-older-layout")
+    assert older["path"] == "data/metadata/mets.xml" and older["severity"] == "info"
+    assert [p["code"] for p in data["bags"][0]["problems"]] == ["mets-older-layout"]  # type: ignore[index]
+
+    (source / "article.txt").write_text("changed after the METS was made\n", encoding="utf-8")
+    code, data = report_of(str(bag_of(source, tmp_path / "changed")))
+    [mismatch] = problems_of(data, "mets-checksum-mismatch")
+    assert "data/article.txt" in str(mismatch["message"])

@@ -58,6 +58,8 @@ class Agent:
     role: str  # e.g. "creator", "archivist", "software"
     kind: str = "person"  # person | organization | software
     version: str | None = None
+    email: str | None = None
+    identifier: str | None = None  # a URI or other stable identifier, when known
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,19 @@ class PayloadFile:
 
 
 @dataclass(frozen=True)
+class FormatId:
+    """What a format identification tool established about one file (PRONOM)."""
+
+    puid: str | None  # e.g. "fmt/43"; None when nothing matched
+    name: str  # PRONOM format name, e.g. "JPEG File Interchange Format"
+    version: str | None = None  # e.g. "1.01"
+    mime_type: str | None = None
+    basis: str = "signature"  # signature | container | extension | none
+    tool: str = ""  # e.g. "fido 1.6.1"
+    signatures: str = ""  # the signature files, e.g. "PRONOM formats-v109.xml"
+
+
+@dataclass(frozen=True)
 class PackageFile:
     """One file as METS describes it: bag-relative path, size, digests, use and what it is.
 
@@ -112,6 +127,7 @@ class PackageFile:
     image: ImageInfo | None = None
     original_name: str | None = None
     puid: str | None = None
+    format: FormatId | None = None  # format identification (PRONOM), when it was run
 
 
 def _jsonable(value: Any) -> Any:

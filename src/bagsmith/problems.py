@@ -211,6 +211,11 @@ CATALOGUE: dict[str, CodeInfo] = {
     "mets-file-missing": CodeInfo(E, "a METS fileSec entry names a file that is not in the bag"),
     "mets-file-not-in-filesec": CodeInfo(E, "a payload file is not listed in the METS fileSec"),
     "mets-id-dangling": CodeInfo(E, "a METS FILEID, DMDID or ADMID points at no matching ID"),
+    "mets-older-layout": CodeInfo(
+        I_,
+        "the METS file's hrefs are relative to the bag root (a package made by an earlier "
+        "bagsmith): read as such",
+    ),
     "mix-dimensions-mismatch": CodeInfo(E, "MIX image width/height differ from the image's"),
     "xml-not-well-formed": CodeInfo(E, "an XML document cannot be parsed"),
     "xml-schema-invalid": CodeInfo(E, "an XML document is not valid against its official schema"),

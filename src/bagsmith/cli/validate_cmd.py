@@ -92,8 +92,8 @@ def validate(
     when that profile is bundled or in the local profile cache, and an info line says when
     it is not. Profile errors make the bag invalid.
 
-    METS and Dublin Core: in a full check, a bag's data/metadata/mets.xml (or mets.xml /
-    METS.xml at the top or in data/) and data/metadata/dc.xml are validated against the
+    METS and Dublin Core: in a full check, a bag's data/mets.xml (or mets.xml / METS.xml at
+    the top or in data/metadata/) and data/metadata/dc.xml are validated against the
     official schemas (`bagsmith schemas install`) and the METS against the bag's files and
     manifest digests. --fast and --completeness-only skip them.
 

@@ -13,10 +13,12 @@ are plain data (paths, digests, sizes): this module does not depend on the BagIt
 
 from __future__ import annotations
 
+import posixpath
 import sys
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote
 
 from ..problems import Problem
 from .premis import DIGEST_NAMES
@@ -55,6 +57,12 @@ def _line(el: Any) -> int | None:
     return line
 
 
+def _join(base: str, href: str) -> str:
+    """A relative URI reference resolved from ``base`` (a bag folder) to a bag path."""
+    path = unquote(href.split("#", 1)[0])
+    return posixpath.normpath(posixpath.join(base, path)) if base else posixpath.normpath(path)
+
+
 @dataclass(frozen=True)
 class FileFact:
     ident: str | None
@@ -68,12 +76,17 @@ class FileFact:
 
 @dataclass
 class MetsFacts:
+    """``display`` is the METS file's bag-relative path: FLocat hrefs are resolved from its
+    folder (``base``; by default the folder of ``display``)."""
+
     display: str
     ids: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # ID -> (tag, line)
     refs: list[tuple[str, str, int | None]] = field(default_factory=list)  # (attr, ID, line)
     files: list[FileFact] = field(default_factory=list)
     filesec_line: int | None = None
     mix: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=dict)
+    base: str | None = None
+    resolved: bool = False  # hrefs turned into bag paths (done once, by problems())
 
     def visit(self, section: Any) -> None:
         """Take what the checks need from one top-level section of the METS document."""
@@ -125,12 +138,44 @@ class MetsFacts:
         image_sizes: Mapping[str, tuple[int, int]] | None = None,
     ) -> list[Problem]:
         """Every semantic problem; checks whose data is not given (None) are skipped."""
-        out = self._dangling()
+        out = self._resolve(bag_files)
+        out += self._dangling()
         out += self._presence(bag_files, required)
         if digests is not None:
             out += self._checksums(digests)
         if image_sizes is not None:
             out += self._mix_sizes(image_sizes)
+        return out
+
+    def _resolve(self, bag_files: Collection[str] | None) -> list[Problem]:
+        """Turn every href into a bag path, resolved from the METS file's folder as URI
+        references are. METS files of earlier bagsmith packages (data/metadata/mets.xml) have
+        hrefs relative to the bag root: when only that reading finds the files, it is used
+        and named (``mets-older-layout``)."""
+        if self.resolved:
+            return []
+        self.resolved = True
+        base = posixpath.dirname(self.display) if self.base is None else self.base
+        raw = [f.href for f in self.files if f.href]
+        resolved = {h: _join(base, h) for h in raw}
+        out: list[Problem] = []
+        if bag_files is not None and base and raw:
+            present = set(bag_files)
+            relative = sum(1 for h in raw if resolved[h] in present)
+            rooted = sum(1 for h in raw if unquote(h) in present)
+            if rooted > relative:
+                resolved = {h: unquote(h) for h in raw}
+                out.append(
+                    self._problem(
+                        "mets-older-layout",
+                        f"the FLocat hrefs are relative to the bag root, not to {self.display}'s "
+                        "folder (a package made by an earlier bagsmith); they were read as "
+                        "bag-root paths. METS readers that resolve them from the METS file will "
+                        "not find the files: re-package to update it",
+                        self.filesec_line,
+                    )
+                )
+        self.files = [replace(f, href=resolved[f.href]) if f.href else f for f in self.files]
         return out
 
     def _problem(self, code: str, message: str, line: int | None) -> Problem:
@@ -260,7 +305,8 @@ def check_mets(
     image_sizes: Mapping[str, tuple[int, int]] | None = None,
 ) -> list[Problem]:
     """All semantic problems of a METS document already parsed as a whole tree. Paths are
-    bag-relative (``data/...``), as in ``FLocat/@xlink:href``; ``bag_files`` are the files that
+    bag-relative (``data/...``); hrefs are resolved from the folder of ``display`` (the METS
+    file's bag path); ``bag_files`` are the files that
     exist, ``required`` those that must be described, ``digests`` maps a path to
     ``{algorithm: hex}`` (manifest digests), ``image_sizes`` a path to ``(width, height)``."""
     facts = MetsFacts(display)

@@ -17,8 +17,6 @@ from . import ids
 from .dc import FigureRef
 from .xmlns import METS, element, sub
 
-#: ID of the amdSec holding the PREMIS agents (the article division points at it).
-AGENTS_AMD = "amd-agents"
 #: LABEL of the section division holding the figures that are in no section of the text.
 GALLERY_LABEL = "Figures"
 
@@ -51,15 +49,11 @@ def logical_map(
     """article → sections → figures. A figure goes under the section ingest recorded for it
     (``Figure.section``); figures without one (a gallery after the text, the usual case) go
     into a final section labelled "Figures", after the text's sections."""
-    smap = element(METS, "structMap", ID="structmap-logical", TYPE="logical")
+    smap = element(
+        METS, "structMap", ID="structmap-logical", TYPE="logical", LABEL="Article structure"
+    )
     top = sub(
-        smap,
-        METS,
-        "div",
-        TYPE="article",
-        LABEL=article.title,
-        DMDID="dmd-article",
-        ADMID=AGENTS_AMD,
+        smap, METS, "div", TYPE="article", LABEL=article.title, DMDID="dmd-article-mods dmd-article"
     )
     figure_paths = {pf.path for pf in figure_files if pf is not None}
     for pf in files:
@@ -68,9 +62,14 @@ def logical_map(
     placed = figure_sections(article)
     section_divs: list[Any] = []
     for order, section in enumerate(article.sections, start=1):
-        div = sub(top, METS, "div", TYPE="section", ORDER=str(order))
-        if section.heading:
-            div.set("LABEL", section.heading)
+        div = sub(
+            top,
+            METS,
+            "div",
+            TYPE="section",
+            ORDER=str(order),
+            LABEL=section.heading or f"Section {order}",
+        )
         section_divs.append(div)
     gallery: Any = None
     if any(index is None for index in placed):
@@ -90,7 +89,7 @@ def logical_map(
             TYPE="figure",
             ORDER=str(counts[index]),
             LABEL=ref.label,
-            DMDID=f"dmd-{fig_id}",
+            DMDID=f"dmd-{fig_id}-mods dmd-{fig_id}",
         )
         if figure.number is not None:
             div.set("ORDERLABEL", str(figure.number))

@@ -15,31 +15,51 @@ from __future__ import annotations
 
 import io
 import posixpath
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, BinaryIO
+from urllib.parse import quote, unquote
 
 from lxml import etree
 
 from ..model import Agent, Article, ImageInfo, PackageFile
 from . import ids
 from .dc import FigureRef, article_dc, figure_dc, figure_label
-from .logical import AGENTS_AMD, figure_sections, logical_map
+from .logical import figure_sections, logical_map
 from .mix import mix_element
+from .mods import MODS_VERSION, article_mods, figure_mods
 from .premis import (
     CHECKSUM_PREFERENCE,
     DIGEST_NAMES,
+    PREMIS_VERSION,
     AgentRef,
     Event,
     agent_element,
     agent_ref,
     event_element,
+    format_designation,
     object_element,
 )
-from .xmlns import METS, SCHEMA_LOCATIONS, XLINK, XSI, element, iso_datetime, q, sub
+from .xmlns import METS, XLINK, element, iso_datetime, q, schema_location, sub
 
 GROUP_ORDER = ("original", "metadata")
+
+
+@dataclass(frozen=True)
+class PackageEvent:
+    """An event on some or all files of the package, recorded by the caller (the pipeline):
+    a fixity check, the bag's creation, a capture … Each file it concerns gets a PREMIS event
+    of this type, at ``when``, linking the agents named by ``agents`` (keys of
+    :func:`package_agents`; every agent when empty)."""
+
+    event_type: str  # PREMIS event type (LoC vocabulary), e.g. "fixity check"
+    when: str  # ISO 8601 date-time of the event
+    detail: str
+    outcome: str = "success"
+    note: str | None = None
+    paths: frozenset[str] | None = None  # the files it concerns; None: every file
+    agents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,11 @@ class MetsInput:
     created: datetime
     software: Agent
     archivist: Agent | None = None
+    organization: Agent | None = None  # Source-Organization
+    mets_path: str = "data/mets.xml"  # where the METS file is: hrefs are relative to it
+    tools: tuple[Agent, ...] = ()  # other software that acted (format identification)
+    events: tuple[PackageEvent, ...] = ()
+    times: Mapping[str, str] = field(default_factory=dict)  # event type -> when it happened
 
 
 def checksum_of(pf: PackageFile) -> tuple[str, str] | None:
@@ -123,14 +148,13 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
     """Stream the METS document for ``data`` into a binary file object."""
     files, figure_files = prepare(data)
     figure_sections(data.article)  # refuse a bad Figure.section before writing anything
-    agents = [agent_ref(data.software)] + ([agent_ref(data.archivist)] if data.archivist else [])
+    agents = package_agents(data)
     created = iso_datetime(data.created)
+    base = posixpath.dirname(data.mets_path)
     stream = _Stream(out)
     stream.text('<?xml version="1.0" encoding="UTF-8"?>\n')
     root = element(METS, "mets")
-    root.set(
-        q(XSI, "schemaLocation"), " ".join(f"{ns} {url}" for ns, url in SCHEMA_LOCATIONS.items())
-    )
+    schema_location(root, XLINK)
     if data.article.identifiers:
         root.set("OBJID", data.article.identifiers[0])
     root.set("LABEL", data.article.title)
@@ -139,13 +163,19 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
     stream.text(start[:-2] + ">\n")
     stream.write(_header(data, created), 1)
     refs = _figure_refs(data.article, figure_files)
-    for el in _dmd_sections(data.article, files, refs):
+    for el in _dmd_sections(data.article, files, refs, created):
         stream.write(el, 1)
-    stream.write(_agents_section(agents), 1)
     for pf in files:
-        stream.write(_file_amd(pf, agents, created), 1)
-    _file_section(stream, files)
-    _physical_map(stream, files)
+        stream.write(_file_amd(pf, agents, data, created), 1)
+    dmd_of = {
+        pf.path: dmd_ids(fig_id)
+        for pf, fig_id in zip(
+            figure_files, ids.figure_ids([f.number for f in data.article.figures]), strict=True
+        )
+        if pf is not None
+    }
+    _file_section(stream, files, base, dmd_of)
+    _physical_map(stream, files, base)
     stream.write(logical_map(data.article, files, figure_files, refs), 1)
     stream.text("</mets:mets>\n")
 
@@ -154,6 +184,22 @@ def build_mets(data: MetsInput) -> bytes:
     buffer = io.BytesIO()
     write_mets(buffer, data)
     return buffer.getvalue()
+
+
+def dmd_ids(fig_id: str) -> str:
+    """The DMDIDs of one figure: its MODS and its Dublin Core record."""
+    return f"dmd-{fig_id}-mods dmd-{fig_id}"
+
+
+def package_agents(data: MetsInput) -> list[AgentRef]:
+    """Every agent of the package: bagsmith, the tools it ran, the organisation, the archivist."""
+    agents = [agent_ref(data.software, "software")]
+    agents += [agent_ref(tool) for tool in data.tools]
+    if data.organization is not None:
+        agents.append(agent_ref(data.organization, "organization"))
+    if data.archivist is not None:
+        agents.append(agent_ref(data.archivist, "archivist"))
+    return agents
 
 
 def _header(data: MetsInput, created: str) -> Any:
@@ -166,10 +212,15 @@ def _header(data: MetsInput, created: str) -> Any:
         "name",
         f"{software.name} {software.version}" if software.version else software.name,
     )
+    if data.organization is not None:
+        org = sub(hdr, METS, "agent", ROLE="CUSTODIAN", TYPE="ORGANIZATION")
+        sub(org, METS, "name", data.organization.name)
     if data.archivist is not None:
         kind = "ORGANIZATION" if data.archivist.kind == "organization" else "INDIVIDUAL"
         person = sub(hdr, METS, "agent", ROLE="ARCHIVIST", TYPE=kind)
         sub(person, METS, "name", data.archivist.name)
+        if data.archivist.email:
+            sub(person, METS, "note", f"e-mail: {data.archivist.email}")
     return hdr
 
 
@@ -196,7 +247,7 @@ def _wrap(parent: Any, mdtype: str, version: str | None = None) -> Any:
 
 
 def _dmd_sections(
-    article: Article, files: Sequence[PackageFile], refs: Sequence[FigureRef]
+    article: Article, files: Sequence[PackageFile], refs: Sequence[FigureRef], created: str
 ) -> Iterator[Any]:
     image_paths = {r.image_path for r in refs if r.image_path}
     formats = sorted(
@@ -206,37 +257,49 @@ def _dmd_sections(
             if pf.use == "original" and pf.mime_type and pf.path not in image_paths
         }
     )
-    section = element(METS, "dmdSec", ID="dmd-article")
+    section = element(METS, "dmdSec", ID="dmd-article-mods", CREATED=created)
+    article_mods(_wrap(section, "MODS", MODS_VERSION), article, refs, formats)
+    yield section
+    section = element(METS, "dmdSec", ID="dmd-article", CREATED=created)
     article_dc(article, refs, formats, parent=_wrap(section, "DC"))
     yield section
     fig_ids = ids.figure_ids([f.number for f in article.figures])
     for figure, ref, fig_id in zip(article.figures, refs, fig_ids, strict=True):
-        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}")
+        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}-mods", CREATED=created)
+        figure_mods(_wrap(section, "MODS", MODS_VERSION), article, figure, ref)
+        yield section
+        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}", CREATED=created)
         figure_dc(article, figure, ref, parent=_wrap(section, "DC"))
         yield section
 
 
-def _agents_section(agents: Sequence[AgentRef]) -> Any:
-    amd = element(METS, "amdSec", ID=AGENTS_AMD)
-    for number, ref in enumerate(agents, start=1):
-        md = sub(amd, METS, "digiprovMD", ID=f"agent-{number}")
-        agent_element(_wrap(md, "PREMIS:AGENT", "3.0"), ref)
-    return amd
-
-
-def file_events(pf: PackageFile, created: str) -> list[Event]:
-    """The PREMIS events bagsmith performed on one file (only what really happened)."""
+def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) -> list[Event]:
+    """The PREMIS events on one file (only what really happened, each at its own time):
+    message digest calculation, format identification, for images metadata extraction and
+    validation, then the package-level events (``MetsInput.events``) that concern the file."""
+    times = data.times if data is not None else {}
     algs = [a for a in DIGEST_NAMES if pf.digests.get(a)]
-    origin = f"{pf.original_name} " if pf.original_name else ""
-    events = [
-        ("ingestion", f"{origin}added to the package as {pf.path}", "success", None),
+    events: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
         (
             "message digest calculation",
             "digests computed by bagsmith (Python hashlib): " + ", ".join(algs),
             "success",
             "; ".join(f"{a}:{pf.digests[a].lower()}" for a in algs) or None,
-        ),
+            ("software",),
+        )
     ]
+    if pf.format is not None:
+        fmt = pf.format
+        found = f"{fmt.puid} {fmt.name}" + (f" {fmt.version}" if fmt.version else "")
+        events.append(
+            (
+                "format identification",
+                f"program={fmt.tool}; signatures={fmt.signatures}; basis={fmt.basis}",
+                "success" if fmt.puid else "fail",
+                found if fmt.puid else "no PRONOM format matched",
+                (fmt.tool.split()[0] if fmt.tool else "software",),
+            )
+        )
     if pf.image is not None:
         image = pf.image
         events.append(
@@ -245,6 +308,7 @@ def file_events(pf: PackageFile, created: str) -> list[Event]:
                 "image characterised with Pillow",
                 "success",
                 f"{image.format} {image.width}x{image.height}, mode {image.mode}",
+                ("software",),
             )
         )
         verdict: tuple[str, str, str, str | None]
@@ -257,23 +321,59 @@ def file_events(pf: PackageFile, created: str) -> list[Event]:
                 "pass",
                 None,
             )
-        events.append(verdict)
-    return [
-        Event(ids.event_uuid(pf.path, kind), kind, created, detail, outcome, note, pf.path)
-        for kind, detail, outcome, note in events
+        events.append((*verdict, ("software",)))
+    out = [
+        Event(
+            ids.event_uuid(pf.path, kind),
+            kind,
+            times.get(kind, created),
+            detail,
+            outcome,
+            note,
+            pf.path,
+            (*keys, "organization", "archivist"),
+        )
+        for kind, detail, outcome, note, keys in events
     ]
+    for extra in data.events if data is not None else ():
+        if extra.paths is None or pf.path in extra.paths:
+            out.append(
+                Event(
+                    ids.event_uuid(pf.path, extra.event_type),
+                    extra.event_type,
+                    extra.when,
+                    extra.detail,
+                    extra.outcome,
+                    extra.note,
+                    pf.path,
+                    extra.agents,
+                )
+            )
+    return out
 
 
-def _file_amd(pf: PackageFile, agents: Sequence[AgentRef], created: str) -> Any:
+def _file_amd(pf: PackageFile, agents: Sequence[AgentRef], data: MetsInput, created: str) -> Any:
+    """One file's amdSec: its PREMIS object (MIX inside for images), its events and the agents
+    those events link — everything a reader such as metsrw finds from the file's ADMID."""
     amd = element(METS, "amdSec", ID=ids.amd_id(pf.path))
-    tech = sub(amd, METS, "techMD", ID=ids.premis_object_id(pf.path))
-    object_element(_wrap(tech, "PREMIS:OBJECT", "3.0"), pf)
-    if pf.image is not None:
-        tech = sub(amd, METS, "techMD", ID=ids.mix_id(pf.path))
-        mix_element(_wrap(tech, "NISOIMG", "2.0"), pf.image, pf.path)
-    for number, event in enumerate(file_events(pf, created), start=1):
-        md = sub(amd, METS, "digiprovMD", ID=ids.event_md_id(pf.path, number))
-        event_element(_wrap(md, "PREMIS:EVENT", "3.0"), event, agents)
+    tech = sub(amd, METS, "techMD", ID=ids.premis_object_id(pf.path), CREATED=created)
+    name, version = format_designation(pf)
+    image = pf.image
+    mix = (
+        (lambda parent: mix_element(parent, image, pf.path, name, version))
+        if image is not None
+        else None
+    )
+    object_element(_wrap(tech, "PREMIS:OBJECT", PREMIS_VERSION), pf, mix)
+    events = file_events(pf, created, data)
+    linked: set[str] = set()
+    for number, event in enumerate(events, start=1):
+        md = sub(amd, METS, "digiprovMD", ID=ids.event_md_id(pf.path, number), CREATED=created)
+        event_element(_wrap(md, "PREMIS:EVENT", PREMIS_VERSION), event, agents)
+        linked.update(event.agents or [a.key for a in agents])
+    for number, ref in enumerate((a for a in agents if a.key in linked), start=1):
+        md = sub(amd, METS, "digiprovMD", ID=f"agent{number}-" + ids.path_token(pf.path))
+        agent_element(_wrap(md, "PREMIS:AGENT", PREMIS_VERSION), ref)
     return amd
 
 
@@ -282,19 +382,27 @@ def _groups(files: Sequence[PackageFile]) -> list[str]:
     return [u for u in GROUP_ORDER if u in uses] + sorted(uses - set(GROUP_ORDER))
 
 
-def _file_section(stream: _Stream, files: Sequence[PackageFile]) -> None:
+def href(path: str, base: str) -> str:
+    """``path`` (bag-relative) as a URI reference relative to the folder of the METS file."""
+    return quote(posixpath.relpath(path, base or "."), safe="/-._~!$&'()*+,;=:@")
+
+
+def _file_section(
+    stream: _Stream, files: Sequence[PackageFile], base: str, dmd_of: Mapping[str, str]
+) -> None:
     end_sec = stream.open(element(METS, "fileSec"), 1)
     for use in _groups(files):
         end_grp = stream.open(element(METS, "fileGrp", ID=f"grp-{use}", USE=use), 2)
         for pf in files:
             if pf.use == use:
-                stream.write(_file_entry(pf), 3)
+                stream.write(_file_entry(pf, base, dmd_of.get(pf.path)), 3)
         stream.text(end_grp)
     stream.text(end_sec)
 
 
-def _file_entry(pf: PackageFile) -> Any:
-    el = element(METS, "file", ID=ids.file_id(pf.path))
+def _file_entry(pf: PackageFile, base: str, dmdid: str | None) -> Any:
+    token = ids.path_token(pf.path)
+    el = element(METS, "file", ID=ids.file_id(pf.path), GROUPID=f"Group-{token}")
     mime = pf.mime_type or (pf.image.mime_type if pf.image else None)
     if mime:
         el.set("MIMETYPE", mime)
@@ -304,17 +412,29 @@ def _file_entry(pf: PackageFile) -> Any:
         el.set("CHECKSUM", checksum[1])
         el.set("CHECKSUMTYPE", checksum[0])
     el.set("ADMID", ids.amd_id(pf.path))
-    sub(el, METS, "FLocat", LOCTYPE="OTHER", OTHERLOCTYPE="SYSTEM").set(q(XLINK, "href"), pf.path)
-    el.find(q(METS, "FLocat")).set(q(XLINK, "type"), "simple")
+    if dmdid:
+        el.set("DMDID", dmdid)
+    flocat = sub(el, METS, "FLocat", LOCTYPE="OTHER", OTHERLOCTYPE="SYSTEM")
+    flocat.set(q(XLINK, "type"), "simple")
+    flocat.set(q(XLINK, "href"), href(pf.path, base))
     return el
 
 
-def _physical_map(stream: _Stream, files: Sequence[PackageFile]) -> None:
-    end_map = stream.open(element(METS, "structMap", ID="structmap-physical", TYPE="physical"), 1)
-    end_root = stream.open(element(METS, "div", TYPE="package", ADMID=AGENTS_AMD), 2)
+def _physical_map(stream: _Stream, files: Sequence[PackageFile], base: str) -> None:
+    """Folders as ``Directory`` divs and files as ``Item`` divs (the types metsrw walks), from
+    the folder of the METS file down; every div is LABELled."""
+    end_map = stream.open(
+        element(
+            METS, "structMap", ID="structmap-physical", TYPE="physical", LABEL="Package folders"
+        ),
+        1,
+    )
+    top = posixpath.basename(base) or "."
+    end_root = stream.open(element(METS, "div", TYPE="Directory", LABEL=top), 2)
     open_dirs: list[tuple[str, str]] = []  # (directory name, end tag)
     for pf in files:
-        parts = pf.path.split("/")[:-1]
+        parts = href(pf.path, base).split("/")[:-1]
+        parts = [unquote(p) for p in parts]
         common = 0
         while common < min(len(open_dirs), len(parts)) and open_dirs[common][0] == parts[common]:
             common += 1
@@ -322,10 +442,10 @@ def _physical_map(stream: _Stream, files: Sequence[PackageFile]) -> None:
             stream.text(open_dirs.pop()[1])
         for part in parts[common:]:
             end = stream.open(
-                element(METS, "div", TYPE="directory", LABEL=part), 3 + len(open_dirs)
+                element(METS, "div", TYPE="Directory", LABEL=part), 3 + len(open_dirs)
             )
             open_dirs.append((part, end))
-        item = element(METS, "div", TYPE="item", LABEL=posixpath.basename(pf.path))
+        item = element(METS, "div", TYPE="Item", LABEL=posixpath.basename(pf.path))
         sub(item, METS, "fptr", FILEID=ids.file_id(pf.path))
         stream.write(item, 3 + len(open_dirs))
     while open_dirs:

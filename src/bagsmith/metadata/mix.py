@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..model import ImageInfo
-from .xmlns import MIX, sub
+from .xmlns import MIX, schema_location, sub
 
 #: Pillow mode → MIX colorSpace (TIFF PhotometricInterpretation names).
 COLOR_SPACES: dict[str, str] = {
@@ -34,9 +34,16 @@ def _rational(parent: Any, name: str, value: float) -> None:
     sub(el, MIX, "denominator", str(frac.denominator))
 
 
-def mix_element(parent: Any, image: ImageInfo, path: str) -> Any:
-    """``mix:mix`` for one image: identifier, size, format, fixity, dimensions, colour, sampling."""
-    mix = sub(parent, MIX, "mix")
+def mix_element(
+    parent: Any,
+    image: ImageInfo,
+    path: str,
+    format_name: str | None = None,
+    format_version: str | None = None,
+) -> Any:
+    """``mix:mix`` for one image: identifier, size, format, fixity, dimensions, colour, sampling.
+    ``format_name``/``format_version``: the format as PREMIS names it (the same words in both)."""
+    mix = schema_location(sub(parent, MIX, "mix"))
     basic = sub(mix, MIX, "BasicDigitalObjectInformation")
     ident = sub(basic, MIX, "ObjectIdentifier")
     sub(ident, MIX, "objectIdentifierType", "local")
@@ -44,7 +51,9 @@ def mix_element(parent: Any, image: ImageInfo, path: str) -> Any:
     if image.size > 0:
         sub(basic, MIX, "fileSize", str(image.size))
     designation = sub(basic, MIX, "FormatDesignation")
-    sub(designation, MIX, "formatName", image.mime_type or image.format)
+    sub(designation, MIX, "formatName", format_name or image.mime_type or image.format)
+    if format_version:
+        sub(designation, MIX, "formatVersion", format_version)
     if image.sha256:
         fixity = sub(basic, MIX, "Fixity")
         sub(fixity, MIX, "messageDigestAlgorithm", "SHA-256")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..model import Agent, PackageFile
-from .xmlns import PREMIS, sub, xsi_type
+from .xmlns import PREMIS, schema_location, sub, xsi_type
 
 PREMIS_VERSION = "3.0"
 #: BagIt algorithm name → PREMIS/METS messageDigestAlgorithm (only those both know).
@@ -37,25 +37,50 @@ FORMAT_NAMES: dict[str, str] = {
 }
 
 
+EVENT_TYPES = "http://id.loc.gov/vocabulary/preservation/eventType"
+
+
 @dataclass(frozen=True)
 class AgentRef:
-    """An agent as PREMIS identifies it, with the role it plays in events."""
+    """An agent as PREMIS identifies it, with the role it plays in events.
+
+    ``key`` names it for events (``Event.agents``): "software", "organization", "archivist",
+    or a tool's own key such as "fido"."""
 
     agent: Agent
     identifier_type: str
     identifier_value: str
     event_role: str  # e.g. "executing program", "implementer"
+    key: str = ""
 
 
-def agent_ref(agent: Agent) -> AgentRef:
+def agent_ref(agent: Agent, key: str | None = None) -> AgentRef:
+    """How PREMIS identifies ``agent``: software by name-version, a person by their e-mail
+    (``mailto:`` URI) or given identifier, an organisation by its identifier or name."""
     if agent.kind == "software":
         value = f"{agent.name}-{agent.version}" if agent.version else agent.name
-        return AgentRef(agent, "preservation system", value, "executing program")
-    return AgentRef(agent, "local", agent.name, "implementer")
+        return AgentRef(
+            agent, "software", agent.identifier or value, "executing program", key or agent.name
+        )
+    if agent.identifier:
+        return AgentRef(agent, "URI", agent.identifier, _ROLE[agent.kind], key or agent.kind)
+    if agent.email:
+        return AgentRef(
+            agent, "URI", f"mailto:{agent.email}", _ROLE[agent.kind], key or "archivist"
+        )
+    return AgentRef(
+        agent, "local", agent.name, _ROLE.get(agent.kind, "implementer"), key or agent.kind
+    )
+
+
+_ROLE = {"person": "implementer", "organization": "authorizer", "software": "executing program"}
 
 
 @dataclass(frozen=True)
 class Event:
+    """One PREMIS event on one file. ``agents``: keys of the agents it links (every agent of
+    the package when empty)."""
+
     identifier: str  # UUID
     event_type: str  # PREMIS event type, e.g. "message digest calculation"
     datetime: str
@@ -63,19 +88,36 @@ class Event:
     outcome: str
     outcome_note: str | None
     object_path: str
+    agents: tuple[str, ...] = ()
+
+
+def format_designation(pf: PackageFile) -> tuple[str, str | None]:
+    """(format name, version): the identified PRONOM format, else the name of the MIME type.
+    MIX and PREMIS both use this, so they name a file's format the same way."""
+    if pf.format is not None and pf.format.puid:
+        return pf.format.name, pf.format.version
+    mime = pf.mime_type or (pf.image.mime_type if pf.image is not None else None)
+    if mime:
+        return FORMAT_NAMES.get(mime.split(";")[0].strip(), mime), None
+    if pf.image is not None and pf.image.format:
+        return pf.image.format, None
+    return "unknown", None
 
 
 def format_name(pf: PackageFile) -> str:
-    if pf.image is not None and pf.image.format:
-        return pf.image.format
-    if pf.mime_type:
-        return FORMAT_NAMES.get(pf.mime_type.split(";")[0].strip(), pf.mime_type)
-    return "unknown"
+    return format_designation(pf)[0]
 
 
-def object_element(parent: Any, pf: PackageFile) -> Any:
-    """``premis:object xsi:type="premis:file"``: identifier, fixity, size, format, original name."""
-    obj = sub(parent, PREMIS, "object", version=PREMIS_VERSION)
+def object_element(
+    parent: Any,
+    pf: PackageFile,
+    extension: Callable[[Any], Any] | None = None,
+    rights: Sequence[str] = (),
+) -> Any:
+    """``premis:object xsi:type="premis:file"``: identifier, fixity, size, format (name,
+    version, PRONOM PUID), ``extension`` (MIX) in objectCharacteristicsExtension, original
+    name, and the identifiers of the rights statements that apply."""
+    obj = schema_location(sub(parent, PREMIS, "object", version=PREMIS_VERSION))
     xsi_type(obj, "premis:file")
     ident = sub(obj, PREMIS, "objectIdentifier")
     sub(ident, PREMIS, "objectIdentifierType", "local")
@@ -92,22 +134,34 @@ def object_element(parent: Any, pf: PackageFile) -> Any:
     sub(chars, PREMIS, "size", str(pf.size))
     fmt = sub(chars, PREMIS, "format")
     designation = sub(fmt, PREMIS, "formatDesignation")
-    sub(designation, PREMIS, "formatName", format_name(pf))
-    if pf.puid:
+    name, version = format_designation(pf)
+    sub(designation, PREMIS, "formatName", name)
+    if version:
+        sub(designation, PREMIS, "formatVersion", version)
+    puid = pf.format.puid if pf.format is not None else pf.puid
+    if puid:
         registry = sub(fmt, PREMIS, "formatRegistry")
         sub(registry, PREMIS, "formatRegistryName", "PRONOM")
-        sub(registry, PREMIS, "formatRegistryKey", pf.puid)
+        sub(registry, PREMIS, "formatRegistryKey", puid)
         sub(registry, PREMIS, "formatRegistryRole", "identification")
+    if pf.format is not None and pf.format.basis != "signature":
+        sub(fmt, PREMIS, "formatNote", f"identified by {pf.format.basis}")
+    if extension is not None:
+        extension(sub(chars, PREMIS, "objectCharacteristicsExtension"))
     sub(obj, PREMIS, "originalName", pf.original_name or posixpath.basename(pf.path))
+    for identifier in rights:
+        link = sub(obj, PREMIS, "linkingRightsStatementIdentifier")
+        sub(link, PREMIS, "linkingRightsStatementIdentifierType", "UUID")
+        sub(link, PREMIS, "linkingRightsStatementIdentifierValue", identifier)
     return obj
 
 
 def event_element(parent: Any, event: Event, agents: Sequence[AgentRef]) -> Any:
-    el = sub(parent, PREMIS, "event", version=PREMIS_VERSION)
+    el = schema_location(sub(parent, PREMIS, "event", version=PREMIS_VERSION))
     ident = sub(el, PREMIS, "eventIdentifier")
     sub(ident, PREMIS, "eventIdentifierType", "UUID")
     sub(ident, PREMIS, "eventIdentifierValue", event.identifier)
-    sub(el, PREMIS, "eventType", event.event_type)
+    sub(el, PREMIS, "eventType", event.event_type, authorityURI=EVENT_TYPES)
     sub(el, PREMIS, "eventDateTime", event.datetime)
     detail = sub(el, PREMIS, "eventDetailInformation")
     sub(detail, PREMIS, "eventDetail", event.detail)
@@ -117,6 +171,8 @@ def event_element(parent: Any, event: Event, agents: Sequence[AgentRef]) -> Any:
         note = sub(outcome, PREMIS, "eventOutcomeDetail")
         sub(note, PREMIS, "eventOutcomeDetailNote", event.outcome_note)
     for ref in agents:
+        if event.agents and ref.key not in event.agents:
+            continue
         link = sub(el, PREMIS, "linkingAgentIdentifier")
         sub(link, PREMIS, "linkingAgentIdentifierType", ref.identifier_type)
         sub(link, PREMIS, "linkingAgentIdentifierValue", ref.identifier_value)
@@ -128,7 +184,7 @@ def event_element(parent: Any, event: Event, agents: Sequence[AgentRef]) -> Any:
 
 
 def agent_element(parent: Any, ref: AgentRef) -> Any:
-    el = sub(parent, PREMIS, "agent", version=PREMIS_VERSION)
+    el = schema_location(sub(parent, PREMIS, "agent", version=PREMIS_VERSION))
     ident = sub(el, PREMIS, "agentIdentifier")
     sub(ident, PREMIS, "agentIdentifierType", ref.identifier_type)
     sub(ident, PREMIS, "agentIdentifierValue", ref.identifier_value)
@@ -138,4 +194,6 @@ def agent_element(parent: Any, ref: AgentRef) -> Any:
         sub(el, PREMIS, "agentVersion", ref.agent.version)
     if ref.agent.role:
         sub(el, PREMIS, "agentNote", f"role: {ref.agent.role}")
+    if ref.agent.email:
+        sub(el, PREMIS, "agentNote", f"e-mail: {ref.agent.email}")
     return el

@@ -14,8 +14,9 @@ MIX = "http://www.loc.gov/mix/v20"
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+MODS = "http://www.loc.gov/mods/v3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-#: bagsmith's Dublin Core container (declared by the driver schema in the schema cache).
+#: bagsmith's former Dublin Core container (packages made before oai_dc; still validated).
 BAGSMITH_DC = "urn:bagsmith:dc-container:1"
 
 NSMAP: dict[str, str] = {
@@ -23,20 +24,24 @@ NSMAP: dict[str, str] = {
     "xlink": XLINK,
     "premis": PREMIS,
     "mix": MIX,
-    "bagsmith": BAGSMITH_DC,
+    "mods": MODS,
     "oai_dc": OAI_DC,
     "dc": DC,
-    "dcterms": DCTERMS,
     "xsi": XSI,
 }
-DC_NSMAP = {k: NSMAP[k] for k in ("bagsmith", "oai_dc", "dc", "dcterms", "xsi")}
+DC_NSMAP = {k: NSMAP[k] for k in ("oai_dc", "dc", "xsi")}
 
+#: Where each namespace's official schema is (the canonical URLs of schemas/official-xsds.json;
+#: the schema cache's XML catalog maps them to local files). Every record embedded in METS
+#: names its own schema with ``xsi:schemaLocation``, so that readers which assemble schemas
+#: from the document (metsrw, Archivematica) validate it strictly.
 SCHEMA_LOCATIONS = {
     METS: "https://www.loc.gov/standards/mets/version1121/mets.xsd",
+    XLINK: "https://www.loc.gov/standards/xlink/xlink.xsd",
     PREMIS: "https://www.loc.gov/standards/premis/v3/premis-v3-0.xsd",
     MIX: "https://www.loc.gov/standards/mix/mix20/mix20.xsd",
+    MODS: "https://www.loc.gov/standards/mods/v3/mods-3-8.xsd",
     OAI_DC: "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-    DCTERMS: "https://www.dublincore.org/schemas/xmls/qdc/2008/02/11/dcterms.xsd",
 }
 
 
@@ -58,6 +63,13 @@ def element(ns: str, name: str, nsmap: dict[str, str] | None = None, **attrib: s
     el = etree.Element(q(ns, name), nsmap=nsmap or NSMAP)
     for key, value in attrib.items():
         el.set(key, value)
+    return el
+
+
+def schema_location(el: Any, *namespaces: str) -> Any:
+    """Declare where the schema of ``el``'s namespace (and of ``namespaces``) is."""
+    spaces = [etree.QName(el).namespace, *namespaces]
+    el.set(q(XSI, "schemaLocation"), " ".join(f"{ns} {SCHEMA_LOCATIONS[ns]}" for ns in spaces))
     return el
 
 

@@ -26,12 +26,13 @@ from ..errors import DestinationError, InputError, MetadataError, UsageError
 from ..fixity import hash_file
 from ..metadata.checks import MetsFacts
 from ..metadata.dc import FigureRef, dc_xml, figure_label
-from ..metadata.mets import MetsInput, build_mets, match_figures
+from ..metadata.mets import MetsInput, PackageEvent, build_mets, match_figures
 from ..model import Agent, Article, Figure, ImageInfo, PackageFile, Section
 from ..problems import Problem, Report
 from ..resources import json_schema
 
 DEFAULT_DC_PATH = "data/metadata/dc.xml"
+DEFAULT_METS_PATH = "data/mets.xml"
 DEFAULT_ALGORITHMS = ("sha256", "sha512")
 ARTICLE_SCHEMA = "article.schema.json"
 
@@ -100,9 +101,20 @@ def describe_article(
     dc_path: str = DEFAULT_DC_PATH,
     validate: bool = True,
     schema_dir: Path | None = None,
+    organization: Agent | None = None,
+    mets_path: str = DEFAULT_METS_PATH,
+    tools: Sequence[Agent] = (),
+    events: Sequence[PackageEvent] = (),
+    times: Mapping[str, str] | None = None,
 ) -> Description:
     """Build dc.xml and mets.xml (METS lists dc.xml in its "metadata" fileGrp) and validate
-    both against the official schemas (SchemaCacheError when they are not installed)."""
+    both against the official schemas (SchemaCacheError when they are not installed).
+
+    ``mets_path`` is where the METS file goes in the bag (its hrefs are relative to it);
+    ``organization`` (Source-Organization) and ``archivist`` (contact) are PREMIS agents and
+    named in the METS header; ``tools`` are other software agents (format identification);
+    ``events`` are package-level PREMIS events (fixity check, bag creation …) and ``times``
+    the moments bagsmith's own per-file events happened (event type → ISO date-time)."""
     moment = resolve_created(created)
     others = [pf for pf in files if pf.path != dc_path]
     figure_files = match_figures(article, others)
@@ -135,7 +147,18 @@ def describe_article(
             mime_type="application/xml",
         )
         mets_bytes = build_mets(
-            MetsInput(article, (*others, dc_file), moment, software_agent(), archivist)
+            MetsInput(
+                article,
+                (*others, dc_file),
+                moment,
+                software_agent(),
+                archivist,
+                organization=organization,
+                mets_path=mets_path,
+                tools=tuple(tools),
+                events=tuple(events),
+                times=dict(times or {}),
+            )
         )
     except ValueError as exc:  # lxml refuses text XML cannot hold (control characters …)
         raise MetadataError(
@@ -164,7 +187,7 @@ def check_metadata_file(
     bag: unsafe or malformed XML, XSD errors (every embedded schema loaded) with their lines,
     and for METS the semantic checks. Reads the document as a stream (bounded memory)."""
     validator = xmlschemas.validator(schema_dir)
-    facts = MetsFacts(display)
+    facts = MetsFacts(display)  # hrefs are resolved from the folder of display
     problems = xmlschemas.validate_stream(
         source, validator, display, expect=kind, visit=facts.visit
     )

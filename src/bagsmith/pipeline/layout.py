@@ -6,8 +6,8 @@ The layout (documented in docs/tutorial.md and docs/bagging.md)::
     data/article/<name>_files/...         the saved page's folder (HTML), whole
     data/article/<other page images>      images the page shows from elsewhere in its folder
     data/images/<image files>             the image files of --images (and sidecar images)
-    data/metadata/dc.xml                  Dublin Core
-    data/metadata/mets.xml                METS (PREMIS, MIX)
+    data/mets.xml                         METS (MODS, DC, PREMIS, MIX): hrefs relative to data/
+    data/metadata/dc.xml                  Dublin Core (oai_dc)
     data/metadata/article.json            the article record, image paths bag-relative
     data/metadata/<sidecar file name>     the sidecar as given
 """
@@ -31,7 +31,9 @@ ARTICLE_DIR = "data/article"
 IMAGES_DIR = "data/images"
 METADATA_DIR = "data/metadata"
 DC_PATH = f"{METADATA_DIR}/dc.xml"
-METS_PATH = f"{METADATA_DIR}/mets.xml"
+METS_PATH = "data/mets.xml"
+#: where packages made by bagsmith before METS moved to data/ have it
+OLDER_METS_PATH = f"{METADATA_DIR}/mets.xml"
 RECORD_PATH = f"{METADATA_DIR}/article.json"
 GENERATED = (DC_PATH, METS_PATH, RECORD_PATH)
 

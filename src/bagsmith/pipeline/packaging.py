@@ -44,6 +44,7 @@ from .describing import describe_article, resolve_created
 from .layout import (
     GENERATED,
     METADATA_DIR,
+    METS_PATH,
     RECORD_PATH,
     Layout,
     article_info,
@@ -161,9 +162,21 @@ def resolve_profile(profile: str | Profile) -> Profile:
     return profile if isinstance(profile, Profile) else load_profile(profile)
 
 
+def _tag(info: list[tuple[str, str]], label: str) -> str | None:
+    return next((v.strip() for k, v in info if k.lower() == label and v.strip()), None)
+
+
 def _archivist(info: list[tuple[str, str]]) -> Agent | None:
-    name = next((v for k, v in info if k.lower() == "contact-name" and v.strip()), None)
-    return Agent(name.strip(), "archivist", "person") if name else None
+    """The contact (Contact-Name, Contact-Email) as the archivist agent."""
+    name = _tag(info, "contact-name")
+    email = _tag(info, "contact-email")
+    return Agent(name, "archivist", "person", email=email) if name else None
+
+
+def _organization(info: list[tuple[str, str]]) -> Agent | None:
+    """Source-Organization as the organisation agent."""
+    name = _tag(info, "source-organization")
+    return Agent(name, "source organization", "organization") if name else None
 
 
 def package_article(
@@ -205,11 +218,13 @@ def package_article(
     # 2. Dublin Core and METS against the official schemas, before anything is written
     given = merge_info(options.info, article_info(record), options.bag_group)
     archivist = _archivist(given)
+    organization = _organization(given)
     early = describe_article(
         record,
         steps.preliminary_files(plan, layout, images),
         created=created,
         archivist=archivist,
+        organization=organization,
         schema_dir=options.schema_dir,
     )
     _refuse_metadata(early.report.errors)
@@ -254,14 +269,19 @@ def package_article(
             epoch,
         )
         described = describe_article(
-            record, files, created=created, archivist=archivist, schema_dir=options.schema_dir
+            record,
+            files,
+            created=created,
+            archivist=archivist,
+            organization=organization,
+            schema_dir=options.schema_dir,
         )
         _refuse_metadata(described.report.errors)
         steps.write_generated(
             stage,
             [
                 (described.dc_file.path, described.dc_xml, "metadata", "application/xml"),
-                (f"{METADATA_DIR}/mets.xml", described.mets_xml, "metadata", "application/xml"),
+                (METS_PATH, described.mets_xml, "metadata", "application/xml"),
             ],
             algorithms,
             digests,

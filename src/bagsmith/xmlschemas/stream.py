@@ -22,7 +22,7 @@ from lxml import etree
 from ..problems import Problem
 from .resolver import RefuseAll
 from .safeparse import DEFAULT_MAX_BYTES, prolog_problem, too_large
-from .validate import EXPECTED_ROOTS, MAX_REPORTED, METS_ROOT, Validator
+from .validate import ACCEPTED_ROOTS, EXPECTED_ROOTS, MAX_REPORTED, METS_ROOT, Validator
 
 METS_NS = "http://www.loc.gov/METS/"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -145,7 +145,7 @@ def _run(
                 if root is None:
                     root = el
                     mets = el.tag == METS_ROOT
-                    if expect is not None and el.tag != EXPECTED_ROOTS[expect]:
+                    if expect is not None and el.tag not in ACCEPTED_ROOTS[expect]:
                         return [
                             Problem(
                                 "xml-schema-invalid",

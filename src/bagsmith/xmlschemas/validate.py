@@ -22,8 +22,11 @@ from .registry import BAGSMITH_DC_NS
 from .resolver import CacheResolver
 
 METS_ROOT = "{http://www.loc.gov/METS/}mets"
-DC_ROOT = f"{{{BAGSMITH_DC_NS}}}dublinCore"
+DC_ROOT = "{http://www.openarchives.org/OAI/2.0/oai_dc/}dc"
+#: dc.xml of packages made before bagsmith wrote oai_dc: its own container (still accepted)
+LEGACY_DC_ROOT = f"{{{BAGSMITH_DC_NS}}}dublinCore"
 EXPECTED_ROOTS = {"mets": METS_ROOT, "dc": DC_ROOT}
+ACCEPTED_ROOTS = {"mets": frozenset({METS_ROOT}), "dc": frozenset({DC_ROOT, LEGACY_DC_ROOT})}
 MAX_REPORTED = 1000
 
 
@@ -55,7 +58,7 @@ class Validator:
         """XSD problems of a parsed document (``xml-schema-invalid``, with line numbers)."""
         problems: list[Problem] = []
         root = tree.getroot()
-        if expect is not None and root.tag != EXPECTED_ROOTS[expect]:
+        if expect is not None and root.tag not in ACCEPTED_ROOTS[expect]:
             problems.append(
                 Problem(
                     "xml-schema-invalid",
