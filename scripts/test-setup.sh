@@ -37,6 +37,12 @@ PIP_REQUIREMENTS=(
   'swh-deposit[server]==3.0.1'  # the SWORD v2 test server (Software Heritage); heavy, so not an extra
 )
 
+# --- pywb: the replay oracle of the capture tests, in a virtual environment of its own -------------
+# pywb pins old versions of packages the project uses (cryptography, redis, Werkzeug), so it does
+# not share the test interpreter; tests/capture_helpers.py looks for it here.
+PYWB_SPEC='pywb==2.10.0'
+PYWB_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/bagsmith-test/pywb-2.10.0"
+
 # -------------------------------------------------------------------------------------------------
 say() { printf 'test-setup: %s\n' "$*" >&2; }
 
@@ -90,4 +96,12 @@ if ! "$PY" scripts/gen_constraints.py --check 2>/dev/null; then
     exit 1
   }
 fi
+# pywb in its own venv (see above), once.
+if [[ ! -x "$PYWB_VENV/bin/wayback" ]]; then
+  say "installing $PYWB_SPEC into $PYWB_VENV"
+  rm -rf "$PYWB_VENV"
+  "$PY" -m venv "$PYWB_VENV"
+  "$PYWB_VENV/bin/python" -m pip install -q --disable-pip-version-check "$PYWB_SPEC"
+fi
+
 say "ready ($("$PY" --version), $("$PY" -c 'import sys; print(sys.prefix)'))"

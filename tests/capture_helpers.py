@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import socket
 import subprocess
@@ -191,19 +192,14 @@ def site() -> Iterator[Site]:
 
 # --- pywb, the replay oracle ----------------------------------------------------------------
 
-PYWB_VENVS = (Path("/opt/pywb-venv/bin"),)
-
 
 def pywb_bin(name: str) -> str | None:
-    """A pywb executable: on PATH, or in the isolated venv .ci/run installs it into (pywb pins
-    old versions of packages the project uses, so it does not share the interpreter)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    for folder in PYWB_VENVS:
-        if (folder / name).is_file():
-            return str(folder / name)
-    return None
+    """A pywb executable: in the virtual environment scripts/test-setup.sh installs it into
+    (pywb pins old versions of packages the project uses, so it does not share the test
+    interpreter), else on PATH."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    venv = cache / "bagsmith-test" / "pywb-2.10.0" / "bin" / name
+    return str(venv) if venv.is_file() else shutil.which(name)
 
 
 def free_port() -> int:
@@ -217,7 +213,7 @@ def pywb(warc: Path, folder: Path) -> Iterator[str]:
     """pywb replaying ``warc`` on a free port; yields the collection's base URL."""
     manager, wayback = pywb_bin("wb-manager"), pywb_bin("wayback")
     if manager is None or wayback is None:
-        pytest.skip("pywb is not installed (.ci/run installs it in /opt/pywb-venv)")
+        pytest.skip("pywb is not installed (scripts/test-setup.sh installs it)")
     folder.mkdir()
     subprocess.run([manager, "init", "c"], cwd=folder, check=True, capture_output=True)
     subprocess.run([manager, "add", "c", str(warc)], cwd=folder, check=True, capture_output=True)
