@@ -70,7 +70,7 @@ def test_capture_packages_a_valid_bag_with_the_capture_in_it(
         "data/capture/capture.warc.gz",
         "data/metadata/article.json",
         "data/metadata/dc.xml",
-        "data/metadata/mets.xml",
+        "data/mets.xml",
     ]
     assert (dest / "data/article/article_files/site.css").read_bytes() == CSS
     assert list(tmp_root.iterdir()) == [] and leftovers(dest.parent) == []
