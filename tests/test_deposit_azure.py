@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 import os
-import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -75,16 +75,17 @@ def test_folder_bag_is_serialised_uploaded_in_blocks_and_verified(
     bag = sample_bag(tmp_path)
     result = deposit_bag(bag, "blobs", config=cfg, retry_policy=FAST_RETRY)
     assert result.outcome == "deposited" and result.verified
-    name = f"{prefix}/bag.tar"
+    assert result.form == "archive" and result.identifiers["archive-format"] == "zip"
+    name = f"{prefix}/bag.zip"
     assert result.location == f"az://{AZ_ACCOUNT}/{AZ_CONTAINER}/{name}"
     body = _download(azurite, name)
     assert hashlib.sha256(body).hexdigest() == result.checksums["archive-sha256"]
     props = azurite.service().get_blob_client(AZ_CONTAINER, name).get_blob_properties()
     assert bytes(props.content_settings.content_md5) == hashlib.md5(body).digest()
     assert props.metadata == {"bagsmith_sha256": hashlib.sha256(body).hexdigest()}
-    (tmp_path / "got.tar").write_bytes(body)
-    with tarfile.open(tmp_path / "got.tar") as tf:
-        tf.extractall(tmp_path / "out", filter="data")
+    (tmp_path / "got.zip").write_bytes(body)
+    with zipfile.ZipFile(tmp_path / "got.zip") as zf:
+        zf.extractall(tmp_path / "out")
     assert _files(tmp_path / "out" / "bag") == _files(bag)
     again = deposit_bag(bag, "blobs", config=cfg)
     assert again.outcome == "already-present"
@@ -135,7 +136,7 @@ def test_environment_credentials_and_endpoint_option(
 
 
 def _big_bag(tmp_path: Path) -> Path:
-    # random bytes do not compress: the tar is a little over 3 MiB, four 1 MiB blocks
+    # random bytes do not compress: the zip is a little over 3 MiB, four 1 MiB blocks
     return make_bag(tmp_path / "big", {"scan.tif": os.urandom(3 * MIB + 100)})
 
 
@@ -155,7 +156,7 @@ def test_large_file_goes_up_in_blocks_each_with_its_md5(
     cfg = _config(tmp_path, azurite, prefix, block_size=MIB)
     result = deposit_bag(_big_bag(tmp_path), "blobs", config=cfg, retry_policy=FAST_RETRY)
     assert result.outcome == "deposited" and len(sent) == 4
-    client = azurite.service().get_blob_client(AZ_CONTAINER, f"{prefix}/big.tar")
+    client = azurite.service().get_blob_client(AZ_CONTAINER, f"{prefix}/big.zip")
     committed = client.get_block_list("committed")[0]
     assert [b.id for b in committed] == [
         f"bagsmith-{i:06d}-{md5.hex()}" for i, md5 in enumerate(sent, start=1)
@@ -244,7 +245,7 @@ def test_server_killed_mid_upload_fails_cleanly_then_resumes(
         monkeypatch.setattr(azblob.AzureTarget, "stage", real)
         # the same server back on the same port and data: the staged block is kept
         own = start_azurite(own.folder, port=own.port)
-        client = own.service().get_blob_client(AZ_CONTAINER, "killed/big.tar")
+        client = own.service().get_blob_client(AZ_CONTAINER, "killed/big.zip")
         assert [b.size for b in client.get_block_list("uncommitted")[1]] == [MIB]
         result = deposit_bag(bag, "blobs", config=cfg, retry_policy=FAST_RETRY)
         assert result.outcome == "deposited"
@@ -285,3 +286,64 @@ def test_block_size_grows_for_files_that_would_need_too_many_blocks() -> None:
     assert azblob.block_size_for(10 * MIB, MIB) == MIB
     grown = azblob.block_size_for(2 * 1024 * 1024 * MIB, 16 * MIB)  # 2 TiB
     assert grown % MIB == 0 and -(-2 * 1024 * 1024 * MIB // grown) <= 50_000
+
+
+def _blobs(server: AzureServer, prefix: str) -> dict[str, bytes]:
+    container = server.service().get_container_client(AZ_CONTAINER)
+    return {
+        b.name[len(prefix) :]: container.download_blob(b.name).readall()
+        for b in container.list_blobs(name_starts_with=prefix)
+    }
+
+
+def test_bag_as_an_object_tree_each_blob_with_its_md5_and_sha256(
+    tmp_path: Path, azurite: AzureServer, deposit_env: Path
+) -> None:
+    prefix = _prefix(tmp_path)
+    cfg = _config(tmp_path, azurite, prefix, block_size=MIB)
+    bag = make_bag(tmp_path / "mixed", {"scan.tif": os.urandom(2 * MIB + 5), "a.txt": b"a\n"})
+    result = deposit_bag(bag, "blobs", config=cfg, objects=True, retry_policy=FAST_RETRY)
+    assert result.outcome == "deposited" and result.form == "objects"
+    assert result.location == f"az://{AZ_ACCOUNT}/{AZ_CONTAINER}/{prefix}/mixed/"
+    assert _blobs(azurite, f"{prefix}/mixed/") == _files(bag)
+    container = azurite.service().get_container_client(AZ_CONTAINER)
+    for item in container.list_blobs(name_starts_with=f"{prefix}/mixed/", include=["metadata"]):
+        data = (bag / item.name[len(prefix) + 7 :]).read_bytes()
+        assert bytes(item.content_settings.content_md5) == hashlib.md5(data).digest()
+        assert item.metadata == {"bagsmith_sha256": hashlib.sha256(data).hexdigest()}
+    big = container.get_blob_client(f"{prefix}/mixed/data/scan.tif")
+    assert [b.size for b in big.get_block_list("committed")[0]] == [MIB, MIB, 5]
+    assert records(deposit_env)[-1]["form"] == "objects"
+    assert deposit_bag(bag, "blobs", config=cfg, objects=True).outcome == "already-present"
+    other = make_bag(tmp_path / "o" / "mixed", {"a.txt": b"other\n"})
+    with pytest.raises(DepositError, match="different bag already has objects") as err:
+        deposit_bag(other, "blobs", config=cfg, objects=True)
+    assert reason_of(err.value) == "conflict"
+
+
+def test_object_tree_wrong_digest_is_refused_by_the_service(
+    tmp_path: Path, azurite: AzureServer, deposit_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose bytes no longer match the digest taken from the bag's manifests: the
+    service refuses the blob (Md5Mismatch), and the bag is not recorded as deposited."""
+    from bagsmith.deposit import tree
+
+    real = tree.digests_for_objects
+
+    def stale(bag):  # type: ignore[no-untyped-def]
+        items = real(bag)
+        return [
+            tree.Local(i.file, hashlib.md5(b"stale").hexdigest(), i.sha256)
+            if i.file.relpath == "data/article.txt"
+            else i
+            for i in items
+        ]
+
+    monkeypatch.setattr(tree, "digests_for_objects", stale)
+    prefix = _prefix(tmp_path)
+    with pytest.raises(DepositError, match="Md5Mismatch") as err:
+        deposit_bag(
+            sample_bag(tmp_path), "blobs", config=_config(tmp_path, azurite, prefix), objects=True
+        )
+    assert reason_of(err.value) == "checksum-mismatch"
+    assert "bagit.txt" not in _blobs(azurite, f"{prefix}/bag/")  # never a bag that looks whole

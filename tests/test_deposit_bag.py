@@ -203,13 +203,13 @@ def test_the_archive_is_made_once_for_all_attempts_and_removed_at_close(tmp_path
     local = LocalBag(bag, bag.name, "folder", external_identifier="urn:y")
     made: list[Path] = []
 
-    def counting(folder: Path, into: Path) -> Path:
-        made.append(serialise_for_deposit(folder, into))
+    def counting(folder: Path, into: Path, fmt: str) -> Path:
+        made.append(serialise_for_deposit(folder, into, fmt))
         return made[-1]
 
     cache = ArchiveCache()
-    archive = cache.archive_of(local, counting)
-    assert cache.archive_of(local, counting) is archive and len(made) == 1
+    archive = cache.archive_of(local, counting, "tar")
+    assert cache.archive_of(local, counting, "tar") is archive and len(made) == 1
     data = made[0].read_bytes()
     assert archive.kind == "archive" and archive.archive_format == "tar"
     assert archive.name == "bag.tar" and archive.size == len(data)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -66,15 +67,16 @@ def test_folder_bag_is_serialised_uploaded_and_verified(
     bag = sample_bag(tmp_path)
     result = deposit_bag(bag, "store", config=cfg, retry_policy=FAST_RETRY)
     assert result.outcome == "deposited" and result.verified
-    key = f"{prefix}/bag.tar"
+    assert result.form == "archive" and result.identifiers["archive-format"] == "zip"
+    key = f"{prefix}/bag.zip"
     assert result.location == f"s3://{S3_BUCKET}/{key}"
     body = weed.client().get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
     assert hashlib.sha256(body).hexdigest() == result.checksums["archive-sha256"]
     assert result.identifiers["etag"] == hashlib.md5(body).hexdigest()
     out = tmp_path / "out"
-    (tmp_path / "got.tar").write_bytes(body)
-    with tarfile.open(tmp_path / "got.tar") as tf:
-        tf.extractall(out, filter="data")
+    (tmp_path / "got.zip").write_bytes(body)
+    with zipfile.ZipFile(tmp_path / "got.zip") as zf:
+        zf.extractall(out)
     got = {
         p.relative_to(out / "bag").as_posix(): p.read_bytes()
         for p in (out / "bag").rglob("*")
@@ -127,7 +129,7 @@ def test_multipart_upload_etag_and_checksum(
     cfg = _config(tmp_path, weed, prefix, multipart_threshold=6 * MIB, part_size=5 * MIB)
     result = deposit_bag(_big_bag(tmp_path), "store", config=cfg, retry_policy=FAST_RETRY)
     assert result.outcome == "deposited" and result.identifiers["etag"].endswith("-3")
-    head = weed.client().head_object(Bucket=S3_BUCKET, Key=f"{prefix}/big.tar")
+    head = weed.client().head_object(Bucket=S3_BUCKET, Key=f"{prefix}/big.zip")
     assert head["ETag"].strip('"') == result.identifiers["etag"]
 
 
@@ -266,3 +268,179 @@ def test_identical_object_uploaded_by_another_tool_is_recognised(
     with pytest.raises(DepositError) as err:
         deposit_bag(other, "store", config=_config(tmp_path, weed, prefix))
     assert reason_of(err.value) == "conflict"
+
+
+def _objects(server: S3Server, prefix: str) -> dict[str, bytes]:
+    s3 = server.client()
+    keys = [
+        o["Key"] for o in s3.list_objects_v2(Bucket=S3_BUCKET, Prefix=prefix).get("Contents", [])
+    ]
+    return {k[len(prefix) :]: s3.get_object(Bucket=S3_BUCKET, Key=k)["Body"].read() for k in keys}
+
+
+def _local(bag: Path) -> dict[str, bytes]:
+    return {p.relative_to(bag).as_posix(): p.read_bytes() for p in bag.rglob("*") if p.is_file()}
+
+
+def test_bag_as_an_object_tree_verified_per_object_and_recorded(
+    tmp_path: Path, weed: S3Server, deposit_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = _prefix(tmp_path)
+    cfg = _config(tmp_path, weed, prefix)
+    bag = sample_bag(tmp_path)
+    order: list[str] = []
+    real = s3mod._S3Objects.put
+
+    def spy(self, key, local):  # type: ignore[no-untyped-def]
+        order.append(local.file.relpath)
+        real(self, key, local)
+
+    monkeypatch.setattr(s3mod._S3Objects, "put", spy)
+    result = deposit_bag(bag, "store", config=cfg, objects=True, retry_policy=FAST_RETRY)
+    assert result.outcome == "deposited" and result.verified and result.form == "objects"
+    assert result.location == f"s3://{S3_BUCKET}/{prefix}/bag/"
+    assert result.identifiers["objects"] == str(len(_local(bag)))
+    assert _objects(weed, f"{prefix}/bag/") == _local(bag)
+    assert order[-1] == "bagit.txt" and sorted(order) == sorted(_local(bag))
+    head = weed.client().head_object(Bucket=S3_BUCKET, Key=f"{prefix}/bag/data/article.txt")
+    assert (
+        head["ETag"].strip('"') == hashlib.md5((bag / "data/article.txt").read_bytes()).hexdigest()
+    )
+    [entry] = records(deposit_env)
+    assert entry["form"] == "objects" and entry["outcome"] == "deposited"
+    # again: recognised object by object, nothing sent
+    order.clear()
+    again = deposit_bag(bag, "store", config=cfg, objects=True)
+    assert again.outcome == "already-present" and order == []
+    # the objects setting does the same as the option
+    cfg.write_text(cfg.read_text() + "objects = true\n")
+    assert deposit_bag(bag, "store", config=cfg).outcome == "already-present"
+    # another bag under the same name is refused, nothing overwritten
+    changed = sample_bag(tmp_path / "c", variant="changed")
+    with pytest.raises(DepositError, match=r"different bag already has objects.*data/article\.txt"):
+        deposit_bag(changed, "store", config=cfg)
+    assert _objects(weed, f"{prefix}/bag/") == _local(bag)
+    # an object changed at the destination is found
+    weed.client().put_object(Bucket=S3_BUCKET, Key=f"{prefix}/bag/data/article.txt", Body=b"x")
+    with pytest.raises(DepositError, match="different bag") as err:
+        deposit_bag(bag, "store", config=cfg)
+    assert reason_of(err.value) == "conflict"
+
+
+def test_object_tree_interrupted_is_resumed_and_large_files_go_in_parts(
+    tmp_path: Path, weed: S3Server, deposit_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = _prefix(tmp_path)
+    cfg = _config(tmp_path, weed, prefix, multipart_threshold=6 * MIB, part_size=5 * MIB)
+    bag = make_bag(
+        tmp_path / "mixed", {"scan.tif": os.urandom(11 * MIB), "a.txt": b"a\n", "b.txt": b"b\n"}
+    )
+    real = s3mod._S3Objects.put
+    calls: list[str] = []
+
+    def drop_third(self, key, local):  # type: ignore[no-untyped-def]
+        calls.append(local.file.relpath)
+        if len(calls) == 3:
+            raise ConnectionResetError("connection reset by peer (test)")
+        real(self, key, local)
+
+    monkeypatch.setattr(s3mod._S3Objects, "put", drop_third)
+    result = deposit_bag(bag, "store", config=cfg, objects=True, retry_policy=FAST_RETRY)
+    assert result.outcome == "deposited" and result.attempts == 2
+    assert "resumed an interrupted upload: 2 object(s) kept" in result.details
+    assert len(calls) == len(_local(bag)) + 1  # only the dropped one was sent twice
+    head = weed.client().head_object(Bucket=S3_BUCKET, Key=f"{prefix}/mixed/data/scan.tif")
+    assert head["ETag"].strip('"').endswith("-3")
+    assert _objects(weed, f"{prefix}/mixed/") == _local(bag)
+
+
+def test_object_tree_bytes_changed_on_the_way_are_refused(
+    tmp_path: Path, weed: S3Server, deposit_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = s3mod.S3Target.upload_single
+
+    def corrupt(self, key, path, md5, sha256, size):  # type: ignore[no-untyped-def]
+        bad = tmp_path / "bad"
+        data = bytearray(path.read_bytes())
+        if data:
+            data[0] ^= 0xFF
+        bad.write_bytes(bytes(data))
+        real(self, key, bad, md5, sha256, size)
+
+    monkeypatch.setattr(s3mod.S3Target, "upload_single", corrupt)
+    prefix = _prefix(tmp_path)
+    with pytest.raises(DepositError) as err:
+        deposit_bag(
+            sample_bag(tmp_path), "store", config=_config(tmp_path, weed, prefix), objects=True
+        )
+    assert reason_of(err.value) == "checksum-mismatch"
+
+
+def test_objects_need_a_bag_folder_and_an_object_store(
+    tmp_path: Path, weed: S3Server, deposit_env: Path
+) -> None:
+    archive = zip_bag(sample_bag(tmp_path), tmp_path / "bag.zip")
+    cfg = _config(tmp_path, weed, _prefix(tmp_path))
+    with pytest.raises(DepositError, match="only be deposited as objects from a bag folder"):
+        deposit_bag(archive, "store", config=cfg, objects=True)
+    (tmp_path / "share").mkdir()
+    res = CliRunner().invoke(
+        main, ["deposit", str(tmp_path / "bag"), "--to", (tmp_path / "share").as_uri(), "--objects"]
+    )
+    assert (
+        res.exit_code == 2
+        and "--objects (one object per file) is for s3:// and az://" in res.output
+    )
+    res = CliRunner().invoke(
+        main,
+        [
+            "deposit",
+            str(tmp_path / "bag"),
+            "--to",
+            (tmp_path / "share").as_uri(),
+            "--archive-format",
+            "tgz",
+        ],
+    )
+    assert res.exit_code == 2 and "--archive-format is for targets that take one file" in res.output
+    assert list((tmp_path / "share").iterdir()) == []
+
+
+def archivematica_accepts(name: str, data: bytes, tmp: Path) -> Path:
+    """Archivematica's rule for zipped bags (docs, "Bags"): a .zip, .tgz or .tar.gz holding
+    one folder that is a bag; returns the extracted bag, checked by bagit-python."""
+    import bagit
+
+    assert name.endswith((".zip", ".tgz", ".tar.gz")), f"Archivematica does not take {name}"
+    archive = tmp / name
+    archive.write_bytes(data)
+    out = tmp / "extracted"
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(out)
+    else:
+        with tarfile.open(archive, "r:gz") as tf:
+            tf.extractall(out, filter="data")
+    [top] = list(out.iterdir())
+    bagit.Bag(str(top)).validate()
+    return top
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [(None, ".zip"), ("tgz", ".tgz"), ("zip", ".zip")])
+def test_archive_format_per_target_is_one_archivematica_accepts(
+    tmp_path: Path, weed: S3Server, deposit_env: Path, fmt: str | None, suffix: str
+) -> None:
+    prefix = _prefix(tmp_path)
+    extra = {} if fmt is None else {"archive_format": fmt}
+    bag = sample_bag(tmp_path)
+    result = deposit_bag(bag, "store", config=_config(tmp_path, weed, prefix, **extra))
+    assert result.identifiers["archive-format"] == suffix[1:]
+    key = f"{prefix}/bag{suffix}"
+    body = weed.client().get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
+    (tmp_path / "x").mkdir()
+    assert _local(archivematica_accepts(f"bag{suffix}", body, tmp_path / "x")) == _local(bag)
+    # the option overrides the setting; tar is there for systems that want it
+    again = deposit_bag(
+        bag, "store", config=_config(tmp_path, weed, prefix, **extra), archive_format="tar"
+    )
+    assert again.location == f"s3://{S3_BUCKET}/{prefix}/bag.tar"

@@ -95,12 +95,13 @@ def test_folder_bag_serialised_and_idempotent(
 ) -> None:
     bag = sample_bag(tmp_path, variant="folder")
     cfg = _config(tmp_path, swh)
-    first = deposit_bag(bag, "repo", config=cfg)
-    assert first.outcome == "deposited"
+    first = deposit_bag(bag, "repo", config=cfg)  # as a zip, the default
+    assert first.outcome == "deposited" and first.form == "archive"
+    assert first.identifiers["archive-format"] == "zip"
     again = deposit_bag(bag, "repo", config=cfg)
     assert again.outcome == "already-present"
     assert again.identifiers["sword-deposit-id"] == first.identifiers["sword-deposit-id"]
-    tars = [p for p in swh.media.rglob("*.tar") if p.name == "bag.tar"]
+    tars = [p for p in swh.media.rglob("*.zip") if p.name == "bag.zip"]
     digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in tars}
     assert first.checksums["archive-sha256"] in digests
     assert (

@@ -43,6 +43,19 @@ _OUTCOME_TEXT = {
     help="S3 or Azure Blob endpoint URL (S3-compatible storage, Azurite, sovereign clouds).",
 )
 @click.option(
+    "--archive-format",
+    type=click.Choice(["zip", "tgz", "tar"]),
+    help="Archive a bag folder is sent as to s3://, az:// and sword:// (default: the target's "
+    "archive_format setting, else zip, which Archivematica and SWORD servers accept).",
+)
+@click.option(
+    "--objects/--archive",
+    "objects",
+    default=None,
+    help="s3:// and az://: deposit a bag folder as one object per file, each verified "
+    "(default: the target's objects setting, else one archive).",
+)
+@click.option(
     "--trust-host-key",
     metavar="SHA256:…",
     help="Accept an SFTP host key missing from known_hosts if it has this fingerprint.",
@@ -62,6 +75,8 @@ def deposit(
     name: str | None,
     object_id: str | None,
     endpoint_url: str | None,
+    archive_format: str | None,
+    objects: bool | None,
     trust_host_key: str | None,
     config: Path | None,
     out: Output,
@@ -85,6 +100,8 @@ def deposit(
             name=name,
             object_id=object_id,
             endpoint_url=endpoint_url,
+            archive_format=archive_format,
+            objects=objects,
             trust_host_key=trust_host_key,
             config=config or configured_file(),
             progress=progress,

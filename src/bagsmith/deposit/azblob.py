@@ -1,7 +1,8 @@
 """``az://ACCOUNT/CONTAINER/PREFIX``: upload the bag to Azure Blob Storage (azure-storage-blob).
 
-A bag folder is serialised first (by the serialiser the pipeline passes in the deposit
-options); a serialised bag is sent as it is. The file goes up as a block blob: it is cut into
+A bag folder is serialised first (``archive_format``, default zip; by the serialiser the
+pipeline passes in the deposit options), or sent as one blob per file (``objects``,
+:mod:`.tree`); a serialised bag is sent as it is. The file goes up as a block blob: it is cut into
 blocks whose MD5s are computed first, each block is staged with that MD5 as its
 ``Content-MD5`` (the service refuses a block whose bytes differ: ``400 Md5Mismatch``), and the
 block list is committed with the file's MD5 as the blob's ``Content-MD5`` and its SHA-256 in
@@ -17,7 +18,7 @@ SDK's usual environment variables ``AZURE_STORAGE_CONNECTION_STRING``, or
 sovereign clouds) or the connection string's ``BlobEndpoint`` says otherwise.
 
 Settings: ``endpoint_url``, ``connection_string``, ``account_key``, ``block_size`` (bytes,
-default 16 MiB), ``timeout`` (seconds).
+default 16 MiB), ``timeout`` (seconds), ``archive_format``, ``objects``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ from .base import (
     deposit_error,
 )
 from .directory import check_name
-from .source import ArchiveCache, LocalBag
+from .source import (
+    DEFAULT_ARCHIVE_FORMAT,
+    ArchiveCache,
+    LocalBag,
+    archive_format_setting,
+)
+from .tree import Local, Stored, deposit_tree
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, BlobServiceClient
@@ -53,7 +60,15 @@ DEFAULT_BLOCK = 16 * MIB
 MAX_BLOCK = 4000 * MIB  # the service's limit on one staged block
 MAX_BLOCKS = 50_000  # the service's limit on blocks in one blob
 META_SHA256 = "bagsmith_sha256"  # metadata names must be C# identifiers: no hyphen
-_SETTINGS = {"endpoint_url", "connection_string", "account_key", "block_size", "timeout"}
+_SETTINGS = {
+    "endpoint_url",
+    "connection_string",
+    "account_key",
+    "block_size",
+    "timeout",
+    "archive_format",
+    "objects",
+}
 _CONTAINER = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 _AUTH = {"AuthenticationFailed", "AuthorizationFailure", "InvalidAuthenticationInfo"}
 _PERMISSION = {
@@ -81,6 +96,8 @@ class Block:
 
 
 class AzureTarget:
+    object_trees = True  # can hold a bag as one object per file (--objects)
+
     def __init__(self, url: SplitResult, settings: dict[str, Any], display: str) -> None:
         if not url.netloc or "@" in url.netloc or ":" in url.netloc:
             raise deposit_error("config", "the az:// URL must be az://ACCOUNT/CONTAINER/PREFIX")
@@ -100,6 +117,10 @@ class AzureTarget:
         self.block_size = int(settings.get("block_size", DEFAULT_BLOCK))
         if not 1 <= self.block_size <= MAX_BLOCK:
             raise deposit_error("config", f"block_size must be 1 to {MAX_BLOCK} bytes (4000 MiB)")
+        self.archive_format = archive_format_setting(
+            settings.get("archive_format", DEFAULT_ARCHIVE_FORMAT)
+        )
+        self.objects = bool(settings.get("objects", False))
         self.archives = ArchiveCache()
         self._service: BlobServiceClient | None = None
 
@@ -190,7 +211,16 @@ class AzureTarget:
             raise mapped from exc
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        archive = self.archives.archive_of(bag, options.serialise)
+        if self.objects if options.objects is None else options.objects:
+            name = check_name(options.name or bag.name)
+            base = posixpath.join(self.prefix, name) if self.prefix else name
+            location = f"az://{self.account}/{self.container}/{base}/"
+            deposit_tree(_AzureObjects(self), bag, options, result, base, location)
+            return
+        fmt = options.archive_format or self.archive_format
+        archive = self.archives.archive_of(bag, options.serialise, fmt)
+        result.form = "archive" if bag.kind == "folder" else "file"
+        result.identifiers["archive-format"] = str(archive.archive_format)
         name = check_name(options.name or archive.name)
         blob_name = posixpath.join(self.prefix, name) if self.prefix else name
         digests = archive.digests[archive.files[0].relpath]
@@ -234,14 +264,7 @@ class AzureTarget:
                     path=result.location,
                     hint="nothing was recorded as deposited; try again",
                 )
-            committed = [(b.id, b.size) for b in client.get_block_list("committed")[0]]
-            if committed != [(b.id, b.size) for b in blocks]:
-                raise deposit_error(
-                    "checksum-mismatch",
-                    "the stored blob is not made of the blocks that were sent",
-                    path=result.location,
-                    hint="nothing was recorded as deposited; try again",
-                )
+            check_blocks(client, blocks, result.location)
         result.verified = options.verify
         result.outcome = DEPOSITED if options.verify else UNVERIFIED
 
@@ -292,6 +315,64 @@ class AzureTarget:
             transactional_content_md5=block.md5,
             validate_content=False,  # the SDK would hash what it sends, not what we planned
         )
+
+
+def check_blocks(client: BlobClient, blocks: list[Block], where: str) -> None:
+    """The committed block list must be ``blocks``: each one a block the service checked
+    against its MD5 when it was staged (the id carries it)."""
+    committed = [(b.id, b.size) for b in client.get_block_list("committed")[0]]
+    if committed != [(b.id, b.size) for b in blocks]:
+        raise deposit_error(
+            "checksum-mismatch",
+            "the stored blob is not made of the blocks that were sent",
+            path=where,
+            hint="nothing was recorded as deposited; try again",
+        )
+
+
+class _AzureObjects:
+    """The Azure side of an object-tree deposit (:mod:`.tree`): a file up to ``block_size``
+    is one Put Blob with its MD5 as ``Content-MD5`` (checked, and kept as the blob's MD5 by
+    the service), a larger one a block upload as for an archive."""
+
+    def __init__(self, target: AzureTarget) -> None:
+        self.target = target
+
+    def listing(self, prefix: str) -> dict[str, Stored]:
+        container = self.target.service().get_container_client(self.target.container)
+        out: dict[str, Stored] = {}
+        for item in container.list_blobs(name_starts_with=prefix, include=["metadata"]):
+            md5 = item.content_settings.content_md5
+            out[str(item.name)[len(prefix) :]] = Stored(
+                int(item.size),
+                bytes(md5).hex() if md5 else None,
+                (item.metadata or {}).get(META_SHA256),
+            )
+        return out
+
+    def put(self, key: str, local: Local) -> None:
+        from azure.storage.blob import ContentSettings
+
+        f = local.file
+        client = self.target.blob(key)
+        if f.size > self.target.block_size:
+            blocks = self.target.plan(f.path, f.size)
+            self.target.upload(client, f.path, blocks, local.md5, local.sha256)
+            check_blocks(client, blocks, key)
+            return
+        with open(f.path, "rb") as fh:
+            data = fh.read(f.size + 1)  # at most block_size (+1 shows a file that grew)
+        client.upload_blob(
+            data,
+            length=len(data),
+            overwrite=False,
+            transactional_content_md5=bytes.fromhex(local.md5),
+            metadata={META_SHA256: local.sha256},
+            content_settings=ContentSettings(content_type=_content_type(f.path.name)),
+        )
+
+    def expected_md5(self, local: Local) -> str:
+        return local.md5
 
 
 def block_size_for(size: int, configured: int) -> int:

@@ -78,8 +78,14 @@ class DepositOptions:
     #: Earlier successful deposits of any bag to the same target (from the deposit record),
     #: for targets that cannot find an identical object by themselves (SWORD).
     history: tuple[dict[str, object], ...] = ()
-    #: Turns a bag folder into one archive file, for targets that take one file (S3, SWORD).
+    #: Turns a bag folder into one archive file, for targets that take one file (S3, Azure,
+    #: SWORD).
     serialise: Serialise | None = None
+    #: The archive format for those targets (None: the target's setting, else its default).
+    archive_format: str | None = None
+    #: Deposit a bag folder as a tree of objects, one per file (S3, Azure); None: the
+    #: target's ``objects`` setting.
+    objects: bool | None = None
 
 
 @dataclass
@@ -96,6 +102,10 @@ class DepositResult:
     files: int = 0
     bytes: int = 0
     attempts: int = 0
+    #: How the bag is held at the target: "folder", "file" (a serialised bag copied as it
+    #: is), "archive" (serialised for the deposit), "objects" (one object per file) or
+    #: "ocfl-object".
+    form: str | None = None
     details: list[str] = field(default_factory=list)
     started: str = field(default_factory=lambda: now_iso())
     finished: str | None = None
@@ -113,6 +123,7 @@ class DepositResult:
             "files": self.files,
             "bytes": self.bytes,
             "attempts": self.attempts,
+            "form": self.form,
             "details": list(self.details),
             "started": self.started,
             "finished": self.finished,

@@ -99,6 +99,7 @@ class DirectoryTarget:
         final = self.root / name
         refuse_overlap(bag.path, final, "destination")
         result.location = final.as_uri()
+        result.form = "folder" if bag.kind == "folder" else "file"
         if final.exists() or final.is_symlink():
             found = self.read_tree(bag, final)
             if differences(bag, found):

@@ -90,6 +90,7 @@ class OcflTarget:
                 hint="give one with --object-id",
             )
         result.identifiers["ocfl-object-id"] = object_id
+        result.form = "ocfl-object"
         refuse_overlap(bag.path, self.root, "OCFL storage root")
         try:
             self._deposit(bag, options, result, object_id)

@@ -1,7 +1,8 @@
 """``s3://bucket/prefix``: upload the serialised bag to S3-compatible storage (boto3).
 
-A bag folder is serialised to a tar first (by the serialiser the pipeline passes in the
-deposit options, see :class:`.source.ArchiveCache`); a .zip/.tar/.tgz bag is sent as it is.
+A bag folder is serialised first (``archive_format``, default zip; by the serialiser the
+pipeline passes in the deposit options, see :class:`.source.ArchiveCache`), or sent as one
+object per file (``objects``, :mod:`.tree`); a .zip/.tar/.tgz bag is sent as it is.
 Every request carries ``Content-MD5`` and ``x-amz-checksum-sha256``, so the
 server rejects bytes that changed on the way; afterwards the object's ETag (the MD5, or for a
 multipart upload the MD5 of the part MD5s and ``-N``), size and SHA-256 are checked. Large
@@ -10,7 +11,8 @@ whose MD5 and size match are kept).
 
 Settings: ``endpoint_url``, ``region``, ``access_key_id``, ``secret_access_key``,
 ``session_token`` (else the usual AWS environment variables / shared credentials),
-``multipart_threshold`` and ``part_size`` (bytes; parts are at least 5 MiB), ``timeout``.
+``multipart_threshold`` and ``part_size`` (bytes; parts are at least 5 MiB), ``timeout``,
+``archive_format``, ``objects``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ from .base import (
     deposit_error,
 )
 from .directory import check_name
-from .source import ArchiveCache, LocalBag
+from .source import (
+    DEFAULT_ARCHIVE_FORMAT,
+    ArchiveCache,
+    LocalBag,
+    archive_format_setting,
+)
+from .tree import Local, Stored, deposit_tree
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -53,6 +61,8 @@ _SETTINGS = {
     "multipart_threshold",
     "part_size",
     "timeout",
+    "archive_format",
+    "objects",
 }
 META_SHA256 = "bagsmith-sha256"
 _AUTH = {"SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken", "ExpiredToken"}
@@ -75,6 +85,8 @@ def _b64(raw: bytes) -> str:
 
 
 class S3Target:
+    object_trees = True  # can hold a bag as one object per file (--objects)
+
     def __init__(self, url: SplitResult, settings: dict[str, Any], display: str) -> None:
         if not url.netloc:
             raise deposit_error("config", "the s3:// URL has no bucket")
@@ -86,6 +98,10 @@ class S3Target:
         self.threshold = int(settings.get("multipart_threshold", 64 * MIB))
         if self.part_size < MIN_PART:
             raise deposit_error("config", f"part_size must be at least {MIN_PART} bytes (5 MiB)")
+        self.archive_format = archive_format_setting(
+            settings.get("archive_format", DEFAULT_ARCHIVE_FORMAT)
+        )
+        self.objects = bool(settings.get("objects", False))
         self.archives = ArchiveCache()
         self._client: S3Client | None = None
 
@@ -132,7 +148,16 @@ class S3Target:
             raise mapped from exc
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        archive = self.archives.archive_of(bag, options.serialise)
+        if self.objects if options.objects is None else options.objects:
+            name = check_name(options.name or bag.name)
+            base = posixpath.join(self.prefix, name) if self.prefix else name
+            store = _S3Objects(self)
+            deposit_tree(store, bag, options, result, base, f"s3://{self.bucket}/{base}/")
+            return
+        fmt = options.archive_format or self.archive_format
+        archive = self.archives.archive_of(bag, options.serialise, fmt)
+        result.form = "archive" if bag.kind == "folder" else "file"
+        result.identifiers["archive-format"] = str(archive.archive_format)
         name = check_name(options.name or archive.name)
         key = posixpath.join(self.prefix, name) if self.prefix else name
         digests = archive.digests[archive.files[0].relpath]
@@ -323,6 +348,40 @@ class S3Target:
             return False
         stored = head.get("ChecksumSHA256")
         return not stored or bool(stored == _expected_sha256(sha256, parts))
+
+
+class _S3Objects:
+    """The S3 side of an object-tree deposit (:mod:`.tree`)."""
+
+    def __init__(self, target: S3Target) -> None:
+        self.target = target
+        self._parts: dict[Path, list[Part]] = {}
+
+    def parts(self, local: Local) -> list[Part]:
+        f = local.file
+        if f.path not in self._parts:
+            self._parts[f.path] = self.target.plan(f.path, f.size)
+        return self._parts[f.path]
+
+    def listing(self, prefix: str) -> dict[str, Stored]:
+        out: dict[str, Stored] = {}
+        pages = self.target.client().get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=self.target.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = str(item["Key"])
+                out[key[len(prefix) :]] = Stored(int(item["Size"]), str(item["ETag"]).strip('"'))
+        return out
+
+    def put(self, key: str, local: Local) -> None:
+        f = local.file
+        parts = self.parts(local)
+        if parts:
+            self.target.upload_multipart(key, f.path, parts, local.sha256)
+        else:
+            self.target.upload_single(key, f.path, local.md5, local.sha256, f.size)
+
+    def expected_md5(self, local: Local) -> str:
+        return _expected_etag(local.md5, self.parts(local))
 
 
 def part_size_for(size: int, configured: int) -> int:

@@ -178,6 +178,7 @@ class SftpTarget:
         name = check_name(options.name or bag.name)
         final = posixpath.join(self.root, name)
         result.location = f"sftp://{self.user}@{self.host}:{self.port}{final}"
+        result.form = "folder" if bag.kind == "folder" else "file"
         client = self.connect()
         try:
             sftp = client.open_sftp()

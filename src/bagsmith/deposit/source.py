@@ -22,14 +22,35 @@ from ..fixity import hash_file
 
 #: Every file of a bag has a digest with this algorithm: the one targets compare files by.
 BASE_ALGORITHM = "sha256"
-#: Digests of a whole archive file (S3 and SWORD send its MD5 too).
+#: Digests of a whole archive file (S3, Azure and SWORD send its MD5 too).
 ARCHIVE_ALGORITHMS = ("md5", "sha256")
 _SUFFIX_FORMATS = {".tar.gz": "tgz", ".tgz": "tgz", ".zip": "zip", ".tar": "tar"}
 
 #: Writes the bag folder (first argument) as one archive file inside the folder given as
-#: second argument, and returns the archive's path (``NAME.tar``, ``NAME.zip`` …). The same
-#: bag must give the same bytes every time: an identical re-deposit is recognised by them.
-Serialise = Callable[[Path, Path], Path]
+#: second argument, in the format given third (one of :data:`ARCHIVE_FORMATS`), and returns
+#: the archive's path (``NAME.zip``, ``NAME.tgz``, ``NAME.tar``). The same bag must give the
+#: same bytes every time: an identical re-deposit is recognised by them.
+Serialise = Callable[[Path, Path, str], Path]
+#: Formats a bag folder can be serialised to for targets that take one file.
+ARCHIVE_FORMATS = ("zip", "tgz", "tar")
+#: The default: Archivematica takes zipped bags as .zip, .tgz or .tar.gz (not .tar); SWORD
+#: servers take SimpleZip (DSpace) or zip/tar (swh-deposit); .zip is what all of them accept.
+DEFAULT_ARCHIVE_FORMAT = "zip"
+
+
+def archive_format_setting(value: object) -> str:
+    """A configured or requested archive format (``zip``, ``tgz``/``tar.gz``, ``tar``)."""
+    from .base import deposit_error
+
+    text = str(value).lower().lstrip(".")
+    text = "tgz" if text == "tar.gz" else text
+    if text not in ARCHIVE_FORMATS:
+        raise deposit_error(
+            "config",
+            f"unknown archive format {value!r}",
+            hint="use one of " + ", ".join(ARCHIVE_FORMATS),
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -99,26 +120,29 @@ class ArchiveCache:
 
     def __init__(self) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._made: dict[Path, LocalBag] = {}
+        self._made: dict[tuple[Path, str], LocalBag] = {}
 
-    def archive_of(self, bag: LocalBag, serialise: Serialise | None) -> LocalBag:
-        """The bag itself if it is already serialised, else an archive made by ``serialise``
-        in a temporary folder (removed by :meth:`close`)."""
+    def archive_of(
+        self, bag: LocalBag, serialise: Serialise | None, fmt: str = DEFAULT_ARCHIVE_FORMAT
+    ) -> LocalBag:
+        """The bag itself if it is already serialised, else an archive in format ``fmt`` made
+        by ``serialise`` in a temporary folder (removed by :meth:`close`)."""
         if bag.kind == "archive":
             return bag
         if serialise is None:
             raise ValueError("a bag folder can only go to this target with a serialiser")
-        if bag.path not in self._made:
+        key = (bag.path, fmt)
+        if key not in self._made:
             if self._tmp is None:
                 self._tmp = tempfile.TemporaryDirectory(prefix="bagsmith-deposit-")
-            made = serialise(bag.path, Path(self._tmp.name))
-            fmt = archive_format_of(made.name)
-            if fmt is None:
-                raise ValueError(f"the serialiser wrote {made.name}, not a .zip/.tar/.tgz file")
-            self._made[bag.path] = archive_bag(
-                made, fmt, external_identifier=bag.external_identifier
-            )
-        return self._made[bag.path]
+            folder = Path(self._tmp.name) / f"{len(self._made)}"
+            folder.mkdir()
+            made = serialise(bag.path, folder, fmt)
+            found = archive_format_of(made.name)
+            if found != fmt:
+                raise ValueError(f"the serialiser wrote {made.name}, not a .{fmt} file")
+            self._made[key] = archive_bag(made, fmt, external_identifier=bag.external_identifier)
+        return self._made[key]
 
     def close(self) -> None:
         if self._tmp is not None:

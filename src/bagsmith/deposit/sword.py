@@ -36,7 +36,7 @@ from .base import (
     TransientError,
     deposit_error,
 )
-from .source import ArchiveCache, LocalBag
+from .source import DEFAULT_ARCHIVE_FORMAT, ArchiveCache, LocalBag, archive_format_setting
 
 if TYPE_CHECKING:
     import httpx
@@ -51,7 +51,14 @@ REL_ADD = "http://purl.org/net/sword/terms/add"
 REL_STATEMENT = "http://purl.org/net/sword/terms/statement"
 STATE_SCHEME = "http://purl.org/net/sword/terms/state"
 FAILED_STATES = {"rejected", "failed", "invalid", "withdrawn"}
-_SETTINGS = {"username", "password", "service_document", "metadata_entry", "timeout"}
+_SETTINGS = {
+    "username",
+    "password",
+    "service_document",
+    "metadata_entry",
+    "timeout",
+    "archive_format",
+}
 
 
 @dataclass
@@ -160,6 +167,9 @@ class SwordTarget:
         self.collection = urlunsplit((scheme, url.netloc, url.path or "/", url.query, ""))
         self.display = display
         self.settings = settings
+        self.archive_format = archive_format_setting(
+            settings.get("archive_format", DEFAULT_ARCHIVE_FORMAT)
+        )
         self.archives = ArchiveCache()
         self._http: httpx.Client | None = None
 
@@ -188,7 +198,12 @@ class SwordTarget:
             raise TransientError(f"cannot reach the SWORD server: {exc}") from exc
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        archive = self.archives.archive_of(bag, options.serialise)
+        if options.objects:
+            raise deposit_error("config", "a SWORD server takes one file: --objects is not for it")
+        fmt = options.archive_format or self.archive_format
+        archive = self.archives.archive_of(bag, options.serialise, fmt)
+        result.form = "archive" if bag.kind == "folder" else "file"
+        result.identifiers["archive-format"] = str(archive.archive_format)
         digests = archive.digests[archive.files[0].relpath]
         result.checksums.update(
             {"archive-md5": digests["md5"], "archive-sha256": digests["sha256"]}

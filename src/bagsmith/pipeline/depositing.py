@@ -12,7 +12,7 @@ from ..bagit.declaration import read_declaration
 from ..bagit.manifest import split_manifest_name
 from ..bagit.mtable import ManifestTable
 from ..bagit.reader import FileEntry, TagDecodeError, open_bag
-from ..bagit.serialize import ArchiveFormat, write_archive
+from ..bagit.serialize import SUFFIXES, ArchiveFormat, write_archive
 from ..bagit.tagfiles import first_value
 from ..bagit.validate import Mode
 from ..deposit import record
@@ -27,8 +27,14 @@ from ..deposit.base import (
     retry,
 )
 from ..deposit.registry import build, resolve
-from ..deposit.source import BASE_ALGORITHM, BagFile, LocalBag, archive_bag
-from ..errors import ArchiveError, BagError, BagsmithError, InputError
+from ..deposit.source import (
+    BASE_ALGORITHM,
+    BagFile,
+    LocalBag,
+    archive_bag,
+    archive_format_setting,
+)
+from ..errors import ArchiveError, BagError, BagsmithError, InputError, UsageError
 from ..fixity import SUPPORTED, HashJob, default_processes, hash_many
 from ..problems import Report
 from .validation import validate_one
@@ -55,6 +61,8 @@ def deposit_bag(
     endpoint_url: str | None = None,
     trust_host_key: str | None = None,
     config: str | os.PathLike[str] | None = None,
+    archive_format: str | None = None,
+    objects: bool | None = None,
     retry_policy: RetryPolicy | None = None,
     data_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -84,10 +92,22 @@ def deposit_bag(
         object_id=object_id,
         history=history,
         serialise=serialise_for_deposit,
+        archive_format=archive_format_setting(archive_format) if archive_format else None,
+        objects=objects,
     )
     tgt = None
     try:
         tgt = build(spec)
+        if objects and not getattr(tgt, "object_trees", False):
+            raise UsageError(
+                "--objects (one object per file) is for s3:// and az:// targets",
+                field="--objects",
+            )
+        if archive_format and not hasattr(tgt, "archive_format"):
+            raise UsageError(
+                "--archive-format is for targets that take one file: s3://, az://, sword://",
+                field="--archive-format",
+            )
         bag = describe_bag(path, progress=progress)
         result.files = len(bag.files)
         result.bytes = bag.size
@@ -253,12 +273,14 @@ def _complete_digests(bag: LocalBag, done: list[int], progress: Progress | None)
         bag.digests.setdefault(res.key, {}).update(res.digests)
 
 
-def serialise_for_deposit(bag_dir: Path, folder: Path) -> Path:
-    """Write the bag folder as ``folder/NAME.tar`` holding ``NAME/``, always the same bytes
-    for the same bag (the BagIt engine's deterministic serialiser, times :data:`DEPOSIT_EPOCH`)."""
-    dest = folder / f"{bag_dir.name}.tar"
+def serialise_for_deposit(bag_dir: Path, folder: Path, fmt: str = "tar") -> Path:
+    """Write the bag folder as ``folder/NAME.zip`` (``.tgz``, ``.tar``) holding ``NAME/``,
+    always the same bytes for the same bag (the BagIt engine's deterministic serialiser,
+    times :data:`DEPOSIT_EPOCH`, which zip raises to its own earliest time, 1980)."""
+    archive_format = ArchiveFormat(fmt)
+    dest = folder / f"{bag_dir.name}{SUFFIXES[archive_format][0]}"
     try:
-        write_archive(bag_dir, dest, ArchiveFormat.TAR, bag_dir.name, DEPOSIT_EPOCH)
+        write_archive(bag_dir, dest, archive_format, bag_dir.name, DEPOSIT_EPOCH)
     except OSError as exc:
         raise ArchiveError(
             f"cannot serialise the bag for the deposit: {exc.strerror or exc}",
