@@ -24,6 +24,7 @@ APT_PACKAGES=(
   chromium         # report tests drive a headless browser...
   chromium-driver  # ...through chromedriver
   fonts-dejavu-core  # ...with a known font
+  zip              # Info-ZIP zip 3.0: zips with UTF-8 names and no UTF-8 flag (archive tests)
 )
 
 # --- npm packages the tests need (name@exact-version; installed with `npm install -g`) ----------

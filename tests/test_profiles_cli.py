@@ -67,7 +67,8 @@ def test_show_text(cache: Path) -> None:
     assert "fetch.txt:            not allowed" in out
     assert "BagIt versions:       1.0" in out
     code, out, _err = _run("profiles", "show", "btr-v1.0")
-    assert "Restates:             https://github.com/dpscollaborative/btr_bagit_profile" in out
+    assert "Identifier:           https://github.com/dpscollaborative/btr_bagit_profile" in out
+    assert "Organization-Address           recommended" in out  # from its extension
 
 
 def test_show_json_and_by_path(tmp_path: Path, cache: Path) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from bagsmith.bagit.profile_check import BagFacts, check_bag, facts_from_directory
 from bagsmith.bagit.profiles import Profile, load_profile, load_profile_file
+from bagsmith.errors import ProfileError
 from bagsmith.problems import Severity
 from tests.test_profiles_support import (
     PROFILE_ID,
@@ -246,7 +247,11 @@ def test_btr_copy_accepts_a_bagit_python_bag_naming_the_published_btr_profile(
     tmp_path: Path,
 ) -> None:
     profile = load_profile("btr-v1.0")
-    published = profile.info["Bagsmith-Copy-Of"]
+    published = profile.identifier  # the shipped BTR profile carries the published identifier
+    assert published == (
+        "https://github.com/dpscollaborative/btr_bagit_profile/releases/download/1.0/"
+        "btr-bagit-profile.json"
+    )
     folder = tmp_path / "bag"
     folder.mkdir()
     (folder / "report.txt").write_text("hello", encoding="utf-8")
@@ -297,3 +302,58 @@ def test_aptrust_style_profile_needs_md5_aptrust_info_and_a_tar(tmp_path: Path) 
         "profile-tag-file-required",
     ]
     assert not _oracle(_document(profile), wrong, profile.identifier)
+
+
+# --- the shipped profiles are portable (issue 14) ---------------------------------------------
+SHIPPED = sorted(p.name for p in (Path(__file__).parents[1] / "profiles").glob("*.json"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_profiles_load_in_bagit_utils_and_bagit_profile(name: str) -> None:
+    """Only keys of the BagIt Profiles specification: bagit-utils rejects any other key, in the
+    document and in each Bag-Info tag ('Unknown key(s) ...'); bagsmith's own keys live in the
+    extension beside it (profiles/extensions/NAME)."""
+    from bagit_utils.validator import BagItProfileValidator
+
+    profile = load_profile(name.removesuffix(".json"))
+    loaded = BagItProfileValidator.load_profile(profile=fresh(profile.document))
+    assert loaded["BagIt-Profile-Info"]["BagIt-Profile-Identifier"] == profile.identifier
+    # bagit-profile checks the document when it is constructed (raises when it is not valid)
+    bagit_profile.Profile(profile.identifier, profile=fresh(profile.document))
+    for spec in profile.document.get("Bag-Info", {}).values():
+        assert not set(spec) - {"required", "values", "repeatable", "description"}
+    assert not set(profile.info) - {
+        "BagIt-Profile-Identifier",
+        "BagIt-Profile-Version",
+        "Source-Organization",
+        "External-Description",
+        "Version",
+        "Contact-Name",
+        "Contact-Email",
+        "Contact-Phone",
+    }
+
+
+def test_the_extension_adds_recommended_tags_to_the_portable_profile() -> None:
+    profile = load_profile("bagsmith-article-v1")
+    assert profile.extension["Extends"] == profile.identifier
+    recommended = {r.label for r in profile.tag_rules() if r.recommended}
+    assert recommended == {"External-Identifier", "Contact-Name", "Contact-Email"}
+    btr = load_profile("btr-v1.0")
+    assert "Contact-Email" in {r.label for r in btr.tag_rules() if r.recommended}
+
+
+def test_an_extension_that_does_not_fit_its_profile_is_refused(tmp_path: Path) -> None:
+    path = write_profile(tmp_path, profile_doc("1.3.0", {"Bag-Info": {"A": {"values": ["x"]}}}))
+    (tmp_path / "extensions").mkdir()
+    ext = tmp_path / "extensions" / path.name
+    ext.write_text(
+        '{"Bagsmith-Profile-Extension": "1", "Extends": "urn:other", '
+        '"Bag-Info": {"A": {"default": "y", "required": true}}}',
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as caught:
+        load_profile_file(path)
+    message = caught.value.message
+    assert "$.Extends" in message and "$.Bag-Info.A.required" in message
+    assert "$.Bag-Info.A.default" in message and caught.value.path == str(ext)

@@ -68,14 +68,24 @@ def test_holey_bag_with_fetch_txt(tmp_path: Path) -> None:
     bag = write_bag(tmp_path / "b", payload, extra_tags={"fetch.txt": fetch.encode()})
     (bag / "data/remote/big.bin").unlink()
     (bag / "data/remote/c.bin").unlink()
+    # incomplete, so invalid (RFC 8493 §3); each file to fetch is named with its URL
     result = validate_bag(bag, processes=1)
-    assert result.valid, [str(p) for p in result.report]
-    pending = [p.path for p in result.report if p.code == "fetch-file-pending"]
-    assert pending == ["data/remote/big.bin", "data/remote/c.bin"]
+    assert not result.valid
+    assert errors(result) == ["fetch-file-pending", "fetch-file-pending"]
+    pending = [(p.path, p.message) for p in result.report.errors]
+    assert pending[0][0] == "data/remote/big.bin"
+    assert "https://example.org/big.bin" in pending[0][1] and "line 1" in pending[0][1]
+    assert pending[1][0] == "data/remote/c.bin"
     assert result.fetch_pending == 2
+    # --allow-holey: everything else is checked, the files to fetch are info
+    holey = validate_bag(bag, processes=1, allow_holey=True)
+    assert holey.valid, [str(p) for p in holey.report]
+    infos = [p.path for p in holey.report if p.code == "fetch-file-pending"]
+    assert infos == ["data/remote/big.bin", "data/remote/c.bin"]
+    assert all(p.level.value == "info" for p in holey.report if p.code == "fetch-file-pending")
     # a missing file that fetch.txt does not mention is still an error
     (bag / "data/here.txt").unlink()
-    assert "payload-file-missing" in errors(validate_bag(bag, processes=1))
+    assert "payload-file-missing" in errors(validate_bag(bag, processes=1, allow_holey=True))
 
 
 def test_fetch_txt_problems(tmp_path: Path) -> None:
@@ -170,7 +180,11 @@ def test_bagit_python_bag_with_fetch_txt(tmp_path: Path) -> None:
     (copy / "data/a.txt").unlink()
     (copy / "fetch.txt").write_text(f"https://example.org/a.txt {size} data/a.txt\n")
     bag.save(manifests=False)  # rewrites the tag manifest to cover fetch.txt
-    result = validate_bag(copy, processes=1)
+    # bagit-python calls a bag with files still to fetch invalid; so do we
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(copy)).validate()
+    assert errors(validate_bag(copy, processes=1)) == ["fetch-file-pending"]
+    result = validate_bag(copy, processes=1, allow_holey=True)
     assert result.valid, [str(p) for p in result.report]
     assert "fetch-file-pending" in codes(result)
 

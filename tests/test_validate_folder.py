@@ -86,9 +86,11 @@ def test_not_a_bag(tmp_path: Path) -> None:
     assert codes(result) == ["not-a-bag"] and not result.valid
 
 
-def test_missing_bag_info_is_an_error(tmp_path: Path) -> None:
+def test_missing_bag_info_is_a_warning(tmp_path: Path) -> None:
+    """RFC 8493 §2.2.2: bag-info.txt is optional (LoC conformance suite v1.0/valid/basicBag)."""
     result = check(write_bag(tmp_path / "b", PAYLOAD, bag_info_name=""))
-    assert "bag-info-missing" in errors(result)
+    assert result.valid, result.report.problems
+    assert [p.code for p in result.report.warnings] == ["bag-info-missing"]
 
 
 @pytest.mark.parametrize(
@@ -153,6 +155,13 @@ def test_listed_twice(bag: Path) -> None:
     retag(bag, "sha256")
     retag(bag, "sha512")
     result = check(bag)
+    # BagIt 1.0: an error (bagit-python and the LoC suite's v1.0/invalid agree)
+    assert not result.valid and errors(result) == ["manifest-duplicate-entry"]
+    assert "manifest-path-dot-slash" in codes(result)
+    (bag / "bagit.txt").write_text("BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
+    retag(bag, "sha256")
+    retag(bag, "sha512")
+    result = check(bag)  # before 1.0: a warning (the suite's v0.97/warning)
     assert result.valid and "manifest-duplicate-entry" in codes(result)
     path.write_text(path.read_text() + f"{'0' * 64}  data/a.txt\n")
     result = check(bag)

@@ -249,7 +249,7 @@ def test_bagsmith_bag_missing_what_its_declared_profile_requires(tmp_path: Path)
 
 def test_bagit_python_bags_with_and_without_a_declared_profile(tmp_path: Path) -> None:
     btr = load_profile("btr-v1.0")
-    published = btr.info["Bagsmith-Copy-Of"]
+    published = btr.identifier
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.txt").write_text("a", encoding="utf-8")

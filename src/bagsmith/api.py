@@ -317,6 +317,7 @@ class Bag:
         declared_profile: bool = True,
         metadata: bool = True,
         processes: int | None = None,
+        allow_holey: bool = False,
     ) -> ValidationResult:
         """Validate the bag as it is on disk now; see :func:`validate` for the options."""
         return validate(
@@ -326,6 +327,7 @@ class Bag:
             declared_profile=declared_profile,
             metadata=metadata,
             processes=processes,
+            allow_holey=allow_holey,
         )
 
     def __repr__(self) -> str:
@@ -388,6 +390,7 @@ def validate(
     declared_profile: bool = True,
     metadata: bool = True,
     processes: int | None = None,
+    allow_holey: bool = False,
 ) -> ValidationResult:
     """Validate the bag at ``path`` (folder or archive, BagIt 0.93 to 1.0); never writes.
 
@@ -401,6 +404,8 @@ def validate(
       it is available locally.
     * ``metadata``: check the METS and Dublin Core the bag carries (full mode).
     * ``processes``: hashing processes (default: one per CPU).
+    * ``allow_holey``: accept payload files that fetch.txt lists and the bag does not hold
+      yet (``fetch-file-pending`` as info); without it such a bag is incomplete, so invalid.
 
     Raises :class:`InputError` when the path cannot be read, :class:`ProfileError` when
     ``profile`` names no usable profile.
@@ -420,6 +425,7 @@ def validate(
         profile=Path(profile) if isinstance(profile, os.PathLike) else profile,
         declared_profile=declared_profile,
         metadata=metadata,
+        allow_holey=allow_holey,
     )
     return ValidationResult._from(checked)
 

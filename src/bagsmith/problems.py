@@ -39,7 +39,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "tag-file-undecodable": CodeInfo(E, "a tag file is not valid in the declared encoding"),
     "tag-line-invalid": CodeInfo(E, "a tag file line is neither 'Label: value' nor a continuation"),
-    "bag-info-missing": CodeInfo(E, "the bag has no bag-info.txt (see docs/validation.md)"),
+    "bag-info-missing": CodeInfo(
+        W, "the bag has no bag-info.txt (optional in RFC 8493; bagsmith always writes one)"
+    ),
     "bag-info-repeated-tag": CodeInfo(I_, "a bag-info tag appears more than once"),
     "payload-dir-missing": CodeInfo(E, "the bag has no data/ folder"),
     "payload-oxum-invalid": CodeInfo(E, "Payload-Oxum is not of the form OCTETS.FILES"),
@@ -54,6 +56,7 @@ CATALOGUE: dict[str, CodeInfo] = {
     "manifest-line-invalid": CodeInfo(E, "a manifest line is not 'DIGEST  PATH'"),
     "manifest-whitespace-invalid": CodeInfo(E, "a manifest line has invalid whitespace"),
     "manifest-binary-marker": CodeInfo(W, "a manifest line uses the md5sum '*' binary marker"),
+    "manifest-path-dot-slash": CodeInfo(W, "a manifest path starts with './'"),
     "manifest-percent-unencoded": CodeInfo(
         W, "a manifest path has a '%' that is not percent-encoded (read as the literal name)"
     ),
@@ -61,6 +64,12 @@ CATALOGUE: dict[str, CodeInfo] = {
     "manifest-path-outside-payload": CodeInfo(E, "a payload manifest lists a file outside data/"),
     "manifest-duplicate-entry": CodeInfo(W, "a file is listed twice with the same digest"),
     "manifest-conflicting-entry": CodeInfo(E, "a file is listed twice with different digests"),
+    "manifest-duplicate-case": CodeInfo(
+        W, "a file is listed again under a name differing only by case (not portable)"
+    ),
+    "manifest-duplicate-normalization": CodeInfo(
+        W, "a file is listed again under another Unicode normalization (not portable)"
+    ),
     "manifests-disagree": CodeInfo(E, "payload manifests do not all list the same files"),
     "manifest-digest-malformed": CodeInfo(E, "a digest has the wrong length or is not hexadecimal"),
     "payload-file-missing": CodeInfo(E, "a manifest lists a file that is not in the bag"),
@@ -77,7 +86,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     # --- bagit: fetch.txt -----------------------------------------------------------------------
     "fetch-line-invalid": CodeInfo(E, "a fetch.txt line is not 'URL LENGTH PATH'"),
     "fetch-file-unlisted": CodeInfo(E, "a fetch.txt entry is not in the payload manifests"),
-    "fetch-file-pending": CodeInfo(I_, "a payload file is listed in fetch.txt and not yet fetched"),
+    "fetch-file-pending": CodeInfo(
+        E, "a payload file is only listed in fetch.txt: the bag is incomplete (see --allow-holey)"
+    ),
     # --- bagit: serialised bags -------------------------------------------------------------------
     "archive-unreadable": CodeInfo(E, "the archive cannot be read"),
     "archive-member-unsafe": CodeInfo(E, "an archive member has an unsafe path or is a link"),

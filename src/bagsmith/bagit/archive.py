@@ -84,6 +84,19 @@ def member_name(raw: str) -> str:
     return name.rstrip("/")
 
 
+def zip_member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as ``unzip`` reads it. Names flagged UTF-8 (bit 11) are UTF-8;
+    unflagged names are read as UTF-8 when they are valid UTF-8 (Info-ZIP ``zip`` 3.0 writes
+    UTF-8 names without the flag), else as CP437 (the zip specification's default)."""
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return name
+
+
 def is_payload_like(name: str) -> bool:
     """True for ``data/…`` or ``TOP/data/…``: members whose content is not kept in memory."""
     parts = name.split("/")
@@ -124,6 +137,8 @@ class Archive:
     speculative: dict[str, dict[str, str]] = field(default_factory=dict)
     speculative_algorithms: tuple[str, ...] = ()
     problems: list[ArchiveProblem] = field(default_factory=list)
+    #: zip members whose name was read as UTF-8 without the flag: our name -> zipfile's name
+    zip_names: dict[str, str] = field(default_factory=dict)
 
     # -- scanning -----------------------------------------------------------------------------
     @classmethod
@@ -170,7 +185,10 @@ class Archive:
                     kind = "symbolic link"
                 elif mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                     kind = "special file"
-                name = self._add_member(info.filename, kind, info.file_size)
+                decoded = zip_member_name(info)
+                name = self._add_member(decoded, kind, info.file_size)
+                if name is not None and decoded != info.filename:
+                    self.zip_names[name] = info.filename
                 if name is None or kind != "file":
                     continue
                 if info.file_size > BOMB_FLOOR and info.file_size > MAX_RATIO * max(
@@ -287,7 +305,7 @@ class Archive:
     ) -> Iterator[tuple[str, dict[str, str] | None, str | None]]:
         with zipfile.ZipFile(self.path) as zf:
             for info in zf.infolist():
-                name = member_name(info.filename)
+                name = member_name(zip_member_name(info))
                 if name not in wanted:
                     continue
                 wanted.discard(name)
@@ -319,8 +337,9 @@ class Archive:
         if name not in self.files:
             raise FileNotFoundError(name)
         if self.format == "zip":
-            with zipfile.ZipFile(self.path) as zf, zf.open(name) as member:
-                return _read_guarded(member, zf.getinfo(name).compress_size, name)
+            stored = self.zip_names.get(name, name)
+            with zipfile.ZipFile(self.path) as zf, zf.open(stored) as member:
+                return _read_guarded(member, zf.getinfo(stored).compress_size, name)
         for found, _info, stream, counter in self._tar_members():
             if found == name and stream is not None:
                 return _read_guarded(stream, None, name, counter)

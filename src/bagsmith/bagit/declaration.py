@@ -18,6 +18,8 @@ SUPPORTED_VERSIONS = ("0.93", "0.94", "0.95", "0.96", "0.97", "1.0")
 _VERSION = re.compile(r"^\d+\.\d+$")
 #: At most 20 digits each (2^64 has 20): longer numbers are not a size or a count of any bag.
 _OXUM = re.compile(r"^(\d{1,20})\.(\d{1,20})$")
+#: a bagit.txt line as RFC 8493 §2.1.1 writes it: label, colon, one space, a value
+_DECL_LINE = re.compile(r"[A-Za-z-]+: \S(?:.*\S)?")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -78,6 +80,7 @@ def _check_bagit_txt(raw: bytes, decl: Declaration, report: Report) -> None:
     except UnicodeDecodeError as exc:
         report.add("bagit-txt-invalid", f"bagit.txt is not UTF-8: {exc.reason}", "bagit.txt")
         text = raw.decode("latin-1")
+    lines = text.splitlines()
     tags, bad = parse_tags(text)
     for err in bad:
         report.add("bagit-txt-invalid", f"unreadable line {err.text!r}", "bagit.txt", err.line)
@@ -91,12 +94,21 @@ def _check_bagit_txt(raw: bytes, decl: Declaration, report: Report) -> None:
                 "bagit.txt",
                 tag.line if tag else None,
             )
-        elif tag.unusual_separator:
+        elif not _DECL_LINE.fullmatch(lines[tag.line - 1]) or tag.label != label:
             report.add(
-                "label-separator-unusual",
-                f"'{label}' should be followed by ': ' exactly",
+                "bagit-txt-invalid",
+                f"line {tag.line} must read exactly '{label}: VALUE' (RFC 8493 §2.1.1: "
+                f"one colon and one space, no other white space), not {lines[tag.line - 1]!r}",
                 "bagit.txt",
                 tag.line,
+            )
+    for number, raw_line in enumerate(lines, start=1):
+        if raw_line[:1] in (" ", "\t"):
+            report.add(
+                "bagit-txt-invalid",
+                f"line {number} is a continuation line; bagit.txt has exactly two lines",
+                "bagit.txt",
+                number,
             )
     for extra in tags[2:]:
         report.add(
@@ -152,7 +164,8 @@ def _read_bag_info(reader: BagReader, decl: Declaration, report: Report) -> None
     if name is None:
         report.add(
             "bag-info-missing",
-            "the bag has no bag-info.txt (bagsmith requires one: see docs/validation.md)",
+            "the bag has no bag-info.txt: allowed by RFC 8493 §2.2.2, but without it the bag "
+            "carries no description and no Payload-Oxum to check",
             "bag-info.txt",
         )
         return

@@ -1,8 +1,9 @@
 """``fetch.txt`` (RFC 8493 §2.2.3): payload files to be fetched from URLs, ``URL LENGTH PATH``.
 
-A bag whose missing payload files are all listed in fetch.txt is *complete but not yet
-fetched* (a "holey" bag): those files are reported as ``fetch-file-pending`` (info), not as
-missing. bagsmith never fetches anything while validating.
+A bag whose missing payload files are all listed in fetch.txt is a "holey" bag: not complete,
+so not valid (RFC 8493 §3), until they are fetched. Those files are reported as
+``fetch-file-pending`` (an error naming the URL; info with ``allow_holey``), not as missing.
+bagsmith never fetches anything while validating.
 """
 
 from __future__ import annotations

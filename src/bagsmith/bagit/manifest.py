@@ -51,6 +51,7 @@ class ManifestLine:
     digest: str
     path: str  # decoded, normalised (no leading './')
     binary_marker: bool = False
+    dot_slash: bool = False  # the path was written with a leading './'
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,10 @@ def parse_line(line: str) -> ManifestLine | LineProblem:
     if not rest:
         return LineProblem("manifest-line-invalid", "the line has a digest but no path")
     path = decode_path(rest)
+    dot_slash = path.startswith("./")
     while path.startswith("./"):
         path = path[2:]
-    return ManifestLine(digest.lower(), path, binary)
+    return ManifestLine(digest.lower(), path, binary, dot_slash)
 
 
 def unsafe_reason(path: str) -> str | None:

@@ -8,10 +8,11 @@ under 300 MB. Manifests are read line by line, never whole.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from .. import fixity
-from ..problems import Report
+from ..problems import Report, Severity
 from .manifest import LineProblem, decode_path, parse_line, unsafe_reason
 
 _RAW_PATH = re.compile(r"^[0-9A-Za-z]+[ \t]+\*?(.*)$", re.DOTALL)
@@ -20,8 +21,18 @@ _RAW_PATH = re.compile(r"^[0-9A-Za-z]+[ \t]+\*?(.*)$", re.DOTALL)
 class ManifestTable:
     """Every path listed by a set of manifests (payload or tag), with the digests they give."""
 
-    def __init__(self, manifests: Iterable[tuple[str, str]], *, payload: bool) -> None:
-        """``manifests``: (algorithm, manifest file name) pairs, loaded in this order."""
+    def __init__(
+        self,
+        manifests: Iterable[tuple[str, str]],
+        *,
+        payload: bool,
+        duplicate_is_error: bool = False,
+    ) -> None:
+        """``manifests``: (algorithm, manifest file name) pairs, loaded in this order.
+
+        ``duplicate_is_error``: a path listed twice with the same digest is an error (BagIt
+        1.0, as bagit-python and the LoC conformance suite judge it), else a warning."""
+        self.duplicate_severity = Severity.ERROR if duplicate_is_error else None
         pairs = list(manifests)
         self.algorithms: tuple[str, ...] = tuple(a for a, _ in pairs)
         self.manifest_names: list[str] = [n for _, n in pairs]
@@ -48,6 +59,8 @@ class ManifestTable:
         blank = bytes(self.width)
         markers = 0
         first_marker = 0
+        dotted = 0
+        first_dotted = 0
         fast = re.compile(
             r"([0-9A-Fa-f]{" + str((end - start) * 2) + r"})[ \t]+([^ \t*./\\~%][^%\x00]*)"
         )
@@ -85,6 +98,9 @@ class ManifestTable:
             if parsed.binary_marker:
                 markers += 1
                 first_marker = first_marker or number
+            if parsed.dot_slash:
+                dotted += 1
+                first_dotted = first_dotted or number
             if not fixity.is_valid_digest(alg, parsed.digest):
                 report.add(
                     "manifest-digest-malformed",
@@ -118,9 +134,11 @@ class ManifestTable:
                 if old[start:end] == digest:
                     report.add(
                         "manifest-duplicate-entry",
-                        f"{path} is listed twice with the same digest",
+                        f"{path} is listed twice with the same digest"
+                        + (" (an error in BagIt 1.0)" if self.duplicate_severity else ""),
                         name,
                         number,
+                        severity=self.duplicate_severity,
                     )
                 else:
                     report.add(
@@ -140,6 +158,14 @@ class ManifestTable:
                 name,
                 first_marker,
             )
+        if dotted:
+            report.add(
+                "manifest-path-dot-slash",
+                f"{dotted} line(s) write the path as './…'; RFC 8493 paths are relative to the "
+                "bag and start with the name itself (read without the './')",
+                name,
+                first_dotted,
+            )
 
     def digest_of(self, value: bytes, alg: str) -> bytes:
         i = self.algorithms.index(alg)
@@ -158,6 +184,33 @@ class ManifestTable:
             if expected.hex() != actual:
                 out.append((alg, expected.hex(), actual))
         return out
+
+    def portable_twins(self) -> dict[str, list[tuple[str, bytes]]]:
+        """Entries whose names differ only by Unicode normalization or by case: each such path
+        → the other paths of its group with their values. Empty for almost every bag."""
+        first: dict[str, str] = {}
+        groups: dict[str, list[str]] = {}
+        normalize = unicodedata.normalize
+        for path in self.entries:
+            key = path.lower() if path.isascii() else normalize("NFC", path).casefold()
+            seen = first.setdefault(key, path)
+            if seen is not path:
+                groups.setdefault(key, [seen]).append(path)
+        twins: dict[str, list[tuple[str, bytes]]] = {}
+        for names in groups.values():
+            for path in names:
+                twins[path] = [(n, self.entries[n]) for n in names if n != path]
+        return twins
+
+    def same_digests(self, a: bytes, b: bytes) -> bool:
+        """Whether two entries give the same digest for every algorithm both list."""
+        for i, alg in enumerate(self.algorithms):
+            if a[0] & b[0] & (1 << i):
+                start = self.offsets[i]
+                end = start + fixity.SUPPORTED[alg] // 2
+                if a[start:end] != b[start:end]:
+                    return False
+        return True
 
     def disagreements(self) -> Iterator[tuple[str, list[str], list[str]]]:
         """(path, manifests listing it, manifests not listing it) for incomplete entries."""

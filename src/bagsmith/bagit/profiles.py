@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,11 @@ INTRODUCED_IN: dict[str, str] = {
 }
 ENV_PROFILE_DIR = "BAGSMITH_PROFILE_DIR"
 PROFILE_ID_TAG = "BagIt-Profile-Identifier"
+#: bagsmith's extension of a profile lives beside it, in ``extensions/NAME.json``, so that the
+#: profile document itself holds only what the BagIt Profiles specification defines
+EXTENSION_FOLDER = "extensions"
+EXTENSION_KEY = "Bagsmith-Profile-Extension"
+_EXTENSION_TAG_KEYS = {"recommended": bool, "default": str, "help": str}
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -67,6 +72,8 @@ class Profile:
     origin: str  # "bundled" | "cache" | "path"
     document: Mapping[str, Any]
     warnings: tuple[str, ...] = ()
+    #: bagsmith's extension (``extensions/NAME.json`` beside the profile), or empty
+    extension: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def info(self) -> Mapping[str, str]:
@@ -107,8 +114,15 @@ class Profile:
         return f"{self.name} ({self.identifier})"
 
     def tag_rules(self) -> tuple[TagRule, ...]:
+        """The Bag-Info rules, with what the extension adds (recommended, default, help)."""
         rules = []
-        for label, spec in self.document.get("Bag-Info", {}).items():
+        added: Mapping[str, Mapping[str, Any]] = self.extension.get("Bag-Info", {})
+        merged = {
+            k: {**v, **added.get(k, {})} for k, v in self.document.get("Bag-Info", {}).items()
+        }
+        for label, spec in added.items():
+            merged.setdefault(label, dict(spec))
+        for label, spec in merged.items():
             rules.append(
                 TagRule(
                     label=label,
@@ -288,7 +302,69 @@ def load_profile_file(path: Path, *, origin: str = "path") -> Profile:
         origin=origin,
         document=document,
         warnings=tuple(_warnings(document)),
+        extension=_load_extension(path, document),
     )
+
+
+def _load_extension(path: Path, document: Mapping[str, Any]) -> dict[str, Any]:
+    """bagsmith's extension of the profile at ``path``: ``extensions/NAME.json`` beside it.
+
+    It holds what the BagIt Profiles specification does not define — ``recommended``,
+    ``default`` and ``help`` for Bag-Info tags — so the profile document stays portable
+    (bagit-profile, bagit-utils). ``{"Bagsmith-Profile-Extension": "1", "Extends":
+    IDENTIFIER, "Bag-Info": {LABEL: {"recommended": true, ...}}}``.
+    """
+    ext_path = path.parent / EXTENSION_FOLDER / path.name
+    if not ext_path.is_file():
+        return {}
+    try:
+        data = json.loads(ext_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read the profile extension: {exc}", path=ext_path) from exc
+    except json.JSONDecodeError as exc:
+        raise ProfileError(
+            f"not valid JSON: {exc.msg} (column {exc.colno})", path=ext_path, line=exc.lineno
+        ) from exc
+    problems: list[tuple[str, str]] = []
+    if not isinstance(data, dict) or data.get(EXTENSION_KEY) != "1":
+        problems.append(("$", f'must be an object with "{EXTENSION_KEY}": "1"'))
+        data = {}
+    identifier = document["BagIt-Profile-Info"][PROFILE_ID_TAG]
+    if data and data.get("Extends") != identifier:
+        problems.append(("$.Extends", f"must be the profile's identifier {identifier!r}"))
+    unknown = sorted(set(data) - {EXTENSION_KEY, "Extends", "Bag-Info"})
+    if unknown:
+        problems.append(("$", f"unknown key(s) {', '.join(unknown)}"))
+    tags = data.get("Bag-Info", {})
+    if not isinstance(tags, dict):
+        problems.append(("$.Bag-Info", "must be an object"))
+        tags = {}
+    for label, spec in tags.items():
+        where = json_path(["Bag-Info", label])
+        if not isinstance(spec, dict):
+            problems.append((where, "must be an object"))
+            continue
+        for key, value in spec.items():
+            kind = _EXTENSION_TAG_KEYS.get(key)
+            if kind is None:
+                problems.append(
+                    (f"{where}.{key}", "not an extension key (recommended, default, help)")
+                )
+            elif not isinstance(value, kind):
+                problems.append((f"{where}.{key}", f"must be a {kind.__name__}"))
+        values = document.get("Bag-Info", {}).get(label, {}).get("values")
+        default = spec.get("default")
+        if default is not None and values and default not in values:
+            problems.append((f"{where}.default", f"{default!r} is not one of the profile's values"))
+    if problems:
+        listing = "\n".join(f"  {where}: {message}" for where, message in problems)
+        raise ProfileError(
+            f"not a valid bagsmith profile extension:\n{listing}",
+            path=ext_path,
+            field=problems[0][0],
+            hint="see docs/profiles.md",
+        )
+    return data
 
 
 def json_path(parts: Iterator[Any] | list[Any] | tuple[Any, ...]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fixity
-from ..problems import Report
+from ..problems import Report, Severity
 from .declaration import Declaration, read_declaration
 from .facts import BagFacts, FactsCollector, ManifestDigests
 from .fetch import FetchEntry, parse_fetch
@@ -99,8 +99,14 @@ def validate_bag(
     processes: int | None = None,
     progress: Progress | None = None,
     facts: bool | WantFacts = False,
+    allow_holey: bool = False,
 ) -> BagValidation:
     """Validate one bag. Raises :class:`~bagsmith.errors.InputError` if the path is unreadable.
+
+    A payload file listed in fetch.txt but absent makes the bag incomplete, so invalid (RFC
+    8493 §3: a bag is valid only when complete), as ``fetch-file-pending`` errors that name
+    what must be fetched; ``allow_holey`` reports them as info instead, to check everything
+    else of a bag whose files are still to be fetched.
 
     ``facts`` (True, or a :data:`WantFacts` deciding once bag-info.txt is read) also gathers
     :class:`BagFacts` in the same pass — payload paths, fetch.txt paths, bag-info lines and the
@@ -109,7 +115,7 @@ def validate_bag(
     reader = open_bag(path, hash_payload=mode is Mode.FULL)
     result = BagValidation(str(path), reader.format, mode, Report(str(path)))
     processes = fixity.checked_processes(processes)
-    _Validator(reader, result, processes, progress, facts).run()
+    _Validator(reader, result, processes, progress, facts, allow_holey).run()
     if result.facts is not None:
         result.reader = reader  # to read a file again (METS) without opening the bag again
     return result
@@ -123,6 +129,7 @@ class _Validator:
         processes: int,
         progress: Progress | None,
         want_facts: bool | WantFacts = False,
+        allow_holey: bool = False,
     ) -> None:
         self.reader = reader
         self.result = result
@@ -132,10 +139,13 @@ class _Validator:
         self.decl = Declaration()
         self.fetch: dict[str, FetchEntry] = {}
         self.want_facts = want_facts
+        self.allow_holey = allow_holey
         self.collector: FactsCollector | None = None
         self.kept: dict[str, bytes] | None = None  # manifest values of matched payload files
         self.tag_names: list[str] = []
         self.special_tags: set[str] = set()
+        #: payload entries listed under names differing only by normalization or case
+        self.twins: dict[str, list[tuple[str, bytes]]] = {}
 
     def run(self) -> None:
         for problem in self.reader.problems:
@@ -166,6 +176,7 @@ class _Validator:
             for table in (payload, tags):
                 self._load(table)
             self._read_fetch(payload)
+            self.twins = payload.portable_twins()
 
         self._payload(payload, load)
         self._tags(tags)
@@ -229,8 +240,9 @@ class _Validator:
         ordered = {
             k: sorted(v, key=lambda p: fixity.STRENGTH.index(p[0])) for k, v in found.items()
         }
-        payload = ManifestTable(ordered[False], payload=True)
-        tags = ManifestTable(ordered[True], payload=False)
+        strict = self.decl.version_tuple() >= (1, 0)
+        payload = ManifestTable(ordered[False], payload=True, duplicate_is_error=strict)
+        tags = ManifestTable(ordered[True], payload=False, duplicate_is_error=strict)
         self.result.payload_algorithms = list(payload.algorithms)
         self.result.tag_algorithms = list(tags.algorithms)
         if not payload.algorithms:
@@ -344,13 +356,14 @@ class _Validator:
             if fetch is not None:
                 self.report.add(
                     "fetch-file-pending",
-                    f"not in the bag yet; fetch.txt line {fetch.line} gives {fetch.url}",
+                    f"not in the bag: fetch it from {fetch.url} (fetch.txt line {fetch.line})",
                     path,
+                    severity=Severity.INFO if self.allow_holey else None,
                 )
                 pending[0] += 1
                 pending[1] += fetch.length or 0
                 unknown_length |= fetch.length is None
-            else:
+            elif not self._listed_twice(path, table):
                 self.report.add(
                     "payload-file-missing", f"{path} is listed in the manifests but absent", path
                 )
@@ -359,6 +372,29 @@ class _Validator:
         entries.clear()
         self.result.fetch_pending = pending[0]
         self._oxum(counts[1] + pending[1], counts[0] + pending[0], unknown_length)
+
+    def _listed_twice(self, path: str, table: ManifestTable) -> bool:
+        """Whether an absent entry is a present file listed again under a name that differs
+        only by Unicode normalization or case, with the same digests (reported as a warning:
+        the bag is portable only between file systems that treat the names alike)."""
+        value = table.entries[path]
+        for other, other_value in self.twins.get(path, ()):
+            if other in table.entries or not table.same_digests(value, other_value):
+                continue  # the other name is absent too, or it is another file
+            nfc = unicodedata.normalize("NFC", path) == unicodedata.normalize("NFC", other)
+            kind, risk = (
+                ("normalization", "file systems that do not normalize names (Linux)")
+                if nfc
+                else ("case", "case-insensitive file systems (macOS, Windows)")
+            )
+            self.report.add(
+                f"manifest-duplicate-{kind}",
+                f"listed again as {other!r}, which differs only by {kind}, with the same "
+                f"digest; only {other!r} is in the bag (one file on {risk}, two names here)",
+                path,
+            )
+            return True
+        return False
 
     def _fallback(self, path: str, table: ManifestTable) -> str | None:
         """The manifest's name for a file listed under another form of its name, or None."""

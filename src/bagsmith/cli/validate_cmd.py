@@ -66,6 +66,12 @@ from .options import (
     is_flag=True,
     help="Do not check the METS and Dublin Core files a bag carries.",
 )
+@click.option(
+    "--allow-holey",
+    is_flag=True,
+    help="Accept payload files that fetch.txt lists and the bag does not hold yet (reported "
+    "as info); without it such a bag is incomplete, so invalid.",
+)
 @output_options
 def validate(
     bags: tuple[str, ...],
@@ -79,6 +85,7 @@ def validate(
     profile: str | None,
     no_profile: bool,
     no_metadata: bool,
+    allow_holey: bool,
     out: Output,
 ) -> None:
     """Validate BagIt bags (0.93 to 1.0): folders or .zip/.tar/.tar.gz/.tgz archives.
@@ -100,6 +107,10 @@ def validate(
     Collections: with --from-list, --workers or --scheduler the bags are validated side by
     side (the same checks) and one combined report is printed (text, --json, --csv), as
     `bagsmith audit` does.
+
+    Holey bags: a payload file that fetch.txt lists but the bag does not hold makes the bag
+    incomplete, so invalid (RFC 8493), and each such file is named with its URL
+    (fetch-file-pending); --allow-holey checks everything else and accepts them.
 
     Exit codes: 0 every bag valid (warnings allowed), 1 a bag is invalid or not a bag,
     2 usage error or a path that cannot be read.
@@ -127,6 +138,7 @@ def validate(
             metadata=not no_metadata,
             csv_file=csv_file,
             out=out,
+            allow_holey=allow_holey,
         )
         return
     try:
@@ -138,6 +150,7 @@ def validate(
             profile=profile,
             declared_profile=not no_profile,
             metadata=not no_metadata,
+            allow_holey=allow_holey,
         )
     except ProfileError as exc:  # --profile names nothing usable: a usage error, exit 2
         raise profile_usage_error(profile, exc) from exc
@@ -159,6 +172,7 @@ def _validate_collection(
     metadata: bool,
     csv_file: Path | None,
     out: Output,
+    allow_holey: bool,
 ) -> None:
     from ..pipeline.audit import validate_collection
     from .audit_cmd import render, write_csv
@@ -174,6 +188,7 @@ def _validate_collection(
             profile=profile,
             declared_profile=declared_profile,
             metadata=metadata,
+            allow_holey=allow_holey,
         )
     except ProfileError as exc:
         raise profile_usage_error(profile, exc) from exc

@@ -68,6 +68,7 @@ class Checks:
     declared_profile: bool = True
     metadata: bool = True
     schema_dir: Path | None = None
+    allow_holey: bool = False  # files still to fetch (fetch.txt) are info, not errors
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def _validate(path: str | Path, checks: Checks) -> BagValidation:
         declared_profile=checks.declared_profile,
         metadata=checks.metadata,
         schema_dir=checks.schema_dir,
+        allow_holey=checks.allow_holey,
     )
 
 
@@ -278,12 +280,13 @@ def validate_collection(
     metadata: bool = True,
     schema_dir: Path | None = None,
     executor: Executor | None = None,
+    allow_holey: bool = False,
 ) -> CollectionReport:
     """Validate every bag in ``paths``, spread over local processes or a Dask cluster, with
     the checks of :func:`bagsmith.pipeline.validation.validate_one` (BagIt; the given or
     declared profile; METS/DC in full mode). A profile that cannot be loaded raises
     :class:`~bagsmith.errors.ProfileError` before any bag is read."""
-    checks = _checks(mode, profile, declared_profile, metadata, schema_dir)
+    checks = _checks(mode, profile, declared_profile, metadata, schema_dir, allow_holey)
     tasks = [CheckTask(os.path.abspath(p), "bag", checks) for p in paths]
     return _run(tasks, None, mode, workers, scheduler, progress, executor, "Validating")
 
@@ -320,9 +323,10 @@ def _checks(
     declared_profile: bool,
     metadata: bool,
     schema_dir: Path | None,
+    allow_holey: bool = False,
 ) -> Checks:
     loaded = profile if profile is None or isinstance(profile, Profile) else load_profile(profile)
-    return Checks(mode, loaded, declared_profile, metadata, schema_dir)
+    return Checks(mode, loaded, declared_profile, metadata, schema_dir, allow_holey)
 
 
 def _run(

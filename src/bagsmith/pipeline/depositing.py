@@ -189,6 +189,8 @@ def describe_bag(path: Path, *, progress: Progress | None = None) -> LocalBag:
 
 def _refuse_invalid(path: Path, report: Report, fetch_pending: int) -> None:
     errors = report.errors
+    if fetch_pending and all(p.code == "fetch-file-pending" for p in errors):
+        errors = []  # only incomplete: said below, with what to do about it
     if errors:
         shown = "; ".join(
             f"{p.where() or '(bag)'}: {p.message} [{p.code}]" for p in errors[:_SHOWN_PROBLEMS]

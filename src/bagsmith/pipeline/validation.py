@@ -135,6 +135,7 @@ def validate_bags(
     declared_profile: bool = True,
     metadata: bool = True,
     schema_dir: Path | None = None,
+    allow_holey: bool = False,
 ) -> ValidationRun:
     """Validate every bag; unreadable paths are collected, not raised, so all are reported.
 
@@ -143,8 +144,11 @@ def validate_bags(
     :class:`~bagsmith.errors.ProfileError` before any bag is read. Without it, and when
     ``declared_profile`` is true, each bag is checked against the profiles its bag-info.txt
     names, when they are available locally. ``metadata`` runs the METS/DC checks (full mode).
+    ``allow_holey`` accepts files still to be fetched (fetch.txt) as info, not errors.
     """
-    checks = _Checks(mode, processes, _resolve(profile), declared_profile, metadata, schema_dir)
+    checks = _Checks(
+        mode, processes, _resolve(profile), declared_profile, metadata, schema_dir, allow_holey
+    )
     run = ValidationRun(mode)
     factory = progress or _no_progress
     for path in paths:
@@ -166,9 +170,12 @@ def validate_one(
     declared_profile: bool = True,
     metadata: bool = True,
     schema_dir: Path | None = None,
+    allow_holey: bool = False,
 ) -> BagValidation:
     """One bag, with the same checks as :func:`validate_bags` (InputError if unreadable)."""
-    checks = _Checks(mode, processes, _resolve(profile), declared_profile, metadata, schema_dir)
+    checks = _Checks(
+        mode, processes, _resolve(profile), declared_profile, metadata, schema_dir, allow_holey
+    )
     return _validate(path, checks, progress)
 
 
@@ -212,6 +219,7 @@ class _Checks:
     declared: bool  # check the profiles bag-info.txt names
     metadata: bool  # METS/DC checks (full mode)
     schema_dir: Path | None
+    allow_holey: bool = False  # files still to fetch are info, not errors
     local: _LocalProfiles = field(default_factory=_LocalProfiles)
 
 
@@ -256,7 +264,12 @@ def _validate(
 ) -> BagValidation:
     plan = _Plan(checks)
     result = validate_bag(
-        path, mode=checks.mode, processes=checks.processes, progress=progress, facts=plan
+        path,
+        mode=checks.mode,
+        processes=checks.processes,
+        progress=progress,
+        facts=plan,
+        allow_holey=checks.allow_holey,
     )
     if result.facts is not None:
         for profile, source in plan.profiles:
