@@ -253,3 +253,38 @@ def test_cli_refuses_bad_input_without_writing(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "cannot be used together" in both.stderr
     assert os.listdir(tmp_path) == sorted(os.listdir(tmp_path))  # nothing else appeared
     assert sorted(os.listdir(tmp_path)) == ["bad.csv", "coll"]
+
+
+def test_resume_rechecks_mets_of_a_bag_whose_journal_entry_was_lost(
+    tmp_path: Path, schema_cache: Path
+) -> None:
+    """A bag with no journal record is adopted only if it passes package's checks, METS
+    included: here its METS gives a wrong CHECKSUM for an image, while BagIt is satisfied."""
+    from bagsmith.pipeline.bagging import UpdateOptions, update_bag
+
+    coll = make_collection(tmp_path / "coll", 2)
+    out = tmp_path / "bags"
+    options = BatchOptions(workers=1, info=ORG)
+    assert run_batch(coll, out, options).exit_code == 0
+    # the journal line of art-02 is lost (the batch died between rename and journal write)
+    journal = out / JOURNAL_NAME
+    kept = [line for line in journal.read_text().splitlines() if '"art-02"' not in line]
+    assert len(kept) < len(journal.read_text().splitlines())
+    journal.write_text("".join(line + "\n" for line in kept))
+    # the METS checksum of one image is edited, and the bag's manifests updated to match
+    mets = out / "art-02" / "data" / "metadata" / "mets.xml"
+    text = mets.read_text(encoding="utf-8")
+    found = text.split('CHECKSUM="')[1:]
+    assert found, "the METS has no CHECKSUM attribute to edit"
+    old = found[0].split('"', 1)[0]
+    new = ("0" if old[0] != "0" else "1") + old[1:]
+    mets.write_text(text.replace(f'CHECKSUM="{old}"', f'CHECKSUM="{new}"', 1), encoding="utf-8")
+    update_bag(out / "art-02", UpdateOptions(processes=1))
+    assert validate_bag(out / "art-02", mode=Mode.FULL).valid  # BagIt alone sees nothing wrong
+
+    report = run_batch(coll, out, dataclasses.replace(options, resume=True))
+    one, two = report.outcomes
+    assert one.status == "skipped" and one.valid
+    assert two.status == "invalid" and not two.valid
+    assert "mets-checksum-mismatch" in [p["code"] for p in two.problems]
+    assert mets.read_text(encoding="utf-8").count(f'CHECKSUM="{new}"') == 1  # left as it is

@@ -99,7 +99,7 @@ def test_manifest_percent_encoding_only_touches_cr_lf_percent() -> None:
 
 def test_parse_manifest_lines() -> None:
     line = manifest.parse_line("ABC123\t ./data/my file.txt")
-    assert line == manifest.ManifestLine("abc123", "data/my file.txt", False)
+    assert line == manifest.ManifestLine("abc123", "data/my file.txt", False, dot_slash=True)
     star = manifest.parse_line("abc *data/x")
     assert isinstance(star, manifest.ManifestLine) and star.binary_marker
     assert isinstance(manifest.parse_line(" abc data/x"), manifest.LineProblem)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
+import subprocess
+import sys
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -17,7 +19,6 @@ from bagsmith.bagit.reader import ArchiveReader
 from bagsmith.bagit.validate import Mode, validate_bag
 from tests.validate_helpers import (
     add_tar_member,
-    codes,
     errors,
     tar_tree,
     tree_fingerprint,
@@ -37,10 +38,21 @@ def serialise(bag: Path, fmt: str, dest: Path, **kw: object) -> Path:
 
 
 def check(path: Path, mode: Mode = Mode.FULL) -> object:
-    """Validate, proving that nothing was written anywhere near the archive."""
+    """Validate, proving that nothing was written anywhere: not near the archive, not in the
+    working directory, and not in a temporary folder — the temporary folder is a regular
+    *file* while validating, so any temporary file or folder the validator tried to make
+    would fail (and the bag would not come out as it should)."""
     before = tree_fingerprint(path.parent)
     cwd_before = sorted(os.listdir("."))
-    result = validate_bag(path, mode=mode, processes=1)
+    blocker = path.parent.parent / "tmpdir-is-a-file"
+    blocker.write_bytes(b"")
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(blocker)
+    try:
+        result = validate_bag(path, mode=mode, processes=1)
+    finally:
+        tempfile.tempdir = saved
+        blocker.unlink()
     assert tree_fingerprint(path.parent) == before
     assert sorted(os.listdir(".")) == cwd_before
     return result
@@ -206,26 +218,30 @@ def test_bagit_python_bag_serialised(tmp_path: Path) -> None:
         assert result.valid, [str(p) for p in result.report]
 
 
-def test_member_read_is_streamed_in_chunks(bag: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_the_command_leaves_tmpdir_empty(tmp_path: Path, fmt: str) -> None:
+    """`bagsmith validate` in its own process, with TMPDIR an empty folder, on a bag whose
+    payload is larger than one read: TMPDIR is empty afterwards, and so is every folder the
+    archive is near."""
     big = os.urandom(3 * archive_mod.CHUNK + 5)
-    (bag / "data/big.bin").write_bytes(big)
-    path = zip_tree(bag, tmp_path / "b.zip")
-    reader = ArchiveReader(path, "zip")
-    assert "mybag/data/big.bin" not in reader.archive.contents  # payload is never buffered
-    assert reader.read_bytes("bagit.txt").startswith(b"BagIt-Version")
-    with zipfile.ZipFile(path) as zf:
-        assert zf.read("mybag/data/big.bin") == big
-    result = check(path)
-    assert codes(result).count("payload-file-unlisted") == 1
-
-
-def test_tar_stream_reads_from_a_pipe_like_source(bag: Path, tmp_path: Path) -> None:
-    path = tar_tree(bag, tmp_path / "b.tgz", mode="w:gz")
-    raw = io.BytesIO(path.read_bytes())
-    with tarfile.open(fileobj=raw, mode="r|gz") as tf:
-        names = [m.name for m in tf]
-    assert "mybag/bagit.txt" in names
-    assert check(path).valid
+    bag = write_bag(tmp_path / "src" / "mybag", {**PAYLOAD, "big.bin": big})
+    out = tmp_path / "out"
+    out.mkdir()
+    path = serialise(bag, fmt, out / "mybag")
+    scratch = tmp_path / "tmpdir"
+    scratch.mkdir()
+    before = tree_fingerprint(out)
+    for extra in ([], ["--fast"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "bagsmith", "validate", "--no-profile", *extra, str(path)],
+            env={**os.environ, "TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)},
+            capture_output=True,
+            text=True,
+            cwd=scratch,
+        )
+        assert done.returncode == 0, done.stderr
+        assert list(scratch.iterdir()) == []
+    assert tree_fingerprint(out) == before
 
 
 def test_fast_mode_scan_hashes_nothing(bag: Path, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from .. import fixity
 from ..errors import BagError, DestinationError, InputError
 from ..problems import Problem
 from . import tagfiles
-from .manifest import encode_path, manifest_name, split_manifest_name
+from .manifest import format_line, manifest_name, split_manifest_name
 from .payload import EmptyDirs, Hidden, OsFiles, PayloadPolicy, Symlinks, scan_sources
 from .staging import pid_alive, sync_filesystem
 from .writer import PayloadTotals, check_user_tags, human_size, tag_manifest_texts
@@ -178,7 +178,7 @@ def update_bag(
                 if res.digests is None:
                     raise InputError(f"cannot read the file: {res.error}", path=bag / res.key)
                 for fh, alg in zip(handles, algs, strict=True):
-                    fh.write(f"{res.digests[alg]}  {encode_path(res.key)}\n")
+                    fh.write(format_line(res.digests[alg], res.key))
                 files += 1
                 total += res.size
         totals = PayloadTotals(files, total)

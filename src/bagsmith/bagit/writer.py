@@ -24,7 +24,7 @@ from typing import Any
 from .. import fixity
 from ..errors import DestinationError, InputError, UsageError
 from . import tagfiles
-from .manifest import encode_path, manifest_name, unsafe_reason
+from .manifest import format_line, manifest_name, unsafe_reason
 from .payload import PayloadPlan, SourceFile
 
 Progress = Callable[[int, int], None]
@@ -123,9 +123,8 @@ def _copy_batch(
             total += _copy_one(src, os.path.join(root, rel), mtime_ns, size, hashers)
         except _CopyError as exc:
             return BatchResult([], total, index, (index, exc.side, str(exc)))
-        name = encode_path(rel)
         for out, h in zip(lines, hashers, strict=True):
-            out.append(f"{h.hexdigest()}  {name}\n")
+            out.append(format_line(h.hexdigest(), rel))
     return BatchResult(["".join(chunk) for chunk in lines], total, len(batch))
 
 
@@ -292,7 +291,7 @@ def tag_manifest_texts(
     """Tag manifest text per algorithm for ``(name in the bag, file to read)`` pairs."""
     digests = {name: fixity.hash_file(path, algorithms)[0] for name, path in entries}
     return {
-        alg: "".join(f"{digests[name][alg]}  {encode_path(name)}\n" for name in sorted(digests))
+        alg: "".join(format_line(digests[name][alg], name) for name in sorted(digests))
         for alg in algorithms
     }
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ..bagit.manifest import decode_path, encode_path, manifest_name
+from ..bagit.manifest import LineProblem, format_line, manifest_name, parse_line
 from ..bagit.payload import PayloadPlan
 from ..bagit.profile_check import BagFacts, check_bag
 from ..bagit.profiles import Profile
@@ -48,9 +48,13 @@ def read_manifests(root: Path, algorithms: Sequence[str]) -> Digests:
     digests: Digests = {}
     for alg in algorithms:
         with open(root / manifest_name(alg), encoding="utf-8") as fh:
-            for line in fh:
-                digest, _, name = line.rstrip("\n").partition("  ")
-                digests.setdefault(decode_path(name), {})[alg] = digest
+            for number, line in enumerate(fh, start=1):
+                parsed = parse_line(line.rstrip("\n"))
+                if isinstance(parsed, LineProblem):  # we wrote it: never expected
+                    raise BagError(
+                        f"{manifest_name(alg)} line {number}: {parsed.message}", path=root
+                    )
+                digests.setdefault(parsed.path, {})[alg] = parsed.digest
     return digests
 
 
@@ -127,7 +131,7 @@ def write_generated(
 def rewrite_manifests(root: Path, algorithms: Sequence[str], digests: Digests) -> PayloadTotals:
     """Payload manifests for every file in ``digests``, sorted by path; the payload totals."""
     for alg in algorithms:
-        text = "".join(f"{digests[path][alg]}  {encode_path(path)}\n" for path in sorted(digests))
+        text = "".join(format_line(digests[path][alg], path) for path in sorted(digests))
         tmp = root / f".{manifest_name(alg)}.tmp"
         tmp.write_text(text, encoding="utf-8", newline="\n")
         os.replace(tmp, root / manifest_name(alg))
