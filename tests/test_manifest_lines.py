@@ -90,8 +90,8 @@ def test_package_encodes_percent_cr_and_lf(tmp_path: Path, schema_cache: Path) -
         lines = lines_of(bag, alg)
         for encoded in ("extra 100%25.jpg", "cr%0Dimage.jpg", "lf%0Aimage.jpg"):
             assert expected_line(photo, f"data/images/{encoded}", alg) in lines
-    mets = (bag / "data" / "metadata" / "mets.xml").read_text(encoding="utf-8")
-    assert 'xlink:href="data/images/extra 100%25.jpg"' in mets  # a URI: '%' encoded
+    mets = (bag / "data" / "mets.xml").read_text(encoding="utf-8")
+    assert 'xlink:href="images/extra%20100%25.jpg"' in mets  # a URI relative to the METS
 
 
 def test_one_writer_one_reader() -> None:
