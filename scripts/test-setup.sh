@@ -33,6 +33,7 @@ NPM_PACKAGES=(
 )
 
 # --- Python: bagsmith's extras, and requirements outside pyproject.toml ---------------------------
+PIP_VERSION="26.3"  # the installer itself (see below)
 PIP_EXTRAS="test"
 PIP_REQUIREMENTS=(
   'swh-deposit[server]==3.0.1'  # the SWORD v2 test server (Software Heritage); heavy, so not an extra
@@ -89,6 +90,11 @@ done
 # Skipped when everything is already installed at the pinned versions (the check reads the same
 # lists; it needs `packaging`, so on a bare interpreter it fails and pip runs).
 if ! "$PY" scripts/gen_constraints.py --check 2>/dev/null; then
+  # pip itself first, at a known version: the pip a new venv ships (23.2 with Python 3.11.7)
+  # does not normalise extra names, so it skips lxml[html_clean] (trafilatura needs it)
+  if [[ "$("$PY" -m pip --version | cut -d' ' -f2)" != "$PIP_VERSION" ]]; then
+    "$PY" -m pip install -q --disable-pip-version-check "pip==$PIP_VERSION"
+  fi
   say "installing Python packages (constraints.txt)"
   "$PY" -m pip install -q --disable-pip-version-check -c constraints.txt \
     -e ".[${PIP_EXTRAS}]" "${PIP_REQUIREMENTS[@]}"

@@ -272,7 +272,7 @@ def test_resume_rechecks_mets_of_a_bag_whose_journal_entry_was_lost(
     assert len(kept) < len(journal.read_text().splitlines())
     journal.write_text("".join(line + "\n" for line in kept))
     # the METS checksum of one image is edited, and the bag's manifests updated to match
-    mets = out / "art-02" / "data" / "metadata" / "mets.xml"
+    mets = out / "art-02" / "data" / "mets.xml"
     text = mets.read_text(encoding="utf-8")
     found = text.split('CHECKSUM="')[1:]
     assert found, "the METS has no CHECKSUM attribute to edit"
