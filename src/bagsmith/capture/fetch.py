@@ -121,8 +121,9 @@ def host_key(url: str) -> str:
 
 @dataclass
 class Fetcher:
-    """Fetches one URL at a time, waiting ``limits.delay`` between requests to a host and
-    counting every body byte against ``limits.max_capture_bytes``."""
+    """Fetches one URL at a time, waiting ``limits.delay`` between the end of one exchange
+    with a host and the start of the next (so the host sees at least that gap whatever the
+    network's jitter), and counting every body byte against ``limits.max_capture_bytes``."""
 
     limits: Limits
     sleep: Callable[[float], None] = time.sleep
@@ -206,6 +207,7 @@ class Fetcher:
             return self._read(url, headers, response, date, ip, started)
         finally:
             conn.close()
+            self._last[host_key(url)] = time.monotonic()
 
     def _read(
         self,
