@@ -56,6 +56,14 @@ _OUTCOME_TEXT = {
     "(default: the target's objects setting, else one archive).",
 )
 @click.option(
+    "--for",
+    "for_system",
+    type=click.Choice(["archivematica"]),
+    help="Deposit a variant made for the receiving system: archivematica adds "
+    "data/metadata/metadata.csv (Dublin Core per object) and rights.csv; the source bag is "
+    "never changed.",
+)
+@click.option(
     "--trust-host-key",
     metavar="SHA256:…",
     help="Accept an SFTP host key missing from known_hosts if it has this fingerprint.",
@@ -77,6 +85,7 @@ def deposit(
     endpoint_url: str | None,
     archive_format: str | None,
     objects: bool | None,
+    for_system: str | None,
     trust_host_key: str | None,
     config: Path | None,
     out: Output,
@@ -102,6 +111,7 @@ def deposit(
             endpoint_url=endpoint_url,
             archive_format=archive_format,
             objects=objects,
+            for_system=for_system,
             trust_host_key=trust_host_key,
             config=config or configured_file(),
             progress=progress,

@@ -97,7 +97,8 @@ class DirectoryTarget:
             )
         name = check_name(options.name or bag.name)
         final = self.root / name
-        refuse_overlap(bag.path, final, "destination")
+        for local in bag.local_paths():
+            refuse_overlap(local, final, "destination")
         result.location = final.as_uri()
         result.form = "folder" if bag.kind == "folder" else "file"
         if final.exists() or final.is_symlink():

@@ -91,7 +91,8 @@ class OcflTarget:
             )
         result.identifiers["ocfl-object-id"] = object_id
         result.form = "ocfl-object"
-        refuse_overlap(bag.path, self.root, "OCFL storage root")
+        for local in bag.local_paths():
+            refuse_overlap(local, self.root, "OCFL storage root")
         try:
             self._deposit(bag, options, result, object_id)
         except OSError as exc:

@@ -75,6 +75,13 @@ class LocalBag:
     #: bag-info.txt's Contact-Name and Contact-Email (folder bags): who answers for the bag.
     contact_name: str | None = None
     contact_email: str | None = None
+    #: The bag this one was made from at deposit time (a variant for a receiving system,
+    #: see ``--for``), which the deposit must not touch either.
+    origin: Path | None = None
+
+    def local_paths(self) -> list[Path]:
+        """Where this bag (and the bag it was made from) is on the local disk."""
+        return [self.path] + ([self.origin] if self.origin is not None else [])
 
     @property
     def size(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from ..deposit.source import (
 from ..errors import ArchiveError, BagError, BagsmithError, InputError, UsageError
 from ..fixity import SUPPORTED, HashJob, default_processes, hash_many
 from ..problems import Report
+from .archivematica import METADATA_CSV, RIGHTS_CSV, SYSTEMS, archivematica_variant
 from .validation import validate_one
 
 Progress = Callable[[int, int], None]
@@ -63,6 +65,7 @@ def deposit_bag(
     config: str | os.PathLike[str] | None = None,
     archive_format: str | None = None,
     objects: bool | None = None,
+    for_system: str | None = None,
     retry_policy: RetryPolicy | None = None,
     data_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -95,7 +98,16 @@ def deposit_bag(
         archive_format=archive_format_setting(archive_format) if archive_format else None,
         objects=objects,
     )
+    configured_for = spec.settings.pop("for", None)
+    for_system = for_system or (str(configured_for) if configured_for else None)
+    if for_system is not None and for_system not in SYSTEMS:
+        raise UsageError(
+            f"unknown receiving system {for_system!r}",
+            field="--for",
+            hint="use one of " + ", ".join(SYSTEMS),
+        )
     tgt = None
+    variant_dir: tempfile.TemporaryDirectory[str] | None = None
     try:
         tgt = build(spec)
         if objects and not getattr(tgt, "object_trees", False):
@@ -109,6 +121,28 @@ def deposit_bag(
                 field="--archive-format",
             )
         bag = describe_bag(path, progress=progress)
+        if for_system is not None:
+            if bag.kind != "folder":
+                raise UsageError(
+                    f"--for {for_system} needs a bag folder, not a serialised bag",
+                    path=path,
+                    hint="extract the archive and deposit the folder",
+                )
+            variant_dir = tempfile.TemporaryDirectory(prefix="bagsmith-variant-")
+            try:
+                variant = archivematica_variant(path, Path(variant_dir.name))
+            except OSError as exc:
+                raise ArchiveError(
+                    f"cannot make the {for_system} variant of the bag: {exc.strerror or exc}",
+                    path=exc.filename or variant_dir.name,
+                    hint="check the free space of the temporary folder (TMPDIR)",
+                ) from exc
+            bag = describe_bag(variant)  # the variant is validated in full as well
+            bag.origin = path
+            result.details.append(
+                f"deposited the {for_system} variant of the bag: {METADATA_CSV} and "
+                f"{RIGHTS_CSV} added, manifests regenerated (the source bag is unchanged)"
+            )
         result.files = len(bag.files)
         result.bytes = bag.size
         if bag.kind == "folder":
@@ -140,6 +174,8 @@ def deposit_bag(
         close = getattr(tgt, "close", None)
         if close is not None:
             close()
+        if variant_dir is not None:
+            variant_dir.cleanup()
     result.finished = now_iso()
     if not dry_run:
         record.append(result, data_dir)
