@@ -134,13 +134,15 @@ class _Builder:
         report: Report,
         path: str,
         title: str | None,
-        numbered_need_image: bool = False,
+        extracted: bool = False,
     ) -> None:
         self.units = units
-        self.numbered_need_image = numbered_need_image
+        self.extracted = extracted
         self.report = report
         self.path = path
         self.styles = choose_styles(units)
+        if extracted:
+            self.styles = self.illustrated_styles()
         self.out = Assembled(title, [], None, [(None, [])], [])
         self.figure: RawFigure | None = None
         self.pending: list[ImageRef] = []
@@ -163,6 +165,25 @@ class _Builder:
             if other is not None and 0 < other.number - self.figure.number <= 3:
                 return other
         return found
+
+    def illustrated_styles(self) -> tuple[str, ...]:
+        """(HTML) The numbering styles whose numbered lines mostly stand next to an image: a
+        numbered list of jokes, tips or references is text, a list of photographs is not."""
+        kept = []
+        for style in self.styles:
+            numbered = with_image = 0
+            for i, unit in enumerate(self.units):
+                if unit.kind not in ("text", "heading"):
+                    continue
+                marker = find_marker(unit.text, (style,))
+                if marker is None:
+                    continue
+                numbered += 1
+                near = self.units[max(0, i - 1) : i + 3]
+                with_image += any(u.kind in ("image", "figure") for u in near)
+            if numbered and with_image * 2 >= numbered:
+                kept.append(style)
+        return tuple(kept)
 
     def has_image(self, index: int) -> bool:
         """An image stands just before the unit at ``index`` (not yet taken by a figure) or
@@ -344,7 +365,7 @@ class _Builder:
             self.start_figure(fig)
             return i + 1
         marker = self.marker(unit)
-        if marker is not None and self.numbered_need_image and not self.has_image(i):
+        if marker is not None and self.extracted and not self.has_image(i):
             marker = None  # (HTML) a numbered paragraph or list item without a picture is text
         if marker is not None and clutter_reason(marker.caption):
             self.close_figure()  # "8. Share this:": a share prompt even when numbered
@@ -401,7 +422,7 @@ class _Builder:
                     self.out.creators.append(name)
             if byline.date and self.out.date_published is None:
                 self.out.date_published = byline.date
-            if self.content_started and byline.creators:
+            if self.content_started and byline.creators and not self.extracted:
                 self.close_figure()
                 self.in_author_box = True
                 self.author_box_line = unit.line
@@ -439,9 +460,11 @@ def assemble(
     report: Report,
     path: str,
     title: str | None = None,
-    numbered_need_image: bool = False,
+    extracted: bool = False,
 ) -> Assembled:
     """Title, creators, sections and figures from the units, with problems in ``report``.
-    With ``numbered_need_image`` (HTML), a numbered line is a figure's caption only when an
-    image stands next to it."""
-    return _Builder(units, report, path, title, numbered_need_image).run()
+    ``extracted``: the units are an extractor's main text of an HTML page — a numbered line is
+    a figure's caption only when its numbering style mostly stands next to images, and a byline
+    after the text began is only taken out, not the start of an author box (the extractor has
+    already kept the author box out)."""
+    return _Builder(units, report, path, title, extracted).run()

@@ -1,4 +1,5 @@
-"""Bylines: "Written by NAME", "By NAME | date", "By NAME and NAME", "Posted on DATE"."""
+"""Bylines: "Written by NAME", "By NAME | date", "By NAME and NAME", "Posted on DATE", and the
+same in other languages ("Von NAME", "Par NAME", "Por NAME", "Di NAME", "Autor: NAME")."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from .dates import MONTHS, to_edtf
 _LEAD = re.compile(
     r"^(?:(?:written|posted|published|words|text|story|report(?:ed)?|article)\s+)?by\s*:?\s+"
     r"(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# the same in other languages: "Von", "Par", "Por", "Di", "Door", "Av", "Przez"; and labels
+# ("Autor:", "Author:", "Auteur :", "Text:")
+_LEAD_OTHER = re.compile(
+    r"^(?:(?:geschrieben|verfasst|ein\s+beitrag|publié|escrito|scritto|geschreven)\s+)?"
+    r"(?:von|vom|par|por|door|av|af|przez|di|da|de)\s+(?P<rest>.+)$"
+    r"|^(?:author|autor|autorin|auteur|autore|autora|text|texto|testo|redaktion|"
+    r"written\s+by)\s*:\s*(?P<label>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 _DATE_LINE = re.compile(
@@ -49,7 +59,13 @@ def _is_name(text: str) -> bool:
 
 def split_names(text: str) -> list[str] | None:
     """ "A, B and C" → [A, B, C] when every part looks like a person's or body's name."""
-    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text) if p.strip()]
+    parts = [
+        p.strip()
+        for p in re.split(
+            r",\s*(?:(?:and|und|et|y|e|i)\s+)?|\s+(?:and|und|et|y|e|i)\s+|\s*&\s*", text
+        )
+        if p.strip()
+    ]
     if parts and all(_is_name(p) for p in parts):
         return parts
     return None
@@ -65,9 +81,14 @@ def parse_byline(line: str) -> Byline | None:
         date = to_edtf(dated.group("d"))
         return Byline((), date) if date else None
     m = _LEAD.match(text)
-    if not m:
-        return None
-    pieces = _SEPARATORS.split(m.group("rest"), maxsplit=1)
+    if m:
+        rest = m.group("rest")
+    else:
+        other = _LEAD_OTHER.match(text)
+        if other is None or len(text.split()) > 12:
+            return None
+        rest = other.group("rest") or other.group("label")
+    pieces = _SEPARATORS.split(rest, maxsplit=1)
     names = split_names(pieces[0].strip().rstrip("."))
     if names is None:
         return None

@@ -3,7 +3,8 @@
 Numbering styles: ``#12 caption``, ``12. caption``, ``12.`` alone (the caption follows),
 ``12) caption`` and labels such as ``Figure 12: caption``. Credits — "(Fortepan/Ádám Klausz)",
 "Photo 1956: TASS", "Photo credit: Pinterest", "Credit: Keystone/Getty Images", "(Photo by X)",
-"© X", "Courtesy of X" — are taken out of the caption text into ``credit``.
+"© X", "Courtesy of X", and the same in other languages ("Foto: X", "Bild: X", "Crédits : X",
+"Quelle: X") — are taken out of the caption text into ``credit``.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ def norm(text: str) -> str:
 # --- credits -------------------------------------------------------------------------------
 
 _LEAD = (
-    r"(?:photo(?:graph)?s?|image|picture|pic)(?:\s+(?P<year>\d{4}))?(?:\s+credits?)?\s*(?::|\bby\b)"
-    r"|credits?\s*:|courtesy(?:\s+of)?\b|source\s*:|©|\(c\)|copyright\b(?:\s*©)?"
+    r"(?:photo(?:graph)?s?|image|picture|pic|fotos?|fotografie|bild(?:er)?)(?:\s+(?P<year>\d{4}))?"
+    r"(?:\s+credits?)?\s*(?::|\bby\b)"
+    r"|cr[ée]dits?\s*:|cr[ée]ditos?\s*:|courtesy(?:\s+of)?\b|(?:source|quelle|fuente|fonte)\s*:"
+    r"|©|\(c\)|copyright\b(?:\s*©)?"
 )
 _PAREN_CREDIT = re.compile(rf"\(\s*(?:{_LEAD})\s*(?P<c>[^()]+?)\s*\)", re.IGNORECASE)
 _PAREN_AGENCY = re.compile(

@@ -99,6 +99,15 @@ def _decode(data: bytes, report: Report, where: str) -> str:
     except UnicodeDecodeError:
         pass
     declared = declared_charset(data)
+    if declared in (None, "utf-8") and _mostly_utf8(data):
+        text = data.decode("utf-8", errors=_MIXED)
+        report.add(
+            "text-encoding-guessed",
+            "the page is UTF-8 but for a few bytes in another encoding; those were read as "
+            "Windows-1252",
+            where,
+        )
+        return text
     if declared is not None and declared != "utf-8":
         try:
             return data.decode(declared)
@@ -111,6 +120,38 @@ def _decode(data: bytes, report: Report, where: str) -> str:
         where,
     )
     return data.decode(guess, errors="replace")
+
+
+_MIXED = "bagsmith-cp1252-fallback"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """A byte that is not UTF-8, read as Windows-1252 (Latin-1 for its five holes)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    byte = exc.object[exc.start : exc.start + 1]
+    try:
+        return byte.decode("cp1252"), exc.start + 1
+    except UnicodeDecodeError:
+        return byte.decode("latin-1"), exc.start + 1
+
+
+codecs.register_error(_MIXED, _cp1252_fallback)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Valid UTF-8 multi-byte sequences outnumber the invalid bytes ten to one: a UTF-8 page
+    with a few pieces pasted in from a Windows-1252 source."""
+    valid = len(_UTF8_SEQUENCE.findall(data))
+    if not valid:
+        return False
+    invalid = len(data.decode("utf-8", errors="replace").split("\ufffd")) - 1
+    return valid >= invalid * 10
+
+
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def _guess(data: bytes) -> str:

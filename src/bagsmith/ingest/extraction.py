@@ -65,31 +65,43 @@ def _block_text(el: lxml.etree._Element, skip: frozenset[str] = frozenset()) -> 
     return "".join(parts)
 
 
+_CONTAINERS = ("list", "quote", "table", "div", "body")
+
+
 def _blocks(body: lxml.etree._Element) -> list[Block]:
-    """trafilatura's XML body as blocks: headings, paragraphs, list items, quotes, table rows."""
+    """trafilatura's XML body as blocks: headings, paragraphs, list items, quotes, table rows
+    (and text standing between them)."""
     out: list[Block] = []
-    stack = list(reversed(body))
+    stack: list[lxml.etree._Element | str] = list(reversed(body))
     while stack:
         el = stack.pop()
+        if isinstance(el, str):  # text after a container, once its children are done
+            out.append(Block("text", el))
+            continue
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag == "head":
-            out.append(Block("heading", _block_text(el)))
-        elif tag in ("list", "quote", "table", "div", "body") and len(el):
+        tail = el.tail if el.tail and el.tail.strip() else None
+        if tag in _CONTAINERS and len(el):
+            if tail:
+                stack.append(tail)
             if el.text and el.text.strip():
                 out.append(Block("text", el.text))
             stack.extend(reversed(el))
+            continue
+        if tag == "head":
+            out.append(Block("heading", _block_text(el)))
         elif tag == "item":
             out.append(Block("text", _block_text(el, frozenset({"list"}))))
+            if tail:
+                stack.append(tail)
             stack.extend(reversed([c for c in el if c.tag == "list"]))
+            continue
         elif tag == "row":
             cells = [_WS.sub(" ", _block_text(c)).strip() for c in el]
             out.append(Block("text", " | ".join(c for c in cells if c)))
-        elif tag in ("graphic",):
-            continue
-        else:
+        elif tag != "graphic":
             out.append(Block("text", _block_text(el)))
-        if el.tail and el.tail.strip() and el.getparent() is body:
-            out.append(Block("text", el.tail))
+        if tail:
+            out.append(Block("text", tail))
     return [b for b in out if b.text.strip()]
 
 
@@ -199,6 +211,10 @@ def locate(page: PageText, blocks: list[Block]) -> None:
         cursor = found + 1
 
 
+def _length(el: lxml.etree._Element) -> int:
+    return len(_WS.sub("", el.text_content() if isinstance(el, lxml.html.HtmlElement) else ""))
+
+
 def article_element(
     blocks: list[Block], page: PageText, share: float = 0.8
 ) -> lxml.etree._Element | None:
@@ -224,6 +240,14 @@ def article_element(
             best = el
     if best is None:
         return None
+    # up through wrappers that add little text: the article's pictures often stand beside its
+    # text block, in the element around it
+    size = _length(best)
+    while best is not page.root:
+        parent = best.getparent()
+        if parent is None or parent is page.root or _length(parent) > size * 1.2 + 200:
+            break
+        best = parent
     for ancestor in best.iterancestors():
         if ancestor is page.root:
             break

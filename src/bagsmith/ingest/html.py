@@ -15,6 +15,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -330,6 +331,24 @@ def _is_byline(el: lxml.etree._Element) -> bool:
 def _take_bylines(root: lxml.etree._Element, meta: PageMeta) -> None:
     """Names (and a date) from the page's byline elements to ``meta``; the elements leave the
     text, so that "By NAME" does not become a heading or a paragraph."""
+    found = _byline_elements(root)
+    for name in found.stated + found.named:
+        if name not in meta.creators:
+            meta.creators.append(name)
+    if found.date and meta.date_published is None:
+        meta.date_published = found.date
+
+
+@dataclass
+class _Bylines:
+    stated: list[str] = field(default_factory=list)  # "By NAME" in a byline element
+    named: list[str] = field(default_factory=list)  # a name alone in an author element
+    date: str | None = None
+
+
+def _byline_elements(root: lxml.etree._Element) -> _Bylines:
+    """The page's byline elements, taken out of the text: the names they state."""
+    out = _Bylines()
     found = [
         el
         for el in root.iter()
@@ -345,14 +364,16 @@ def _take_bylines(root: lxml.etree._Element, meta: PageMeta) -> None:
         if not text or len(text.split()) > _BYLINE_WORDS:
             continue
         byline = parse_byline(text)
-        names = list(byline.creators) if byline else (split_names(text) or [])
+        names = split_names(text) if byline is None else None
         if not names and byline is None:
             continue
-        meta.creators.extend(n for n in names if n not in meta.creators)
-        if byline is not None and byline.date and meta.date_published is None:
-            meta.date_published = byline.date
+        target = out.stated if byline is not None else out.named
+        target.extend(n for n in (byline.creators if byline else names or []) if n not in target)
+        if byline is not None and byline.date and out.date is None:
+            out.date = byline.date
         if isinstance(el, lxml.html.HtmlElement):
             el.drop_tree()
+    return out
 
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -373,7 +394,95 @@ def _hidden(el: lxml.etree._Element) -> bool:
     return False
 
 
-def _heading_title(root: lxml.etree._Element, doc: lxml.etree._Element) -> str | None:
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—·•»:/~-]{1,2})\s+|\s*[|·•»]\s*")
+
+
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+class _Titles:
+    """What the page calls itself (``<title>``, ``og:title``, JSON-LD ``headline``) and its
+    site's names (``og:site_name``, the publisher, the host name), to choose among headings."""
+
+    def __init__(self, meta: PageMeta, url: str | None) -> None:
+        self.given = [meta.titles[k] for k in ("og", "headline", "page") if k in meta.titles]
+        self.sites = {_squeeze(meta.titles.get("site", ""))} - {""}
+        host = urlsplit(url or "").hostname or ""
+        labels = [p for p in host.split(".") if p not in ("www", "m", "blog", "de", "com", "org",
+                                                           "net", "info", "eu", "it", "fr")]  # fmt: skip
+        self.sites.update(_squeeze(p) for p in labels if len(p) > 3)
+
+    def site_like(self, text: str) -> bool:
+        key = _squeeze(text)
+        return bool(key) and any(key == s or (len(s) > 3 and s in key and len(text.split()) <= 4)
+                                 or (len(key) > 3 and key in s) for s in self.sites)  # fmt: skip
+
+    def confirms(self, heading: str) -> bool:
+        """The heading is the page's title (or a part of it), not the site's name."""
+        key = _squeeze(heading)
+        return (
+            len(key) >= 3
+            and not self.site_like(heading)
+            and any(
+                key in _squeeze(t) or (len(_squeeze(t)) >= 8 and _squeeze(t) in key)
+                for t in self.given
+            )
+        )
+
+    def stripped(self) -> str | None:
+        """The best given title without the site's name before or after it."""
+        for title in self.given:
+            parts = [p for p in _TITLE_SEPARATOR.split(title) if p.strip()]
+            if len(parts) < 2:
+                return title
+            keep = [p for p in parts if not self.site_like(p)]
+            if not keep:
+                continue
+            # no part names the site: a trailing short part is the site's name
+            if len(keep) == len(parts) and 4 >= len(parts[-1].split()) < len(parts[0].split()):
+                keep = parts[:-1]
+            start = title.find(keep[0])
+            end = title.rfind(keep[-1]) + len(keep[-1])
+            return title[start:end].strip() if 0 <= start < end else keep[0]
+        return None
+
+
+def _choose_title(
+    root: lxml.etree._Element, doc: lxml.etree._Element, titles: _Titles
+) -> tuple[str | None, lxml.etree._Element | None]:
+    """The article's title: a visible ``<h1>`` the page's own titles confirm, else an
+    article heading they confirm (blogs put the site's name in the ``<h1>`` and the post's
+    title in an ``<h2>``), else the given title without the site's name, else the ``<h1>``."""
+    h1s = [
+        (text, h)
+        for h in itertools.chain(
+            root.iter("h1"),
+            (h for h in doc.iter("h1") if not any(map(_is_clutter, h.iterancestors()))),
+        )
+        if (text := " ".join(_text(h))) and not _hidden(h)
+    ][:6]
+    for text, h in h1s:
+        if titles.confirms(text):
+            return text, h
+    headings = [
+        (text, h) for h in root.iter("h2", "h3") if (text := " ".join(_text(h))) and not _hidden(h)
+    ][:6]
+    for text, h in headings:
+        if titles.confirms(text) and len(text.split()) >= 2:
+            return text, h
+    inside = [(text, h) for text, h in h1s if h in set(root.iter("h1"))]
+    if inside and not titles.site_like(inside[0][0]):
+        return inside[0]
+    stripped = titles.stripped()
+    if stripped:
+        return stripped, (h1s[0][1] if h1s else None)
+    return (h1s[0][0], h1s[0][1]) if h1s else (None, None)
+
+
+def _heading_title(
+    root: lxml.etree._Element, doc: lxml.etree._Element
+) -> tuple[str | None, lxml.etree._Element | None]:
     """The visible ``<h1>`` of the article, else of the page outside its clutter."""
     for candidates in (
         root.iter("h1"),
@@ -382,8 +491,8 @@ def _heading_title(root: lxml.etree._Element, doc: lxml.etree._Element) -> str |
         for h1 in candidates:
             text = " ".join(_text(h1))
             if text and not _hidden(h1):
-                return text
-    return None
+                return text, h1
+    return None, None
 
 
 def _creators_from_links(root: lxml.etree._Element, meta: PageMeta) -> None:
@@ -422,11 +531,32 @@ def parse_html(data: bytes, path: Path, report: Report, base_url: str | None = N
     extraction = _main_text(doc, base or meta.source_url, path, report)
     for br in doc.iter("br"):
         br.tail = _BR + _xml_safe(br.tail or "")
-    if extraction is None or len(extraction.blocks) < 2:
-        # nothing, or one run of text: trafilatura's last-resort reading of a page it could
-        # not structure (a tiny page); the page's own structure says more
-        return _parse_by_structure(doc, meta, path, report, base)
-    return _parse_with_extraction(doc, meta, extraction.blocks, path, report, base, extraction)
+    if extraction is not None and extraction.blocks:
+        body = doc.find("body")
+        page = PageText(body if body is not None else doc)
+        locate(page, extraction.blocks)
+        if not _one_run(extraction.blocks):
+            return _parse_with_extraction(doc, meta, page, path, report, base, extraction)
+    # nothing, or one run of text (trafilatura's last-resort reading of a page it could not
+    # structure, such as a tiny page): the page's own structure says more
+    return _parse_by_structure(doc, meta, path, report, base)
+
+
+_BLOCK_TAGS = _BLOCKS | _HEADINGS | {"div", "section", "article", "main", "body", "table"}
+
+
+def _one_run(blocks: list[Block]) -> bool:
+    """A single block holding the text of several of the page's blocks, or only text from the
+    page's furniture."""
+    if len(blocks) != 1:
+        return False
+    el = blocks[0].element
+    if el is None or any(_is_clutter(a) for a in itertools.chain([el], el.iterancestors())):
+        return True  # (or text only from the page's furniture)
+    while el is not None and _tag(el) not in _BLOCK_TAGS:
+        el = el.getparent()
+    own = len("".join(el.text_content().split())) if el is not None else 0
+    return own < len("".join(blocks[0].text.split())) * 0.6
 
 
 def _main_text(
@@ -447,10 +577,11 @@ def _main_text(
 
 
 def _finish(units: list[Unit], meta: PageMeta, path: Path, report: Report, html: bool) -> Assembled:
-    assembled = assemble(units, report, str(path), title=meta.title, numbered_need_image=html)
-    for name in assembled.creators:
-        if name not in meta.creators:
-            meta.creators.append(name)
+    assembled = assemble(units, report, str(path), title=meta.title, extracted=html)
+    if not html or not meta.creators:
+        for name in assembled.creators:
+            if name not in meta.creators:
+                meta.creators.append(name)
     if meta.date_published is None and assembled.date_published:
         meta.date_published = to_edtf(assembled.date_published)
     return assembled
@@ -469,7 +600,7 @@ def _parse_by_structure(
     """The page read by its structure alone: the largest ``<article>``, else ``<main>``,
     else ``<body>``, without the elements marked as clutter."""
     root = _content_root(doc)
-    title = _heading_title(root, doc)
+    title, _h1 = _heading_title(root, doc)
     if title:
         meta.title = title
     h1s = {h for h in root.iter("h1")}
@@ -486,7 +617,7 @@ def _parse_by_structure(
 def _parse_with_extraction(
     doc: lxml.html.HtmlElement,
     meta: PageMeta,
-    blocks: list[Block],
+    page: PageText,
     path: Path,
     report: Report,
     base: str | None,
@@ -494,13 +625,11 @@ def _parse_with_extraction(
 ) -> HtmlArticle:
     """The page read through trafilatura's main text: its blocks located in the page, the
     article element they sit in, and the editorial figures of that element between them."""
-    body = doc.find("body")
-    page = PageText(body if body is not None else doc)
-    locate(page, blocks)
+    blocks = extraction.blocks
     root = article_element(blocks, page)
     if root is None:
-        root = body if body is not None else doc
-    title = _heading_title(root, doc)
+        root = page.root
+    title, h1 = _choose_title(root, doc, _Titles(meta, base or meta.source_url))
     if title:
         meta.title = title
     elif meta.title is None and extraction.title:
@@ -512,7 +641,17 @@ def _parse_with_extraction(
     if meta.date_published is None and extraction.date:
         meta.date_published = to_edtf(extraction.date)
     finder = FigureFinder(base, MAX_FIGURES)
-    figures = finder.find(root)
+    located = [b.position for b in blocks if b.element is not None]
+    start = min(located, default=-1)
+    if h1 is not None and 0 <= page.order.get(h1, -1) < start:
+        start = page.order[h1]
+    end = max(located, default=-1)
+    figures = [
+        fig
+        for fig in finder.find(root)
+        if fig.captioned or fig.element.tag == "figure"
+        or start <= page.order.get(fig.element, -1) <= end
+    ]  # fmt: skip
     if finder.over_limit:
         report.add(
             "html-figure-limit",
@@ -530,9 +669,9 @@ def _parse_with_extraction(
 
 
 def _with_headings(blocks: list[Block], root: lxml.etree._Element, page: PageText) -> list[Block]:
-    """The article's visible headings that the extractor left out (it drops short ones, such
-    as the numbered captions of a list of photographs), between the first and the last of its
-    blocks."""
+    """The article's visible numbered headings that the extractor left out (it drops short
+    ones, such as the numbered captions of a list of photographs), between the first and the
+    last of its blocks, and the links that close an author box ("View all posts")."""
     located = [b.position for b in blocks if b.element is not None]
     if not located:
         return blocks
@@ -554,7 +693,10 @@ def _with_headings(blocks: list[Block], root: lxml.etree._Element, page: PageTex
         if h in have:
             continue  # it holds text the extractor kept
         text = " ".join(_text(h))
-        if not text or not (heading or (len(text) < 80 and author_link(text))):
+        if not text or not (
+            (heading and find_marker(text))
+            or (not heading and len(text) < 80 and author_link(text))
+        ):
             continue
         if _hidden(h) or any(_is_clutter(a) for a in h.iterancestors()):
             continue
@@ -620,7 +762,7 @@ def _merge(
     pictures: list[tuple[int, Unit]] = []
     for fig in figures:
         refs = [walker.ref(p.src, clean_line(p.alt), p.element.sourceline) for p in fig.pictures]
-        kind = "figure" if fig.captioned or fig.element.tag == "figure" else "image"
+        kind = "figure" if fig.captioned or fig.credit or fig.element.tag == "figure" else "image"
         unit = Unit(
             clean_line(fig.caption),
             fig.element.sourceline,

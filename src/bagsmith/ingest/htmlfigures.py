@@ -24,9 +24,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
+from .captions import split_credit
+from .text import clean_line
+
 _CAPTION_CLASS = re.compile(r"caption|legend|bildunterschrift|legende", re.IGNORECASE)
 _CREDIT_CLASS = re.compile(
-    r"credit|copyright|attribution|photographer|fotograf|source|quelle|byline|author|cite",
+    r"credit|copyright|attribution|photographer|fotograf|source|quelle|byline|author|cite|"
+    r"licen[cs]e|lizenz",
     re.IGNORECASE,
 )
 _NOT_EDITORIAL = {"avatar", "avatars", "gravatar", "logo", "logos", "icon", "icons", "emoji",
@@ -36,7 +40,7 @@ _NOT_EDITORIAL = {"avatar", "avatars", "gravatar", "logo", "logos", "icon", "ico
                   "sharing", "social", "widget", "sidebar", "nav", "navigation", "menu",
                   "author", "authors", "profile", "comment", "comments", "newsletter",
                   "subscribe", "rating", "video-thumbnail", "more", "popular", "trending",
-                  "most", "footer", "header", "cookie", "tracking", "pixel"}  # fmt: skip
+                  "most", "footer", "cookie", "tracking", "pixel"}  # fmt: skip
 _BAD_FILE = re.compile(
     r"(?:^|[/_.-])(?:logo|avatar|gravatar|icon|favicon|sprite|spacer|blank|pixel|transparent|"
     r"placeholder|loader|loading|lazy|emoji|badge|button|1x1|dummy)(?:[/_.-]|\d|$)",
@@ -68,11 +72,14 @@ class FoundFigure:
 
 
 def _tokens(el: lxml.etree._Element) -> set[str]:
+    """The words of an element's class and id: whole names and their parts, without BEM
+    modifiers (``TestReport__Section--Ads`` is a section, not an advertisement)."""
     names = " ".join(filter(None, [el.get("class"), el.get("id")])).lower()
     out: set[str] = set()
     for token in names.split():
-        out.add(token)
-        out.update(p for p in re.split(r"[-_]+", token) if p)
+        base = token.split("--", 1)[0]
+        out.add(base)
+        out.update(p for p in re.split(r"[-_]+", base) if p)
     return out
 
 
@@ -140,43 +147,88 @@ def _declared_small(img: lxml.etree._Element) -> bool:
     return False
 
 
-def _in_teaser_link(img: lxml.etree._Element, stop: lxml.etree._Element) -> bool:
-    """Inside a link to another page that also carries a headline (a teaser card)."""
+def _same_page(href: str, page: str | None) -> bool:
+    if not page:
+        return False
+    there = urlsplit(absolute(href, page) or href).path.rstrip("/")
+    return bool(there) and there == urlsplit(page).path.rstrip("/")
+
+
+def _in_teaser_link(
+    img: lxml.etree._Element, stop: lxml.etree._Element, page: str | None = None
+) -> bool:
+    """Inside a link to another page that comes with a headline (a teaser card): the link
+    holds words, or a wrapper close around it (a list item, a card) holds a heading or text.
+    A link to the page itself (a lead image linking to its article) is no teaser."""
     for anc in img.iterancestors():
         if anc is stop:
             return False
-        if anc.tag == "a":
-            href = (anc.get("href") or "").strip()
-            if not href or href.startswith("#") or _IMAGE_FILE.search(href):
+        if anc.tag != "a":
+            continue
+        href = (anc.get("href") or "").strip()
+        if not href or href.startswith("#") or _IMAGE_FILE.search(href) or _same_page(href, page):
+            return False
+        words = len((anc.text_content() or "").split())
+        if words >= 3:
+            return True  # the link holds a headline too
+        wrapper = anc
+        for _level in range(3):
+            wrapper = wrapper.getparent()
+            if wrapper is None or wrapper is stop or wrapper.tag in ("p", "figure", "td"):
                 return False
-            words = len((anc.text_content() or "").split())
-            if words >= 3:
-                return True  # the link holds a headline too
-            parent = anc.getparent()
-            if parent is None or parent.tag in ("p", "figure", "td"):
-                return False
-            return len((parent.text_content() or "").split()) - words >= 3
+            if wrapper.find(".//h2") is not None or any(
+                True for _ in wrapper.iter("h3", "h4", "h5", "h6")
+            ):
+                return True
+            if len((wrapper.text_content() or "").split()) - words >= 3:
+                return True
+        return False
     return False
 
 
-def editorial(img: lxml.etree._Element, stop: lxml.etree._Element) -> bool:
-    """Whether an image inside ``stop`` (the article) is one of its pictures."""
-    if _declared_small(img):
-        return False
-    if _tokens(img) & _NOT_EDITORIAL:
+_THUMBNAIL = re.compile(r"(?:^|[_.-])(\d{2,3})x(\d{2,3})(?:[_.-]|$)")
+
+
+def _thumbnail_name(src: str) -> bool:
+    """A file name giving a small size (``…_165x110.jpg``): a teaser's thumbnail."""
+    name = src.rsplit("/", 1)[-1]
+    found = _THUMBNAIL.search(name)
+    return found is not None and int(found.group(1)) <= 200 and int(found.group(2)) <= 200
+
+
+_NOT_EDITORIAL_PARTS = ("author", "avatar", "logo", "teaser", "promo", "related", "sponsor",
+                        "advert", "newsletter", "outbrain", "taboola")  # fmt: skip
+
+
+def _marked(el: lxml.etree._Element) -> bool:
+    tokens = _tokens(el)
+    return bool(tokens & _NOT_EDITORIAL) or any(
+        part in token for token in tokens for part in _NOT_EDITORIAL_PARTS
+    )
+
+
+def editorial(
+    img: lxml.etree._Element,
+    stop: lxml.etree._Element,
+    holds_article: set[lxml.etree._Element],
+    page: str | None = None,
+) -> bool:
+    """Whether an image inside ``stop`` (the article) is one of its pictures. Wrappers that
+    hold most of the article's text are layout (``l-sidebar-fixed``), never clutter."""
+    if _declared_small(img) or _thumbnail_name(image_source(img)) or _marked(img):
         return False
     for anc in img.iterancestors():
-        if anc is stop:
+        if anc is stop or anc in holds_article:
             break
-        if _tokens(anc) & _NOT_EDITORIAL or anc.tag in ("aside", "nav", "footer", "header"):
+        if _marked(anc) or anc.tag in ("aside", "nav", "footer"):
             return False
         if anc.get("hidden") is not None or (anc.get("aria-hidden") or "") == "true":
             return False
-    return not _in_teaser_link(img, stop)
+    return not _in_teaser_link(img, stop, page)
 
 
 def _text(el: lxml.etree._Element) -> str:
-    return " ".join((el.text_content() if isinstance(el, lxml.html.HtmlElement) else "").split())
+    return clean_line(el.text_content() if isinstance(el, lxml.html.HtmlElement) else "")
 
 
 class FigureFinder:
@@ -185,15 +237,16 @@ class FigureFinder:
         self.limit = limit
         self.seen: set[str] = set()
         self.over_limit = 0
+        self.holds_article: set[lxml.etree._Element] = set()
 
     def pictures(self, el: lxml.etree._Element, stop: lxml.etree._Element) -> list[Picture]:
         out: list[Picture] = []
         for img in el.iter("img"):
             in_noscript = any(a.tag == "noscript" for a in img.iterancestors())
             src = image_source(img)
-            if not src or src.startswith("data:") or _placeholder(src):
+            if not src or src.startswith("data:") or _placeholder(src) or src.endswith("/"):
                 continue
-            if not editorial(img, stop):
+            if not editorial(img, stop, self.holds_article, self.base):
                 continue
             key = absolute(src, self.base) or src
             if key in self.seen or (in_noscript and out):
@@ -232,8 +285,8 @@ class FigureFinder:
         for cap in captions:
             text = _text(cap)
             for sub in credit_els:
-                if any(a is cap for a in sub.iterancestors()):
-                    text = text.replace(_text(sub), " ")
+                if (gone := _text(sub)) and any(a is cap for a in sub.iterancestors()):
+                    text = text.replace(gone, " ")
             if text.strip():
                 parts.append(" ".join(text.split()))
         caption = " ".join(parts)
@@ -244,18 +297,21 @@ class FigureFinder:
         the images left out beyond it)."""
         found: list[FoundFigure] = []
         claimed: set[lxml.etree._Element] = set()
+        self.holds_article = _text_holders(article)
         walker = article.iter()
         for el in walker:
             if not isinstance(el.tag, str):
                 continue
-            if el.tag != "figure" and el.tag != "img" and not (_tokens(el) & _WRAPPER_TOKENS):
+            if el.tag not in ("figure", "img") and not (
+                _tokens(el) & _WRAPPER_TOKENS or _captioned_child(el)
+            ):
                 continue
             if any(a in claimed for a in el.iterancestors()):
                 continue
             if len(found) >= self.limit:
                 self.over_limit = 1 + sum(1 for _ in walker if _ is not None and _.tag == "img")
                 break
-            if el.tag != "img" and (el.tag == "figure" or _small_wrapper(el)):
+            if el.tag != "img" and _small_wrapper(el):
                 claimed.add(el)
                 pictures = self.pictures(el, article)
                 if not pictures:
@@ -267,16 +323,67 @@ class FigureFinder:
             elif el.tag == "img":
                 pictures = self.pictures(el, article)
                 if pictures:
-                    found.append(FoundFigure(el, pictures, pictures[0].alt, None, False))
+                    credit = _credit_line(el)
+                    found.append(FoundFigure(el, pictures, pictures[0].alt, credit, False))
         return found
 
 
+def _text_holders(article: lxml.etree._Element) -> set[lxml.etree._Element]:
+    """The elements holding more than half of the article's text (a chain from the article
+    down to where its text divides)."""
+    total = len(_text(article))
+    out = {article}
+    node = article
+    while True:
+        children = [c for c in node if isinstance(c.tag, str)]
+        big = next((c for c in children if len(_text(c)) * 2 > total), None)
+        if big is None:
+            return out
+        out.add(big)
+        node = big
+
+
+_BLOCK = {"p", "div", "section", "figure", "td", "li", "article", "main", "body"}
+
+
+def _credit_line(img: lxml.etree._Element) -> str | None:
+    """The credit a paragraph holding only an image states after it ("(Credit: X)")."""
+    holder = img.getparent()
+    while holder is not None and holder.tag not in _BLOCK:
+        holder = holder.getparent()
+    if holder is None or holder.tag not in ("p", "div") or len(holder.xpath(".//img")) != 1:
+        return None
+    text = _text(holder)
+    if not text or len(text.split()) > 16:
+        return None
+    rest, credit = split_credit(text)
+    return credit.text if credit is not None and not rest.strip(" .()") else None
+
+
+_CAPTION_TOKENS = {"caption", "figcaption", "copyright", "credit", "credits", "image-caption",
+                   "img-caption", "photo-caption", "bildunterschrift", "legende", "legend"}  # fmt: skip
+
+
+def _captioned_child(el: lxml.etree._Element) -> bool:
+    """An element with a child the page marks as a caption or credit, beside an image."""
+    return (
+        any(isinstance(child.tag, str) and _tokens(child) & _CAPTION_TOKENS for child in el)
+        and el.find(".//img") is not None
+    )
+
+
 _WRAPPER_TOKENS = {"wp-caption", "tr-caption-container", "image-caption", "caption", "captioned",
-                   "figure", "photo", "image", "picture", "media", "img"}  # fmt: skip
+                   "photo-caption", "figure"}  # fmt: skip
+
+
+_MAX_CAPTION_WORDS = 120  # a wrapper with more text is not one picture with its caption
 
 
 def _small_wrapper(el: lxml.etree._Element) -> bool:
-    """An element marked as a captioned image that holds one to three images."""
+    """An element marked as a captioned image that holds one to three images and no more text
+    than a caption."""
+    if len(_text(el).split()) > _MAX_CAPTION_WORDS:
+        return False
     count = 0
     for _img in el.iter("img"):
         count += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,9 @@ class PageMeta:
     language: str | None = None
     publisher: str | None = None
     subjects: list[str] = field(default_factory=list)
+    # what the page calls itself, as written: <title>, og:title, JSON-LD headline (html.py
+    # weighs them against the page's headings)
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -97,6 +102,48 @@ def _json_ld(doc: lxml.etree._Element, path: str, report: Report) -> dict[str, A
     return best
 
 
+_STAMP = re.compile(
+    r"^\s*(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?\s*(Z|[+-]\d\d:?\d\d)?\s*$"
+)
+
+
+def _instant(value: str) -> datetime.datetime | None:
+    found = _STAMP.match(value)
+    if found is None or found.group(7) is None:
+        return None
+    zone = found.group(7)
+    try:
+        if zone == "Z":
+            offset = datetime.timedelta(0)
+        else:
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            offset = sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        y, mo, d, h, mi = (int(found.group(i)) for i in range(1, 6))
+        return datetime.datetime(
+            y, mo, d, h, mi, int(found.group(6) or 0), tzinfo=datetime.timezone(offset)
+        )
+    except (ValueError, OverflowError):
+        return None
+
+
+def local_day(value: str, others: list[str]) -> str | None:
+    """The publication day as the page's readers saw it, for a time stamp given in UTC: the
+    day of another stamp of the page naming the same instant in local time (``<time
+    datetime="…-04:00">``), or — for a stamp at 22:00 or 23:00 sharp UTC, a local midnight
+    stored in UTC by sites east of Greenwich — the next day. None: nothing to correct."""
+    moment = _instant(value)
+    if moment is None or moment.utcoffset() != datetime.timedelta(0):
+        return None
+    for other in others:
+        local = _instant(other)
+        if local is not None and local.utcoffset() and abs(local - moment).total_seconds() < 120:
+            return local.date().isoformat()
+    if moment.hour in (22, 23) and moment.minute == 0 and moment.second == 0:
+        return (moment + datetime.timedelta(hours=2)).date().isoformat()
+    return None
+
+
 def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
     metas: dict[str, str] = {}
     keywords: list[str] = []
@@ -115,6 +162,16 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
     page_title = clean_line(title_el.text_content()) if title_el is not None else ""
     meta.title = metas.get("og:title") or clean_line(str(ld.get("headline") or "")) or None
     site = metas.get("og:site_name") or next(iter(_names(ld.get("publisher"))), None)
+    meta.titles = {
+        key: value
+        for key, value in (
+            ("og", metas.get("og:title") or metas.get("twitter:title") or ""),
+            ("headline", clean_line(str(ld.get("headline") or ""))),
+            ("page", page_title),
+            ("site", site or ""),
+        )
+        if value
+    }
     if meta.title is None and page_title:
         if site:
             page_title = re.sub(rf"\s*[|–—:-]\s*{re.escape(site)}\s*$", "", page_title)
@@ -124,19 +181,30 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         value = metas.get(key)
         if value and not re.match(r"https?://", value):
             authors.extend(split_names(value) or [value])
-    authors.extend(_names(ld.get("author")))
+    ld_authors = ld.get("author")
+    if isinstance(ld_authors, list) and any(
+        isinstance(a, dict) and "person" in _types(a) for a in ld_authors
+    ):  # people and their organisation: the people wrote it
+        ld_authors = [
+            a for a in ld_authors if not (isinstance(a, dict) and "organization" in _types(a))
+        ]
+    authors.extend(_names(ld_authors))
     meta.creators = list(dict.fromkeys(authors))
+    raw: str | None = None
     for key in _DATE_METAS:
-        if metas.get(key) and (date := to_edtf(metas[key])):
-            meta.date_published = date
+        if metas.get(key) and to_edtf(metas[key]):
+            raw = metas[key]
             break
-    if meta.date_published is None and isinstance(ld.get("datePublished"), str):
-        meta.date_published = to_edtf(ld["datePublished"])
-    if meta.date_published is None:
+    if raw is None and isinstance(ld.get("datePublished"), str) and to_edtf(ld["datePublished"]):
+        raw = ld["datePublished"]
+    stamps = [t.get("datetime") or "" for t in itertools.islice(doc.iter("time"), 200)]
+    if raw is None:
         for time in doc.iter("time"):
             if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
-                meta.date_published = to_edtf(time.get("datetime") or time.text_content())
+                raw = time.get("datetime") or time.text_content()
                 break
+    if raw is not None:
+        meta.date_published = local_day(raw, stamps) or to_edtf(raw)
     canonical = next(
         (
             link.get("href")
