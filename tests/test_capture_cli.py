@@ -264,3 +264,53 @@ def test_render_keeps_a_full_page_png_and_a_pdf(tmp_path: Path, schema_cache: Pa
         "data/renderings/page.pdf",
     ]
     assert CliRunner().invoke(main, ["validate", str(dest)]).exit_code == 0
+
+
+def test_mets_links_every_captured_file_to_its_warc_record(
+    site: Site, tmp_path: Path, schema_cache: Path
+) -> None:
+    """Read with metsrw (Archivematica's METS library): every image and stylesheet has a PREMIS
+    capture event by bagsmith whose note names a WARC response record; that record, read with
+    warcio, is for the URL named and its payload is the file's bytes."""
+    metsrw = pytest.importorskip("metsrw")
+    from warcio.archiveiterator import ArchiveIterator
+
+    dest = tmp_path / "bag"
+    assert capture(site.url("/harbour"), dest)[0] == 0
+    payloads: dict[str, tuple[str, bytes]] = {}
+    with (dest / "data/capture/capture.warc.gz").open("rb") as fh:
+        for rec in ArchiveIterator(fh):
+            if rec.rec_type == "response":
+                payloads[rec.rec_headers.get_header("WARC-Record-ID")] = (
+                    rec.rec_headers.get_header("WARC-Target-URI"),
+                    rec.content_stream().read(),
+                )
+    document = metsrw.METSDocument.fromfile(str(dest / "data" / "mets.xml"))
+    linked = {}
+    for entry in document.all_files():
+        if entry.type != "Item" or "article_files/" not in (entry.path or ""):
+            continue
+        [event] = [e for e in entry.get_premis_events() if e.event_type == "capture"]
+        assert "bagsmith" in {a.agent_name for a in entry.get_premis_agents()}
+        note = event.findtext(
+            "event_outcome_information/event_outcome_detail/event_outcome_detail_note"
+        )
+        fields = dict(part.split("=", 1) for part in note.split("; ") if "=" in part)
+        uri, body = payloads[fields["WARC-Record-ID"]]
+        assert uri == fields["WARC-Target-URI"]
+        assert (dest / "data" / entry.path).read_bytes() == body
+        linked[entry.path.rsplit("/", 1)[1]] = uri
+    assert linked == {
+        "big.jpg": site.url("/img/big.jpg"),
+        "lazy.jpg": site.url("/img/lazy.jpg"),
+        "lead.jpg": site.url("/img/lead.jpg"),
+        "picture.jpg": site.url("/img/picture.jpg"),
+        "site.css": site.url("/static/site.css"),
+    }
+    # the capture as a whole: the WARC's own capture event names the warcinfo record
+    warc_entry = next(f for f in document.all_files() if f.path == "capture/capture.warc.gz")
+    [event] = [e for e in warc_entry.get_premis_events() if e.event_type == "capture"]
+    note = event.findtext(
+        "event_outcome_information/event_outcome_detail/event_outcome_detail_note"
+    )
+    assert "warcinfo WARC-Record-ID=<urn:uuid:" in note and "broken.jpg" in note

@@ -17,6 +17,7 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from .. import __version__
 from ..bagit import destination
 from ..capture import Capture, Limits, capture_page, check_url
 from ..errors import BagsmithError, CaptureError, UsageError
+from ..metadata.mets import PackageEvent
 from ..problems import Problem
 from .bagging import software_agent
 from .packaging import PackageOptions, PackageResult, ProgressFactory, package_article
@@ -31,6 +33,7 @@ from .packaging import PackageOptions, PackageResult, ProgressFactory, package_a
 CAPTURE_DIR = "data/capture"
 RENDERINGS_DIR = "data/renderings"
 CAPTURE_RECORD = "capture.json"
+ARTICLE_PATH = "data/article/article.html"
 DEFAULT_USER_AGENT = f"bagsmith/{__version__} (web archiving; preservation capture)"
 
 
@@ -84,6 +87,62 @@ def _notes(capture: Capture) -> list[Problem]:
         code = "capture-image-failed" if failed.kind == "image" else "capture-resource-failed"
         notes.append(Problem(code, f"{failed.kind} not captured: {failed.error}", failed.url))
     return notes
+
+
+def _when(moment: datetime | None, capture: Capture) -> str:
+    return (moment or capture.date).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _events(capture: Capture, bag_paths: dict[str, str]) -> list[PackageEvent]:
+    """PREMIS ``capture`` events (bagsmith the executing program): one for each file that came
+    from a WARC record, naming that record, and one for the WARC, the WACZ and the record."""
+    warc = f"{CAPTURE_DIR}/{capture.warc.name}"
+    how = f"HTTP GET by bagsmith, User-Agent {capture.user_agent!r}, robots.txt {capture.robots}"
+    events = []
+    for item in [capture.page, *capture.resources]:
+        written = item.record
+        if written is None:
+            continue
+        path = bag_paths.get(item.file or "") if item.kind != "page" else ARTICLE_PATH
+        if path is None:
+            continue
+        what = (
+            "the page's payload as a saved page (image and stylesheet references made local, "
+            "UTF-8); the bytes as served are the record's payload"
+            if item.kind == "page"
+            else "this file is the record's payload"
+        )
+        events.append(
+            PackageEvent(
+                "capture",
+                _when(item.date, capture),
+                f"{how}; {item.final_url} (HTTP {item.status}) captured into {warc}",
+                note=(
+                    f"WARC-Record-ID={written.response_id}; WARC-Target-URI={item.final_url}; "
+                    f"WARC-Payload-Digest={written.payload_digest}; warc={warc}; "
+                    f"offset={written.offset}; {what}"
+                ),
+                paths=frozenset({path}),
+                agents=("software",),
+            )
+        )
+    failed = "; ".join(f"{f.url}: {f.error}" for f in capture.failures)
+    whole = {warc, f"{CAPTURE_DIR}/{CAPTURE_RECORD}"}
+    if capture.wacz is not None:
+        whole.add(f"{CAPTURE_DIR}/{capture.wacz.name}")
+    events.append(
+        PackageEvent(
+            "capture",
+            _when(capture.date, capture),
+            f"{how}; {capture.url} captured (final URL {capture.final_url}, HTTP "
+            f"{capture.status}) with its images and stylesheets",
+            note=f"warcinfo WARC-Record-ID={capture.warcinfo_id}"
+            + (f"; not captured: {failed}" if failed else ""),
+            paths=frozenset(whole),
+            agents=("software",),
+        )
+    )
+    return events
 
 
 def _record(capture: Capture, bag_paths: dict[str, str]) -> bytes:
@@ -169,6 +228,7 @@ def capture_article(
                 *([(work / "renderings", RENDERINGS_DIR, "access")] if capture.renderings else []),
             ),
             notes=(*options.notes, *_notes(capture)),
+            events=(*options.events, *_events(capture, bag_paths)),
             record_defaults=(
                 *options.record_defaults,
                 ("source_url", capture.final_url),

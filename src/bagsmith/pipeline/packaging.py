@@ -36,6 +36,7 @@ from ..bagit.writer import (
     write_tag_files,
 )
 from ..errors import DestinationError, Interrupted, MetadataError, UsageError
+from ..metadata.mets import PackageEvent
 from ..model import Agent, Article
 from ..problems import Problem, Severity
 from . import package_steps as steps
@@ -85,6 +86,8 @@ class PackageOptions:
     # article record fields the article leaves empty: (field, value), e.g. a capture's
     # ("date_captured", "2024-01-15T10:00:00Z"); the sidecar's values win
     record_defaults: tuple[tuple[str, str], ...] = ()
+    # package-level PREMIS events the caller recorded (a capture: one per captured file)
+    events: tuple[PackageEvent, ...] = ()
 
 
 @dataclass
@@ -226,6 +229,7 @@ def package_article(
         archivist=archivist,
         organization=organization,
         schema_dir=options.schema_dir,
+        events=options.events,
     )
     _refuse_metadata(early.report.errors)
 
@@ -275,6 +279,7 @@ def package_article(
             archivist=archivist,
             organization=organization,
             schema_dir=options.schema_dir,
+            events=options.events,
         )
         _refuse_metadata(described.report.errors)
         steps.write_generated(
