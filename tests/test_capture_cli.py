@@ -42,7 +42,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 
 def capture(url: str, dest: Path, *extra: str) -> tuple[int, str, str]:
-    return invoke(url, "--output", str(dest), "--delay", "0", "--timeout", "5",
+    return invoke(url, "--output", str(dest), "--delay", "0", "--timeout", "30",
                   "--user-agent", UA, "--processes", "1", *INFO, *extra)  # fmt: skip
 
 

@@ -24,7 +24,7 @@ UA = "bagsmith-test/1.0 (+mailto:archive@example.org)"
 
 
 def limits(**kw: object) -> Limits:
-    values: dict[str, object] = {"user_agent": UA, "delay": 0.0, "timeout": 10.0, **kw}
+    values: dict[str, object] = {"user_agent": UA, "delay": 0.0, "timeout": 30.0, **kw}
     return Limits(**values)  # type: ignore[arg-type]
 
 
