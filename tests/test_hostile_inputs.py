@@ -261,3 +261,163 @@ def test_validating_the_hostile_bags_writes_nothing(tmp_path: Path) -> None:
         check=False,
     )
     assert tree_fingerprint(tmp_path) == before
+
+
+# --- 9, 10, 14: archives -------------------------------------------------------------------
+
+MEASURE = """
+import json, resource, sys
+from bagsmith.bagit.validate import Mode, validate_bag
+result = validate_bag(sys.argv[1], mode=Mode(sys.argv[2]), processes=1)
+print(json.dumps({"codes": [p.code for p in result.report],
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def measured(path: Path, mode: str = "full") -> dict[str, object]:
+    """Validate in a fresh process: its problem codes and its peak resident memory."""
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), mode],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    data: dict[str, object] = json.loads(proc.stdout)
+    return data
+
+
+def tar_bz2_with_a_huge_member(path: Path, gib: int = 2) -> Path:
+    """A ~2 KB .tar.bz2 whose one member claims (and holds) GIB GiB of zeros: a multi-stream
+    bzip2 file (the zeros compressed once, repeated), so making it costs a second."""
+    import bz2
+    import io
+    import tarfile
+
+    header = io.BytesIO()
+    with tarfile.open(fileobj=header, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        for name, data in [
+            ("bag/bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
+        ]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        big = tarfile.TarInfo("bag/big.bin")
+        big.size = gib << 30
+        header.write(big.tobuf(format=tarfile.USTAR_FORMAT))
+    head = header.getvalue()
+    head = head[: head.index(big.tobuf(format=tarfile.USTAR_FORMAT)) + 512]
+    zeros = bz2.compress(bytes(8 << 20))
+    with path.open("wb") as fh:
+        fh.write(bz2.compress(head))
+        for _ in range((gib << 30) // (8 << 20)):
+            fh.write(zeros)
+        fh.write(bz2.compress(bytes(1024 * 10)))
+    return path
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_a_2kb_tar_bz2_holding_2gib_is_a_bomb_at_once(tmp_path: Path, mode: str) -> None:
+    path = tar_bz2_with_a_huge_member(tmp_path / "bomb.tar.bz2")
+    assert path.stat().st_size < 32 * 1024
+    result = measured(path, mode)
+    assert "archive-bomb" in result["codes"]  # type: ignore[operator]
+    assert result["rss_kb"] < 200 * 1024  # type: ignore[operator]
+
+
+def _zip_bag(tmp_path: Path, members: dict[str, bytes], method: int) -> Path:
+    """A valid bag (its tag manifest lists MEMBERS, extra files outside or inside data/),
+    zipped with MEMBERS compressed by METHOD."""
+    import hashlib
+    import zipfile
+
+    bag = write_bag(tmp_path / "bag", {"a.txt": b"a"})
+    path = tmp_path / "bag.zip"
+    from tests.validate_helpers import zip_tree
+
+    listed = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+        for name, data in members.items()
+        if not name.startswith("data/")
+    )
+    with (bag / "tagmanifest-sha256.txt").open("a") as fh:
+        fh.write(listed)
+    zip_tree(bag, path)
+    with zipfile.ZipFile(path, "a", method) as zf:
+        for name, data in members.items():
+            zf.writestr(f"bag/{name}", data)
+    return path
+
+
+def test_zip_members_under_the_bomb_floor_count_together(tmp_path: Path) -> None:
+    import zipfile
+
+    blob = bytes(40 << 20)  # each under the 64 MiB floor, together over it
+    path = _zip_bag(tmp_path, {"tags/t0.bin": blob, "tags/t1.bin": blob}, zipfile.ZIP_BZIP2)
+    assert path.stat().st_size < 64 * 1024
+    result = measured(path)
+    assert "archive-bomb" in result["codes"]  # type: ignore[operator]
+    assert result["rss_kb"] < 200 * 1024  # type: ignore[operator]
+
+
+def test_many_small_payload_bombs_are_stopped_after_the_floor(tmp_path: Path) -> None:
+    import zipfile
+
+    blob = bytes(1 << 20)
+    members = {f"data/z{i:03}.bin": blob for i in range(80)}
+    path = _zip_bag(tmp_path, members, zipfile.ZIP_BZIP2)
+    result = measured(path)
+    assert "archive-bomb" in result["codes"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("order", [(b"one", b"two"), (b"two", b"one")])
+def test_duplicate_zip_member_names_are_an_error_whatever_their_order(
+    tmp_path: Path, order: tuple[bytes, bytes]
+) -> None:
+    import warnings
+    import zipfile
+
+    from tests.validate_helpers import zip_tree
+
+    bag = write_bag(tmp_path / "bag", {"a.txt": b"two"})
+    path = zip_tree(bag, tmp_path / "bag.zip")
+    with zipfile.ZipFile(path) as zf:
+        kept = [(i, zf.read(i)) for i in zf.infolist() if i.filename != "bag/data/a.txt"]
+    with zipfile.ZipFile(path, "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        for info, data in kept:
+            zf.writestr(info, data)
+        for data in order:
+            zf.writestr("bag/data/a.txt", data)
+    result = validate_bag(path)
+    assert not result.valid
+    [dup] = [p for p in result.report if p.code == "archive-member-duplicate"]
+    assert "data/a.txt" in dup.message
+
+
+def test_duplicate_tar_member_names_are_an_error(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    bag = write_bag(tmp_path / "bag", {"a.txt": b"a"})
+    path = tmp_path / "bag.tar"
+    with tarfile.open(path, "w") as tf:
+        for p in sorted(bag.rglob("*")):
+            tf.add(p, f"bag/{p.relative_to(bag).as_posix()}", recursive=False)
+        info = tarfile.TarInfo("bag/data/a.txt")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"b"))
+    assert "archive-member-duplicate" in codes(validate_bag(path))
+
+
+def test_the_archive_limits_can_be_set(tmp_path: Path) -> None:
+    from tests.validate_helpers import zip_tree
+
+    bag = write_bag(tmp_path / "bag", {f"f{i}.txt": b"x" for i in range(20)})
+    path = zip_tree(bag, tmp_path / "bag.zip")
+    assert validate_bag(path).valid
+    limits.configure({"archive-members": 10})
+    assert "archive-too-many-members" in codes(validate_bag(path))
+    limits.configure({"archive-members": 1000, "tag-file-bytes": 10})
+    result = validate_bag(path)
+    assert "tag-file-too-large" in codes(result)

@@ -39,6 +39,8 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "tag-file-undecodable": CodeInfo(E, "a tag file is not valid in the declared encoding"),
     "tag-line-invalid": CodeInfo(E, "a tag file line is neither 'Label: value' nor a continuation"),
+    "tag-file-too-large": CodeInfo(E, "a tag file read whole is over the tag-file-bytes limit"),
+    "tag-line-too-long": CodeInfo(E, "a tag file or manifest line is over the line-bytes limit"),
     "bag-info-missing": CodeInfo(
         W, "the bag has no bag-info.txt (optional in RFC 8493; bagsmith always writes one)"
     ),
@@ -92,8 +94,14 @@ CATALOGUE: dict[str, CodeInfo] = {
     # --- bagit: serialised bags -------------------------------------------------------------------
     "archive-unreadable": CodeInfo(E, "the archive cannot be read"),
     "archive-member-unsafe": CodeInfo(E, "an archive member has an unsafe path or is a link"),
-    "archive-bomb": CodeInfo(E, "an archive member has an absurd compression ratio"),
+    "archive-bomb": CodeInfo(
+        E, "an archive decompresses to absurdly more than its size, or beyond the total limit"
+    ),
     "archive-layout-invalid": CodeInfo(E, "the archive does not hold exactly one top folder"),
+    "archive-member-duplicate": CodeInfo(
+        E, "two archive members have the same name (tools disagree on which one is the file)"
+    ),
+    "archive-too-many-members": CodeInfo(E, "the archive has more members than the limit"),
     # --- bagit: writing and updating bags (reported as warnings in BagResult) -------------------
     "source-empty-folder-kept": CodeInfo(
         W, "an empty source folder was kept with a .keep placeholder file"
@@ -189,6 +197,8 @@ CATALOGUE: dict[str, CodeInfo] = {
     "html-image-not-saved": CodeInfo(W, "an image the page shows is a web address, not a file"),
     "html-image-outside": CodeInfo(W, "an image src points outside the saved page's folder"),
     "html-json-ld-invalid": CodeInfo(W, "a JSON-LD block of the page is not valid JSON"),
+    "nesting-too-deep": CodeInfo(E, "a JSON document is nested deeper than the depth limit"),
+    "figures-too-many": CodeInfo(E, "an article has more figures than the figures limit"),
     "html-parse-limit": CodeInfo(
         W, "the page is nested beyond the parser's safe limit; the rest was not read"
     ),

@@ -9,14 +9,23 @@
   pass. A second pass (:meth:`Archive.digests`) is only needed when the manifests come after
   the payload or name algorithms the scan did not compute.
 
-Unsafe members (``..``, absolute paths, ``~``, links, devices, FIFOs) are reported and never
-read. Compression bombs are caught twice: by the declared ratio (zip) and by counting the bytes
-actually decompressed against the compressed bytes consumed (every format).
+Unsafe members (``..``, absolute paths, ``~``, links, devices, FIFOs) and duplicate member
+names are reported and never read. Compression bombs are caught twice: by the declared ratio
+(zip) and by counting the bytes actually decompressed against the compressed bytes consumed,
+over the whole archive, as the stream is read (every format): a budget (:class:`_Budget`)
+every read charges, whatever member and whatever it is read for. Compressed tars are
+decompressed here with bounded output (``gzip``/``bz2``/``lzma`` readers ask the decompressor
+for at most the bytes wanted), so memory stays at a few buffers whatever a 2 KB archive
+claims to hold. Limits: ``expansion-ratio``, ``expansion-bytes``, ``archive-members``,
+``tag-file-bytes`` (:mod:`bagsmith.limits`).
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
+import lzma
 import stat
 import tarfile
 import zipfile
@@ -24,19 +33,28 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
+from .. import limits
 from .manifest import split_manifest_name, unsafe_reason
 
-#: A member decompressing to more than MAX_RATIO times its compressed size is a bomb …
-MAX_RATIO = 1000
-#: … once it is larger than this (tiny members compress absurdly well and are harmless).
+#: Below this many bytes read out of an archive, no ratio is a bomb (small files compress
+#: absurdly well and are harmless); beyond it, the ``expansion-ratio`` limit applies.
 BOMB_FLOOR = 64 * 1024 * 1024
-#: Tag-file candidates larger than this are not kept in memory (they are streamed instead).
-MAX_TAG_BYTES = 256 * 1024 * 1024
+#: Top-level tag files up to this size are kept in memory during a tar scan.
+KEEP_TAG_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 #: What reading a damaged archive can raise.
-READ_ERRORS = (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error, ValueError)
+READ_ERRORS = (
+    OSError,
+    EOFError,
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    ValueError,
+    NotImplementedError,  # a zip compression method Python does not have
+)
 
 ARCHIVE_SUFFIXES = {".zip": "zip", ".tar": "tar", ".tgz": "tgz", ".gz": "tgz"}
 
@@ -124,6 +142,97 @@ class _Counter:
         self.count += len(data)
         return data
 
+    def readable(self) -> bool:
+        return True
+
+    def __enter__(self) -> _Counter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Budget:
+    """Bytes read out of one archive against the compressed bytes behind them, for each
+    member and for all reads of all members together: past ``BOMB_FLOOR``, more than
+    ``expansion-ratio`` times the compressed bytes, or more than ``expansion-bytes`` in all,
+    is a bomb. Checked at every block, so a bomb is stopped one block past the limit."""
+
+    def __init__(self) -> None:
+        self.produced = 0
+        self.consumed = 0
+        self.ratio = limits.get("expansion-ratio")
+        self.total = limits.get("expansion-bytes")
+        self._member: str | None = None
+        self._member_produced = 0
+        self._member_consumed = 0
+
+    def charge(self, produced: int, consumed: int, name: str | None) -> None:
+        self.produced += produced
+        self.consumed += consumed
+        if name != self._member:
+            self._member, self._member_produced, self._member_consumed = name, 0, 0
+        self._member_produced += produced
+        self._member_consumed += consumed
+        self._check(self._member_produced, self._member_consumed, name)
+        self._check(self.produced, self.consumed, name)
+
+    def _check(self, produced: int, consumed: int, name: str | None) -> None:
+        if self.produced > self.total:
+            raise ArchiveAbort(
+                ArchiveProblem(
+                    "archive-bomb",
+                    f"over {self.total} bytes read out of the archive; reading stopped "
+                    f"(the expansion-bytes limit; raise it with --limit expansion-bytes=N)",
+                    name,
+                )
+            )
+        if produced > BOMB_FLOOR and produced > self.ratio * max(1, consumed):
+            raise ArchiveAbort(
+                ArchiveProblem(
+                    "archive-bomb",
+                    f"{produced} bytes decompressed from {consumed} compressed bytes "
+                    f"(over {self.ratio} times: the expansion-ratio limit); reading stopped",
+                    name,
+                )
+            )
+
+
+class _Metered:
+    """The decompressed stream of a tar: every read is charged to the budget, against the
+    compressed bytes the counter has seen go by."""
+
+    def __init__(self, fh: IO[bytes], counter: _Counter, budget: _Budget) -> None:
+        self._fh = fh
+        self._counter = counter
+        self._budget = budget
+        self._seen = 0
+        self.member: str | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(CHUNK if size is None or size < 0 else size)
+        consumed = self._counter.count - self._seen
+        self._seen = self._counter.count
+        self._budget.charge(len(data), consumed, self.member)
+        return data
+
+
+def _decompressed(counter: _Counter, head: bytes) -> Any:
+    """The tar stream inside a compressed file, decompressed with bounded output."""
+    raw = cast(IO[bytes], counter)
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(raw, mode="rb")
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(raw, mode="rb")
+    return counter
+
 
 @dataclass
 class Archive:
@@ -139,6 +248,13 @@ class Archive:
     problems: list[ArchiveProblem] = field(default_factory=list)
     #: zip members whose name was read as UTF-8 without the flag: our name -> zipfile's name
     zip_names: dict[str, str] = field(default_factory=dict)
+    budget: _Budget = field(default_factory=_Budget, repr=False)
+    members: int = 0
+    kept: int = 0
+    #: bombs found after the scan, while hashing or reading members again
+    late_problems: list[ArchiveProblem] = field(default_factory=list)
+    aborted: dict[str, ArchiveProblem] = field(default_factory=dict)
+    duplicates: set[str] = field(default_factory=set)
 
     # -- scanning -----------------------------------------------------------------------------
     @classmethod
@@ -159,6 +275,15 @@ class Archive:
 
     def _add_member(self, raw: str, kind: str, size: int) -> str | None:
         """Record a member if it is safe; return its normalised name, or None."""
+        self.members += 1
+        if self.members > limits.get("archive-members"):
+            raise ArchiveAbort(
+                ArchiveProblem(
+                    "archive-too-many-members",
+                    f"more than {limits.get('archive-members')} members; reading stopped "
+                    "(raise the archive-members limit with --limit archive-members=N)",
+                )
+            )
         name = member_name(raw)
         reason = unsafe_reason(name) if name else None
         if reason is None and kind not in ("file", "dir"):
@@ -169,6 +294,22 @@ class Archive:
             )
             return None
         if not name:
+            return None
+        if name in self.files or (kind != "dir" and name in self.dirs):
+            self.problems.append(
+                ArchiveProblem(
+                    "archive-member-duplicate",
+                    f"{name} is in the archive more than once; which one a tool extracts "
+                    "differs (unzip and tar take the last), so neither is read",
+                    raw,
+                )
+            )
+            self.files.pop(name, None)
+            self.contents.pop(name, None)
+            self.speculative.pop(name, None)
+            self.duplicates.add(name)
+            return None
+        if name in self.duplicates:
             return None
         if kind == "dir":
             self.dirs.add(name)
@@ -191,7 +332,7 @@ class Archive:
                     self.zip_names[name] = info.filename
                 if name is None or kind != "file":
                     continue
-                if info.file_size > BOMB_FLOOR and info.file_size > MAX_RATIO * max(
+                if info.file_size > BOMB_FLOOR and info.file_size > self.budget.ratio * max(
                     1, info.compress_size
                 ):
                     del self.files[name]
@@ -204,19 +345,30 @@ class Archive:
                         )
                     )
                     continue
-                if not is_payload_like(name) and info.file_size <= MAX_TAG_BYTES:
+                if self._keep(name, info.file_size):
                     with zf.open(info) as stream:
-                        self.contents[name] = _read_guarded(stream, info.compress_size, name)
+                        self.contents[name] = self._read_zip(stream, info, name)
+
+    def _keep(self, name: str, size: int) -> bool:
+        """Keep this member's content in memory? Top-level tag files (bagit.txt, bag-info.txt,
+        manifests, fetch.txt …) up to ``KEEP_TAG_BYTES`` each and in all; anything else is
+        read again when needed."""
+        if is_payload_like(name) or len(name.split("/")) > 2:
+            return False
+        if size > min(KEEP_TAG_BYTES, limits.get("tag-file-bytes")):
+            return False
+        return self.kept + size <= KEEP_TAG_BYTES
 
     def _scan_tar(self, hash_payload: bool) -> None:
         algorithms: list[str] = []
         frozen = False  # the algorithm set is fixed once the first payload member is hashed
-        for name, info, stream, counter in self._tar_members():
+        for name, info, stream, _counter in self._tar_members():
             if stream is None:
                 continue
-            if not is_payload_like(name) and info.size <= MAX_TAG_BYTES:
-                data = _read_guarded(stream, None, name, counter)
+            if self._keep(name, info.size):
+                data = _read_all(stream)
                 self.contents[name] = data
+                self.kept += len(data)
                 alg = manifest_algorithm(name)
                 if alg and not frozen and alg in hashlib.algorithms_available:
                     algorithms.append(alg)
@@ -226,21 +378,33 @@ class Archive:
             if not frozen:
                 frozen = True
                 self.speculative_algorithms = tuple(dict.fromkeys(algorithms))
-            self.speculative[name] = _hash(stream, self.speculative_algorithms, name, counter)
+            self.speculative[name] = _hash(stream, self.speculative_algorithms)
 
     def _tar_members(
-        self,
+        self, *, rescan: bool = False
     ) -> Iterator[tuple[str, tarfile.TarInfo, IO[bytes] | None, _Counter]]:
+        """Every member of the tar, in order, read through the budget. A second pass
+        (``rescan``) does not record the members again."""
         with open(self.path, "rb") as raw:
             counter = _Counter(raw)
-            with tarfile.open(fileobj=counter, mode="r|*") as tf:  # type: ignore[call-overload]
-                for info in tf:
-                    kind = _tar_kind(info)
-                    name = self._add_member(info.name, kind, info.size)
-                    if name is None or kind != "file":
-                        yield name or "", info, None, counter
-                        continue
-                    yield name, info, tf.extractfile(info), counter
+            head = raw.read(6)
+            raw.seek(0)
+            with _decompressed(counter, head) as plain:
+                metered = _Metered(plain, counter, self.budget)
+                with tarfile.open(fileobj=metered, mode="r|") as tf:  # type: ignore[call-overload]
+                    for info in tf:
+                        kind = _tar_kind(info)
+                        if rescan:
+                            name: str | None = member_name(info.name)
+                            if name not in self.files:
+                                name = None
+                        else:
+                            name = self._add_member(info.name, kind, info.size)
+                        metered.member = info.name
+                        if name is None or kind != "file":
+                            yield name or "", info, None, counter
+                            continue
+                        yield name, info, tf.extractfile(info), counter
 
     # -- reading again ------------------------------------------------------------------------
     def digests(
@@ -275,27 +439,35 @@ class Archive:
         algorithms: tuple[str, ...],
         progress: Callable[[int], None] | None,
     ) -> Iterator[tuple[str, dict[str, str] | None, str | None]]:
-        for name, _info, stream, counter in self._tar_members():
-            if stream is None or name not in wanted:
-                continue
-            if name in self.contents:
+        try:
+            for name, _info, stream, _counter in self._tar_members(rescan=True):
+                if stream is None or name not in wanted:
+                    continue
                 wanted.discard(name)
-                yield name, _hash_bytes(self.contents[name], algorithms), None
-                continue
-            try:
-                digests = _hash(stream, algorithms, name, counter)
-            except ArchiveAbort as abort:
-                # a bomb: stop reading the archive here rather than decompress the rest
-                wanted.discard(name)
-                yield name, None, abort.problem.message
-                for rest in sorted(wanted):
-                    yield rest, None, "not read: reading stopped at a compression bomb"
-                wanted.clear()
-                return
-            wanted.discard(name)
-            yield name, digests, None
-            if progress:
-                progress(self.files.get(name, 0))
+                if name in self.contents:
+                    yield name, _hash_bytes(self.contents[name], algorithms), None
+                    continue
+                try:
+                    digests = _hash(stream, algorithms)
+                except ArchiveAbort as abort:
+                    yield name, None, self._aborted(name, abort)
+                    break  # a bomb: stop reading the archive rather than decompress the rest
+                yield name, digests, None
+                if progress:
+                    progress(self.files.get(name, 0))
+        except ArchiveAbort as abort:  # between members (a header, the padding)
+            self._aborted(None, abort)
+        for rest in sorted(wanted):
+            yield rest, None, "not read: reading stopped at a compression bomb"
+        wanted.clear()
+
+    def _aborted(self, name: str | None, abort: ArchiveAbort) -> str:
+        """Record a bomb found after the scan (reported with the archive's problems)."""
+        if abort.problem not in self.late_problems:
+            self.late_problems.append(abort.problem)
+        if name is not None:
+            self.aborted[name] = abort.problem
+        return abort.problem.message
 
     def _zip_digests(
         self,
@@ -311,24 +483,36 @@ class Archive:
                 wanted.discard(name)
                 try:
                     with zf.open(info) as stream:
-                        digests = _hash(stream, algorithms, name, None, info.compress_size)
-                except (*READ_ERRORS, ArchiveAbort) as exc:
+                        digests = _hash(self._zip_blocks(stream, info, name), algorithms)
+                except ArchiveAbort as abort:
+                    yield name, None, self._aborted(name, abort)
+                except READ_ERRORS as exc:
                     yield name, None, str(exc)
                 else:
                     yield name, digests, None
                 if progress:
                     progress(info.file_size)
 
+    def _zip_blocks(self, stream: IO[bytes], info: zipfile.ZipInfo, name: str) -> _Blocks:
+        """A zip member's bytes, charged to the budget (its compressed size up front)."""
+        return _Blocks(stream, self.budget, name, info.compress_size)
+
+    def _read_zip(self, stream: IO[bytes], info: zipfile.ZipInfo, name: str) -> bytes:
+        return _read_all(self._zip_blocks(stream, info, name))
+
     def read(self, name: str) -> bytes:
         """The whole content of one member (tag files; payload members are streamed instead).
 
-        Raises OSError when the member cannot be read.
+        Raises OSError when the member cannot be read, :class:`TagFileTooLarge` (an OSError)
+        when it is over the ``tag-file-bytes`` limit.
         """
         try:
             return self._read(name)
         except ArchiveAbort as abort:
             raise OSError(abort.problem.message) from None
         except READ_ERRORS as exc:
+            if isinstance(exc, TagFileTooLarge | FileNotFoundError):
+                raise
             raise OSError(f"the archive cannot be read: {exc}") from None
 
     def _read(self, name: str) -> bytes:
@@ -336,14 +520,47 @@ class Archive:
             return self.contents[name]
         if name not in self.files:
             raise FileNotFoundError(name)
+        top = limits.get("tag-file-bytes")
+        if self.files[name] > top:
+            raise TagFileTooLarge(name, self.files[name], top)
         if self.format == "zip":
-            stored = self.zip_names.get(name, name)
-            with zipfile.ZipFile(self.path) as zf, zf.open(stored) as member:
-                return _read_guarded(member, zf.getinfo(stored).compress_size, name)
-        for found, _info, stream, counter in self._tar_members():
+            with zipfile.ZipFile(self.path) as zf:
+                info = next(i for i in zf.infolist() if member_name(zip_member_name(i)) == name)
+                with zf.open(info) as member:
+                    return self._read_zip(member, info, name)
+        for found, _info, stream, _counter in self._tar_members(rescan=True):
             if found == name and stream is not None:
-                return _read_guarded(stream, None, name, counter)
+                return _read_all(stream)
         raise FileNotFoundError(name)
+
+
+class TagFileTooLarge(OSError):
+    """A member read whole (a tag file) that is over the ``tag-file-bytes`` limit."""
+
+    code = "tag-file-too-large"
+
+    def __init__(self, name: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"{size} bytes, over the tag-file-bytes limit of {limit}; not read "
+            "(raise it with --limit tag-file-bytes=N)"
+        )
+        self.name = name
+
+
+class _Blocks:
+    """A member's stream with every block charged to the archive's budget."""
+
+    def __init__(self, stream: IO[bytes], budget: _Budget, name: str, compressed: int) -> None:
+        self._stream = stream
+        self._budget = budget
+        self._name = name
+        self._compressed = compressed
+
+    def read(self, size: int = CHUNK) -> bytes:
+        data = self._stream.read(size)
+        consumed, self._compressed = self._compressed, 0
+        self._budget.charge(len(data), consumed, self._name)
+        return data
 
 
 def _tar_kind(info: tarfile.TarInfo) -> str:
@@ -360,50 +577,18 @@ def _tar_kind(info: tarfile.TarInfo) -> str:
     return "special member"
 
 
-def _consumed(compressed: int | None, counter: _Counter | None, start: int) -> int:
-    return counter.count - start if counter is not None else (compressed or 0)
-
-
-def _check_ratio(done: int, consumed: int, name: str) -> None:
-    if done > BOMB_FLOOR and done > MAX_RATIO * max(1, consumed):
-        raise ArchiveAbort(
-            ArchiveProblem(
-                "archive-bomb",
-                f"{done} bytes decompressed from {consumed} compressed bytes; reading stopped",
-                name,
-            )
-        )
-
-
-def _read_guarded(
-    stream: IO[bytes], compressed: int | None, name: str, counter: _Counter | None = None
-) -> bytes:
+def _read_all(stream: IO[bytes] | _Blocks) -> bytes:
     parts: list[bytes] = []
-    done = 0
-    start = counter.count if counter is not None else 0
     while block := stream.read(CHUNK):
         parts.append(block)
-        done += len(block)
-        _check_ratio(done, _consumed(compressed, counter, start), name)
     return b"".join(parts)
 
 
-def _hash(
-    stream: IO[bytes],
-    algorithms: tuple[str, ...],
-    name: str,
-    counter: _Counter | None = None,
-    compressed: int | None = None,
-) -> dict[str, str]:
+def _hash(stream: IO[bytes] | _Blocks, algorithms: tuple[str, ...]) -> dict[str, str]:
     hashers = [hashlib.new(a) for a in algorithms]
-    done = 0
-    start = counter.count if counter is not None else 0
     while block := stream.read(CHUNK):
-        done += len(block)
         for h in hashers:
             h.update(block)
-        if done > BOMB_FLOOR:
-            _check_ratio(done, _consumed(compressed, counter, start), name)
     return {a: h.hexdigest() for a, h in zip(algorithms, hashers, strict=True)}
 
 

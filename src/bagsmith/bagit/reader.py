@@ -61,6 +61,11 @@ class BagReader(ABC):
         return []
 
     @property
+    def late_problems(self) -> list[ArchiveProblem]:
+        """Problems found after opening, while reading (a bomb found while hashing)."""
+        return []
+
+    @property
     def unreadable_folders(self) -> list[tuple[str, str]]:
         """(folder, reason) for folders that could not be listed while walking."""
         return []
@@ -293,6 +298,10 @@ class ArchiveReader(BagReader):
     @property
     def problems(self) -> list[ArchiveProblem]:
         return self.archive.problems
+
+    @property
+    def late_problems(self) -> list[ArchiveProblem]:
+        return self.archive.late_problems
 
     def _find_root(self) -> tuple[str, str | None]:
         files = self.archive.files

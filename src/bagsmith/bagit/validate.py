@@ -180,6 +180,8 @@ class _Validator:
 
         self._payload(payload, load)
         self._tags(tags)
+        for problem in self.reader.late_problems:
+            self.report.add(problem.code, problem.message, problem.path)
         if self.collector is not None and self.kept is not None:
             digests = ManifestDigests(payload.algorithms, payload.offsets, self.kept)
             self.result.facts = self.collector.build(
@@ -208,7 +210,8 @@ class _Validator:
                 "tag-file-undecodable", f"not valid {exc.encoding} ({exc.reason})", name, exc.line
             )
         except OSError as exc:
-            self.report.add("file-unreadable", f"cannot read {name}: {exc}", name)
+            code = getattr(exc, "code", "file-unreadable")
+            self.report.add(code, f"cannot read {name}: {exc}", name)
 
     def _find_manifests(self) -> tuple[ManifestTable, ManifestTable]:
         """Empty tables for the manifests found (by name); :meth:`_load` fills them."""
