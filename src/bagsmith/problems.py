@@ -176,6 +176,15 @@ CATALOGUE: dict[str, CodeInfo] = {
     "profile-not-available": CodeInfo(
         I_, "bag-info.txt names a profile that is neither bundled nor in the local cache"
     ),
+    "bag-group-incomplete": CodeInfo(
+        E, "bags of one Bag-Group-Identifier validated together miss a member of the group"
+    ),
+    "bag-group-count-invalid": CodeInfo(
+        E, "Bag-Count is not 'k of N', or bags of one group disagree on it or repeat a number"
+    ),
+    "bag-group-partial": CodeInfo(
+        I_, "a bag of a group was validated without the others: the group was not checked"
+    ),
     # --- capture ---
     "capture-image-failed": CodeInfo(
         W, "an image of the captured page could not be captured (its figure has no image file)"

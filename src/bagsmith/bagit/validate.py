@@ -60,6 +60,9 @@ class BagValidation:
     #: checks composed on top by the pipeline (profiles, METS/DC), as JSON-ready dicts
     profiles: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] | None = None
+    #: Bag-Group-Identifier, Bag-Count and the line of Bag-Count, when the bag has them (the
+    #: pipeline checks that a group validated together is whole)
+    group: tuple[str, str, int] | None = field(default=None, repr=False)
 
     @property
     def valid(self) -> bool:

@@ -21,6 +21,7 @@ from .options import (
     info_option,
     no_profile_option,
     output_option,
+    parse_size,
     parse_tag_files,
     payload_policy_options,
     processes_option,
@@ -64,6 +65,13 @@ def render(out: Output, result: BagResult, verb: str) -> None:
     metavar="NAME|PATH|IDENTIFIER",
 )
 @no_profile_option("Do not check the bag against a profile, not even the configured one.")
+@click.option(
+    "--max-size",
+    metavar="SIZE",
+    help="Split the payload into several bags of at most SIZE each (e.g. 30GB, 500MiB, "
+    "1000000): DEST.b001.of003 …, one Bag-Group-Identifier, Bag-Count 'k of N', each bag "
+    "valid on its own. Files are never split.",
+)
 @output_options
 def bag(
     sources: tuple[Path, ...],
@@ -77,13 +85,15 @@ def bag(
     serialize: str | None,
     profile: str | None,
     no_profile: bool,
+    max_size: str | None,
     out: Output,
 ) -> None:
     """Create a BagIt bag at DEST from SOURCE files and folders.
 
     One folder given: its contents become the payload (data/). Several sources, or a file:
     each keeps its own name under data/. The sources are only read, never changed; the bag is
-    written beside DEST and renamed into place when complete. Skipped files are listed as
+    written beside DEST and renamed into place when complete. With --max-size the payload is
+    split over several bags (DEST.b001.of00N …) when it does not fit in one. Skipped files are listed as
     warnings. With --profile, every missing required tag is listed before anything is
     written. See docs/bagging.md.
 
@@ -105,7 +115,12 @@ def bag(
         serialize=archive_format(serialize),
         profile=profile,
         tag_files=parse_tag_files(tag_files),
+        max_size=parse_size(max_size, "--max-size") if max_size is not None else None,
     )
     with terminate_as_interrupt():
         result = create_bag(list(sources), dest, options, progress=out.progress)
     render(out, result, "Bagged" if result.serialized is None else "Bagged and serialised")
+    if result.parts and not out.json_mode:
+        out.info(f"split into {len(result.parts)} bags of group {result.group}:")
+        for part in result.parts:
+            out.info(f"  {part}")

@@ -400,3 +400,40 @@ def profile_usage_error(profile: str | None, exc: ProfileError) -> UsageError:
         field=exc.field,
         hint=exc.hint,
     )
+
+
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
+
+
+def parse_size(text: str, option: str) -> int:
+    """``30GB`` (decimal units, as storage is sold), ``500MiB`` (binary) or a number of
+    bytes; a usage error naming the option otherwise."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _SIZE_UNITS:
+        raise UsageError(
+            f"{text!r} is not a size",
+            field=option,
+            hint="write e.g. 30GB, 500MiB or a number of bytes",
+        )
+    value = int(float(match.group(1)) * _SIZE_UNITS[unit])
+    if value <= 0:
+        raise UsageError(f"{text!r}: the size must be more than 0 bytes", field=option)
+    return value

@@ -34,6 +34,7 @@ from ..bagit.serialize import ArchiveFormat
 from ..bagit.tagfiles import parse_info_option
 from ..bagit.update import update_bag as _update_bag
 from ..bagit.writer import (
+    PayloadTotals,
     bag_info_tags,
     bagging_date,
     check_tag_files,
@@ -42,7 +43,7 @@ from ..bagit.writer import (
     source_date_epoch,
     write_tag_files,
 )
-from ..errors import DestinationError, Interrupted, ProfileError
+from ..errors import DestinationError, Interrupted, ProfileError, UsageError
 from ..problems import Problem, Severity
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class BagOptions:
     serialize: ArchiveFormat | None = None
     profile: str | None = None  # NAME|PATH|identifier of a BagIt profile (--profile)
     tag_files: tuple[tuple[Path, str], ...] = ()  # (file, name in the bag) (--tag-file)
+    #: Split the payload into several bags of at most this many bytes each (--max-size).
+    max_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,15 @@ class BagResult:
     warnings: list[Problem] = field(default_factory=list)
     serialized: str | None = None
     profile: str | None = None  # the identifier of the profile the bag was checked against
+    #: a bag split by --max-size: every bag of the group, in order (``path`` is the first)
+    parts: list[str] = field(default_factory=list)
+    group: str | None = None  # its Bag-Group-Identifier
 
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
+            "parts": self.parts,
+            "group": self.group,
             "files": self.files,
             "bytes": self.bytes,
             "payload_oxum": self.payload_oxum,
@@ -232,8 +240,8 @@ def create_bag(
     algorithms = fixity.parse_algorithms(options.algorithms)
     check_user_tags(options.info)
     check_tag_files(options.tag_files)
-    processes = _processes(options.processes)
-    epoch = source_date_epoch()
+    _processes(options.processes)  # bad values refused before anything is read
+    source_date_epoch()
     profile = _load_profile(options.profile) if options.profile else None
     sources = [Path(s) for s in sources]
     target = destination.resolve(Path(dest), options.serialize)
@@ -248,7 +256,39 @@ def create_bag(
         )
         warnings += problems
         info += defaults
+    if options.max_size is not None:
+        parts = split_plan(plan, options.max_size, algorithms, options.tag_files, info)
+        if len(parts) > 1:
+            return _create_group(
+                dest, options, parts, info, algorithms, profile, warnings, progress
+            )
 
+    totals = _write_bag(target, plan, info, algorithms, options, profile, warnings, progress)
+    return BagResult(
+        path=str(target.final),
+        files=totals.files,
+        bytes=totals.bytes,
+        algorithms=list(algorithms),
+        payload_oxum=totals.oxum,
+        warnings=warnings,
+        serialized=str(target.archive) if target.archive else None,
+        profile=profile.identifier if profile else None,
+    )
+
+
+def _write_bag(
+    target: destination.Target,
+    plan: PayloadPlan,
+    info: Sequence[tuple[str, str]],
+    algorithms: tuple[str, ...],
+    options: BagOptions,
+    profile: Profile | None,
+    warnings: list[Problem],
+    progress: ProgressFactory | None,
+) -> PayloadTotals:
+    """Stage one bag from ``plan``, check it, and move it into place (``warnings`` grows)."""
+    epoch = source_date_epoch()
+    processes = _processes(options.processes)
     run = destination.Stage(target)
     warnings += [
         Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
@@ -259,7 +299,7 @@ def create_bag(
         run.create()
         with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
             totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
-        tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
+        tags = bag_info_tags(list(info), totals, day=bagging_date(epoch), agent=software_agent())
         write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
         if profile is not None:
             seen = {(w.code, w.message) for w in warnings}
@@ -274,15 +314,150 @@ def create_bag(
         ) from None
     finally:
         run.clean()
+    return totals
+
+
+#: Room kept in every bag of a split for bagit.txt, the tag manifests and bag-info.txt's own
+#: tags (Payload-Oxum, Bagging-Date …); the --info tags and --tag-file files are counted on
+#: top of it, and each payload file's manifest lines with the file (:func:`_cost`).
+TAG_RESERVE = 8 * 1024
+#: Per payload file, besides its bytes: an archive's member header (tar: 512 bytes, with a
+#: PAX header for long names another 1,024; zip's headers are smaller).
+ARCHIVE_OVERHEAD = 1536
+
+
+def _cost(relpath: str, size: int, algorithms: Sequence[str]) -> int:
+    """What one payload file adds to a bag: its bytes, its manifest lines, archive headers."""
+    name = len(relpath.encode("utf-8")) * 3  # percent-encoding at worst
+    lines = sum(fixity.SUPPORTED[a] + 2 + name + 1 for a in algorithms)
+    return size + lines + ARCHIVE_OVERHEAD
+
+
+def split_plan(
+    plan: PayloadPlan,
+    max_size: int,
+    algorithms: Sequence[str],
+    tag_files: Sequence[tuple[Path, str]] = (),
+    info: Sequence[tuple[str, str]] = (),
+) -> list[PayloadPlan]:
+    """The payload cut into consecutive parts (in path order) so that each bag, tag files
+    and archive headers included, stays within ``max_size`` bytes; one part when it fits."""
+    reserve = (
+        TAG_RESERVE
+        + sum(_file_size(p) + ARCHIVE_OVERHEAD for p, _ in tag_files)
+        + sum(len(f"{k}: {v}\n".encode()) for k, v in info)
+    )
+    budget = max_size - reserve
+    if budget <= 0:
+        raise UsageError(
+            f"--max-size {max_size} leaves no room for a payload (each bag keeps "
+            f"{reserve} bytes for its tag files)",
+            field="--max-size",
+        )
+    parts: list[PayloadPlan] = [PayloadPlan()]
+    used = 0
+    for f in sorted(plan.files, key=lambda f: f.relpath):
+        cost = _cost(f.relpath, f.size, algorithms)
+        if cost > budget:
+            raise UsageError(
+                f"data/{f.relpath} is {f.size} bytes: it cannot fit in a bag of at most "
+                f"{max_size} bytes",
+                field="--max-size",
+                hint="raise --max-size above the largest file (a file is never split)",
+            )
+        if used + cost > budget and parts[-1].files:
+            parts.append(PayloadPlan())
+            used = 0
+        parts[-1].files.append(f)
+        used += cost
+    for d in plan.dirs:  # an empty folder goes with the first file below its parent, or first
+        prefix = d.relpath.rsplit("/", 1)[0] + "/" if "/" in d.relpath else ""
+        home = next((p for p in parts if any(f.relpath.startswith(prefix) for f in p.files)), None)
+        (home or parts[0]).dirs.append(d)
+    parts[0].warnings = list(plan.warnings)
+    return parts
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _remove_final(target: destination.Target) -> None:
+    """Remove a bag this run moved into place (a part of a group that could not be finished)."""
+    import shutil
+
+    if target.archive is not None:
+        target.archive.unlink(missing_ok=True)
+    elif target.dest.is_dir():
+        shutil.rmtree(target.dest)
+
+
+def part_name(dest: Path, number: int, count: int) -> Path:
+    """``NAME.b001.of003``: a bag of a split group (the naming APTrust uses for multipart
+    bags), beside ``dest``."""
+    width = max(3, len(str(count)))
+    return dest.with_name(f"{dest.name}.b{number:0{width}d}.of{count:0{width}d}")
+
+
+def _create_group(
+    dest: Path,
+    options: BagOptions,
+    parts: list[PayloadPlan],
+    info: list[tuple[str, str]],
+    algorithms: tuple[str, ...],
+    profile: Profile | None,
+    warnings: list[Problem],
+    progress: ProgressFactory | None,
+) -> BagResult:
+    """Write the parts as bags of one group (Bag-Group-Identifier, Bag-Count ``k of N``),
+    each complete and valid on its own; all of them, or none (a failure removes the parts
+    already written)."""
+    labels = {label.lower() for label, _ in info}
+    if "bag-count" in labels:
+        raise UsageError(
+            "--max-size writes Bag-Count itself; do not give it with --info", field="--info"
+        )
+    dest = Path(os.path.abspath(dest))
+    group = next((v for k, v in info if k.lower() == "bag-group-identifier"), None)
+    if group is None:
+        group = next((v for k, v in info if k.lower() == "external-identifier"), dest.name)
+        info = [*info, ("Bag-Group-Identifier", group)]
+    count = len(parts)
+    targets = [
+        destination.resolve(part_name(dest, k, count), options.serialize)
+        for k in range(1, count + 1)
+    ]  # every name checked before anything is written
+    done: list[destination.Target] = []
+    totals: list[PayloadTotals] = []
+    try:
+        for k, (target, part) in enumerate(zip(targets, parts, strict=True), start=1):
+            part_info = [*info, ("Bag-Count", f"{k} of {count}")]
+            totals.append(
+                _write_bag(
+                    target, part, part_info, algorithms, options, profile, warnings, progress
+                )
+            )
+            done.append(target)
+    except BaseException:
+        for target in done:
+            _remove_final(target)
+        raise
+    files = sum(t.files for t in totals)
+    octets = sum(t.bytes for t in totals)
     return BagResult(
-        path=str(target.final),
-        files=totals.files,
-        bytes=totals.bytes,
+        path=str(targets[0].final),
+        files=files,
+        bytes=octets,
         algorithms=list(algorithms),
-        payload_oxum=totals.oxum,
+        payload_oxum=f"{octets}.{files}",
         warnings=warnings,
-        serialized=str(target.archive) if target.archive else None,
+        serialized=str(targets[0].archive) if targets[0].archive else None,
         profile=profile.identifier if profile else None,
+        parts=[str(t.final) for t in targets],
+        group=group,
     )
 
 

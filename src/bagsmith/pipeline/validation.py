@@ -17,6 +17,7 @@ docs/validation.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -157,7 +158,78 @@ def validate_bags(
                 run.bags.append(_validate(path, checks, step))
         except InputError as exc:
             run.unreadable.append(UnreadableBag(str(path), exc))
+    check_groups(run.bags)
     return run
+
+
+_BAG_COUNT = re.compile(r"^\s*(\d+)\s+of\s+(\d+|\?)\s*$", re.IGNORECASE)
+
+
+def check_groups(bags: Sequence[BagValidation]) -> None:
+    """Bags that share a Bag-Group-Identifier (a bag split by ``bag --max-size``, or any
+    multi-bag group): validated together, they must be the whole group — every number of
+    ``Bag-Count: k of N`` once, the same N everywhere. Problems go into each member's report.
+    A lone member is only told that the group was not checked."""
+    groups: dict[str, list[tuple[BagValidation, int, str, int]]] = {}
+    for bag in bags:
+        if bag.group is None:
+            continue
+        ident, count, line = bag.group
+        match = _BAG_COUNT.match(count)
+        if (
+            match is None
+            or match.group(1) == "0"
+            or (match.group(2) != "?" and int(match.group(1)) > int(match.group(2)))
+        ):
+            bag.report.add(
+                "bag-group-count-invalid",
+                f"Bag-Count {count!r} is not 'k of N' with 1 <= k <= N",
+                "bag-info.txt",
+                line,
+            )
+            continue
+        groups.setdefault(ident, []).append((bag, int(match.group(1)), match.group(2), line))
+    for ident, members in groups.items():
+        totals = {total for _b, _k, total, _l in members}
+        numbers = [k for _b, k, _t, _l in members]
+        if len(members) == 1:
+            bag, k, total, line = members[0]
+            if total != "1":
+                bag.report.add(
+                    "bag-group-partial",
+                    f"this is bag {k} of {total} of group {ident!r}; validate every bag of the "
+                    "group together to check that the group is whole",
+                    "bag-info.txt",
+                    line,
+                )
+            continue
+        problem: tuple[str, str] | None = None
+        if len(totals) > 1:
+            problem = (
+                "bag-group-count-invalid",
+                f"the bags of group {ident!r} disagree on their number: "
+                + ", ".join(sorted(f"of {t}" for t in totals)),
+            )
+        elif len(set(numbers)) != len(numbers):
+            repeated = sorted({k for k in numbers if numbers.count(k) > 1})
+            problem = (
+                "bag-group-count-invalid",
+                f"group {ident!r} has more than one bag numbered "
+                + ", ".join(str(k) for k in repeated),
+            )
+        elif totals != {"?"}:
+            expected = int(next(iter(totals)))
+            missing = sorted(set(range(1, expected + 1)) - set(numbers))
+            if missing:
+                problem = (
+                    "bag-group-incomplete",
+                    f"group {ident!r} has {expected} bags; bag(s) "
+                    + ", ".join(str(k) for k in missing)
+                    + " of them were not among the bags validated",
+                )
+        if problem is not None:
+            for bag, _k, _t, line in members:
+                bag.report.add(problem[0], problem[1], "bag-info.txt", line)
 
 
 def validate_one(
@@ -231,11 +303,16 @@ class _Plan:
     profiles: list[tuple[Profile, str]] = field(default_factory=list)  # (profile, source)
     missing: list[tuple[str, int]] = field(default_factory=list)  # not available: (id, line)
     documents: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
+    group: tuple[str, str, int] | None = None  # Bag-Group-Identifier, Bag-Count, its line
 
     def __call__(
         self, info: Sequence[tuple[str, str, int]], is_file: Callable[[str], bool]
     ) -> bool:
         checks = self.checks
+        labels = {label.lower(): (value, line) for label, value, line in reversed(info)}
+        if "bag-group-identifier" in labels and "bag-count" in labels:
+            count, line = labels["bag-count"]
+            self.group = (labels["bag-group-identifier"][0].strip(), count, line)
         if checks.option is not None:
             self.profiles.append((checks.option, "option"))
         elif checks.declared:
@@ -280,6 +357,7 @@ def _validate(
         result.metadata = _check_metadata(
             result, plan.documents, checks.metadata, checks.schema_dir
         )
+    result.group = plan.group
     # the facts (every payload path, every digest) and the reader are not kept: a run over
     # many bags would otherwise hold them all; the report has what they were used for
     result.facts = result.reader = None
