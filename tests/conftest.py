@@ -63,3 +63,23 @@ def _no_machine_configuration(_empty_config_home: Path, monkeypatch: pytest.Monk
     a test that wants one sets BAGSMITH_CONFIG or XDG_CONFIG_HOME itself."""
     monkeypatch.delenv("BAGSMITH_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(_empty_config_home))
+
+
+# --- CI: a test skipped for a missing tool is a failure -----------------------------------------
+#: Set by .ci/run: scripts/test-setup.sh has installed every tool the tests use, so a test that
+#: skips because one is "not installed" / "not available" means the set-up is broken; it must
+#: not pass silently.
+REQUIRE_TOOLS = os.environ.get("BAGSMITH_REQUIRE_TOOLS") == "1"
+_MISSING_TOOL = ("not installed", "not available", "is missing")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if REQUIRE_TOOLS and report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if any(words in reason for words in _MISSING_TOOL):
+            report.outcome = "failed"
+            report.longrepr = f"skipped for a missing tool under BAGSMITH_REQUIRE_TOOLS=1: {reason}"
+    return None

@@ -9,8 +9,10 @@ and CI fails when the command fails or pytest runs no test.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -100,3 +102,29 @@ def test_ci_runs_the_readme_test_command_and_fails_with_it(
     )
     assert done.returncode == code, done.stderr
     assert f"+ {test_command}" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("required", "code", "summary"), [("1", 1, "1 failed"), ("", 0, "1 skipped")]
+)
+def test_in_ci_a_test_skipped_for_a_missing_tool_fails(
+    tmp_path: Path, required: str, code: int, summary: str
+) -> None:
+    """.ci/run sets BAGSMITH_REQUIRE_TOOLS=1: the set-up installed every tool, so a skip for a
+    missing one must not pass silently (tests/conftest.py)."""
+    assert "export BAGSMITH_REQUIRE_TOOLS=1" in (ROOT / ".ci" / "run").read_text()
+    (tmp_path / "conftest.py").write_text(
+        "from tests.conftest import pytest_runtest_makereport  # noqa: F401\n"
+    )
+    (tmp_path / "test_probe.py").write_text(
+        "import pytest\n\n\ndef test_probe():\n    pytest.skip('frobnicator is not installed')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "BAGSMITH_REQUIRE_TOOLS": required},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == code, done.stdout
+    assert summary in done.stdout
