@@ -50,6 +50,8 @@ DOCUMENTED_SCHEMATRON = {
     "list lacks (metadata extraction, information package creation)",
     "If a div has a DMDID attribute, then it must refer to the ID of a dmdSec": "a div names "
     "two descriptive records (MODS and DC); METS allows several IDREFS",
+    "Each amdSec MUST contain 3 digiprovMD elements that contain mdWraps of MDTYPE "
+    "PREMIS:AGENT": "the agents that acted: bagsmith, fido, the organisation, the archivist",
 }
 
 
@@ -118,10 +120,14 @@ def test_metsrw_finds_every_file_with_its_premis_and_descriptions(bag: Path) -> 
     for path, entry in items.items():
         [obj] = entry.get_premis_objects()
         assert obj.findtext("object_identifier/object_identifier_value") == f"data/{path}"
+        registry = "object_characteristics/format/format_registry/"
+        if path.endswith((".jpg", ".png", ".tif", ".xml", ".html", ".txt", ".json")):
+            assert obj.findtext(registry + "format_registry_name") == "PRONOM"
+            assert re.fullmatch(r"(x-)?fmt/\d+", obj.findtext(registry + "format_registry_key"))
         events = {e.event_type for e in entry.get_premis_events()}
-        assert "message digest calculation" in events
+        assert {"message digest calculation", "format identification"} <= events
         agents = {a.agent_name for a in entry.get_premis_agents()}
-        assert {"bagsmith", "Example Community Archive", "Ann Archivist"} <= agents
+        assert {"bagsmith", "fido", "Example Community Archive", "Ann Archivist"} <= agents
         if path in images:
             assert {"metadata extraction", "validation"} <= events
             mdtypes = [d.contents.mdtype for d in entry.dmdsecs]

@@ -108,6 +108,7 @@ class FormatId:
     basis: str = "signature"  # signature | container | extension | none
     tool: str = ""  # e.g. "fido 1.6.1"
     signatures: str = ""  # the signature files, e.g. "PRONOM formats-v109.xml"
+    extensions: tuple[str, ...] = ()  # the extensions PRONOM gives for the format
 
 
 @dataclass(frozen=True)

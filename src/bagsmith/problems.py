@@ -223,6 +223,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "text-control-character": CodeInfo(
         W, "the article holds characters XML cannot represent (control codes); they were replaced"
     ),
+    "format-extension-mismatch": CodeInfo(
+        W, "a file's contents are of a format whose extensions do not include the file's own"
+    ),
     "title-missing": CodeInfo(W, "no title was found in the article"),
     "trailing-section-removed": CodeInfo(
         I_, "a comments or related-posts section at the end of the article was left out"

@@ -13,7 +13,7 @@ import hashlib
 import mimetypes
 import os
 import tempfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from ..fixity import hash_file
 from ..metadata.checks import MetsFacts
 from ..metadata.dc import FigureRef, dc_xml, figure_label
 from ..metadata.mets import MetsInput, PackageEvent, build_mets, match_figures
-from ..model import Agent, Article, Figure, ImageInfo, PackageFile, Section
+from ..model import Agent, Article, Figure, FormatId, ImageInfo, PackageFile, Section
 from ..problems import Problem, Report
 from ..resources import json_schema
 
@@ -61,6 +61,11 @@ def schema_status(directory: Path | None = None) -> xmlschemas.CacheStatus:
 
 def software_agent() -> Agent:
     return Agent(name="bagsmith", role="software", kind="software", version=__version__)
+
+
+def iso_now() -> str:
+    """Now, as PREMIS event times are written (UTC, whole seconds)."""
+    return datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def resolve_created(created: datetime | str | None = None) -> datetime:
@@ -106,6 +111,7 @@ def describe_article(
     tools: Sequence[Agent] = (),
     events: Sequence[PackageEvent] = (),
     times: Mapping[str, str] | None = None,
+    identify: Callable[[bytes, str, str | None], FormatId] | None = None,
 ) -> Description:
     """Build dc.xml and mets.xml (METS lists dc.xml in its "metadata" fileGrp) and validate
     both against the official schemas (SchemaCacheError when they are not installed).
@@ -114,7 +120,8 @@ def describe_article(
     ``organization`` (Source-Organization) and ``archivist`` (contact) are PREMIS agents and
     named in the METS header; ``tools`` are other software agents (format identification);
     ``events`` are package-level PREMIS events (fixity check, bag creation …) and ``times``
-    the moments bagsmith's own per-file events happened (event type → ISO date-time)."""
+    the moments bagsmith's own per-file events happened (event type → ISO date-time);
+    ``identify`` identifies dc.xml's format (bytes, name, MIME type), as the other files were."""
     moment = resolve_created(created)
     others = [pf for pf in files if pf.path != dc_path]
     figure_files = match_figures(article, others)
@@ -145,6 +152,7 @@ def describe_article(
             digests={a: hashlib.new(a, dc_bytes).hexdigest() for a in algorithms},
             use="metadata",
             mime_type="application/xml",
+            format=identify(dc_bytes, dc_path, "application/xml") if identify else None,
         )
         mets_bytes = build_mets(
             MetsInput(

@@ -19,6 +19,7 @@ from ..bagit.serialize import ArchiveFormat
 from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..bagit.writer import PayloadTotals
 from ..errors import BagError, InputError, ProfileError
+from ..ingest.formats import identify_all
 from ..model import ImageInfo, PackageFile
 from ..problems import Problem, Severity
 from .describing import check_metadata_file
@@ -41,6 +42,15 @@ TAG_CODES = frozenset(
         "profile-tag-not-repeatable",
     }
 )
+
+
+def identify_formats(
+    root: Path, files: Sequence[PackageFile]
+) -> tuple[list[PackageFile], list[Problem]]:
+    """Every staged file identified against PRONOM (fido); files whose contents disagree with
+    their extension are reported."""
+    formats, problems = identify_all((pf.path, root / pf.path, pf.mime_type) for pf in files)
+    return [dataclasses.replace(pf, format=formats[pf.path]) for pf in files], problems
 
 
 def read_manifests(root: Path, algorithms: Sequence[str]) -> Digests:

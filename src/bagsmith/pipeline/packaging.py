@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from ..model import Agent, Article
 from ..problems import Problem, Severity
 from . import package_steps as steps
 from .bagging import software_agent
-from .describing import describe_article, resolve_created
+from .describing import describe_article, iso_now, resolve_created
 from .layout import (
     GENERATED,
     METADATA_DIR,
@@ -55,7 +56,7 @@ from .layout import (
     merge_info,
     plan_layout,
 )
-from .parsing import parse_article
+from .parsing import identifier, parse_article
 from .reporting import write_report
 
 ProgressUpdate = Callable[[int, int], None]
@@ -209,7 +210,9 @@ def package_article(
         images=options.images,
         metadata=options.metadata,
         allow_broken_images=options.allow_broken_images,
+        identify_formats=False,  # every payload file is identified once it is staged
     )
+    times = {"metadata extraction": _now(), "validation": _now()}  # Pillow read the images
     layout = plan_layout(parsed, options.images, options.metadata)
     layout = layout.with_extra(options.extra_payload)
     check_output_outside(layout, target.bag_dir)
@@ -261,6 +264,7 @@ def package_article(
         run.create()
         with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
             copy_payload(stage, plan, algorithms, processes=processes, progress=update)
+        times["message digest calculation"] = _now()
         digests = steps.read_manifests(stage, algorithms)
         sources = {f.relpath: f.source or f.relpath for f in plan.files}
         steps.check_unchanged(images, digests, sources)
@@ -272,6 +276,10 @@ def package_article(
             digests,
             epoch,
         )
+        with _progress(progress, "Identifying formats", None):
+            files, format_problems = steps.identify_formats(stage, files)
+        times["format identification"] = _now()
+        warnings += format_problems
         described = describe_article(
             record,
             files,
@@ -280,6 +288,9 @@ def package_article(
             organization=organization,
             schema_dir=options.schema_dir,
             events=options.events,
+            tools=(identifier().agent(),),
+            times=times,
+            identify=identifier().identify_bytes,
         )
         _refuse_metadata(described.report.errors)
         steps.write_generated(
@@ -359,6 +370,15 @@ def package_article(
 def _fill(record: Article, defaults: tuple[tuple[str, str], ...]) -> Article:
     empty: dict[str, Any] = {name: value for name, value in defaults if not getattr(record, name)}
     return dataclasses.replace(record, **empty) if empty else record
+
+
+def _now() -> str:
+    """The time an event happened (UTC, whole seconds); under ``SOURCE_DATE_EPOCH``
+    (reproducible builds) that time, as every other timestamp of the package."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return resolve_created(datetime.fromtimestamp(epoch, UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_now()
 
 
 def _record_bytes(record: Article) -> bytes:

@@ -480,13 +480,14 @@ def _check_document(
     if isinstance(source, Problem):
         return [source]
     sizes = _image_sizes(reader, required) if kind == "mets" else None
+    formats = _format_problems(reader, required) if kind == "mets" else []
     if schemas:
-        return check_metadata_file(
+        return formats + check_metadata_file(
             source, rel, kind=kind, bag_files=bag_files, required=required,
             digests=facts.manifest_digests, image_sizes=sizes, schema_dir=schema_dir,
         )  # fmt: skip
     parsed = xmlschemas.parse_untrusted(source, rel)
-    problems = list(parsed.problems)
+    problems = formats + list(parsed.problems)
     if parsed.tree is not None and kind == "mets":
         problems += check_mets(
             parsed.tree, rel, bag_files=bag_files, required=required,
@@ -503,6 +504,19 @@ def _image_sizes(reader: BagReader, payload: Collection[str]) -> dict[str, tuple
     from ..ingest.dimensions import dimensions_of_images
 
     return dimensions_of_images(reader.root, sorted(payload))
+
+
+def _format_problems(reader: BagReader, payload: Collection[str]) -> list[Problem]:
+    """The bag's image files identified against PRONOM (fido): an image whose contents are of
+    a format its extension does not name is reported (folder bags, as the MIX cross-check)."""
+    if not isinstance(reader, FolderReader):
+        return []
+    from ..ingest.formats import identify_all
+    from ..ingest.images import is_image_name
+
+    images = [rel for rel in sorted(payload) if is_image_name(Path(rel))]
+    _, problems = identify_all((rel, reader.root / rel, None) for rel in images)
+    return problems
 
 
 def _source(reader: BagReader, rel: str) -> Path | bytes | Problem:
