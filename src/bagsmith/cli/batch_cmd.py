@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from ..pipeline.batch import BatchOptions, BatchReport, run_batch
+from ..pipeline.capturing import DEFAULT_USER_AGENT, CaptureOptions
 from ..pipeline.packaging import DEFAULT_PROFILE
 from .common import Output, output_options, stderr_console, terminate_as_interrupt
 from .options import (
@@ -192,6 +193,24 @@ def render(out: Output, report: BatchReport) -> None:
 )
 @created_option()
 @click.option(
+    "--user-agent",
+    default=DEFAULT_USER_AGENT,
+    show_default=True,
+    help="For url rows: the User-Agent of every request of the captures.",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="For url rows: seconds between two requests to the same host within a capture.",
+)
+@click.option(
+    "--ignore-robots",
+    is_flag=True,
+    help="For url rows: do not consult robots.txt (recorded in each capture).",
+)
+@click.option(
     "--resume",
     is_flag=True,
     help="Continue the batch in DIR: keep the bags that are complete and valid, do the rest.",
@@ -211,6 +230,9 @@ def batch(
     group_id: str | None,
     allow_broken_images: bool,
     created: str | None,
+    user_agent: str,
+    delay: float,
+    ignore_robots: bool,
     resume: bool,
     out: Output,
 ) -> None:
@@ -219,7 +241,8 @@ def batch(
     COLLECTION is a folder with one sub-folder per article (its .txt or .html file, with the
     saved page's folder if any, an optional images/ folder and metadata.yaml or
     metadata.json), or a CSV or JSON manifest (columns/keys: article, name, images, metadata,
-    info:LABEL; paths relative to the manifest). Every bag gets Bag-Group-Identifier and
+    info:LABEL; paths relative to the manifest). A manifest row may give a url instead of an
+    article: that page is captured and packaged as `bagsmith capture` does (docs/capture.md). Every bag gets Bag-Group-Identifier and
     Bag-Count (n of N). A bad article is reported and the others go on; progress is kept
     in DIR/bagsmith-batch.jsonl, so an interrupted batch can be finished with --resume.
 
@@ -236,6 +259,7 @@ def batch(
         resume=resume,
         workers=workers,
         scheduler=scheduler,
+        capture=CaptureOptions(user_agent=user_agent, delay=delay, ignore_robots=ignore_robots),
     )
     progress = collection_progress(out, "bagsmith batch", "articles")
     with terminate_as_interrupt():

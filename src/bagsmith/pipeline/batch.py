@@ -145,7 +145,7 @@ def run_batch(
     report = BatchReport(str(coll.path), str(output), group, "", str(journal_path))
     early: list[ArticleOutcome] = []
     for spec in coll.articles:
-        if spec.problems or spec.article is None:
+        if spec.problems or (spec.article is None and spec.url is None):
             early.append(_unusable(spec))
             continue
         request = _request(spec, total, group, output, options, finished.get(spec.name))
@@ -239,19 +239,20 @@ def _request(
     options: BatchOptions,
     record: dict[str, Any] | None,
 ) -> ArticleRequest:
-    assert spec.article is not None
+    assert spec.article is not None or spec.url is not None
     return ArticleRequest(
         index=spec.index,
         total=total,
         group=group,
         name=spec.name,
-        article=Path(os.path.abspath(spec.article)),
+        article=Path(os.path.abspath(spec.article)) if spec.article else None,
         images=Path(os.path.abspath(spec.images)) if spec.images else None,
         metadata=Path(os.path.abspath(spec.metadata)) if spec.metadata else None,
         info=options.info + spec.info,
         dest=output / spec.name,
         options=options,
         recorded_digest=record.get("digest") if record else None,
+        url=spec.url,
     )
 
 
@@ -264,10 +265,8 @@ def _unusable(spec: ArticleSpec) -> ArticleOutcome:
 def _as_outcome(request: ArticleRequest, result: Any) -> ArticleOutcome:
     if isinstance(result, ArticleOutcome):
         return result
-    outcome = ArticleOutcome(request.index, request.name, str(request.article))
-    outcome.problems = [
-        internal_problem(f"the task did not finish: {result}", str(request.article))
-    ]
+    outcome = ArticleOutcome(request.index, request.name, request.source)
+    outcome.problems = [internal_problem(f"the task did not finish: {result}", request.source)]
     return outcome
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import fixity
 from ..bagit.reader import open_bag
@@ -24,6 +24,9 @@ from ..bagit.validate import BagValidation, Mode
 from ..errors import BagsmithError, DestinationError
 from ..problems import Problem
 from .journal import bag_digest
+
+if TYPE_CHECKING:
+    from .capturing import CaptureOptions
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class BatchOptions:
     resume: bool = False
     workers: int | None = None  # local processes (default: one per CPU)
     scheduler: str | None = None  # a Dask scheduler address instead of the local pool
+    capture: CaptureOptions | None = None  # for the collection's url rows (default settings)
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,18 @@ class ArticleRequest:
     total: int
     group: str
     name: str
-    article: Path
+    article: Path | None  # None for a url row
     images: Path | None
     metadata: Path | None
     info: tuple[tuple[str, str], ...]
     dest: Path  # the bag folder (``dest.zip`` … when serialised)
     options: BatchOptions
     recorded_digest: str | None = None  # from the journal, with resume
+    url: str | None = None  # a live page to capture and package instead of ``article``
+
+    @property
+    def source(self) -> str:
+        return self.url or str(self.article)
 
 
 @dataclass
@@ -119,27 +128,34 @@ class ArticleOutcome:
 
 
 def package_with_bagsmith(request: ArticleRequest) -> PackageSummary:
-    """The default packager: :func:`bagsmith.pipeline.packaging.package_article`."""
+    """The default packager: :func:`bagsmith.pipeline.packaging.package_article`, or for a url
+    row :func:`bagsmith.pipeline.capturing.capture_article`."""
     from .packaging import PackageOptions, package_article
 
     opts = request.options
-    result = package_article(
-        request.article,
-        request.dest,
-        PackageOptions(
-            images=request.images,
-            metadata=request.metadata,
-            profile=opts.profile,
-            info=request.info,
-            algorithms=opts.algorithms,
-            serialize=opts.serialize,
-            processes=1,  # the parallelism is across articles
-            allow_broken_images=opts.allow_broken_images,
-            created=opts.created,
-            bag_group=(request.group, request.index, request.total),
-            schema_dir=opts.schema_dir,
-        ),
+    options = PackageOptions(
+        images=request.images,
+        metadata=request.metadata,
+        profile=opts.profile,
+        info=request.info,
+        algorithms=opts.algorithms,
+        serialize=opts.serialize,
+        processes=1,  # the parallelism is across articles
+        allow_broken_images=opts.allow_broken_images,
+        created=opts.created,
+        bag_group=(request.group, request.index, request.total),
+        schema_dir=opts.schema_dir,
     )
+    if request.url is not None:
+        from .capturing import CaptureOptions, capture_article
+
+        captured = capture_article(
+            request.url, request.dest, opts.capture or CaptureOptions(), options
+        )
+        result = captured.package
+    else:
+        assert request.article is not None
+        result = package_article(request.article, request.dest, options)
     validation = result.validation
     problems = [] if validation is None else validation.to_dict()["problems"]
     return PackageSummary(
@@ -171,7 +187,7 @@ def run_article(task: ArticleTask) -> ArticleOutcome:
     started = time.monotonic()
     req = task.request
     outcome = ArticleOutcome(
-        req.index, req.name, str(req.article), worker=f"{socket.gethostname()}:{os.getpid()}"
+        req.index, req.name, req.source, worker=f"{socket.gethostname()}:{os.getpid()}"
     )
     try:
         final = final_path(req)
@@ -190,7 +206,7 @@ def run_article(task: ArticleTask) -> ArticleOutcome:
         outcome.status, outcome.problems = "failed", [exc.to_dict()]
     except Exception as exc:  # one article never stops the batch: report it and go on
         outcome.status = "failed"
-        outcome.problems = [internal_problem(f"{type(exc).__name__}: {exc}", str(req.article))]
+        outcome.problems = [internal_problem(f"{type(exc).__name__}: {exc}", req.source)]
     outcome.seconds = time.monotonic() - started
     return outcome
 

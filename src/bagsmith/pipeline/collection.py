@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ..bagit.tagfiles import check_label, check_value
 from ..errors import BagsmithError, InputError
@@ -47,6 +48,7 @@ class ArticleSpec:
     source: str = ""  # where it was described: "manifest.csv:4", or the sub-folder
     problems: tuple[dict[str, Any], ...] = ()  # found while reading the collection
     source_bytes: int = 0
+    url: str | None = None  # a live page to capture (``url`` column) instead of an article
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,9 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         if header is None:
             raise InputError("the manifest is empty; it needs a header row", path=path, line=1)
         columns = [_column(path, name.strip()) for name in header]
-        if "article" not in columns:
+        if "article" not in columns and "url" not in columns:
             raise InputError(
-                "the header has no 'article' column", path=path, line=1, field="article"
+                "the header has no 'article' (or 'url') column", path=path, line=1, field="article"
             )
         for cells in reader:
             if not any(c.strip() for c in cells):
@@ -127,13 +129,13 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _column(path: Path, name: str) -> str:
     name = _ALIASES.get(name, name)
-    if name in ("name", *_PATH_FIELDS):
+    if name in ("name", "url", *_PATH_FIELDS):
         return name
     if name.startswith("info:"):
         _check_tag(path, 1, name, name[5:], "x")
         return name
     raise InputError(
-        f"unknown column {name!r}: use name, article, images, metadata, or info:LABEL "
+        f"unknown column {name!r}: use name, article, url, images, metadata, or info:LABEL "
         "for a bag-info tag",
         path=path,
         line=1,
@@ -190,7 +192,7 @@ def _json_row(path: Path, line: int, field: str, item: dict[str, Any]) -> dict[s
                         field=f"{where}.{label}",
                     )
                 row["info"][label] = [v.strip() for v in values if v.strip()]
-        elif name in ("name", *_PATH_FIELDS):
+        elif name in ("name", "url", *_PATH_FIELDS):
             if value is None:
                 continue
             if not isinstance(value, str):
@@ -199,14 +201,17 @@ def _json_row(path: Path, line: int, field: str, item: dict[str, Any]) -> dict[s
                 row[name] = value.strip()
         else:
             raise InputError(
-                f"unknown key {key!r}: use name, article, images, metadata and info",
+                f"unknown key {key!r}: use name, article, url, images, metadata and info",
                 path=path,
                 line=line,
                 field=where,
             )
-    if "article" not in row:
+    if "article" not in row and "url" not in row:
         raise InputError(
-            "the entry has no 'article'", path=path, line=line, field=f"{field}.article"
+            "the entry has no 'article' (or 'url')",
+            path=path,
+            line=line,
+            field=f"{field}.article",
         )
     return row
 
@@ -229,7 +234,64 @@ def _check_tag(path: Path, line: int, field: str, label: str, value: str) -> Non
         raise InputError(exc.message, path=path, line=line, field=field) from None
 
 
+def _url_name(url: str) -> str:
+    """A bag name from a URL: its last path segment without extension, else its host."""
+    parts = urlsplit(url)
+    segment = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    stem = segment.rsplit(".", 1)[0] if "." in segment else segment
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem or parts.hostname or "page").strip("-.")
+    return name or "page"
+
+
+def _url_spec(manifest: Path, index: int, line: int, row: dict[str, Any]) -> ArticleSpec:
+    from ..capture import check_url  # the capture subsystem's rule: http(s), a host, no password
+
+    if "article" in row:
+        raise InputError(
+            "give either an article or a url, not both", path=manifest, line=line, field="url"
+        )
+    if "images" in row:
+        raise InputError(
+            "a captured page brings its own images; 'images' does not apply to a url",
+            path=manifest,
+            line=line,
+            field="images",
+        )
+    try:
+        url = check_url(row["url"])
+    except BagsmithError as exc:
+        raise InputError(exc.message, path=manifest, line=line, field="url") from None
+    metadata = (
+        manifest.parent / os.path.expanduser(row["metadata"]) if row.get("metadata") else None
+    )
+    problems = []
+    problem = _missing(metadata, "metadata")
+    if problem:
+        problems.append(InputError(problem, path=manifest, line=line, field="metadata").to_dict())
+    info: list[tuple[str, str]] = []
+    for label, values in row["info"].items():
+        for value in values:
+            _check_tag(manifest, line, f"info:{label}", label, value)
+            info.append((label, value))
+    name = row.get("name") or _url_name(url)
+    reason = _name_problem(name)
+    if reason:
+        raise InputError(f"bag name {name!r} {reason}", path=manifest, line=line, field="name")
+    return ArticleSpec(
+        index=index,
+        name=name,
+        article=None,
+        metadata=metadata,
+        info=tuple(info),
+        source=f"{manifest}:{line}",
+        problems=tuple(problems),
+        url=url,
+    )
+
+
 def _spec(manifest: Path, index: int, line: int, row: dict[str, Any]) -> ArticleSpec:
+    if "url" in row:
+        return _url_spec(manifest, index, line, row)
     if "article" not in row:
         raise InputError("the row has no article", path=manifest, line=line, field="article")
     base = manifest.parent
