@@ -87,7 +87,7 @@ def test_missing_files_are_the_articles_problem_not_the_manifests(tmp_path: Path
     ("name", "text", "line", "field", "message"),
     [
         ("a.csv", "article,imagse\nx.txt,y\n", 1, "imagse", "unknown column"),
-        ("b.csv", "name,images\nx,y\n", 1, "article", "no 'article' column"),
+        ("b.csv", "name,images\nx,y\n", 1, "article", "no 'article' (or 'url') column"),
         ("c.csv", "article,name\nx.txt,a\ny.txt,A\n", 3, "name", "also given at"),
         ("d.csv", "article,info:\nx.txt,v\n", 1, "info:", "invalid tag label"),
         ("e.csv", "article,name\nx.txt,.hidden\n", 2, "name", "hidden"),
