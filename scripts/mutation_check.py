@@ -45,8 +45,8 @@ MUTATIONS = [
         "archive-spills-to-tmpdir",
         "archives are validated by streaming, never extracted (members copied to $TMPDIR)",
         "src/bagsmith/bagit/archive.py",
-        "    hashers = [hashlib.new(a) for a in algorithms]\n    done = 0\n",
-        "    hashers = [hashlib.new(a) for a in algorithms]\n    done = 0\n"
+        "    hashers = [hashlib.new(a) for a in algorithms]\n",
+        "    hashers = [hashlib.new(a) for a in algorithms]\n"
         "    import shutil as _sh, tempfile as _tf\n"
         "    _spill = _tf.NamedTemporaryFile(delete=False)\n"
         "    _sh.copyfileobj(stream, _spill)\n"
@@ -58,8 +58,8 @@ MUTATIONS = [
         "archive-tmpfile-cleaned-up",
         "archives are validated by streaming (a temporary copy, even one deleted afterwards)",
         "src/bagsmith/bagit/archive.py",
-        "    hashers = [hashlib.new(a) for a in algorithms]\n    done = 0\n",
-        "    hashers = [hashlib.new(a) for a in algorithms]\n    done = 0\n"
+        "    hashers = [hashlib.new(a) for a in algorithms]\n",
+        "    hashers = [hashlib.new(a) for a in algorithms]\n"
         "    import shutil as _sh, tempfile as _tf\n"
         "    _spill = _tf.TemporaryFile()\n"
         "    _sh.copyfileobj(stream, _spill)\n"
