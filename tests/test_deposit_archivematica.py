@@ -155,3 +155,20 @@ def test_refused_without_dublin_core_or_for_an_archive_or_when_csv_exists(
     res = CliRunner().invoke(main, ["deposit", str(plain), "--to", dest.as_uri(), "--for", "x"])
     assert res.exit_code == 2
     assert list(dest.iterdir()) == []
+
+
+def test_the_target_setting_asks_for_the_variant_too(
+    tmp_path: Path, article_bag: Path, deposit_env: Path
+) -> None:
+    dest = tmp_path / "share"
+    dest.mkdir()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[targets.am]\nurl = "{dest.as_uri()}"\nfor = "archivematica"\n')
+    result = deposit_bag(article_bag, "am", config=cfg)
+    assert result.outcome == "deposited"
+    assert (dest / article_bag.name / "data" / "metadata" / "metadata.csv").is_file()
+    cfg.write_text(f'[targets.am]\nurl = "{dest.as_uri()}"\nfor = "dspace"\n')
+    res = CliRunner().invoke(
+        main, ["deposit", str(article_bag), "--to", "am", "--config", str(cfg)]
+    )
+    assert res.exit_code == 2 and "unknown receiving system 'dspace'" in res.output

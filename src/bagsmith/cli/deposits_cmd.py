@@ -33,7 +33,8 @@ def list_cmd(bag: str | None, outcome: str | None, out: Output) -> None:
     for e in entries:
         where = e.get("location") or e.get("target")
         out.info(f"{e.get('finished') or e.get('started')}  {e.get('outcome'):<20}  {e.get('bag')}")
-        out.info(f"    → {where}")
+        form = e.get("form")
+        out.info(f"    → {where}" + (f" (as {form})" if form else ""))
         error = e.get("error")
         if isinstance(error, dict):
             out.info(f"    error: {error.get('message')}")
