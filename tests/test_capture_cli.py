@@ -315,3 +315,12 @@ def test_mets_links_every_captured_file_to_its_warc_record(
         "event_outcome_information/event_outcome_detail/event_outcome_detail_note"
     )
     assert "warcinfo WARC-Record-ID=<urn:uuid:" in note and "broken.jpg" in note
+
+
+def test_missing_schemas_are_found_before_any_request(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BAGSMITH_SCHEMA_DIR", str(tmp_path / "no-schemas"))
+    code, _, err = capture(site.url("/harbour"), tmp_path / "bag")
+    assert code == 1 and "error[schema-cache]" in err and "bagsmith schemas install" in err
+    assert site.log == [] and not (tmp_path / "bag").exists()

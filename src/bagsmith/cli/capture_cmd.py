@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from ..errors import ProfileError
-from ..fixity import DEFAULT_ALGORITHMS
 from ..pipeline.capturing import DEFAULT_USER_AGENT, CaptureOptions, CaptureResult, capture_article
 from ..pipeline.packaging import DEFAULT_PROFILE, PackageOptions, resolve_profile
 from .common import Output, output_options, terminate_as_interrupt
@@ -16,6 +15,9 @@ from .options import (
     algorithm_option,
     archive_format,
     bag_info,
+    chosen_algorithms,
+    chosen_processes,
+    chosen_profile,
     created_option,
     info_file_option,
     info_option,
@@ -142,8 +144,8 @@ def render(out: Output, result: CaptureResult) -> None:
 )
 @metadata_option("; packaged as given")
 @profile_option(
-    "BagIt profile the package must conform to (a bundled name, a file, or a cached identifier).",
-    default=DEFAULT_PROFILE,
+    "BagIt profile the package must conform to (a bundled name, a file, or a cached identifier) "
+    f"[default: the configuration file's, else {DEFAULT_PROFILE}].",
 )
 @no_profile_option("Do not check the package against any profile.")
 @info_option("Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …).")
@@ -173,7 +175,7 @@ def capture(
     require_images: bool,
     render_page: bool,
     metadata: Path | None,
-    profile: str,
+    profile: str | None,
     no_profile: bool,
     info: tuple[str, ...],
     info_file: Path | None,
@@ -197,10 +199,11 @@ def capture(
     HTTP error, a redirect loop, not HTML, too large, too slow, robots.txt) or packaged;
     2 usage error or an existing DIR; 130 interrupted. Nothing is written at DIR on failure.
     """
-    try:
-        chosen = None if no_profile else resolve_profile(profile)
+    name = chosen_profile(profile, no_profile, DEFAULT_PROFILE)
+    try:  # --profile names nothing usable: a usage error, exit 2 (a bag that fails it: exit 1)
+        chosen = None if name is None else resolve_profile(name)
     except ProfileError as exc:
-        raise profile_usage_error(profile, exc) from exc
+        raise profile_usage_error(name, exc) from exc
     capture_options = CaptureOptions(
         user_agent=user_agent,
         delay=delay,
@@ -215,10 +218,10 @@ def capture(
     options = PackageOptions(
         metadata=metadata,
         profile=chosen,
-        info=bag_info(info, info_file),
-        algorithms=algorithms or DEFAULT_ALGORITHMS,
+        info=bag_info(info, info_file, configured=True),
+        algorithms=chosen_algorithms(algorithms),
         serialize=archive_format(serialize),
-        processes=processes,
+        processes=chosen_processes(processes),
         created=created,
         report=report,
         tag_files=parse_tag_files(tag_files),

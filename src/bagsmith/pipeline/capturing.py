@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, xmlschemas
 from ..bagit import destination
 from ..capture import Capture, Limits, capture_page, check_url
 from ..errors import BagsmithError, CaptureError, UsageError
@@ -199,6 +199,7 @@ def capture_article(
                 hint="install Debian's chromium package, or leave out --render",
             )
     destination.resolve(Path(output), options.serialize)  # refuse an existing output first
+    xmlschemas.validator(options.schema_dir)  # the schemas the package needs, before any request
     work = Path(tempfile.mkdtemp(prefix="bagsmith-capture-")).resolve()
     try:
         capture = capture_page(
