@@ -597,9 +597,9 @@ def deposit(
 ) -> DepositResult:
     """Deposit the bag at ``bag`` (folder or archive) to ``target`` and prove it arrived.
 
-    ``target`` is a URL (``file://``, ``ocfl://``, ``sftp://``, ``s3://``, ``sword://``) or
-    the name of a target in the deposit configuration (``config``, else the default
-    configuration file; docs/deposit.md). The bag is validated first and refused if it is
+    ``target`` is a URL (``file://``, ``ocfl://``, ``sftp://``, ``s3://``, ``az://``,
+    ``sword://``) or the name of a target in the deposit configuration (``config``, else the
+    default configuration file; docs/deposit.md). The bag is validated first and refused if it is
     not valid. With ``verify`` (the default) the deposit is read back and checked. Every
     attempt that reaches the target is recorded (``bagsmith deposits list``); a dry run
     checks everything, sends nothing and is not recorded.
