@@ -43,7 +43,12 @@ class Output:
 
     @contextmanager
     def progress(self, description: str, total: int | None) -> Iterator[Callable[[int, int], None]]:
-        """A progress bar on a terminal; a no-op when stderr is not one, or with --quiet/--json."""
+        """A progress bar on a terminal; a no-op when stderr is not one, or with --quiet/--json.
+
+        The bar shows bytes done of ``total``, the speed and the time left. A total that is
+        known only once the work has begun (a bag's Payload-Oxum, read from its bag-info.txt)
+        is given by calling the yielded function's ``set_total(octets)``; the pipeline does so
+        when the function has that method."""
         if self.quiet or self.json_mode or not sys.stderr.isatty():
             yield lambda done, files: None
             return
@@ -64,12 +69,21 @@ class Output:
             transient=True,
             console=stderr_console(),
         ) as bar:
-            task = bar.add_task(description, total=total)
+            yield _BarUpdate(bar, bar.add_task(description, total=total))
 
-            def update(done: int, files: int) -> None:
-                bar.update(task, completed=done)
 
-            yield update
+class _BarUpdate:
+    """The update function of one progress bar, with ``set_total`` for a total found later."""
+
+    def __init__(self, bar: Any, task: Any) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, done: int, files: int) -> None:
+        self.bar.update(self.task, completed=done)
+
+    def set_total(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+        self.bar.refresh()  # shown at once, however quick the rest is
 
 
 def stderr_console() -> Any:

@@ -308,7 +308,7 @@ def package_article(
         totals = steps.rewrite_manifests(stage, algorithms, digests)
         tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
         write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
-        with _progress(progress, "Validating", None) as update:
+        with _progress(progress, "Validating", totals.bytes) as update:
             validation = steps.validate_staged(
                 stage,
                 profile=profile,

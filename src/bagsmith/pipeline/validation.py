@@ -304,6 +304,8 @@ class _Plan:
     missing: list[tuple[str, int]] = field(default_factory=list)  # not available: (id, line)
     documents: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
     group: tuple[str, str, int] | None = None  # Bag-Group-Identifier, Bag-Count, its line
+    #: told the payload's size from Payload-Oxum, for a progress bar with a total
+    on_total: Callable[[int], None] | None = None
 
     def __call__(
         self, info: Sequence[tuple[str, str, int]], is_file: Callable[[str], bool]
@@ -313,6 +315,11 @@ class _Plan:
         if "bag-group-identifier" in labels and "bag-count" in labels:
             count, line = labels["bag-count"]
             self.group = (labels["bag-group-identifier"][0].strip(), count, line)
+        if self.on_total is not None:
+            oxum = next((v for k, v, _ in info if k.lower() == "payload-oxum"), "")
+            octets, dot, files = oxum.strip().partition(".")
+            if dot and octets.isdigit() and files.isdigit():
+                self.on_total(int(octets))
         if checks.option is not None:
             self.profiles.append((checks.option, "option"))
         elif checks.declared:
@@ -339,7 +346,7 @@ class _Plan:
 def _validate(
     path: str | Path, checks: _Checks, progress: Callable[[int, int], None] | None
 ) -> BagValidation:
-    plan = _Plan(checks)
+    plan = _Plan(checks, on_total=getattr(progress, "set_total", None))
     result = validate_bag(
         path,
         mode=checks.mode,
