@@ -1,4 +1,5 @@
-"""The one place that locates bagsmith's bundled data: its JSON Schemas and BagIt profiles.
+"""The one place that locates bagsmith's bundled data: its JSON Schemas, BagIt profiles and
+guides.
 
 In a wheel they live in ``bagsmith/_data/``; in a source checkout (editable install) they are
 the ``schemas/`` and ``profiles/`` folders at the project root.
@@ -28,6 +29,11 @@ def _data_dir(name: str) -> Path:
 def schemas_dir() -> Path:
     """Folder of the project's own JSON Schemas and the list of official XSDs."""
     return _data_dir("schemas")
+
+
+def docs_dir() -> Path:
+    """Folder of the guides (docs/*.md), shown by ``bagsmith help TOPIC``."""
+    return _data_dir("docs")
 
 
 def profiles_dir() -> Path:

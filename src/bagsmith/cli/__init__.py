@@ -10,7 +10,11 @@ from typing import Any, NoReturn
 import click
 
 from .. import __version__
+from .examples import add_examples
 from .options import CONFIG_KEY
+
+#: Where the group keeps its command line in the root context's ``meta``.
+ARGV_KEY = "bagsmith.argv"
 
 # Command name -> module under bagsmith.cli that defines it (attribute of the same name, with
 # '-' as '_'). Modules are imported only when their command runs (or for --help), so that
@@ -31,6 +35,7 @@ _COMMANDS: dict[str, str] = {
     "profiles": "profiles_cmd",
     "schemas": "schemas_cmd",
     "config": "config_cmd",
+    "help": "help_cmd",
 }
 
 
@@ -42,10 +47,13 @@ class LazyGroup(click.Group):
     """
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        argv = list(args[1] if len(args) > 1 else kwargs.get("args", []))
         try:
-            return super().make_context(*args, **kwargs)
+            ctx = super().make_context(*args, **kwargs)
         except KeyboardInterrupt:
             interrupted_early()
+        ctx.meta[ARGV_KEY] = argv  # the command line, for the record (--log-file)
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -68,6 +76,7 @@ class LazyGroup(click.Group):
             return None
         command = getattr(module, cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)
+        add_examples(command, cmd_name)
         return command
 
 
@@ -85,6 +94,20 @@ class LazyGroup(click.Group):
     "targets) [default: $BAGSMITH_CONFIG, else $XDG_CONFIG_HOME/bagsmith/config.toml].",
 )
 @click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Say what is done, file by file, on stderr (each file bagged or checked with its "
+    "digests, each problem, each deposit).",
+)
+@click.option(
+    "--log-file",
+    metavar="FILE",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Append the same record, with UTC times, to FILE (for the archive's records).",
+)
+@click.option(
     "--limit",
     "limit_values",
     multiple=True,
@@ -95,7 +118,11 @@ class LazyGroup(click.Group):
 )
 @click.pass_context
 def main(
-    ctx: click.Context, config: Path | None = None, limit_values: tuple[str, ...] = ()
+    ctx: click.Context,
+    config: Path | None = None,
+    verbose: bool = False,
+    log_file: Path | None = None,
+    limit_values: tuple[str, ...] = (),
 ) -> None:
     """bagsmith: turn web articles and their photographs into BagIt preservation packages,
     validate bags made by any tool, and deposit them.
@@ -107,6 +134,15 @@ def main(
     """
     if config is not None:
         ctx.meta[CONFIG_KEY] = str(config)
+    if verbose or log_file is not None:
+        from ..errors import BagsmithError
+        from .common import keep_record
+
+        try:
+            ctx.call_on_close(keep_record(verbose, log_file, ctx.meta.get(ARGV_KEY, [])))
+        except BagsmithError as exc:
+            click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
+            sys.exit(exc.exit_code)
     if limit_values:
         from .. import limits
         from ..errors import BagsmithError
@@ -116,6 +152,9 @@ def main(
         except BagsmithError as exc:
             click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
             sys.exit(exc.exit_code)
+
+
+add_examples(main, "")
 
 
 def interrupted_early() -> NoReturn:

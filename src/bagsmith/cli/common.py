@@ -10,15 +10,16 @@ import functools
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar, cast
 
 import click
 
-from .. import interrupts
-from ..errors import BagsmithError, Interrupted
+from .. import __version__, interrupts
+from ..errors import BagsmithError, Interrupted, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -176,3 +177,44 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def keep_record(verbose: bool, log_file: Path | None, argv: Sequence[str]) -> Callable[[], None]:
+    """Send the record of what is done (:mod:`bagsmith.pipeline.activity`) to stderr
+    (``-v``) and/or append it to ``log_file`` (``--log-file``, with UTC times); returns the
+    function that closes the log file. ``logging`` is imported only here."""
+    import logging
+    import shlex
+    import time
+
+    logger = logging.getLogger("bagsmith")
+    for old in [h for h in logger.handlers if getattr(h, "bagsmith_cli", False)]:
+        logger.removeHandler(old)  # a previous run in the same process (tests)
+        old.close()
+    handlers: list[logging.Handler] = []
+    if verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+        handlers[-1].setFormatter(logging.Formatter("bagsmith: %(message)s"))
+    if log_file is not None:
+        try:
+            handlers.append(logging.FileHandler(log_file, mode="a", encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the log file: {exc.strerror or exc}", path=log_file
+            ) from None
+        stamped = logging.Formatter("%(asctime)sZ %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S")
+        stamped.converter = time.gmtime
+        handlers[-1].setFormatter(stamped)
+    for handler in handlers:
+        handler.bagsmith_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.info("bagsmith %s: bagsmith %s", __version__, shlex.join(argv))
+
+    def close() -> None:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+
+    return close

@@ -45,6 +45,7 @@ from ..bagit.writer import (
 )
 from ..errors import DestinationError, Interrupted, ProfileError, UsageError
 from ..problems import Problem, Severity
+from . import activity
 
 if TYPE_CHECKING:
     from ..bagit.profiles import Profile
@@ -264,6 +265,7 @@ def create_bag(
             )
 
     totals = _write_bag(target, plan, info, algorithms, options, profile, warnings, progress)
+    activity.problems(str(target.final), warnings)
     return BagResult(
         path=str(target.final),
         files=totals.files,
@@ -314,6 +316,14 @@ def _write_bag(
         ) from None
     finally:
         run.clean()
+    activity.note(
+        "bagged into %s: %d files, %d bytes, Payload-Oxum %s",
+        target.final,
+        totals.files,
+        totals.bytes,
+        totals.oxum,
+    )
+    activity.bag_files(target.final, "bagged")
     return totals
 
 
@@ -482,6 +492,11 @@ def update_bag(
         raise Interrupted(
             "interrupted; the bag's tag files were left as they were", path=path
         ) from None
+    activity.note(
+        "updated %s: %d files, %d bytes", path, summary.totals.files, summary.totals.bytes
+    )
+    activity.problems(str(path), summary.warnings)
+    activity.bag_files(path, "listed")
     return BagResult(
         path=str(path),
         files=summary.totals.files,

@@ -38,6 +38,7 @@ from ..deposit.source import (
 from ..errors import ArchiveError, BagError, BagsmithError, InputError, UsageError
 from ..fixity import SUPPORTED, HashJob, default_processes, hash_many
 from ..problems import Report
+from . import activity
 from .archivematica import METADATA_CSV, RIGHTS_CSV, SYSTEMS, archivematica_variant
 from .validation import validate_one
 
@@ -169,6 +170,7 @@ def deposit_bag(
         result.finished = now_iso()
         if result.attempts and not dry_run:
             record.append(result, data_dir)
+        activity.note("deposit of %s to %s failed: %s", path, spec.display, exc.message)
         raise
     finally:
         close = getattr(tgt, "close", None)
@@ -179,6 +181,17 @@ def deposit_bag(
     result.finished = now_iso()
     if not dry_run:
         record.append(result, data_dir)
+    activity.note(
+        "deposit of %s to %s: %s at %s, verified: %s, %d files, %d bytes, %s",
+        path,
+        spec.display,
+        result.outcome,
+        result.location,
+        result.verified,
+        result.files,
+        result.bytes,
+        " ".join(f"{k}:{v}" for k, v in result.checksums.items()),
+    )
     return result
 
 

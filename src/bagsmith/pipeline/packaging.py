@@ -40,6 +40,7 @@ from ..errors import DestinationError, Interrupted, MetadataError, UsageError
 from ..metadata.mets import PackageEvent
 from ..model import Agent, Article
 from ..problems import Problem, Severity
+from . import activity
 from . import package_steps as steps
 from .bagging import software_agent
 from .describing import describe_article, iso_now, resolve_created
@@ -349,6 +350,15 @@ def package_article(
         for p in validation.report
         if p.level is not Severity.ERROR and not (profile and p.code in steps.TAG_CODES)
     ]
+    activity.note(
+        "packaged %s into %s: %d files, %d bytes, valid",
+        article,
+        target.final,
+        totals.files,
+        totals.bytes,
+    )
+    activity.problems(str(target.final), warnings)
+    activity.bag_files(target.final, "packaged")
     matched = sum(1 for f in record.figures if f.image is not None)
     return PackageResult(
         path=str(target.final),

@@ -32,6 +32,7 @@ from ..bagit.reader import ArchiveReader, BagReader, FolderReader
 from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..errors import InputError, SchemaCacheError
 from ..problems import Problem, Severity
+from . import activity
 
 # BagValidation and Mode are re-exported for the CLI, which imports only the pipeline
 # (ARCHITECTURE.md, layering).
@@ -158,7 +159,10 @@ def validate_bags(
                 run.bags.append(_validate(path, checks, step))
         except InputError as exc:
             run.unreadable.append(UnreadableBag(str(path), exc))
+            activity.note("could not read %s: %s", path, exc.message)
     check_groups(run.bags)
+    for bag in run.bags:
+        record(bag)
     return run
 
 
@@ -230,6 +234,23 @@ def check_groups(bags: Sequence[BagValidation]) -> None:
         if problem is not None:
             for bag, _k, _t, line in members:
                 bag.report.add(problem[0], problem[1], "bag-info.txt", line)
+
+
+def record(bag: BagValidation) -> None:
+    """The bag's verdict, each file checked and each problem, for the record (-v, --log-file)."""
+    if not activity.enabled():
+        return
+    verdict = "valid" if bag.valid else "INVALID"
+    activity.note(
+        "validated %s (%s check): %s; %d files, %d bytes",
+        bag.path,
+        bag.mode.value,
+        verdict,
+        bag.payload_files,
+        bag.payload_bytes,
+    )
+    activity.checked_files(bag.path, bag.mode.value, bag.report.problems)
+    activity.problems(bag.path.rstrip("/"), bag.report)
 
 
 def validate_one(
