@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build(out: Path) -> list[str]:
     """Write the reference into ``out``; the warnings pdoc gave, as text."""
+    import bagsmith
+
+    for name in bagsmith.__all__:  # load the lazy names, so pdoc sees them as members
+        getattr(bagsmith, name)
     pdoc.render.configure(docformat="restructuredtext", search=False, show_source=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
