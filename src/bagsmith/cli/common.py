@@ -216,5 +216,7 @@ def keep_record(verbose: bool, log_file: Path | None, argv: Sequence[str]) -> Ca
         for handler in handlers:
             logger.removeHandler(handler)
             handler.close()
+        logger.setLevel(logging.NOTSET)  # as it was: no record, not even logging's last resort
+        logger.propagate = True
 
     return close
