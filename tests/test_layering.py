@@ -174,3 +174,12 @@ def test_the_checker_catches_every_kind_of_wrong_import(tmp_path: Path) -> None:
         "bagsmith/model.py:1: model imports bagsmith.bagit.reader (bagit)",
         "bagsmith/pipeline/run.py:2: pipeline imports bagsmith.cli.common (cli)",
     ]
+
+
+def test_the_architecture_page_names_every_layer_and_top_level_module() -> None:
+    """docs/architecture.md, the newcomer's map, keeps up with the package."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for name in SUBSYSTEMS | UPPER:
+        assert f"`{name}/`" in text or f"`{name}.py`" in text, name
+    for name in FOUNDATION | ENTRY:
+        assert f"`{name}.py`" in text, name

@@ -1,6 +1,6 @@
 """METS for an article package, written as a stream so that 20,000 files stay lean.
 
-Shape (see ARCHITECTURE.md, "METS shape"): ``metsHdr`` (CREATEDATE, creating software and the
+Shape (see docs/metadata.md, "METS"): ``metsHdr`` (CREATEDATE, creating software and the
 archivist); ``dmdSec`` for the article and one per figure (Dublin Core in bagsmith's strict
 container); an ``amdSec`` for the agents and one per file (PREMIS object, MIX for images,
 PREMIS events: ingestion, message digest calculation, and for images metadata extraction and

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from ..bagit.profiles import Profile
 
 # ArchiveFormat, PayloadPolicy and parse_info_option are re-exported for the CLI, which imports
-# only the pipeline (ARCHITECTURE.md, layering).
+# only the pipeline (docs/architecture.md, layering).
 __all__ = [
     "ArchiveFormat",
     "BagOptions",

@@ -20,7 +20,7 @@ from ..bagit.profiles import (
 from ..errors import BagError, ProfileError
 from ..problems import Problem, Report, Severity
 
-# The CLI imports only the pipeline (ARCHITECTURE.md, layering): Profile is re-exported for it.
+# The CLI imports only the pipeline (docs/architecture.md, layering): Profile is re-exported for it.
 __all__ = [
     "AUTOMATIC_TAGS",
     "INFO_HINT",

@@ -35,7 +35,7 @@ from ..problems import Problem, Severity
 from . import activity
 
 # BagValidation and Mode are re-exported for the CLI, which imports only the pipeline
-# (ARCHITECTURE.md, layering).
+# (docs/architecture.md, layering).
 __all__ = [
     "DC_PATH",
     "METS_NAMES",
