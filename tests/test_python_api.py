@@ -267,7 +267,16 @@ def test_user_scripts_type_check_with_mypy_strict() -> None:
     """mypy --strict on the guide's scripts against the installed package (py.typed)."""
     scripts = [str(EXAMPLES / name) for name in SCRIPTS]
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *scripts],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            os.devnull,
+            *scripts,
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT / "tests",  # not the project: mypy must find bagsmith as installed
@@ -282,7 +291,16 @@ def test_a_type_error_in_a_user_script_is_caught(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script)],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            os.devnull,
+            str(script),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -53,10 +53,6 @@ _CONSTRUCTORS: dict[str, Callable[[], hashlib._Hash]] = {
 }
 
 
-class ProgressCallback(Protocol):
-    def __call__(self, bytes_done: int, files_done: int) -> None: ...
-
-
 def normalize_algorithm(name: str) -> str:
     """``SHA-256`` → ``sha256``; raises :class:`UsageError` for an algorithm we cannot compute."""
     canonical = name.strip().lower().replace("-", "").replace("_", "")

@@ -6,7 +6,7 @@ Field names follow the article record's JSON Schema (``schemas/article.schema.js
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -85,16 +85,6 @@ class Article:
         """The article record as plain JSON-ready data."""
         data = asdict(self)
         return _jsonable(data)  # type: ignore[no-any-return]
-
-
-@dataclass(frozen=True)
-class PayloadFile:
-    """One file that goes into a bag: where it comes from and where it goes."""
-
-    source: str  # absolute path on disk
-    relpath: str  # path inside the bag, POSIX separators, e.g. "data/images/01.jpg"
-    size: int
-    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

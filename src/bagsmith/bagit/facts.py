@@ -88,7 +88,6 @@ class BagFacts:
     has_fetch: bool = False
     fetch_paths: tuple[str, ...] = ()
     serialization: str | None = None  # None (a folder) | "zip" | "tar" | "tgz" | "7z"
-    has_bag_info: bool = True
     bag_info_name: str = "bag-info.txt"
     location: str = ""
     tag_encoding: str = "UTF-8"
@@ -165,7 +164,6 @@ class FactsCollector:
             has_fetch="fetch.txt" in tag_files,
             fetch_paths=tuple(fetch),
             serialization=reader.format if reader.serialized else None,
-            has_bag_info=decl.bag_info_name is not None,
             bag_info_name=decl.bag_info_name or "bag-info.txt",
             location=reader.location,
             tag_encoding=decl.encoding,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: Files that operating systems create on their own. Bagging them is a policy choice.
@@ -63,11 +62,3 @@ class CollisionFinder:
             else:
                 self._fold.setdefault(folded, name)
         return found
-
-
-def find_collisions(names: Iterable[str], *, case: bool) -> list[Collision]:
-    finder = CollisionFinder(case=case)
-    out: list[Collision] = []
-    for name in names:
-        out.extend(finder.add(name))
-    return out

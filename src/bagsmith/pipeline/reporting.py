@@ -219,7 +219,6 @@ def _row(entry: FileEntry, note: str | None) -> FileRow:
         path=entry.path,
         size=entry.size,
         media_type=mimetypes.guess_type(name, strict=False)[0],
-        is_image=is_image_name(Path(name)),
         note=note,
     )
 

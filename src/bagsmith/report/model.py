@@ -32,7 +32,6 @@ class FileRow:
     path: str
     size: int
     media_type: str | None = None
-    is_image: bool = False
     note: str | None = None  # e.g. why an image has no thumbnail
 
 
