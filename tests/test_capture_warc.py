@@ -10,13 +10,26 @@ import subprocess
 import sys
 import urllib.request
 import zipfile
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from bagsmith.capture import Capture, Limits, capture_page
-from tests.capture_helpers import BIG, CSS, IMAGES, LAZY, LEAD, PICTURE, TEXT, Site, pywb, site
+from tests.capture_helpers import (
+    ARTICLE,
+    BIG,
+    CSS,
+    IMAGES,
+    LAZY,
+    LEAD,
+    PICTURE,
+    TEXT,
+    Site,
+    pywb,
+    site,
+)
 
 __all__ = ["site"]  # the fixture
 
@@ -215,3 +228,32 @@ def test_robots_txt_is_honoured_and_ignoring_it_is_recorded(site: Site, tmp_path
     cap = run(site, tmp_path / "again", path="/private/page", honour_robots=False)
     assert cap.robots == "ignored" and cap.to_dict()["robots"] == "ignored"
     assert b"robots: ignore" in records(cap.warc)[0]["body"]  # type: ignore[operator]
+
+
+def serve_chunked(handler: BaseHTTPRequestHandler) -> None:
+    """The article in three chunks (Transfer-Encoding: chunked, no Content-Length)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    third = len(ARTICLE) // 3
+    for part in (ARTICLE[:third], ARTICLE[third : 2 * third], ARTICLE[2 * third :], b""):
+        handler.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+
+
+def test_a_chunked_answer_is_stored_dechunked_and_checks(site: Site, tmp_path: Path) -> None:
+    site.routes["/chunked"] = serve_chunked
+    cap = run(site, tmp_path, path="/chunked")
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", str(cap.warc)], capture_output=True
+    )
+    assert check.returncode == 0
+    [page] = [
+        r for r in records(cap.warc) if r["type"] == "response" and r["uri"] == site.url("/chunked")
+    ]
+    assert page["body"] == ARTICLE and page["status"] == "200"
+    with cap.warc.open("rb") as fh:  # the header went with the chunks
+        assert b"Transfer-Encoding" not in b"".join(
+            r.http_headers.to_bytes() for r in ArchiveIterator(fh) if r.http_headers
+        )
+    assert TEXT in cap.article.read_text(encoding="utf-8")
