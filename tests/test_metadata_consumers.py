@@ -128,13 +128,27 @@ def test_metsrw_finds_every_file_with_its_premis_and_descriptions(bag: Path) -> 
         assert {"message digest calculation", "format identification"} <= events
         agents = {a.agent_name for a in entry.get_premis_agents()}
         assert {"bagsmith", "fido", "Example Community Archive", "Ann Archivist"} <= agents
+        assert "information package creation" in events
         if path in images:
-            assert {"metadata extraction", "validation"} <= events
+            assert {"metadata extraction", "validation", "fixity check"} <= events
+            # each event at the time it happened, in the order the packaging did them
+            when = {e.event_type: e.event_date_time for e in entry.get_premis_events()}
+            assert CREATED not in when.values()  # not the METS creation date (--created)
+            assert (
+                when["metadata extraction"]
+                <= when["message digest calculation"]
+                <= when["fixity check"]
+                <= when["format identification"]
+                <= when["information package creation"]
+            )
             mdtypes = [d.contents.mdtype for d in entry.dmdsecs]
             if mdtypes:
                 assert mdtypes == ["MODS", "DC"]
                 figure_images += 1
     assert figure_images >= 3
+    names = {(a.role, a.type, a.name) for a in document.agents}
+    assert ("CUSTODIAN", "ORGANIZATION", "Example Community Archive") in names
+    assert ("ARCHIVIST", "INDIVIDUAL", "Ann Archivist") in names
 
 
 def test_xsd_validation_as_metsrw_does_it(bag: Path, monkeypatch: pytest.MonkeyPatch) -> None:

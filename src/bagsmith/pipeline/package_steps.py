@@ -20,6 +20,7 @@ from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..bagit.writer import PayloadTotals
 from ..errors import BagError, InputError, ProfileError
 from ..ingest.formats import identify_all
+from ..metadata.mets import PackageEvent
 from ..model import ImageInfo, PackageFile
 from ..problems import Problem, Severity
 from .describing import check_metadata_file
@@ -81,6 +82,50 @@ def check_unchanged(
                 path=sources.get(path, path),
                 hint="run again once nothing is writing to the source files",
             )
+
+
+#: agents of the events bagsmith records for a package (the keys of metadata.mets.package_agents)
+PACKAGE_AGENTS = ("software", "organization", "archivist")
+
+
+def fixity_events(
+    images: Mapping[str, ImageInfo], digests: Digests, when: str
+) -> list[PackageEvent]:
+    """A fixity check for each image whose copy was compared (check_unchanged, just done) with
+    the SHA-256 taken when its source was characterised: the copy is the file ingest read."""
+    checked = frozenset(
+        p for p, i in images.items() if digests.get(p, {}).get("sha256") == i.sha256
+    )
+    if not checked:
+        return []
+    return [
+        PackageEvent(
+            "fixity check",
+            when,
+            "SHA-256 of the copy in the package (computed while copying) compared with the "
+            "SHA-256 computed when the source image was read and characterised",
+            "pass",
+            "the digests are equal",
+            checked,
+            PACKAGE_AGENTS,
+        )
+    ]
+
+
+def creation_event(when: str, algorithms: Sequence[str]) -> PackageEvent:
+    """The bag's creation, an event on every file of the package."""
+    return PackageEvent(
+        "information package creation",
+        when,
+        "BagIt 1.0 bag assembled by bagsmith in a staging folder (payload manifests "
+        + ", ".join(algorithms)
+        + "); validated in full (every digest re-read, profile, METS and DC) before it was "
+        "moved into place",
+        "success",
+        None,
+        None,
+        PACKAGE_AGENTS,
+    )
 
 
 def package_files(

@@ -269,6 +269,7 @@ def package_article(
         digests = steps.read_manifests(stage, algorithms)
         sources = {f.relpath: f.source or f.relpath for f in plan.files}
         steps.check_unchanged(images, digests, sources)
+        provenance = [*options.events, *steps.fixity_events(images, digests, _now())]
         files = steps.package_files(plan, digests, layout, images)
         files += steps.write_generated(
             stage,
@@ -288,7 +289,7 @@ def package_article(
             archivist=archivist,
             organization=organization,
             schema_dir=options.schema_dir,
-            events=options.events,
+            events=(*provenance, steps.creation_event(_now(), algorithms)),
             tools=(identifier().agent(),),
             times=times,
             identify=identifier().identify_bytes,
