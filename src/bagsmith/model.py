@@ -42,6 +42,11 @@ class Figure:
     image: ImageInfo | None = None
     places_standard: tuple[str, ...] = ()  # the gazetteer's forms of places (Győr for Gyor)
     section: int | None = None  # index in Article.sections the figure appeared in, if known
+    # rights of this photograph when they differ from the article's (sidecar)
+    rights_uri: str | None = None  # rightsstatements.org or Creative Commons URI
+    copyright_holder: str | None = None
+    copyright_year: str | None = None
+    rights_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,10 @@ class Article:
     source_format: str | None = None  # "text" | "html"
     warnings: tuple[str, ...] = ()
     coverage: str | None = None  # EDTF range of the figures' dates
+    rights_uri: str | None = None  # rightsstatements.org or Creative Commons URI
+    copyright_holder: str | None = None
+    copyright_year: str | None = None
+    rights_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The article record as plain JSON-ready data."""

@@ -47,3 +47,29 @@ def json_schema(name: str) -> dict[str, Any]:
     with (schemas_dir() / name).open(encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
+
+
+@cache
+def rights_statements() -> dict[str, dict[str, Any]]:
+    """The rights statement and licence URIs bagsmith accepts (``schemas/rights-statements.json``:
+    rightsstatements.org and Creative Commons), by canonical URI."""
+    with (schemas_dir() / "rights-statements.json").open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return {entry["uri"]: entry for entry in data["statements"]}
+
+
+def canonical_rights_uri(value: str) -> str | None:
+    """The canonical form of a rightsstatements.org or Creative Commons URI (http or https,
+    with or without ``www.`` and the trailing slash), or None when it is not one of them."""
+    text = value.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in {"http", "https"}:
+        return None
+    host, _, path = rest.partition("/")
+    host = host.lower().removeprefix("www.")
+    path = path.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    known = rights_statements()
+    for candidate in (f"http://{host}/{path}/", f"https://{host}/{path}/"):
+        if candidate in known:
+            return candidate
+    return None

@@ -98,6 +98,13 @@ def notes_summary(counts: dict[str, int]) -> str:
 )
 @created_option()
 @click.option(
+    "--rights",
+    metavar="URI",
+    help="The article's rights statement or licence: a rightsstatements.org or Creative "
+    "Commons URI (e.g. http://rightsstatements.org/vocab/InC/1.0/); written to PREMIS, MODS "
+    "and Dublin Core. Overrides the sidecar's rights_uri.",
+)
+@click.option(
     "--report",
     type=click.Path(path_type=Path),
     metavar="FILE",
@@ -119,6 +126,7 @@ def package(
     processes: int | None,
     allow_broken_images: bool,
     created: str | None,
+    rights: str | None,
     report: Path | None,
     out: Output,
 ) -> None:
@@ -151,6 +159,7 @@ def package(
         created=created,
         report=report,
         tag_files=parse_tag_files(tag_files),
+        rights_uri=rights,
     )
     with terminate_as_interrupt():
         result = package_article(article, dest, options, progress=out.progress)

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import Article, Figure, ImageInfo, Section
 from ..problems import Problem, Report, Severity
+from ..resources import canonical_rights_uri
 from .assemble import Assembled, RawFigure
 from .captions import analyse
 from .content import (
@@ -27,7 +28,7 @@ from .dates import coverage
 from .html import parse_html
 from .htmlmeta import PageMeta
 from .images import characterise, is_image_name, number_in_name
-from .sidecar import Sidecar, load_sidecar
+from .sidecar import RIGHTS_FIELDS, Sidecar, load_sidecar
 from .text import parse_text
 
 MAX_TEXT_BYTES = 16 * 1024 * 1024
@@ -195,9 +196,11 @@ def _apply_sidecar(
                 fig.line,
             )
         changes: dict[str, Any] = {}
-        for key in ("caption", "description", "date", "credit"):
+        for key in ("caption", "description", "date", "credit", *RIGHTS_FIELDS):
             if key in given:
                 changes[key] = given[key] if key != "caption" else (given[key] or "")
+        if isinstance(changes.get("rights_uri"), str):
+            changes["rights_uri"] = canonical_rights_uri(changes["rights_uri"])
         if "places" in given:
             changes["places"] = tuple(given["places"])
             changes["places_standard"] = ()

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 
 from .. import limits
 from ..errors import InputError, MetadataError
-from ..resources import json_schema
+from ..resources import canonical_rights_uri, json_schema
 from .content import xml_illegal
 from .dates import is_valid_edtf
 
@@ -26,7 +26,10 @@ MAX_SIDECAR_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 Path_ = tuple[str | int, ...]
 ARTICLE_FIELDS = ("title", "creators", "source_url", "date_published", "date_captured",
-                  "publisher", "language", "rights", "subjects", "identifiers")  # fmt: skip
+                  "publisher", "language", "rights", "subjects", "identifiers",
+                  "rights_uri", "copyright_holder", "copyright_year", "rights_note")  # fmt: skip
+#: a figure's rights fields (each overrides the article's for that photograph)
+RIGHTS_FIELDS = ("rights_uri", "copyright_holder", "copyright_year", "rights_note")
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,14 @@ def _unrepresentable(data: Any, lines: dict[Path_, int]) -> list[tuple[str, int 
     return found
 
 
+def unknown_rights_uri(value: str) -> str:
+    return (
+        f"{value!r} is not a rightsstatements.org statement or a Creative Commons licence "
+        "bagsmith knows (schemas/rights-statements.json), e.g. "
+        "http://rightsstatements.org/vocab/InC/1.0/ or https://creativecommons.org/licenses/by/4.0/"
+    )
+
+
 def _validate(data: Any, lines: dict[Path_, int], where: str) -> None:
     validator = Draft202012Validator(json_schema("sidecar.schema.json"))
     errors = sorted(
@@ -239,6 +250,13 @@ def _validate(data: Any, lines: dict[Path_, int], where: str) -> None:
                 found.append(
                     (field_path(path), _line(lines, path), f"{value!r} is not a valid EDTF date")
                 )
+        uris: list[tuple[Path_, Any]] = [(("rights_uri",), data.get("rights_uri"))]
+        for i, fig in enumerate(figures if isinstance(figures, list) else []):
+            if isinstance(fig, dict):
+                uris.append((("figures", i, "rights_uri"), fig.get("rights_uri")))
+        for path, value in uris:
+            if isinstance(value, str) and canonical_rights_uri(value) is None and not found:
+                found.append((field_path(path), _line(lines, path), unknown_rights_uri(value)))
     found.extend(_unrepresentable(data, lines))
     if found:
         field, line, message = found[0]
@@ -293,4 +311,6 @@ def load_sidecar(path: Path, images_dir: Path | None = None) -> Sidecar:
                 )
         figures.append(SidecarFigure(dict(fig), _line(lines, ("figures", i)), image_path))
     fields = {k: data[k] for k in ARTICLE_FIELDS if k in data}
+    if isinstance(fields.get("rights_uri"), str):
+        fields["rights_uri"] = canonical_rights_uri(fields["rights_uri"])
     return Sidecar(where, fields, tuple(figures), lines)

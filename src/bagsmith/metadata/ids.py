@@ -34,6 +34,10 @@ def mix_id(path: str) -> str:
     return "mix-" + path_token(path)
 
 
+def rights_md_id(path: str) -> str:
+    return "rights-" + path_token(path)
+
+
 def event_md_id(path: str, number: int) -> str:
     return f"event{number}-" + path_token(path)
 

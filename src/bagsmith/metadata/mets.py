@@ -41,6 +41,7 @@ from .premis import (
     format_designation,
     object_element,
 )
+from .rights import Rights, article_rights, dc_rights, figure_rights, rights_element
 from .xmlns import METS, XLINK, element, iso_datetime, q, schema_location, sub
 
 GROUP_ORDER = ("original", "metadata")
@@ -165,8 +166,9 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
     refs = _figure_refs(data.article, figure_files)
     for el in _dmd_sections(data.article, files, refs, created):
         stream.write(el, 1)
+    rights_of = file_rights(data.article, files, figure_files)
     for pf in files:
-        stream.write(_file_amd(pf, agents, data, created), 1)
+        stream.write(_file_amd(pf, agents, data, created, rights_of.get(pf.path)), 1)
     dmd_of = {
         pf.path: dmd_ids(fig_id)
         for pf, fig_id in zip(
@@ -184,6 +186,22 @@ def build_mets(data: MetsInput) -> bytes:
     buffer = io.BytesIO()
     write_mets(buffer, data)
     return buffer.getvalue()
+
+
+def file_rights(
+    article: Article, files: Sequence[PackageFile], figure_files: Sequence[PackageFile | None]
+) -> dict[str, Rights]:
+    """The rights statement of each file: a figure's image has the figure's (else the
+    article's), every other file the article's."""
+    out: dict[str, Rights] = {}
+    general = article_rights(article)
+    if general is not None:
+        out = {pf.path: general for pf in files}
+    for figure, pf in zip(article.figures, figure_files, strict=True):
+        rights = figure_rights(article, figure)
+        if pf is not None and rights is not None:
+            out[pf.path] = rights
+    return out
 
 
 def dmd_ids(fig_id: str) -> str:
@@ -257,19 +275,33 @@ def _dmd_sections(
             if pf.use == "original" and pf.mime_type and pf.path not in image_paths
         }
     )
+    general = article_rights(article)
     section = element(METS, "dmdSec", ID="dmd-article-mods", CREATED=created)
-    article_mods(_wrap(section, "MODS", MODS_VERSION), article, refs, formats)
+    article_mods(
+        _wrap(section, "MODS", MODS_VERSION),
+        article,
+        refs,
+        formats,
+        [general.text()] if general else [],
+    )
     yield section
     section = element(METS, "dmdSec", ID="dmd-article", CREATED=created)
-    article_dc(article, refs, formats, parent=_wrap(section, "DC"))
+    article_dc(article, refs, formats, parent=_wrap(section, "DC"), rights=dc_rights(general))
     yield section
     fig_ids = ids.figure_ids([f.number for f in article.figures])
     for figure, ref, fig_id in zip(article.figures, refs, fig_ids, strict=True):
+        rights = figure_rights(article, figure)
         section = element(METS, "dmdSec", ID=f"dmd-{fig_id}-mods", CREATED=created)
-        figure_mods(_wrap(section, "MODS", MODS_VERSION), article, figure, ref)
+        figure_mods(
+            _wrap(section, "MODS", MODS_VERSION),
+            article,
+            figure,
+            ref,
+            [rights.text()] if rights else [],
+        )
         yield section
         section = element(METS, "dmdSec", ID=f"dmd-{fig_id}", CREATED=created)
-        figure_dc(article, figure, ref, parent=_wrap(section, "DC"))
+        figure_dc(article, figure, ref, parent=_wrap(section, "DC"), rights=dc_rights(rights))
         yield section
 
 
@@ -352,7 +384,13 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
     return out
 
 
-def _file_amd(pf: PackageFile, agents: Sequence[AgentRef], data: MetsInput, created: str) -> Any:
+def _file_amd(
+    pf: PackageFile,
+    agents: Sequence[AgentRef],
+    data: MetsInput,
+    created: str,
+    rights: Rights | None = None,
+) -> Any:
     """One file's amdSec: its PREMIS object (MIX inside for images), its events and the agents
     those events link — everything a reader such as metsrw finds from the file's ADMID."""
     amd = element(METS, "amdSec", ID=ids.amd_id(pf.path))
@@ -364,7 +402,11 @@ def _file_amd(pf: PackageFile, agents: Sequence[AgentRef], data: MetsInput, crea
         if image is not None
         else None
     )
-    object_element(_wrap(tech, "PREMIS:OBJECT", PREMIS_VERSION), pf, mix)
+    statements = [rights.identifier(pf.path)] if rights is not None else []
+    object_element(_wrap(tech, "PREMIS:OBJECT", PREMIS_VERSION), pf, mix, statements)
+    if rights is not None:
+        md = sub(amd, METS, "rightsMD", ID=ids.rights_md_id(pf.path), CREATED=created)
+        rights_element(_wrap(md, "PREMIS:RIGHTS", PREMIS_VERSION), rights, pf.path)
     events = file_events(pf, created, data)
     linked: set[str] = set()
     for number, event in enumerate(events, start=1):

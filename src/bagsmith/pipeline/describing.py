@@ -27,6 +27,7 @@ from ..fixity import hash_file
 from ..metadata.checks import MetsFacts
 from ..metadata.dc import FigureRef, dc_xml, figure_label
 from ..metadata.mets import MetsInput, PackageEvent, build_mets, match_figures
+from ..metadata.rights import article_rights, dc_rights
 from ..model import Agent, Article, Figure, FormatId, ImageInfo, PackageFile, Section
 from ..problems import Problem, Report
 from ..resources import json_schema
@@ -144,7 +145,7 @@ def describe_article(
         }
     )
     try:
-        dc_bytes = dc_xml(article, refs, formats)
+        dc_bytes = dc_xml(article, refs, formats, dc_rights(article_rights(article)))
         algorithms = sorted({a for pf in others for a in pf.digests} or set(DEFAULT_ALGORITHMS))
         dc_file = PackageFile(
             path=dc_path,
@@ -255,6 +256,10 @@ def article_from_record(data: Any, source: str = "record") -> Article:
                     image=info,
                     places_standard=tuple(f.get("places_standard") or ()),
                     section=f.get("section"),
+                    rights_uri=f.get("rights_uri"),
+                    copyright_holder=f.get("copyright_holder"),
+                    copyright_year=f.get("copyright_year"),
+                    rights_note=f.get("rights_note"),
                 )
             )
         field = "title"
@@ -275,6 +280,10 @@ def article_from_record(data: Any, source: str = "record") -> Article:
             source_format=data.get("source_format"),
             warnings=tuple(data.get("warnings") or ()),
             coverage=data.get("coverage"),
+            rights_uri=data.get("rights_uri"),
+            copyright_holder=data.get("copyright_holder"),
+            copyright_year=data.get("copyright_year"),
+            rights_note=data.get("rights_note"),
         )
     except KeyError as exc:
         raise InputError(

@@ -40,6 +40,7 @@ from ..errors import DestinationError, Interrupted, MetadataError, UsageError
 from ..metadata.mets import PackageEvent
 from ..model import Agent, Article
 from ..problems import Problem, Severity
+from ..resources import canonical_rights_uri
 from . import activity
 from . import package_steps as steps
 from .bagging import software_agent
@@ -77,6 +78,7 @@ class PackageOptions:
     serialize: ArchiveFormat | None = None  # zip|tar|tgz
     processes: int | None = None
     allow_broken_images: bool = False
+    rights_uri: str | None = None  # --rights: rightsstatements.org / Creative Commons URI
     created: str | None = None  # ISO timestamp for METS CREATEDATE (else SOURCE_DATE_EPOCH/now)
     report: Path | None = None  # --report FILE (HTML report written after validation)
     bag_group: tuple[str, int, int] | None = None  # (Bag-Group-Identifier, n, N)
@@ -195,6 +197,7 @@ def package_article(
     (``output.zip`` … with ``options.serialize``). See the module docstring for the steps."""
     options = options or PackageOptions()
     algorithms = fixity.parse_algorithms(options.algorithms)
+    rights_uri = _rights_uri(options.rights_uri)
     check_user_tags(options.info)
     check_tag_files(options.tag_files)
     processes = _processes(options.processes)
@@ -220,6 +223,8 @@ def package_article(
     plan = scan_mapped(list(layout.sources), PayloadPolicy())
     warnings = [*options.notes, *parsed.report.problems, *plan.warnings]
     record = _fill(bag_article(parsed.article, layout), options.record_defaults)
+    if rights_uri is not None:
+        record = dataclasses.replace(record, rights_uri=rights_uri)
     images = bag_images(parsed.images, layout)
 
     # 2. Dublin Core and METS against the official schemas, before anything is written
@@ -381,6 +386,22 @@ def package_article(
 def _fill(record: Article, defaults: tuple[tuple[str, str], ...]) -> Article:
     empty: dict[str, Any] = {name: value for name, value in defaults if not getattr(record, name)}
     return dataclasses.replace(record, **empty) if empty else record
+
+
+def _rights_uri(value: str | None) -> str | None:
+    """``--rights``: a URI of the bundled list (schemas/rights-statements.json), canonical."""
+    if value is None:
+        return None
+    found = canonical_rights_uri(value)
+    if found is None:
+        raise UsageError(
+            f"--rights {value!r} is not a rightsstatements.org statement or a Creative Commons "
+            "licence bagsmith knows",
+            field="--rights",
+            hint="e.g. http://rightsstatements.org/vocab/InC/1.0/ or "
+            "https://creativecommons.org/licenses/by/4.0/ (the list: schemas/rights-statements.json)",
+        )
+    return found
 
 
 def _now() -> str:
