@@ -126,14 +126,15 @@ def test_tag_folding_round_trips_and_keeps_colons() -> None:
 
 
 def test_info_option_parsing() -> None:
-    assert tagfiles.parse_info_option("Contact-Name=Ada: Lovelace=1") == (
-        "Contact-Name",
-        "Ada: Lovelace=1",
-    )
-    with pytest.raises(errors.UsageError):
-        tagfiles.parse_info_option("no-equals")
-    with pytest.raises(errors.UsageError):
-        tagfiles.parse_info_option("Bad:Label=x")
+    from bagsmith.cli.options import parse_info_option
+
+    assert parse_info_option("Contact-Name=Ada: Lovelace=1") == ("Contact-Name", "Ada: Lovelace=1")
+    with pytest.raises(errors.UsageError) as caught:
+        parse_info_option("no-equals")
+    assert caught.value.field == "--info"  # the CLI names its flag
+    with pytest.raises(errors.UsageError) as caught:
+        tagfiles.checked_tag("Bad:Label", "x")  # the library names the label
+    assert "--" not in caught.value.message
 
 
 def test_tag_parsing_keeps_repeats_and_flags_odd_separators() -> None:

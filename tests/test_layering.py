@@ -13,6 +13,7 @@ and ``import_module("bagsmith.…")`` with a literal name.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +184,88 @@ def test_the_architecture_page_names_every_layer_and_top_level_module() -> None:
         assert f"`{name}/`" in text or f"`{name}.py`" in text, name
     for name in FOUNDATION | ENTRY:
         assert f"`{name}.py`" in text, name
+
+
+# --- CLI flags stay in the CLI --------------------------------------------------------------
+
+#: A flag as the command line spells it (``--info``, ``--max-size``).
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]+")
+#: Calls whose strings are messages for a person: an error, a problem, a hint.
+MESSAGE_CALLS = ("Problem", "add", "deposit_error", "warn", "problem")
+#: Messages below cli/ that still name a flag, by file: the count may only go down. A library
+#: error says what is wrong in the library's terms (``processes must be at least 1``, the
+#: ``field``); the CLI maps it to its flags, hints and exit codes (docs/architecture.md).
+FLAG_MESSAGES_LEFT: dict[str, int] = {
+    "bagit/payload.py": 5,
+    "bagit/staging.py": 1,
+    "bagit/writer.py": 6,
+    "capture/fetch.py": 3,
+    "capture/render.py": 2,
+    "capture/session.py": 1,
+    "deposit/azblob.py": 1,
+    "deposit/directory.py": 2,
+    "deposit/ocfl.py": 1,
+    "deposit/registry.py": 4,
+    "deposit/s3.py": 1,
+    "deposit/sftp.py": 2,
+    "deposit/sword.py": 1,
+    "deposit/tree.py": 2,
+    "ingest/article.py": 1,
+    "limits.py": 2,
+    "pipeline/archivematica.py": 3,
+    "pipeline/bagging.py": 7,
+    "pipeline/batch.py": 7,
+    "pipeline/batch_tasks.py": 1,
+    "pipeline/capturing.py": 8,
+    "pipeline/depositing.py": 6,
+    "pipeline/describing.py": 5,
+    "pipeline/executors.py": 7,
+    "pipeline/package_steps.py": 4,
+    "pipeline/profiling.py": 2,
+    "pipeline/validation.py": 1,
+    "xmlschemas/install.py": 1,
+}
+
+
+def flag_messages(src: Path) -> dict[str, list[tuple[int, str]]]:
+    """(line, flag) of every CLI flag named in an error, problem or hint below cli/, by file."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
+        if rel.startswith("cli/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+            if not (name.endswith("Error") or name in MESSAGE_CALLS):
+                continue
+            parts = [*node.args, *(k.value for k in node.keywords if k.arg in ("hint", "field"))]
+            for part in parts:
+                for text in ast.walk(part):
+                    if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                        for match in FLAG.finditer(text.value):
+                            found.setdefault(rel, []).append((text.lineno, match.group(0)))
+    return found
+
+
+def test_messages_below_the_cli_name_no_new_cli_flags() -> None:
+    grown = {
+        f"{rel}: {len(hits)} (at most {FLAG_MESSAGES_LEFT.get(rel, 0)}): {hits}"
+        for rel, hits in flag_messages(SRC).items()
+        if len(hits) > FLAG_MESSAGES_LEFT.get(rel, 0)
+    }
+    assert not grown, "say it in library terms; let cli/ name the flag:\n" + "\n".join(grown)
+
+
+def test_the_flag_check_sees_errors_problems_and_hints(tmp_path: Path) -> None:
+    src = tmp_path / PACKAGE
+    _write(
+        src,
+        "bagit/x.py",
+        "raise UsageError('bad value', hint='use --info LABEL=VALUE')\n"
+        "report.add('code', f'give it with --tag-file {x}')\n"
+        "run(['chromium', '--headless'])\n",  # not a message: allowed
+    )
+    _write(src, "cli/y.py", "raise UsageError('--info expects LABEL=VALUE')\n")
+    assert flag_messages(src) == {"bagit/x.py": [(1, "--info"), (2, "--tag-file")]}

@@ -112,11 +112,9 @@ def bagit_txt() -> bytes:
     return f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: {TAG_ENCODING}\n".encode()
 
 
-def parse_info_option(item: str) -> tuple[str, str]:
-    """``--info Key=Value`` → (Key, Value); the value may itself contain '=' and ':'."""
-    label, sep, value = item.partition("=")
-    if not sep:
-        raise UsageError(f"--info expects KEY=VALUE, got {item!r}", field="--info")
+def checked_tag(label: str, value: str) -> tuple[str, str]:
+    """A bag-info tag a user gives, checked (a valid label, a value without line breaks) and
+    stripped of surrounding white space: (label, value)."""
     label = label.strip()
     check_label(label)
     check_value(label, value)

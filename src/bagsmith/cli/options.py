@@ -343,8 +343,6 @@ def bag_info(
 ) -> tuple[Tag, ...]:
     """The bag-info tags of --info-file (first) and every --info LABEL=VALUE, checked; with
     ``configured``, after the configuration file's default tags that they do not replace."""
-    from ..pipeline.bagging import parse_info_option
-
     tags: tuple[Tag, ...] = ()
     if info_file is not None:
         from ..pipeline.layout import read_info_file
@@ -352,6 +350,16 @@ def bag_info(
         tags = read_info_file(info_file)
     given = tags + tuple(parse_info_option(item) for item in info)
     return with_defaults(settings().bag_info, given) if configured else given
+
+
+def parse_info_option(item: str) -> Tag:
+    """``--info LABEL=VALUE`` → (label, value); the value may itself contain '=' and ':'."""
+    from ..pipeline.bagging import checked_tag
+
+    label, sep, value = item.partition("=")
+    if not sep:
+        raise UsageError(f"--info expects LABEL=VALUE, got {item!r}", field="--info")
+    return checked_tag(label, value)
 
 
 def parse_tag_files(values: Sequence[str]) -> tuple[tuple[Path, str], ...]:

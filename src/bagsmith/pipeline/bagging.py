@@ -31,7 +31,7 @@ from ..bagit.payload import (
     scan_sources,
 )
 from ..bagit.serialize import ArchiveFormat
-from ..bagit.tagfiles import parse_info_option
+from ..bagit.tagfiles import checked_tag
 from ..bagit.update import update_bag as _update_bag
 from ..bagit.writer import (
     PayloadTotals,
@@ -50,7 +50,7 @@ from . import activity
 if TYPE_CHECKING:
     from ..bagit.profiles import Profile
 
-# ArchiveFormat, PayloadPolicy and parse_info_option are re-exported for the CLI, which imports
+# ArchiveFormat, PayloadPolicy and checked_tag are re-exported for the CLI, which imports
 # only the pipeline (docs/architecture.md, layering).
 __all__ = [
     "ArchiveFormat",
@@ -58,9 +58,9 @@ __all__ = [
     "BagResult",
     "PayloadPolicy",
     "UpdateOptions",
+    "checked_tag",
     "create_bag",
     "make_policy",
-    "parse_info_option",
     "software_agent",
     "update_bag",
 ]
