@@ -202,6 +202,12 @@ CATALOGUE: dict[str, CodeInfo] = {
     "figure-number-repeated": CodeInfo(W, "two figures carry the same number"),
     "figure-numbers-missing": CodeInfo(I_, "the figure numbering has gaps (nothing is invented)"),
     "figure-numbers-out-of-order": CodeInfo(W, "figure numbers do not increase through the text"),
+    "figures-too-many": CodeInfo(
+        W, "the article shows more figures than the 'figures' limit; the rest were left out"
+    ),
+    "html-extractor-failed": CodeInfo(
+        W, "the main-text extractor failed on the page; it was read by its structure instead"
+    ),
     "html-image-missing": CodeInfo(W, "an image the page shows is not in the saved page's folder"),
     "html-image-not-saved": CodeInfo(W, "an image the page shows is a web address, not a file"),
     "html-image-outside": CodeInfo(W, "an image src points outside the saved page's folder"),

@@ -54,7 +54,7 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _GARBLED = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
 MAX_SHARE = 0.05  # more than 5 % control/replacement characters: not text
 MIN_COUNT = 8  # … and at least this many (a stray character or two is only cleaned)
-MAX_NUL_SHARE = 0.001  # a few stray NULs in a large page are damage, cleaned; more: binary
+MAX_NUL_SHARE = 0.01  # a few stray NULs in a page are damage, cleaned; more than 1 %: binary
 _SAMPLE = 64 * 1024
 
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

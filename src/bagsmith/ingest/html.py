@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
+from .. import limits
 from ..errors import InputError
 from ..problems import Report
 from .assemble import Assembled, ImageRef, Unit, assemble
@@ -34,7 +35,6 @@ from .htmlmeta import PageMeta, read_meta
 from .text import clean_line
 
 MAX_HTML_BYTES = 64 * 1024 * 1024
-MAX_FIGURES = 2000  # figures per article; more are left out (``html-figure-limit``)
 _BR = BR
 _DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
               "math", "canvas", "form", "button", "input", "select", "textarea", "nav", "aside",
@@ -418,17 +418,20 @@ class _Titles:
         return bool(key) and any(key == s or (len(s) > 3 and s in key and len(text.split()) <= 4)
                                  or (len(key) > 3 and key in s) for s in self.sites)  # fmt: skip
 
-    def confirms(self, heading: str) -> bool:
-        """The heading is the page's title (or a part of it), not the site's name."""
+    def confirms(self, heading: str) -> int:
+        """How much of the page's title the heading is (0: none, or it is the site's name):
+        the heading's length when it is inside a given title, a little less than the title's
+        when the title is inside it (a heading with a subtitle)."""
         key = _squeeze(heading)
-        return (
-            len(key) >= 3
-            and not self.site_like(heading)
-            and any(
-                key in _squeeze(t) or (len(_squeeze(t)) >= 8 and _squeeze(t) in key)
-                for t in self.given
-            )
-        )
+        if len(key) < 3 or self.site_like(heading):
+            return 0
+        best = 0
+        for title in map(_squeeze, self.given):
+            if key in title:
+                best = max(best, len(key) * 2)
+            elif len(title) >= 8 and title in key:
+                best = max(best, len(title) * 2 - 1)
+        return best
 
     def stripped(self) -> str | None:
         """The best given title without the site's name before or after it."""
@@ -462,15 +465,15 @@ def _choose_title(
         )
         if (text := " ".join(_text(h))) and not _hidden(h)
     ][:6]
-    for text, h in h1s:
-        if titles.confirms(text):
-            return text, h
     headings = [
-        (text, h) for h in root.iter("h2", "h3") if (text := " ".join(_text(h))) and not _hidden(h)
+        (text, h)
+        for h in root.iter("h2", "h3")
+        if (text := " ".join(_text(h))) and not _hidden(h) and len(text.split()) >= 2
     ][:6]
-    for text, h in headings:
-        if titles.confirms(text) and len(text.split()) >= 2:
-            return text, h
+    scored = [(titles.confirms(text), -i, text, h) for i, (text, h) in enumerate(h1s + headings)]
+    best = max(scored, key=lambda item: item[:2], default=None)
+    if best is not None and best[0]:  # the heading that is the most of the page's title
+        return best[2], best[3]
     inside = [(text, h) for text, h in h1s if h in set(root.iter("h1"))]
     if inside and not titles.site_like(inside[0][0]):
         return inside[0]
@@ -478,21 +481,6 @@ def _choose_title(
     if stripped:
         return stripped, (h1s[0][1] if h1s else None)
     return (h1s[0][0], h1s[0][1]) if h1s else (None, None)
-
-
-def _heading_title(
-    root: lxml.etree._Element, doc: lxml.etree._Element
-) -> tuple[str | None, lxml.etree._Element | None]:
-    """The visible ``<h1>`` of the article, else of the page outside its clutter."""
-    for candidates in (
-        root.iter("h1"),
-        (h for h in doc.iter("h1") if not any(map(_is_clutter, h.iterancestors()))),
-    ):
-        for h1 in candidates:
-            text = " ".join(_text(h1))
-            if text and not _hidden(h1):
-                return text, h1
-    return None, None
 
 
 def _creators_from_links(root: lxml.etree._Element, meta: PageMeta) -> None:
@@ -521,7 +509,8 @@ def parse_html(data: bytes, path: Path, report: Report, base_url: str | None = N
             path=path,
         )
     saved_from = _SAVED_FROM.search(data[:4096])
-    doc = _parse(decode_page(data, report, str(path)), path, report)
+    text = _cap_images(decode_page(data, report, str(path)), path, report)
+    doc = _parse(text, path, report)
     meta = read_meta(doc, str(path), report)
     if meta.source_url is None and saved_from:
         meta.source_url = saved_from.group(1).decode("ascii", "replace")
@@ -557,6 +546,28 @@ def _one_run(blocks: list[Block]) -> bool:
         el = el.getparent()
     own = len("".join(el.text_content().split())) if el is not None else 0
     return own < len("".join(blocks[0].text.split())) * 0.6
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+
+
+def _cap_images(text: str, path: Path, report: Report) -> str:
+    """The page with at most the ``figures`` limit of ``<img>`` tags (the first ones): the
+    time and memory a page takes stay bounded whatever number of images it holds."""
+    most = limits.get("figures")
+    tags = _IMG_TAG.finditer(text)
+    cut = next(itertools.islice(tags, most, None), None)
+    if cut is None:
+        return text
+    head, tail = text[: cut.start()], text[cut.start() :]
+    tail, removed = _IMG_TAG.subn("", tail)
+    report.add(
+        "figures-too-many",
+        f"the page holds more than {most} images; the first {most} were read and {removed} "
+        "left out (raise with --limit figures=N)",
+        str(path),
+    )
+    return head + tail
 
 
 def _main_text(
@@ -600,7 +611,7 @@ def _parse_by_structure(
     """The page read by its structure alone: the largest ``<article>``, else ``<main>``,
     else ``<body>``, without the elements marked as clutter."""
     root = _content_root(doc)
-    title, _h1 = _heading_title(root, doc)
+    title, _h1 = _choose_title(root, doc, _Titles(meta, base or meta.source_url))
     if title:
         meta.title = title
     h1s = {h for h in root.iter("h1")}
@@ -640,7 +651,8 @@ def _parse_with_extraction(
         meta.creators.extend(n for n in (clean_line(a) for a in extraction.author.split(";")) if n)
     if meta.date_published is None and extraction.date:
         meta.date_published = to_edtf(extraction.date)
-    finder = FigureFinder(base, MAX_FIGURES)
+    most = limits.get("figures")
+    finder = FigureFinder(base, most, meta.images)
     located = [b.position for b in blocks if b.element is not None]
     start = min(located, default=-1)
     if h1 is not None and 0 <= page.order.get(h1, -1) < start:
@@ -654,9 +666,9 @@ def _parse_with_extraction(
     ]  # fmt: skip
     if finder.over_limit:
         report.add(
-            "html-figure-limit",
-            f"the article shows more than {MAX_FIGURES} images; the first {MAX_FIGURES} were "
-            f"kept and {finder.over_limit} left out",
+            "figures-too-many",
+            f"the article shows more than {most} images; the first {most} were kept and "
+            f"{finder.over_limit} left out (raise with --limit figures=N)",
             str(path),
         )
     walker = _Walker(path, report)

@@ -17,6 +17,7 @@ shows none.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
@@ -25,6 +26,7 @@ import lxml.etree
 import lxml.html
 
 from .captions import split_credit
+from .htmlmeta import image_key
 from .text import clean_line
 
 _CAPTION_CLASS = re.compile(r"caption|legend|bildunterschrift|legende", re.IGNORECASE)
@@ -116,9 +118,11 @@ def image_source(img: lxml.etree._Element) -> str:
             value = _srcset_best(img.get(attr) or "")
             if value and not value.startswith("data:"):
                 return value
-        parent = img.getparent()
-        if parent is not None and parent.tag == "picture":
-            for source in parent.iter("source"):
+        picture = next(
+            (a for a in itertools.islice(img.iterancestors(), 3) if a.tag == "picture"), None
+        )
+        if picture is not None:
+            for source in picture.iter("source"):
                 value = _srcset_best(source.get("srcset") or source.get("data-srcset") or "")
                 if value and not value.startswith("data:"):
                     return value
@@ -232,8 +236,14 @@ def _text(el: lxml.etree._Element) -> str:
 
 
 class FigureFinder:
-    def __init__(self, base_url: str | None, limit: int) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        limit: int,
+        described: dict[str, tuple[str | None, str | None]] | None = None,
+    ) -> None:
         self.base = base_url
+        self.described = described or {}
         self.limit = limit
         self.seen: set[str] = set()
         self.over_limit = 0
@@ -255,6 +265,14 @@ class FigureFinder:
             alt = " ".join((img.get("alt") or img.get("title") or "").split())
             out.append(Picture(img, src, absolute(src, self.base), alt))
         return out
+
+    def ld(self, pictures: list[Picture]) -> tuple[str | None, str | None]:
+        """What the page's JSON-LD says of the picture (caption, credit)."""
+        for picture in pictures:
+            found = self.described.get(image_key(picture.url or picture.src))
+            if found:
+                return found
+        return None, None
 
     def caption_of(self, el: lxml.etree._Element) -> tuple[str, str | None, bool]:
         """Caption and credit of a figure element (credit elements anywhere inside it)."""
@@ -317,9 +335,12 @@ class FigureFinder:
                 if not pictures:
                     continue
                 caption, credit, captioned = self.caption_of(el)
+                ld_caption, ld_credit = self.ld(pictures)
+                if not caption and ld_caption:
+                    caption, captioned = ld_caption, True
                 if not caption:
                     caption = pictures[0].alt
-                found.append(FoundFigure(el, pictures, caption, credit, captioned))
+                found.append(FoundFigure(el, pictures, caption, credit or ld_credit, captioned))
             elif el.tag == "img":
                 pictures = self.pictures(el, article)
                 if pictures:

@@ -37,6 +37,8 @@ class PageMeta:
     # what the page calls itself, as written: <title>, og:title, JSON-LD headline (html.py
     # weighs them against the page's headings)
     titles: dict[str, str] = field(default_factory=dict)
+    # schema.org ImageObjects of the page by file name: (caption, credit)
+    images: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -77,7 +79,41 @@ def _http(value: Any) -> str | None:
     return None
 
 
-def _json_ld(doc: lxml.etree._Element, path: str, report: Report) -> dict[str, Any]:
+def image_key(url: str) -> str:
+    """An image's file name, the key that pairs a page's image with its JSON-LD description."""
+    return url.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def _image_object(obj: dict[str, Any], images: dict[str, tuple[str | None, str | None]]) -> None:
+    """Caption and credit of a schema.org ImageObject (creditText, copyrightNotice, author,
+    copyrightHolder), by the file name of its url/contentUrl."""
+    caption = obj.get("caption") if isinstance(obj.get("caption"), str) else None
+    credit = next(
+        (
+            name
+            for key in ("creditText", "copyrightNotice", "author", "creator", "copyrightHolder")
+            for name in ([obj[key]] if isinstance(obj.get(key), str) else _names(obj.get(key)))
+            if name and name.strip()
+        ),
+        None,
+    )
+    if not caption and not credit:
+        return
+    for key in ("contentUrl", "url", "@id"):
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            images.setdefault(
+                image_key(value.strip()),
+                (clean_line(caption) if caption else None, clean_line(credit) if credit else None),
+            )
+
+
+def _json_ld(
+    doc: lxml.etree._Element,
+    path: str,
+    report: Report,
+    images: dict[str, tuple[str | None, str | None]] | None = None,
+) -> dict[str, Any]:
     best: dict[str, Any] = {}
     for script in doc.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
@@ -97,6 +133,8 @@ def _json_ld(doc: lxml.etree._Element, path: str, report: Report) -> dict[str, A
             continue
         for obj in _objects(data):
             types = _types(obj)
+            if "imageobject" in types and images is not None:
+                _image_object(obj, images)
             if types & _ARTICLE_TYPES and (not best or "webpage" in _types(best)):
                 best = obj
     return best
@@ -156,8 +194,10 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         if key in ("keywords", "article:tag", "news_keywords"):
             keywords.extend(k.strip() for k in content.split(","))
         metas.setdefault(key, content)
-    ld = _json_ld(doc, path, report)
+    images: dict[str, tuple[str | None, str | None]] = {}
+    ld = _json_ld(doc, path, report, images)
     meta = PageMeta()
+    meta.images = images
     title_el = doc.find(".//title")
     page_title = clean_line(title_el.text_content()) if title_el is not None else ""
     meta.title = metas.get("og:title") or clean_line(str(ld.get("headline") or "")) or None
