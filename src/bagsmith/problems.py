@@ -202,9 +202,6 @@ CATALOGUE: dict[str, CodeInfo] = {
     "figure-number-repeated": CodeInfo(W, "two figures carry the same number"),
     "figure-numbers-missing": CodeInfo(I_, "the figure numbering has gaps (nothing is invented)"),
     "figure-numbers-out-of-order": CodeInfo(W, "figure numbers do not increase through the text"),
-    "figures-too-many": CodeInfo(
-        W, "the article shows more figures than the 'figures' limit; the rest were left out"
-    ),
     "html-extractor-failed": CodeInfo(
         W, "the main-text extractor failed on the page; it was read by its structure instead"
     ),

@@ -22,7 +22,7 @@ import lxml.html
 
 from .. import limits
 from ..errors import InputError
-from ..problems import Report
+from ..problems import Report, Severity
 from .assemble import Assembled, ImageRef, Unit, assemble
 from .bylines import parse_byline, split_names
 from .captions import find_marker, split_credit
@@ -566,6 +566,7 @@ def _cap_images(text: str, path: Path, report: Report) -> str:
         f"the page holds more than {most} images; the first {most} were read and {removed} "
         "left out (raise with --limit figures=N)",
         str(path),
+        severity=Severity.WARNING,
     )
     return head + tail
 
@@ -670,6 +671,7 @@ def _parse_with_extraction(
             f"the article shows more than {most} images; the first {most} were kept and "
             f"{finder.over_limit} left out (raise with --limit figures=N)",
             str(path),
+            severity=Severity.WARNING,
         )
     walker = _Walker(path, report)
     walker.find_sections(root)
