@@ -564,7 +564,7 @@ def _cap_images(text: str, path: Path, report: Report) -> str:
     report.add(
         "figures-too-many",
         f"the page holds more than {most} images; the first {most} were read and {removed} "
-        "left out (the "figures" limit can be raised)",
+        "left out (the 'figures' limit can be raised)",
         str(path),
         severity=Severity.WARNING,
     )
@@ -669,7 +669,7 @@ def _parse_with_extraction(
         report.add(
             "figures-too-many",
             f"the article shows more than {most} images; the first {most} were kept and "
-            f"{finder.over_limit} left out (the "figures" limit can be raised)",
+            f"{finder.over_limit} left out (the 'figures' limit can be raised)",
             str(path),
             severity=Severity.WARNING,
         )
