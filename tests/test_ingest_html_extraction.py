@@ -127,6 +127,10 @@ By Jane Roe</div>
 The quay, 1950. Foto: Anna Berg</p></div>
 <p><img srcset="https://example.org/media/small.jpg 300w, https://example.org/media/ship-big.jpg 1200w">
 </p>
+<p><img class="author-avatar" src="https://example.org/media/anna.jpg"></p>
+<p><img src="https://example.org/media/share-icon.png" width="16" height="16"></p>
+<p><img src="https://example.org/media/boat_150x100.jpg"></p>
+<div class="promo-box"><img src="https://example.org/media/subscribe.jpg"></div>
 {body}
 <figure><img src="https://example.org/media/night.jpg"></figure>
 <figure><picture><source srcset="https://example.org/media/tug.webp 800w">
