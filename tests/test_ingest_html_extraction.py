@@ -353,3 +353,12 @@ def test_a_page_of_nothing_but_navigation_is_empty(tmp_path: Path) -> None:
     page = _page(tmp_path, "<html><body><nav>Home | About | Contact</nav></body></html>")
     with pytest.raises(InputError, match="empty"):
         read_article(page)
+
+
+def test_a_byline_lead_in_the_metadata_is_not_part_of_the_name(tmp_path: Path) -> None:
+    page = _page(
+        tmp_path,
+        '<html><head><meta name="author" content="Von Vanessa Franke"></head><body><article>'
+        f"<h1>Cranes</h1>{_body()}</article></body></html>",
+    )
+    assert read_article(page).article.creators == ("Vanessa Franke",)

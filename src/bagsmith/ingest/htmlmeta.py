@@ -13,7 +13,7 @@ import lxml.etree
 
 from .. import limits
 from ..problems import Report
-from .bylines import split_names
+from .bylines import parse_byline, split_names
 from .dates import to_edtf
 from .text import clean_line
 
@@ -182,6 +182,15 @@ def local_day(value: str, others: list[str]) -> str | None:
     return None
 
 
+def _without_lead(value: str) -> list[str]:
+    """The names in a metadata author value, without a byline's lead ("Von NAME", "By
+    NAME")."""
+    byline = parse_byline(value)
+    if byline is not None and byline.creators:
+        return list(byline.creators)
+    return split_names(value) or [value]
+
+
 def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
     metas: dict[str, str] = {}
     keywords: list[str] = []
@@ -220,7 +229,7 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
     for key in ("author", "article:author", "dc.creator", "citation_author"):
         value = metas.get(key)
         if value and not re.match(r"https?://", value):
-            authors.extend(split_names(value) or [value])
+            authors.extend(_without_lead(value))
     ld_authors = ld.get("author")
     if isinstance(ld_authors, list) and any(
         isinstance(a, dict) and "person" in _types(a) for a in ld_authors
@@ -228,7 +237,7 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         ld_authors = [
             a for a in ld_authors if not (isinstance(a, dict) and "organization" in _types(a))
         ]
-    authors.extend(_names(ld_authors))
+    authors.extend(n for name in _names(ld_authors) for n in _without_lead(name))
     meta.creators = list(dict.fromkeys(authors))
     raw: str | None = None
     for key in _DATE_METAS:
