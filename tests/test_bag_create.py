@@ -24,7 +24,7 @@ from bagsmith.bagit.manifest import ManifestLine, encode_path, parse_line
 from bagsmith.bagit.names import is_os_file
 from bagsmith.bagit.payload import EmptyDirs, Hidden, OsFiles, PayloadPolicy, Symlinks
 from bagsmith.bagit.tagfiles import parse_tags
-from bagsmith.bagit.writer import human_size
+from bagsmith.bagit.writer import bag_size
 from bagsmith.errors import (
     DestinationError,
     InputError,
@@ -428,12 +428,12 @@ def test_reproducible_with_source_date_epoch(
         create_bag([src], tmp_path / "c")
 
 
-def test_human_size() -> None:
-    assert human_size(0) == "0 bytes"
-    assert human_size(1) == "1 byte"
-    assert human_size(4096) == "4.1 KB"
-    assert human_size(81_920_000) == "81.9 MB"
-    assert human_size(3 * 10**12) == "3.0 TB"
+def test_bag_size() -> None:
+    assert bag_size(0) == "0 bytes"
+    assert bag_size(1) == "1 byte"
+    assert bag_size(4096) == "4.1 KB"
+    assert bag_size(81_920_000) == "81.9 MB"
+    assert bag_size(3 * 10**12) == "3.0 TB"
 
 
 def test_cli_bag_text_json_and_errors(tmp_path: Path) -> None:

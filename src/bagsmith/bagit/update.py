@@ -22,7 +22,7 @@ from . import tagfiles
 from .manifest import format_line, manifest_name, split_manifest_name
 from .payload import EmptyDirs, Hidden, OsFiles, PayloadPolicy, Symlinks, scan_sources
 from .staging import pid_alive, sync_filesystem
-from .writer import PayloadTotals, check_user_tags, human_size, tag_manifest_texts
+from .writer import PayloadTotals, bag_size, check_user_tags, tag_manifest_texts
 
 _TMP = ".bagsmith-tmp-"
 
@@ -77,7 +77,7 @@ def _merge_info(
     old: list[tuple[str, str]], updates: Sequence[tuple[str, str]], totals: PayloadTotals
 ) -> list[tuple[str, str]]:
     """Replace every tag named in ``updates`` (all its occurrences) and the computed tags."""
-    new = [*updates, ("Payload-Oxum", totals.oxum), ("Bag-Size", human_size(totals.bytes))]
+    new = [*updates, ("Payload-Oxum", totals.oxum), ("Bag-Size", bag_size(totals.bytes))]
     replaced = {label.lower() for label, _ in new}
     out: list[tuple[str, str]] = []
     placed: set[str] = set()

@@ -210,7 +210,7 @@ def copy_payload(
 # ---- tag files -----------------------------------------------------------------------------
 
 
-def human_size(size: int) -> str:
+def bag_size(size: int) -> str:
     """``Bag-Size`` text: ``512 bytes``, ``4.1 KB``, ``81.9 MB`` (decimal units)."""
     if size < 1000:
         return f"{size} byte{'' if size == 1 else 's'}"
@@ -276,7 +276,7 @@ def bag_info_tags(
     if "bag-software-agent" not in given:
         tags.append(("Bag-Software-Agent", agent))
     tags.append(("Payload-Oxum", totals.oxum))
-    tags.append(("Bag-Size", human_size(totals.bytes)))
+    tags.append(("Bag-Size", bag_size(totals.bytes)))
     return tags
 
 

@@ -58,10 +58,10 @@ __all__ = [
     "BagResult",
     "PayloadPolicy",
     "UpdateOptions",
+    "bag_software_agent",
     "checked_tag",
     "create_bag",
     "make_policy",
-    "software_agent",
     "update_bag",
 ]
 
@@ -118,7 +118,7 @@ class BagResult:
         }
 
 
-def software_agent() -> str:
+def bag_software_agent() -> str:
     """``Bag-Software-Agent``: name, version and the project's home page when it declares one."""
     from importlib import metadata  # here, not at the top: it costs 10-15 ms on every start
 
@@ -301,7 +301,9 @@ def _write_bag(
         run.create()
         with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
             totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
-        tags = bag_info_tags(list(info), totals, day=bagging_date(epoch), agent=software_agent())
+        tags = bag_info_tags(
+            list(info), totals, day=bagging_date(epoch), agent=bag_software_agent()
+        )
         write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
         if profile is not None:
             seen = {(w.code, w.message) for w in warnings}

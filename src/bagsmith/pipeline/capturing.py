@@ -27,7 +27,7 @@ from ..capture import Capture, Limits, capture_page, check_url
 from ..errors import BagsmithError, CaptureError, UsageError
 from ..metadata.mets import PackageEvent
 from ..problems import Problem
-from .bagging import software_agent
+from .bagging import bag_software_agent
 from .packaging import PackageOptions, PackageResult, ProgressFactory, package_article
 
 CAPTURE_DIR = "data/capture"
@@ -203,7 +203,7 @@ def capture_article(
     work = Path(tempfile.mkdtemp(prefix="bagsmith-capture-")).resolve()
     try:
         capture = capture_page(
-            url, work, limits, software=software_agent(), wacz=capture_options.wacz
+            url, work, limits, software=bag_software_agent(), wacz=capture_options.wacz
         )
         failed_images = [f for f in capture.failures if f.kind == "image"]
         if capture_options.require_images and failed_images:

@@ -43,7 +43,7 @@ from ..problems import Problem, Severity
 from ..resources import canonical_rights_uri
 from . import activity
 from . import package_steps as steps
-from .bagging import software_agent
+from .bagging import bag_software_agent
 from .describing import describe_article, iso_now, resolve_created
 from .layout import (
     GENERATED,
@@ -313,7 +313,7 @@ def package_article(
         if epoch is not None:
             os.utime(stage / METADATA_DIR, (epoch, epoch))
         totals = steps.rewrite_manifests(stage, algorithms, digests)
-        tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=software_agent())
+        tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=bag_software_agent())
         write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
         with _progress(progress, "Validating", totals.bytes) as update:
             validation = steps.validate_staged(

@@ -57,7 +57,7 @@ class FileView:
     figure: FigureView | None
 
 
-def human_size(size: int | None) -> str:
+def size_text(size: int | None) -> str:
     """1234567 → "1.2 MB (1,234,567 bytes)"; decimal units as file managers show them."""
     if size is None:
         return "unknown"
@@ -85,7 +85,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["size"] = human_size
+    env.filters["size"] = size_text
     env.filters["plural"] = _plural
     return env
 
@@ -110,7 +110,7 @@ def _technical(image: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in (image.get("exif") or {}).items():
         rows.append((f"EXIF {_EXIF_LABELS.get(key, key)}", str(value)))
     if image.get("size") is not None:
-        rows.append(("Size", human_size(int(image["size"]))))
+        rows.append(("Size", size_text(int(image["size"]))))
     rows.append(("SHA-256", str(image.get("sha256", ""))))
     return rows
 
@@ -163,7 +163,7 @@ def _identity(data: ReportInput) -> list[tuple[str, str]]:
         ("Tag file encoding", data.tag_encoding or "not declared"),
         ("Profile", info.get("bagit-profile-identifier", "none declared")),
         ("Payload-Oxum (declared)", info.get("payload-oxum", "not declared")),
-        ("Payload (found)", f"{_plural(files, 'file')}, {human_size(octets)}"),
+        ("Payload (found)", f"{_plural(files, 'file')}, {size_text(octets)}"),
         ("Payload manifests", ", ".join(data.payload_algorithms) or "none"),
         ("Tag manifests", ", ".join(data.tag_algorithms) or "none"),
     ]
