@@ -226,6 +226,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "text-control-character": CodeInfo(
         W, "the article holds characters XML cannot represent (control codes); they were replaced"
     ),
+    "image-metadata-disagrees": CodeInfo(
+        W, "an image's embedded creator or date disagrees with what its caption says"
+    ),
     "format-extension-mismatch": CodeInfo(
         W, "a file's contents are of a format whose extensions do not include the file's own"
     ),

@@ -28,7 +28,7 @@ from . import ids
 from .dc import FigureRef, article_dc, figure_dc, figure_label
 from .logical import figure_sections, logical_map
 from .mix import mix_element
-from .mods import MODS_VERSION, article_mods, figure_mods
+from .mods import MODS_VERSION, RightsText, article_mods, figure_mods
 from .premis import (
     CHECKSUM_PREFERENCE,
     DIGEST_NAMES,
@@ -291,18 +291,40 @@ def _dmd_sections(
     fig_ids = ids.figure_ids([f.number for f in article.figures])
     for figure, ref, fig_id in zip(article.figures, refs, fig_ids, strict=True):
         rights = figure_rights(article, figure)
+        exif = figure.image.exif if figure.image is not None else {}
+        statements = [rights.text()] if rights else []
+        if exif.get("copyright") and not rights:
+            statements.append(RightsText(note=f"embedded copyright notice: {exif['copyright']}"))
         section = element(METS, "dmdSec", ID=f"dmd-{fig_id}-mods", CREATED=created)
         figure_mods(
             _wrap(section, "MODS", MODS_VERSION),
             article,
             figure,
             ref,
-            [rights.text()] if rights else [],
+            statements,
+            creators=[exif["artist"]] if exif.get("artist") else [],
+            embedded_date=exif.get("date"),
         )
         yield section
         section = element(METS, "dmdSec", ID=f"dmd-{fig_id}", CREATED=created)
         figure_dc(article, figure, ref, parent=_wrap(section, "DC"), rights=dc_rights(rights))
         yield section
+
+
+#: EXIF tags as ingest records them (ImageInfo.exif) -> their EXIF names
+EXIF_NAMES = {
+    "artist": "Artist",
+    "copyright": "Copyright",
+    "make": "Make",
+    "model": "Model",
+    "date": "DateTimeOriginal",
+}
+
+
+def embedded_note(exif: Mapping[str, str]) -> str:
+    """``; embedded EXIF: Artist=…, …`` for the metadata extraction event (empty if none)."""
+    found = [f"{name}={exif[key]}" for key, name in EXIF_NAMES.items() if exif.get(key)]
+    return "; embedded EXIF: " + ", ".join(found) if found else ""
 
 
 def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) -> list[Event]:
@@ -339,7 +361,8 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
                 "metadata extraction",
                 "image characterised with Pillow",
                 "success",
-                f"{image.format} {image.width}x{image.height}, mode {image.mode}",
+                f"{image.format} {image.width}x{image.height}, mode {image.mode}"
+                + embedded_note(image.exif),
                 ("software",),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -32,6 +33,31 @@ def _rational(parent: Any, name: str, value: float) -> None:
     el = sub(parent, MIX, name)
     sub(el, MIX, "numerator", str(frac.numerator))
     sub(el, MIX, "denominator", str(frac.denominator))
+
+
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _capture(mix: Any, exif: dict[str, str]) -> None:
+    """``ImageCaptureMetadata`` from the image's embedded EXIF: when it was taken
+    (DateTimeOriginal), by whom (Artist), with what (Make, Model)."""
+    when = exif.get("date") if _DATETIME.fullmatch(exif.get("date") or "") else None
+    artist, make, model = exif.get("artist"), exif.get("make"), exif.get("model")
+    if not (when or artist or make or model):
+        return
+    capture = sub(mix, MIX, "ImageCaptureMetadata")
+    if when or artist:
+        general = sub(capture, MIX, "GeneralCaptureInformation")
+        if when:
+            sub(general, MIX, "dateTimeCreated", when)
+        if artist:
+            sub(general, MIX, "imageProducer", artist)
+    if make or model:
+        camera = sub(capture, MIX, "DigitalCameraCapture")
+        if make:
+            sub(camera, MIX, "digitalCameraManufacturer", make)
+        if model:
+            sub(sub(camera, MIX, "DigitalCameraModel"), MIX, "digitalCameraModelName", model)
 
 
 def mix_element(
@@ -74,6 +100,8 @@ def mix_element(
         if image.icc_profile:
             profile = sub(sub(photometric, MIX, "ColorProfile"), MIX, "IccProfile")
             sub(profile, MIX, "iccProfileName", image.icc_profile)
+
+    _capture(mix, image.exif)
 
     bits = [b for b in image.bits_per_sample if b > 0]
     dpi = image.dpi if image.dpi and min(image.dpi) > 0 else None

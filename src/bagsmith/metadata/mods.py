@@ -193,19 +193,21 @@ def figure_mods(
     ref: FigureRef,
     rights: Sequence[RightsText] = (),
     creators: Sequence[str] = (),
+    embedded_date: str | None = None,
 ) -> Any:
     """One figure's ``mods:mods`` record: caption, description, date, places, credit, rights.
-    ``creators``: photographers named by the image's embedded metadata besides the credit."""
+    ``creators``: photographers named by the image's embedded metadata besides the credit;
+    ``embedded_date``: when the image says it was taken (EXIF), used when the caption has no
+    date."""
     mods = _record(parent)
     _title(mods, ref.label)
     for name in unique([figure.credit, *creators]):
         _name(mods, name, "photographer")
     sub(mods, MODS, "typeOfResource", "still image")
     sub(mods, MODS, "genre", "photographs", authority="aat")
-    if figure.date:
-        _date(
-            sub(mods, MODS, "originInfo", eventType="production"), "dateCreated", figure.date, True
-        )
+    when = figure.date or embedded_date
+    if when:
+        _date(sub(mods, MODS, "originInfo", eventType="production"), "dateCreated", when, True)
     if ref.image_mime:
         sub(sub(mods, MODS, "physicalDescription"), MODS, "internetMediaType", ref.image_mime)
     if figure.description:
