@@ -1,6 +1,31 @@
-"""``python -m bagsmith`` runs the command line."""
+"""``python -m bagsmith`` and the ``bagsmith`` command: run the command line.
 
-from bagsmith.cli import main
+The first thing done is to take Ctrl-C (and SIGTERM) over, with the C-level ``_signal``
+module (importing ``signal`` already takes long enough to be interrupted), before the
+command line's modules are imported: an interrupt that early exits 130 with bagsmith's
+message, never with a traceback of the import it interrupted. The command line installs its
+own handling once it runs (see ``bagsmith.cli``).
+"""
+
+import _signal  # type: ignore[import-not-found]
+import os
+
+
+def _early(signum: int, frame: object) -> None:
+    os.write(2, b"bagsmith: error[interrupted]: interrupted before anything was done\n")
+    os._exit(130)
+
+
+_signal.signal(_signal.SIGINT, _early)
+_signal.signal(_signal.SIGTERM, _early)
+
+
+def run() -> None:
+    """The ``bagsmith`` console script."""
+    from bagsmith.cli import run_as_program
+
+    run_as_program()
+
 
 if __name__ == "__main__":
-    main(prog_name="bagsmith")
+    run()

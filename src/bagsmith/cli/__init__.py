@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -46,20 +48,52 @@ class LazyGroup(click.Group):
     module is imported) exits 130 with bagsmith's message, not click's "Aborted!" and 1.
     """
 
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's ``main``, except that an interrupt anywhere — while options are parsed,
+        a command's module imported, or after the command returned — exits 130 with
+        bagsmith's message saying what was done, never click's "Aborted!" and exit 1."""
+        # the command line's own handling from here on (``bagsmith.__main__`` held the signals
+        # while the modules were imported): Ctrl-C raises KeyboardInterrupt and is noted
+        # (see noting_interrupts); SIGTERM ends the process unless a command that writes
+        # takes it over (terminate_as_interrupt)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        from .common import AS_PROGRAM, noting_interrupts
+
+        with noting_interrupts() as received:
+            try:
+                try:
+                    code = super().main(args, prog_name, complete_var, False, **extra)
+                except (KeyboardInterrupt, click.exceptions.Abort):
+                    interrupted()
+                except click.ClickException as exc:
+                    exc.show()
+                    sys.exit(exc.exit_code)
+                if AS_PROGRAM:  # the outcome is decided: a later Ctrl-C cannot change it
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+            except KeyboardInterrupt:  # a second one, while the first was being reported
+                interrupted()
+            if received:  # an interrupt swallowed on the way (an import's clean-up callback)
+                interrupted()
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
+
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         argv = list(args[1] if len(args) > 1 else kwargs.get("args", []))
         try:
             ctx = super().make_context(*args, **kwargs)
         except KeyboardInterrupt:
-            interrupted_early()
+            interrupted()
         ctx.meta[ARGV_KEY] = argv  # the command line, for the record (--log-file)
         return ctx
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            interrupted_early()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in _COMMANDS if self.get_command(ctx, name) is not None]
@@ -157,7 +191,17 @@ def main(
 add_examples(main, "")
 
 
-def interrupted_early() -> NoReturn:
-    """Ctrl-C before a command started its work: nothing was written."""
-    click.echo("bagsmith: error[interrupted]: interrupted before anything was done", err=True)
-    sys.exit(130)
+def interrupted() -> NoReturn:
+    """Ctrl-C outside a command's own handling: say what was done (see cli.common)."""
+    from .common import exit_interrupted, interrupted_message
+
+    click.echo(f"bagsmith: error[interrupted]: {interrupted_message()}", err=True)
+    exit_interrupted()
+
+
+def run_as_program() -> None:
+    """The ``bagsmith`` program (its own process): see :func:`.common.exit_interrupted`."""
+    from .common import AS_PROGRAM
+
+    AS_PROGRAM.append(True)
+    main(prog_name="bagsmith")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -102,41 +103,68 @@ def output_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, json_mode: bool, quiet: bool, **kwargs: Any) -> Any:
         out = Output(json_mode=json_mode, quiet=quiet)
-        received: list[int] = []
-        with _noting_interrupts(received):
+        with noting_interrupts() as received:
             try:
                 result = func(*args, out=out, **kwargs)
+                _completed.append(func.__name__)
             except KeyboardInterrupt:
                 _fail(out, _as_happened(Interrupted("interrupted; nothing was left half-written")))
             except Interrupted as exc:
                 _fail(out, _as_happened(exc))
             except BagsmithError as exc:
                 _fail(out, exc)
-        if received:  # an interrupt that something swallowed: the run went on to its end
-            _fail(out, _as_happened(Interrupted("interrupted; nothing was left half-written")))
+            if received:  # an interrupt that something swallowed: the run went on to its end
+                _fail(out, _as_happened(Interrupted("interrupted; nothing was left half-written")))
         return result
 
     return cast(F, wrapper)
 
 
+#: Ctrl-C received during this run (see noting_interrupts).
+_received: list[int] = []
+
+
 @contextmanager
-def _noting_interrupts(received: list[int]) -> Iterator[None]:
-    """Ctrl-C raises KeyboardInterrupt as usual, and is also noted, so that an interrupt
-    swallowed on the way (in a clean-up, a finaliser) still ends the run as interrupted."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread
-        yield
+def noting_interrupts() -> Iterator[list[int]]:
+    """Ctrl-C raises KeyboardInterrupt as usual, and is also noted in the list yielded, so
+    that an interrupt swallowed on the way (Python ignores exceptions raised in finalisers
+    and in import-lock clean-up callbacks) still ends the run as interrupted. Nested uses
+    share the one list."""
+    if signal.getsignal(signal.SIGINT) is _note:
+        yield _received
         return
     try:
-        yield
+        previous = signal.signal(signal.SIGINT, _note)
+    except ValueError:  # not the main thread
+        yield _received
+        return
+    _received.clear()
+    _completed.clear()
+    interrupts.reset()
+    try:
+        yield _received
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if signal.getsignal(signal.SIGINT) is _note:  # (not once the program ignores it)
+            signal.signal(signal.SIGINT, previous)
+
+
+def _note(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
+    raise KeyboardInterrupt
+
+
+#: Commands that ran to their end in this process (an interrupt after that finds them here).
+_completed: list[str] = []
+
+
+def interrupted_message() -> str:
+    """What an interrupt outside a command's own handling interrupted."""
+    done = interrupts.finished()
+    if done:
+        return _as_happened(Interrupted("")).message
+    if _completed:
+        return "interrupted after the command had finished; its output above is complete"
+    return "interrupted before anything was done"
 
 
 def _as_happened(exc: Interrupted) -> Interrupted:
@@ -158,7 +186,26 @@ def _fail(out: Output, exc: BagsmithError) -> None:
         out.emit_json({"error": exc.to_dict()})
     else:
         click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
+    if isinstance(exc, Interrupted):
+        exit_interrupted()
     sys.exit(exc.exit_code)
+
+
+#: Set when bagsmith runs as its own process (``bagsmith.__main__``), not inside a caller.
+AS_PROGRAM: list[bool] = []
+
+
+def exit_interrupted() -> NoReturn:
+    """Exit 130. As a program, at once once the output is flushed: Python itself turns an
+    exit into death by SIGINT when a KeyboardInterrupt went unhandled in some C-level code
+    run earlier (an import interrupted at the wrong moment), whatever the exit status asked
+    for; the clean-up that matters has been done by then (staging removed, files closed)."""
+    if AS_PROGRAM:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(Exception):
+                stream.flush()
+        os._exit(130)
+    sys.exit(130)
 
 
 @contextmanager

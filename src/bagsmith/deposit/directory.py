@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import SplitResult
 
+from .. import interrupts
 from .base import (
     ALREADY_PRESENT,
     DEPOSITED,
@@ -126,7 +127,9 @@ class DirectoryTarget:
             self.copy(bag, tmp)
             if options.verify:
                 require_identical(bag, self.read_tree(bag, tmp), str(tmp))
-            self.publish(tmp, final)
+            with interrupts.deferred():  # in place and recorded as such, or neither
+                self.publish(tmp, final)
+                interrupts.complete(final)
         except OSError as exc:
             raise os_failure(exc, final) from exc
         finally:
