@@ -423,3 +423,64 @@ def test_the_archive_limits_can_be_set(tmp_path: Path) -> None:
     limits.configure({"archive-members": 1000, "tag-file-bytes": 10})
     result = validate_bag(path)
     assert "tag-file-too-large" in codes(result)
+
+
+# --- limits on lines, images; 18: a FIFO among the images ----------------------------------
+
+
+def test_a_manifest_line_over_the_line_limit_stops_reading_with_its_code(tmp_path: Path) -> None:
+    bag = write_bag(tmp_path / "bag", {"a.txt": b"a"})
+    with (bag / "manifest-sha256.txt").open("ab") as fh:
+        fh.write(b"0" * 64 + b"  data/" + b"x" * 5000 + b"\n")
+    limits.configure({"line-bytes": 1024})
+    result = validate_bag(bag)
+    [long] = [p for p in result.report if p.code == "tag-line-too-long"]
+    assert long.path == "manifest-sha256.txt" and long.line == 2
+    assert "--limit line-bytes" in long.message
+    limits.reset()
+    assert "tag-line-too-long" not in codes(validate_bag(bag))
+
+
+def test_a_fifo_among_the_images_is_named_never_opened(tmp_path: Path) -> None:
+    from bagsmith.ingest.article import read_article
+
+    (tmp_path / "article.txt").write_text("A title\n\nText.\n\n1. A caption.\n")
+    os.mkfifo(tmp_path / "01.jpg")
+    result = read_article(tmp_path / "article.txt", tmp_path)
+    [skipped] = [p for p in result.report if p.path and p.path.endswith("01.jpg")]
+    assert skipped.code == "image-file-skipped" and "FIFO" in skipped.message
+
+
+def test_the_image_pixels_limit_applies_and_can_be_raised(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from bagsmith.ingest.images import characterise
+
+    path = tmp_path / "01.png"
+    Image.new("L", (200, 100)).save(path)
+    limits.configure({"image-pixels": 10_000})
+    checked = characterise(path)
+    assert [p.code for p in checked.problems] == ["image-too-large"]
+    limits.configure({"image-pixels": 1_000_000})
+    assert not [p for p in characterise(path).problems if p.code == "image-too-large"]
+
+
+def test_every_limit_has_a_documented_code_default_and_option() -> None:
+    from bagsmith.problems import CATALOGUE
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "limits.md").read_text()
+    for limit in limits.LIMITS.values():
+        assert limit.code in CATALOGUE or limit.code == "usage", limit
+        assert f"`{limit.name}`" in doc and f"`{limit.code}`" in doc, limit.name
+        assert f"{limit.default:,}" in doc, limit.name
+
+
+def test_the_figures_limit_reports_and_keeps_the_first(tmp_path: Path) -> None:
+    from bagsmith.ingest.article import read_article
+
+    captions = "".join(f"{n}. Caption {n}.\n\n" for n in range(1, 31))
+    (tmp_path / "article.txt").write_text("A title\n\nText.\n\n" + captions)
+    limits.configure({"figures": 10})
+    result = read_article(tmp_path / "article.txt", tmp_path)
+    assert "figures-too-many" in [p.code for p in result.report]
+    assert len(result.article.figures) == 10

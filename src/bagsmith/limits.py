@@ -3,8 +3,8 @@
 Each limit has a name, a default that no real bag or article comes near, the problem or error
 code reported when input goes past it, and can be raised for one run with
 ``bagsmith --limit NAME=VALUE COMMAND …`` (or ``BAGSMITH_LIMITS="NAME=VALUE,…"`` in the
-environment, which worker processes inherit). ``docs/limits.md`` lists them (generated from
-:data:`LIMITS` by ``scripts/gen_problem_codes.py``'s sibling test, see tests/test_limits.py).
+environment, which worker processes inherit). ``docs/limits.md`` lists them (a test checks
+that every limit, its default and its code are there).
 
 Values are read where the input is read: :func:`get` is a dictionary look-up.
 """
@@ -93,10 +93,11 @@ LIMITS: dict[str, Limit] = {
         ),
         Limit(
             "image-pixels",
-            178_956_970,
+            89_478_485,
             "pixels",
             "image-too-large",
-            "pixels of one image (width × height), read from its header before decoding",
+            "pixels of one image (width × height), read from its header before decoding "
+            "(Pillow's own default)",
         ),
         Limit(
             "processes",

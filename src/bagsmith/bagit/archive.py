@@ -321,7 +321,8 @@ class Archive:
         with zipfile.ZipFile(self.path) as zf:
             for info in zf.infolist():
                 mode = (info.external_attr >> 16) & 0o170000
-                kind = "dir" if info.is_dir() else "file"
+                # (ZipInfo.is_dir() raises IndexError on an empty name: found by fuzzing)
+                kind = "dir" if info.filename.endswith("/") else "file"
                 if mode and stat.S_ISLNK(mode):
                     kind = "symbolic link"
                 elif mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):

@@ -141,7 +141,7 @@ def _check_bagit_txt(raw: bytes, decl: Declaration, report: Report) -> None:
         decl.encoding = encoding
         try:
             info = codecs.lookup(encoding)
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL in the name (found by fuzzing)
             info = None
         # rot13, base64, zlib … are codecs too, but not character encodings
         if info is not None and getattr(info, "_is_text_encoding", True):

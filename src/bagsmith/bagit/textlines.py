@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterator
 from typing import IO
 
+from .. import limits
+
 
 class TagDecodeError(Exception):
     def __init__(self, path: str, line: int, encoding: str, reason: str) -> None:
@@ -20,6 +22,21 @@ class TagDecodeError(Exception):
         self.line = line
         self.encoding = encoding
         self.reason = reason
+
+
+class LineTooLong(TagDecodeError):
+    """A line over the ``line-bytes`` limit: reading stops there (memory stays bounded)."""
+
+    code = "tag-line-too-long"
+
+    def __init__(self, path: str, line: int, limit: int) -> None:
+        super().__init__(
+            path,
+            line,
+            "text",
+            f"a line longer than {limit} bytes, the line-bytes limit "
+            "(raise it with --limit line-bytes=N); the rest of the file was not read",
+        )
 
 
 def _strip_eol(line: str) -> str:
@@ -34,10 +51,13 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
     """Decode a binary stream into numbered lines (see :meth:`BagReader.lines`)."""
     codec = codecs.lookup(encoding)
     number = 0
+    limit = limits.get("line-bytes")
     if codec.name.startswith(("utf-16", "utf-32")):
         wrapper = io.TextIOWrapper(fh, encoding=encoding, newline="", errors="strict")
         try:
-            for raw in wrapper:
+            while raw := wrapper.readline(limit + 1):
+                if len(raw) > limit and not raw.endswith(("\n", "\r")):
+                    raise LineTooLong(rel, number + 1, limit)
                 number += 1
                 line = _strip_eol(raw)
                 if number == 1:
@@ -56,6 +76,10 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
         data = pending + block if pending else block
         if block:
             cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > limit:  # CR line endings, or one line too long
+                cut = data.rfind(b"\r", 0, len(data) - 1) + 1
+                if cut == 0:
+                    raise LineTooLong(rel, number + 1, limit)
             if cut == 0:  # no complete line yet
                 pending = data
                 continue
@@ -86,6 +110,8 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
                     number += 1
                     yield number, part
                 continue
+            if len(line) > limit:
+                raise LineTooLong(rel, number + 1, limit)
             number += 1
             yield number, line
         if not block:

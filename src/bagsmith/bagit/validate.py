@@ -209,9 +209,13 @@ class _Validator:
         try:
             yield from self.reader.lines(name, self.decl.codec)
         except TagDecodeError as exc:
-            self.report.add(
-                "tag-file-undecodable", f"not valid {exc.encoding} ({exc.reason})", name, exc.line
+            code = getattr(exc, "code", "tag-file-undecodable")
+            what = (
+                exc.reason
+                if code != "tag-file-undecodable"
+                else (f"not valid {exc.encoding} ({exc.reason})")
             )
+            self.report.add(code, what, name, exc.line)
         except OSError as exc:
             code = getattr(exc, "code", "file-unreadable")
             self.report.add(code, f"cannot read {name}: {exc}", name)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import limits
 from ..errors import InputError
 from ..model import Article, Figure, ImageInfo, Section
 from ..problems import Problem, Report, Severity
@@ -120,6 +122,15 @@ def _decode(data: bytes, where: str, report: Report) -> str:
 
 def _figures(raw: list[RawFigure], report: Report, where: str) -> list[Figure]:
     figures: list[Figure] = []
+    top = limits.get("figures")
+    if len(raw) > top:
+        report.add(
+            "figures-too-many",
+            f"{len(raw)} figures, over the figures limit of {top}; only the first {top} were "
+            "read (raise it with --limit figures=N)",
+            where,
+        )
+        raw = raw[:top]
     for fig in raw:
         facts = analyse(fig.caption, " ".join(fig.description) or None)
         if facts.date_ambiguous:
@@ -218,7 +229,11 @@ def _match_images(
     by_number: dict[int, list[Path]] = {}
     unmatched: list[Path] = []
     for path in sorted(images_dir.iterdir()):
-        if path.name.startswith(".") or not path.is_file() or path.resolve() in taken:
+        if path.name.startswith(".") or path.is_dir() or path.resolve() in taken:
+            continue
+        if not path.is_file():  # a FIFO, socket or device: named, never opened
+            what = _special_kind(path)
+            report.add("image-file-skipped", f"not a regular file ({what}); skipped", str(path))
             continue
         if not is_image_name(path):
             report.add("image-file-skipped", "not an image file name; skipped", str(path))
@@ -242,6 +257,20 @@ def _match_images(
     for path in unmatched:
         report.add("image-unmatched", "matches no figure; left unpaired", str(path))
     return unmatched
+
+
+def _special_kind(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 def read_article(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
 
+from .. import limits
 from ..fixity import hash_file
 from ..model import ImageInfo
 from ..problems import Problem
@@ -121,15 +122,17 @@ def characterise(path: Path) -> Checked:
     except OSError as exc:
         return Checked(where, None, (Problem("image-unreadable", f"cannot read: {exc}", where),))
     try:
+        Image.MAX_IMAGE_PIXELS = limits.get("image-pixels")  # Pillow's own check, same limit
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 fmt = img.format or "unknown"
                 width, height = img.size
-                limit = Image.MAX_IMAGE_PIXELS
-                if limit is not None and width * height > limit:
+                limit = limits.get("image-pixels")
+                if width * height > limit:
                     raise Image.DecompressionBombError(
-                        f"{width}×{height} pixels is more than Pillow's limit of {limit}"
+                        f"{width}×{height} pixels is more than the image-pixels limit of "
+                        f"{limit} (raise it with --limit image-pixels=N)"
                     )
                 info = ImageInfo(
                     path=where,
