@@ -170,7 +170,7 @@ def _load_environment() -> None:
 def hint(name: str) -> str:
     """How to raise a limit, for an error message."""
     limit = LIMITS[name]
-    return f"the {name} limit is {get(name)} {limit.unit}; raise it with --limit {name}=N"
+    return f"the {name} limit is {get(name)} {limit.unit}; it can be raised (docs/limits.md)"
 
 
 class TooDeep(ValueError):

@@ -188,7 +188,7 @@ class _Budget:
                 ArchiveProblem(
                     "archive-bomb",
                     f"over {self.total} bytes read out of the archive; reading stopped "
-                    f"(the expansion-bytes limit; raise it with --limit expansion-bytes=N)",
+                    f"(the expansion-bytes limit, which can be raised)",
                     name,
                 )
             )
@@ -281,7 +281,7 @@ class Archive:
                 ArchiveProblem(
                     "archive-too-many-members",
                     f"more than {limits.get('archive-members')} members; reading stopped "
-                    "(raise the archive-members limit with --limit archive-members=N)",
+                    "(the archive-members limit, which can be raised)",
                 )
             )
         name = member_name(raw)
@@ -543,7 +543,7 @@ class TagFileTooLarge(OSError):
     def __init__(self, name: str, size: int, limit: int) -> None:
         super().__init__(
             f"{size} bytes, over the tag-file-bytes limit of {limit}; not read "
-            "(raise it with --limit tag-file-bytes=N)"
+            "(the limit can be raised)"
         )
         self.name = name
 

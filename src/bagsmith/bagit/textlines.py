@@ -35,7 +35,7 @@ class LineTooLong(TagDecodeError):
             line,
             "text",
             f"a line longer than {limit} bytes, the line-bytes limit "
-            "(raise it with --limit line-bytes=N); the rest of the file was not read",
+            "(it can be raised); the rest of the file was not read",
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -181,7 +182,15 @@ def _as_happened(exc: Interrupted) -> Interrupted:
     )
 
 
+#: A library hint about a limit (bagsmith.limits.hint), said with the flag that raises it.
+_LIMIT_HINT = re.compile(r"the ([a-z-]+) limit is (.*?); it can be raised \(docs/limits\.md\)")
+
+
 def _fail(out: Output, exc: BagsmithError) -> None:
+    if exc.hint:
+        exc.hint = _LIMIT_HINT.sub(
+            r"the \1 limit is \2; raise it with: bagsmith --limit \1=N", exc.hint
+        )
     if out.json_mode:
         out.emit_json({"error": exc.to_dict()})
     else:

@@ -127,7 +127,7 @@ def _figures(raw: list[RawFigure], report: Report, where: str) -> list[Figure]:
         report.add(
             "figures-too-many",
             f"{len(raw)} figures, over the figures limit of {top}; only the first {top} were "
-            "read (raise it with --limit figures=N)",
+            "read (the limit can be raised)",
             where,
         )
         raw = raw[:top]

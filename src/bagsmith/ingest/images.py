@@ -132,7 +132,7 @@ def characterise(path: Path) -> Checked:
                 if width * height > limit:
                     raise Image.DecompressionBombError(
                         f"{width}×{height} pixels is more than the image-pixels limit of "
-                        f"{limit} (raise it with --limit image-pixels=N)"
+                        f"{limit} (the limit can be raised)"
                     )
                 info = ImageInfo(
                     path=where,
