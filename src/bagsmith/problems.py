@@ -210,7 +210,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "html-image-outside": CodeInfo(W, "an image src points outside the saved page's folder"),
     "html-json-ld-invalid": CodeInfo(W, "a JSON-LD block of the page is not valid JSON"),
     "nesting-too-deep": CodeInfo(E, "a JSON document is nested deeper than the depth limit"),
-    "figures-too-many": CodeInfo(E, "an article has more figures than the figures limit"),
+    "figures-too-many": CodeInfo(
+        W, "an article has more figures than the figures limit; the first ones were read"
+    ),
     "html-parse-limit": CodeInfo(
         W, "the page is nested beyond the parser's safe limit; the rest was not read"
     ),
