@@ -76,8 +76,10 @@ def _no_aliases(text: str, where: str) -> None:
 
 
 def _yaml(text: str, where: str) -> tuple[Any, dict[Path_, int]]:
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        # (inside the try: the reader refuses a NUL as the loader is made; found by fuzzing)
+        loader = _Loader(text)
         _no_aliases(text, where)
         node = loader.get_single_node()
         if node is None:
@@ -112,7 +114,8 @@ def _yaml(text: str, where: str) -> tuple[Any, dict[Path_, int]]:
     except yaml.YAMLError as exc:
         raise MetadataError(f"not valid YAML: {exc}", path=where) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 _WS = re.compile(r"[ \t\n\r]*")
