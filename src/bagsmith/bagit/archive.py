@@ -333,6 +333,16 @@ class Archive:
                     self.zip_names[name] = info.filename
                 if name is None or kind != "file":
                     continue
+                if info.flag_bits & 0x1:  # zipfile raises RuntimeError on it (found by fuzzing)
+                    del self.files[name]
+                    self.problems.append(
+                        ArchiveProblem(
+                            "archive-unreadable",
+                            "member is encrypted (a password would be needed); not read",
+                            info.filename,
+                        )
+                    )
+                    continue
                 if info.file_size > BOMB_FLOOR and info.file_size > self.budget.ratio * max(
                     1, info.compress_size
                 ):
