@@ -158,6 +158,12 @@ def test_broken_image_fails_the_run_unless_allowed(article: Path, tmp_path: Path
         read_article(article, images_dir=images)
     message = str(exc.value)
     assert "02.jpg" in message and "07.jpg" in message and "2 broken image(s)" in message
+    # each refused image says why with its code, in the message and among the error's problems
+    assert "error[image-extension-mismatch] " in message
+    assert {p.code for p in exc.value.problems} >= {"image-extension-mismatch"}
+    assert all(p.code.startswith("image-") for p in exc.value.problems)
+    lines = [line.strip() for line in message.splitlines()]
+    assert any(line.startswith("error[image-") and "02.jpg" in line for line in lines)
     assert exc.value.exit_code == 2 and exc.value.hint and "--allow-broken-images" in exc.value.hint
     result = read_article(article, images_dir=images, allow_broken_images=True)
     figs = {f.number: f for f in result.article.figures}

@@ -402,10 +402,12 @@ def _characterise(
     if broken and not allow_broken:
         first = broken[0]
         raise InputError(
-            f"{len(broken)} broken image(s): "
-            + "; ".join(f"{p.path}: {p.message}" for p in broken),
+            f"{len(broken)} broken image(s):\n"
+            + "\n".join(f"  {p}" for p in broken[:20])
+            + (f"\n  … and {len(broken) - 20} more" if len(broken) > 20 else ""),
             path=first.path,
             hint="fix or remove the file(s), or pass --allow-broken-images to go on without them",
+            problems=broken,
         )
     for index, path in images.items():
         figures[index] = dataclasses.replace(figures[index], image=done.get(path))
