@@ -231,3 +231,22 @@ def test_an_interrupt_while_starting_exits_130_with_bagsmith_words(command: list
         if probe.returncode != 0:
             assert probe.returncode == 130, probe
             assert "error[interrupted]" in probe.stderr
+
+
+def test_a_ctrl_c_python_swallows_prints_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    """Python reports an exception it swallows (an import-lock callback, a finaliser) with
+    'Exception ignored in' and a traceback; a swallowed Ctrl-C is bagsmith's to report."""
+    from bagsmith.cli.common import noting_interrupts
+
+    class RaisesOnDelete:
+        def __init__(self, exc: BaseException) -> None:
+            self.exc = exc
+
+        def __del__(self) -> None:
+            raise self.exc
+
+    with noting_interrupts():
+        RaisesOnDelete(KeyboardInterrupt())
+        assert capfd.readouterr().err == ""
+        RaisesOnDelete(ValueError("other"))  # anything else is still reported as Python does
+        assert "ValueError: other" in capfd.readouterr().err

@@ -142,11 +142,23 @@ def noting_interrupts() -> Iterator[list[int]]:
     _received.clear()
     _completed.clear()
     interrupts.reset()
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_swallowed_interrupt
     try:
         yield _received
     finally:
+        sys.unraisablehook = previous_hook
         if signal.getsignal(signal.SIGINT) is _note:  # (not once the program ignores it)
             signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_swallowed_interrupt(unraisable: Any) -> None:
+    """Python prints 'Exception ignored in …' with a traceback when it swallows an exception
+    (in an import-lock callback, a finaliser). A swallowed Ctrl-C is already noted by ``_note``
+    and ends the run as interrupted, with bagsmith's message: print nothing for it."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _note(signum: int, frame: FrameType | None) -> None:
