@@ -9,6 +9,7 @@ own handling once it runs (see ``bagsmith.cli``).
 
 import _signal  # type: ignore[import-not-found]
 import os
+import sys
 
 
 def _early(signum: int, frame: object) -> None:
@@ -18,6 +19,18 @@ def _early(signum: int, frame: object) -> None:
 
 _signal.signal(_signal.SIGINT, _early)
 _signal.signal(_signal.SIGTERM, _early)
+
+
+def _quiet_swallowed_interrupt(unraisable: "sys.UnraisableHookArgs") -> None:
+    """A Ctrl-C that Python swallows (in an import-lock callback, a finaliser) is noted by the
+    command line and ends the run as interrupted with bagsmith's message; Python's own
+    'Exception ignored in …' traceback for it is not printed, for the whole run."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+sys.unraisablehook = _quiet_swallowed_interrupt
 
 
 def run() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from ..problems import Report
@@ -73,7 +74,10 @@ def _check_bagit_txt(raw: bytes, decl: Declaration, report: Report) -> None:
                 "bagit.txt",
                 1,
             )
-            raw = raw.decode("utf-16").encode() if bom != codecs.BOM_UTF8 else raw[3:]
+            # (undecodable UTF-16 is read on as bytes: the UTF-8 check below names it; a
+            # truncated UTF-16 file raised UnicodeDecodeError here, found by the fuzzer)
+            with suppress(UnicodeDecodeError):
+                raw = raw.decode("utf-16").encode() if bom != codecs.BOM_UTF8 else raw[3:]
             break
     try:
         text = raw.decode("utf-8")
