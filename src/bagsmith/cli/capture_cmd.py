@@ -12,26 +12,17 @@ from ..pipeline.capturing import DEFAULT_USER_AGENT, CaptureOptions, CaptureResu
 from ..pipeline.packaging import DEFAULT_PROFILE, PackageOptions, resolve_profile
 from .common import Output, output_options, terminate_as_interrupt
 from .options import (
-    algorithm_option,
     archive_format,
     bag_info,
     chosen_algorithms,
     chosen_processes,
     chosen_profile,
     created_option,
-    info_file_option,
-    info_option,
-    metadata_option,
-    no_profile_option,
     output_option,
     parse_tag_files,
-    processes_option,
-    profile_option,
     profile_usage_error,
-    serialize_option,
-    tag_file_option,
 )
-from .package_cmd import notes_summary
+from .package_cmd import notes_summary, package_build_options
 
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB": 1000**2,
           "MIB": 1024**2, "G": 1000**3, "GB": 1000**3, "GIB": 1024**3}  # fmt: skip
@@ -142,18 +133,7 @@ def render(out: Output, result: CaptureResult) -> None:
     help="Also keep a full-page screenshot (PNG) and a PDF of the captured page, made by "
     "headless Chromium (needs chromium installed).",
 )
-@metadata_option("; packaged as given")
-@profile_option(
-    "BagIt profile the package must conform to (a bundled name, a file, or a cached identifier) "
-    f"[default: the configuration file's, else {DEFAULT_PROFILE}].",
-)
-@no_profile_option("Do not check the package against any profile.")
-@info_option("Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …).")
-@info_file_option()
-@tag_file_option
-@algorithm_option()
-@serialize_option("Write one archive (DIR.zip, DIR.tar or DIR.tgz) instead of a folder.")
-@processes_option("copying and hashing")
+@package_build_options
 @created_option()
 @click.option(
     "--report",

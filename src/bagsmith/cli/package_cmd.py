@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -37,6 +39,33 @@ from .options import (
     serialize_option,
     tag_file_option,
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def package_build_options(func: F) -> F:
+    """The options of everything that packages an article (``package``, ``capture``):
+    --metadata, --profile, --no-profile, --info, --info-file, --tag-file, --algorithm,
+    --serialize, --processes, in that order in --help."""
+    for option in reversed(_PACKAGE_BUILD_OPTIONS):
+        func = option(func)
+    return func
+
+
+_PACKAGE_BUILD_OPTIONS: list[Callable[[Any], Any]] = [
+    metadata_option("; packaged as given"),
+    profile_option(
+        "BagIt profile the package must conform to (a bundled name, a file, or a cached "
+        f"identifier) [default: the configuration file's, else {DEFAULT_PROFILE}].",
+    ),
+    no_profile_option("Do not check the package against any profile."),
+    info_option("Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …)."),
+    info_file_option(),
+    tag_file_option,
+    algorithm_option(),
+    serialize_option("Write one archive (DIR.zip, DIR.tar or DIR.tgz) instead of a folder."),
+    processes_option("copying and hashing"),
+]
 
 
 def render(out: Output, result: PackageResult) -> None:
@@ -80,18 +109,7 @@ def notes_summary(counts: dict[str, int]) -> str:
 @click.argument("article", type=click.Path(path_type=Path))
 @output_option("DIR")
 @images_option()
-@metadata_option("; packaged as given")
-@profile_option(
-    "BagIt profile the package must conform to (a bundled name, a file, or a cached identifier) "
-    f"[default: the configuration file's, else {DEFAULT_PROFILE}].",
-)
-@no_profile_option("Do not check the package against any profile.")
-@info_option("Add a bag-info.txt tag, repeatable (Source-Organization, Contact-Name …).")
-@info_file_option()
-@tag_file_option
-@algorithm_option()
-@serialize_option("Write one archive (DIR.zip, DIR.tar or DIR.tgz) instead of a folder.")
-@processes_option("copying and hashing")
+@package_build_options
 @allow_broken_images_option(
     "Go on when an image is truncated, corrupt, too large or misnamed (packaged as it "
     "is, and reported)."
