@@ -66,7 +66,11 @@ def test_invalid_day_is_not_a_day_and_bad_edtf_is_rejected() -> None:
 def test_coverage_spans_the_dates() -> None:
     assert coverage(["1956-11", "1956-10-23", "1956"]) == "1956"
     assert coverage(["1956-11", "1956-10-23"]) == "1956-10-23/1956-11"
-    assert coverage(["1930~", "1928-06", "1929-10-23/1929-11-10"]) == "1928-06/1930"
+    assert coverage(["1930~", "1928-06", "1929-10-23/1929-11-10"]) == "1928-06/1930~"
+    assert coverage(["1956-11?", "1930", "1912-08~"]) == "1912-08~/1956-11?"  # qualifiers kept
+    assert coverage(["1912-08~", "1912-08", "1956-11?"]) == "1912-08/1956-11?"  # one is sure
+    assert coverage(["1912-08~", "1912-08?", "1913"]) == "1912-08%/1913"  # both: %
+    assert coverage(["1956-11~", "1956-11-04"]) == "1956-11~"
     assert coverage(["18XX"]) is None
     assert coverage([]) is None
 

@@ -399,3 +399,35 @@ def test_ingest_findings_are_used_and_records_round_trip(
         validation.findtext(".//premis:eventOutcomeDetailNote", namespaces=NS)
         == "image file is truncated"
     )
+
+
+def test_coverage_keeps_the_edtf_qualifiers_in_mods_and_dc(tmp_path: Path) -> None:
+    """Figures dated ``1912-08~`` and ``1956-11?``: the article's coverage is the EDTF interval
+    ``1912-08~/1956-11?`` (each end keeps its qualifier) in MODS and in DC, both valid."""
+    from bagsmith.pipeline.parsing import parse_article
+
+    (tmp_path / "article.txt").write_text(
+        "Dated photographs\n\nText.\n\n1) The bridge.\n\n2) The square.\n\n3) The station.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "metadata.yaml").write_text(
+        "figures:\n"
+        "  - number: 1\n    date: 1956-11?\n"
+        "  - number: 2\n    date: 1912-08~\n"
+        "  - number: 3\n    date: 1930\n",
+        encoding="utf-8",
+    )
+    parsed = parse_article(tmp_path / "article.txt", metadata=tmp_path / "metadata.yaml")
+    assert parsed.article.coverage == "1912-08~/1956-11?"
+    text = package_file(tmp_path / "article.txt", "data/article.txt")
+    result = describe_article(parsed.article, [text], created=CREATED)
+    assert result.report.problems == []  # MODS and DC valid against the official schemas
+    mets = etree.fromstring(result.mets_xml)
+    mods = mets.find(".//mets:dmdSec[@ID='dmd-article-mods']//mods:mods", NS)
+    (temporal,) = mods.iterfind("mods:subject/mods:temporal", NS)
+    assert (temporal.text, temporal.get("encoding")) == ("1912-08~/1956-11?", "edtf")
+    assert temporal.get("qualifier") is None  # one attribute cannot say both ends
+    dc = etree.fromstring(result.dc_xml)
+    assert "1912-08~/1956-11?" in [e.text for e in dc.iterfind("dc:coverage", NS)]
+    article_dc = mets.find(".//mets:dmdSec[@ID='dmd-article']//oai_dc:dc", NS)
+    assert "1912-08~/1956-11?" in [e.text for e in article_dc.iterfind("dc:coverage", NS)]

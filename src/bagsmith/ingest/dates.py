@@ -301,18 +301,33 @@ def to_edtf(value: str) -> str | None:
 
 def coverage(dates: list[str]) -> str | None:
     """The range covered by a set of EDTF dates (``1956-10-23/1956-11``), or the one date.
-    Qualifiers (``~ ? %``) are dropped and intervals count by their ends; ``18XX`` is ignored."""
-    ends: set[str] = set()
+
+    Intervals count by their ends; ``18XX`` is ignored. An end keeps its EDTF qualifier
+    (``1912-08~/1956-11?``): ``~`` approximate, ``?`` uncertain, ``%`` both. When several
+    figures give the same end, one of them without a qualifier makes it plain; otherwise the
+    qualifiers are combined (``~`` and ``?`` together are ``%``)."""
+    marks: dict[str, set[str]] = {}
     for date in dates:
         for part in date.split("/"):
-            part = part.strip("~?%")
-            if re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", part):
-                ends.add(part)
-    plain = sorted(ends)
-    if not plain:
+            part = part.strip()
+            plain = part.rstrip("~?%")
+            if re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", plain):
+                marks.setdefault(plain, set()).add(part[len(plain) :])
+    plain_dates = sorted(marks)
+    if not plain_dates:
         return None
-    first, last = plain[0], plain[-1]
-    if all(d.startswith(first) for d in plain):
-        return first
-    value = f"{first}/{last}"
+    first, last = plain_dates[0], plain_dates[-1]
+    if all(d.startswith(first) for d in plain_dates):
+        return first + _qualifier(marks[first])
+    value = f"{first}{_qualifier(marks[first])}/{last}{_qualifier(marks[last])}"
     return value if is_valid_edtf(value) else None
+
+
+def _qualifier(found: set[str]) -> str:
+    """One EDTF qualifier for a date given with each of ``found`` (``""`` for none)."""
+    if "" in found:
+        return ""
+    chars = set("".join(found))
+    if "%" in chars or {"~", "?"} <= chars:
+        return "%"
+    return chars.pop() if chars else ""

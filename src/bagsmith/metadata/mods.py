@@ -47,7 +47,14 @@ class RightsText:
 
 
 def edtf_qualifier(value: str) -> str | None:
-    """MODS ``qualifier`` for an EDTF date: ``~`` approximate, ``?`` and ``%`` questionable."""
+    """MODS ``qualifier`` for an EDTF date: ``~`` approximate, ``?`` and ``%`` questionable.
+    An interval has one only when both its ends say the same (``1912-08~/1956-11?`` has none:
+    MODS's one attribute cannot say it; the EDTF value keeps both)."""
+    words = {_qualifier_word(part) for part in value.split("/")}
+    return words.pop() if len(words) == 1 else None
+
+
+def _qualifier_word(value: str) -> str | None:
     if "%" in value or "?" in value:
         return "questionable"
     if "~" in value:
