@@ -122,7 +122,7 @@ def test_numbered_paren_style_with_credits_and_intervals(tmp_path: Path) -> None
     assert figs[1].caption == "Dock workers at dawn. Hamburg, June 1928"
     assert (figs[2].date, figs[2].credit) == ("1930~", "Port Archive")
     assert figs[4].date == "1929-10-23/1929-11-10" and figs[4].places == ("New York",)
-    assert a.coverage == "1928-06/1930"
+    assert a.coverage == "1928-06/1930~"  # the qualifier of the end is kept
 
 
 def test_hash_style_one_paragraph_per_line_and_label_style(tmp_path: Path) -> None:
