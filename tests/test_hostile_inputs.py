@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -244,6 +245,118 @@ def test_the_library_checks_processes_too(tmp_path: Path) -> None:
     bag = write_bag(tmp_path / "bag", {"a.txt": b"a"})
     with pytest.raises(Exception, match="over the limit of 256"):
         validate_bag(bag, processes=10_000)
+
+
+# Fork refused: as root, Linux does not enforce RLIMIT_NPROC (root is exempt), so the real
+# limit is tried as the unprivileged user nobody (setpriv, keeping only the capabilities to
+# read the test's files and the interpreter under /root), and a fork that fails after some
+# workers started is simulated by replacing os.fork in the child before bagsmith runs.
+FORK_FAILS_AFTER = """
+import os, runpy, sys
+real, left = os.fork, [int(sys.argv.pop(1))]
+def fork():
+    if left[0] <= 0:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    left[0] -= 1
+    return real()
+os.fork = fork
+sys.argv[0] = "bagsmith"
+runpy.run_module("bagsmith", run_name="__main__")
+"""
+
+
+def many_files(root: Path, count: int = 40, size: int = 120_000) -> Path:
+    root.mkdir()
+    for i in range(count):  # over the thresholds under which no pool is started
+        (root / f"f{i:02}.bin").write_bytes(bytes([i]) * size)
+    return root
+
+
+def run_bagsmith(
+    args: list[str], prefix: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*(prefix or []), sys.executable, "-c", FORK_FAILS_AFTER, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,  # the bug: a traceback, then a wait for ever on the workers started
+    )
+
+
+def test_a_process_limit_is_a_problem_not_a_traceback_or_a_hang() -> None:
+    """``-p 100000`` under ``ulimit -u``: the kernel refuses the first fork (EAGAIN)."""
+    with tempfile.TemporaryDirectory() as folder:  # pytest's own is readable by root only
+        tmp_path = Path(folder)
+        tmp_path.chmod(0o755)
+        check_process_limit(tmp_path)
+
+
+def check_process_limit(tmp_path: Path) -> None:
+    src = many_files(tmp_path / "src")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out").chmod(0o777)
+    limit = ["prlimit", "--nproc=1"]
+    if os.geteuid() == 0:
+        caps = "+dac_read_search,+dac_override"
+        limit += ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        limit += [f"--inh-caps={caps}", f"--ambient-caps={caps}"]
+    argv = ["99", "--limit", "processes=100000", "bag", str(src), "-o", str(tmp_path / "out" / "b")]
+    proc = run_bagsmith([*argv, "-p", "100000"], prefix=limit)
+    assert proc.returncode == 2, proc.stderr
+    assert "error[processes-unavailable]" in proc.stderr and "--processes" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out" / "b").exists()
+    assert os.listdir(tmp_path / "out") == []
+
+
+@pytest.mark.parametrize(
+    ("command", "started"), [("bag", 0), ("bag", 2), ("validate", 2), ("batch", 2)]
+)
+def test_a_fork_refused_after_some_workers_started_stops_them_and_exits_2(
+    tmp_path: Path, command: str, started: int
+) -> None:
+    src = many_files(tmp_path / "src")
+    if command == "bag":
+        args = ["bag", str(src), "-o", str(tmp_path / "b"), "-p", "4"]
+    elif command == "validate":
+        bag = tmp_path / "bag"
+        assert cli("bag", str(src), "-o", str(bag))[0] == 0
+        args = ["validate", str(bag), "-p", "4"]
+    else:
+        from tests.batch_helpers import make_collection
+
+        args = ["batch", str(make_collection(tmp_path / "c", 2)), "-o", str(tmp_path / "b")]
+        args += ["--workers", "4"]
+    proc = run_bagsmith([str(started), *args])
+    option = "--workers" if command == "batch" else "--processes"
+    assert proc.returncode == 2, proc.stderr
+    assert "error[processes-unavailable]" in proc.stderr and option in proc.stderr
+    assert "Traceback" not in proc.stderr
+    if command == "bag":
+        assert not (tmp_path / "b").exists()
+
+
+def test_the_library_raises_processes_unavailable_and_leaves_no_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+
+    from bagsmith.errors import ProcessesUnavailable
+
+    real, calls = os.fork, []
+
+    def fork() -> int:
+        calls.append(1)
+        if len(calls) > 2:
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real()
+
+    before = set(multiprocessing.active_children())
+    monkeypatch.setattr(os, "fork", fork)
+    with pytest.raises(ProcessesUnavailable, match="refused to start 5 worker processes"):
+        fixity.process_pool(5)
+    assert len(calls) == 3
+    assert set(multiprocessing.active_children()) <= before
 
 
 # --- nothing written while validating hostile bags ----------------------------------------

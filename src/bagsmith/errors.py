@@ -104,6 +104,15 @@ class DestinationError(BagsmithError):
     exit_code = 2
 
 
+class ProcessesUnavailable(BagsmithError):
+    """The system refused to start worker processes (a limit on processes such as
+    ``ulimit -u``, or memory): the workers already started are stopped and nothing is left
+    half-written; run again with fewer `--processes`/`--workers`."""
+
+    code = "processes-unavailable"
+    exit_code = 2
+
+
 class BagError(BagsmithError):
     """A bag that cannot be read at all (not the same as an invalid bag: see problems)."""
 

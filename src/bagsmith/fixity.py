@@ -20,10 +20,10 @@ from contextlib import closing, suppress
 from typing import IO, TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from . import limits
-from .errors import UsageError
+from .errors import ProcessesUnavailable, UsageError
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: `validate --fast` needs none
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Algorithms bagsmith can compute (and so verify), by their BagIt manifest name.
 SUPPORTED: dict[str, int] = {
@@ -249,6 +249,52 @@ class HashResult(NamedTuple):
 _Outcome = tuple[dict[str, str] | None, int, str | None]
 
 
+def _started() -> None:
+    """The first task of a new pool: its return means every worker is running."""
+
+
+def process_pool(
+    processes: int,
+    initializer: Callable[[], None] | None = worker_init,
+    option: str = "--processes",
+) -> ProcessPoolExecutor:
+    """A pool of ``processes`` worker processes, all started before it is returned.
+
+    The system may refuse a worker (``fork`` fails with EAGAIN under a limit on processes
+    such as ``ulimit -u``, or ENOMEM). ``concurrent.futures`` then raises from ``submit`` with
+    the workers it did start waiting for ever on a pool that has no manager thread, and the
+    interpreter waits for them at exit: a traceback, then a hang. Here those workers are
+    stopped and :class:`ProcessesUnavailable` (exit 2) says what happened, before any work.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    before = set(multiprocessing.active_children())
+    pool: ProcessPoolExecutor | None = None
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("fork" if os.name == "posix" else "spawn"),
+            initializer=initializer,
+        )
+        pool.submit(_started).result()  # with fork, the first submit starts every worker
+    except OSError as exc:  # EAGAIN, ENOMEM from fork; EMFILE from the pool's pipes
+        started = [p for p in multiprocessing.active_children() if p not in before]
+        for child in started:
+            child.kill()
+        for child in started:
+            child.join()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise ProcessesUnavailable(
+            f"the system refused to start {processes} worker processes "
+            f"({os.strerror(exc.errno) if exc.errno else exc})",
+            field=option,
+            hint=f"run with fewer {option}, or raise the limit on processes (ulimit -u)",
+        ) from None
+    return pool
+
+
 def _hash_paths(
     paths: list[str], algorithms: Sequence[str], follow_links: bool = True
 ) -> list[_Outcome]:
@@ -375,13 +421,7 @@ def hash_many(
             yield from results
         return
 
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=processes, mp_context=ctx, initializer=worker_init
-    ) as pool:
+    with process_pool(processes) as pool:
 
         def submit(batch: list[HashJob]) -> Future[list[_Outcome]]:
             return pool.submit(_hash_paths, [job.path for job in batch], algorithms, follow_links)

@@ -9,12 +9,11 @@ lines are streamed straight to the manifest files, so memory does not grow with 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -139,10 +138,7 @@ def _results(
             yield batch, _copy_batch(str(root), job(batch), algorithms)
         return
     target = fixity.batch_target(total, processes)
-    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=processes, mp_context=ctx, initializer=fixity.worker_init
-    )
+    pool = fixity.process_pool(processes)
 
     def submit(batch: list[SourceFile]) -> Future[BatchResult]:
         return pool.submit(_copy_batch, str(root), job(batch), algorithms)

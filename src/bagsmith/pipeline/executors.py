@@ -18,8 +18,6 @@ task never finished. At most a few tasks per worker are in flight at once, so a 
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -66,10 +64,7 @@ class LocalExecutor:
         return self._workers
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=multiprocessing.get_context("fork" if os.name == "posix" else "spawn"),
-        )
+        return fixity.process_pool(self._workers, initializer=None, option="--workers")
 
     def run(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Outcome]:
         todo: deque[int] = deque(range(len(items)))
