@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from bagsmith import fixity, limits, xmlschemas
-from bagsmith.bagit.validate import validate_bag
+from bagsmith.bagit.validate import Mode, validate_bag
 from bagsmith.cli import main
 from tests.validate_helpers import retag, tree_fingerprint, write_bag
 
@@ -134,6 +134,102 @@ def test_a_doctype_line_is_counted_past_a_long_prolog() -> None:
     document = b"<?xml version='1.0'?>\n" + b"<!-- c -->\n" * 20_000 + ENTITY_DOCTYPE
     problem = xmlschemas.safeparse.prolog_problem(document, "x.xml")
     assert problem is not None and problem.line == 20_002
+
+
+# Defence in depth behind the gate: were a DTD ever to slip past it, libxml2's schema check
+# gives up ("Internal error") on the entity references it leaves, and lxml's error (with its
+# error log) cannot be pickled. That document gets a problem; the other bags their reports.
+ENTITY_IN_METS = (b"<mets:mets ", b'<!DOCTYPE mets:mets [<!ENTITY e "x">]>\n<mets:mets ')
+ENTITY_REF = (b"<mods:title>Figure 1</mods:title>", b"<mods:title>&e;</mods:title>")
+
+
+def entity_tree() -> object:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+    return etree.fromstring(
+        b'<!DOCTYPE r [<!ENTITY e "x">]><mets:mets xmlns:mets="http://www.loc.gov/METS/">'
+        b"<mets:metsHdr>&e;</mets:metsHdr></mets:mets>",
+        parser,
+    ).getroottree()
+
+
+def test_a_schema_check_libxml2_gives_up_on_is_a_problem_of_that_document(
+    schema_cache: Path,
+) -> None:
+    from bagsmith.xmlschemas.validate import validator
+
+    [problem] = validator(schema_cache).validate(entity_tree(), "mets.xml")
+    assert problem.code == "xml-schema-check-failed"
+    assert "Internal error" in problem.message and problem.path == "mets.xml"
+
+
+@pytest.fixture
+def gate_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The XML safety gate lets everything through (workers forked later inherit it)."""
+    from bagsmith.xmlschemas import stream
+
+    monkeypatch.setattr(stream, "prolog_problem", lambda *args, **kwargs: None)
+
+
+def two_bags(root: Path) -> tuple[Path, Path]:
+    from tests.test_validate_metadata import article_source, bag_of
+
+    good = bag_of(article_source(root / "src-good"), root / "good")
+    edits = article_source(root / "src-bad", mets_edit=ENTITY_REF).joinpath("mets.xml")
+    edits.write_bytes(edits.read_bytes().replace(*ENTITY_IN_METS, 1))
+    bad = bag_of(edits.parent, root / "bad")
+    return good, bad
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_dtd_past_the_gate_fails_its_own_bag_and_the_others_get_reports(
+    schema_cache: Path, tmp_path: Path, gate_missing: None, workers: int
+) -> None:
+    from bagsmith.pipeline.audit import validate_collection
+
+    good, bad = two_bags(tmp_path)
+    report = validate_collection([str(good), str(bad)], mode=Mode.FULL, workers=workers)
+    first, second = report.entries
+    assert first.valid and first.readable, first.problems
+    bad_codes = {p["code"] for p in second.problems}
+    assert not second.valid and second.readable, second.problems
+    assert bad_codes & {"xml-unsafe", "xml-schema-check-failed"}, second.problems
+    assert "internal" not in bad_codes
+
+
+def test_validate_and_report_of_a_dtd_past_the_gate_go_on_to_the_next_bag(
+    schema_cache: Path, tmp_path: Path, gate_missing: None
+) -> None:
+    good, bad = two_bags(tmp_path)
+    code, output = cli("validate", "-p", "1", str(good), str(bad))
+    assert code == 1 and "Traceback" not in output
+    assert f"{good}: valid" in output and f"{bad}: INVALID" in output
+    page = tmp_path / "bad.html"
+    code, output = cli("report", str(bad), "--html", str(page), "-p", "1")
+    assert code == 1 and "Traceback" not in output, output
+    assert "xml-unsafe" in page.read_text() or "xml-schema-check-failed" in page.read_text()
+
+
+def test_an_exception_that_cannot_be_pickled_comes_back_from_a_worker_by_name() -> None:
+    from bagsmith.pipeline.executors import LocalExecutor, TaskFailed
+
+    [(index, outcome)] = list(LocalExecutor(1).run(validate_entity_tree, ["x"]))
+    assert index == 0 and isinstance(outcome, TaskFailed)
+    assert "XMLSchemaValidateError: Internal error" in str(outcome)
+
+
+def validate_entity_tree(_item: str) -> None:
+    """A worker task raising lxml's own unpicklable error (the schema check, unguarded)."""
+    from lxml import etree
+
+    schema = etree.XMLSchema(
+        etree.fromstring(
+            b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+            b'<xs:element name="mets" type="xs:string"/></xs:schema>'
+        )
+    )
+    schema.assertValid(entity_tree())
 
 
 # --- 3, 8: numbers too long for int() ------------------------------------------------------

@@ -259,6 +259,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "mix-dimensions-mismatch": CodeInfo(E, "MIX image width/height differ from the image's"),
     "xml-not-well-formed": CodeInfo(E, "an XML document cannot be parsed"),
+    "xml-schema-check-failed": CodeInfo(
+        E, "libxml2 could not finish checking an XML document against its schema (not accepted)"
+    ),
     "xml-schema-invalid": CodeInfo(E, "an XML document is not valid against its official schema"),
     "xml-too-large": CodeInfo(E, "an XML document is over the size limit"),
     "xml-unsafe": CodeInfo(

@@ -18,6 +18,7 @@ task never finished. At most a few tasks per worker are in flight at once, so a 
 
 from __future__ import annotations
 
+import pickle
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -51,6 +52,25 @@ class WorkerLost(RuntimeError):
     """A task whose worker process died while running it (alone in its pool)."""
 
 
+class TaskFailed(RuntimeError):
+    """An exception raised by a task that cannot cross the process boundary as it is (lxml's
+    errors carry their error log, which cannot be pickled): its type and message as text."""
+
+
+def plain_errors(fn: Callable[[Any], Any], item: Any) -> Any:
+    """``fn(item)`` in a worker. An exception that cannot be pickled would reach the caller
+    only as "cannot pickle …", naming neither the task's error nor its type: it comes back as
+    :class:`TaskFailed` with both."""
+    try:
+        return fn(item)
+    except Exception as exc:
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            raise TaskFailed(f"{type(exc).__name__}: {exc}") from None
+        raise
+
+
 class LocalExecutor:
     """A pool of ``workers`` processes on this machine."""
 
@@ -78,7 +98,7 @@ class LocalExecutor:
                 while queue and len(running) < limit:
                     index = queue.popleft()
                     try:
-                        running[pool.submit(fn, items[index])] = index
+                        running[pool.submit(plain_errors, fn, items[index])] = index
                     except BrokenProcessPool:
                         queue.appendleft(index)
                         refused = True
@@ -169,7 +189,9 @@ class DaskExecutor:
             index = next(pending, None)
             if index is None:
                 return None
-            future = self.client.submit(fn, items[index], key=f"bagsmith-{tag}-{index}", pure=False)
+            future = self.client.submit(
+                plain_errors, fn, items[index], key=f"bagsmith-{tag}-{index}", pure=False
+            )
             indexes[future.key] = index
             return future
 

@@ -85,6 +85,14 @@ class _Collector:
                     Problem("xml-schema-invalid", error.message, self.display, error.line or None)
                 )
 
+    def failed(self, el: Any, problem: Problem) -> None:
+        """libxml2 gave up on this section: the problem, at the section's line."""
+        self.errors += 1
+        if self.errors <= MAX_REPORTED:
+            self.problems.append(
+                Problem(problem.code, problem.message, problem.path, el.sourceline)
+            )
+
     def section(self, root: Any, el: Any) -> None:
         """Validate the top-level section ``el`` where it stands: ``root`` (the document's
         root, which at this point holds no earlier section) is validated with ``el`` as its
@@ -99,13 +107,15 @@ class _Collector:
         elif el.tag != _m("structMap"):
             added.append(_stand_in(_m("structMap"), 0))
             el.addnext(added[-1])
-        schema = self.validator.schema
         try:
-            if not schema.validate(root):
+            errors, failed = self.validator.check(root, self.display)
+            if failed is not None:
+                self.failed(el, failed)
+            elif errors:
                 own = root.getroottree().getpath(el)
                 self.add_log(
                     e
-                    for e in schema.error_log
+                    for e in errors
                     if e.path is None or e.path == own or e.path.startswith(own + "/")
                 )
         finally:
@@ -230,8 +240,10 @@ def _run(
         target: Any = shell
     else:
         target = root
-    if not validator.schema.validate(target):
-        collector.add_log(validator.schema.error_log)
+    errors, failed = validator.check(target, display)
+    if failed is not None:
+        collector.failed(target, failed)
+    collector.add_log(errors)
     if collector.errors > MAX_REPORTED:
         collector.problems.append(
             Problem(

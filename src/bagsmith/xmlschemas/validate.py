@@ -8,6 +8,7 @@ which refuses anything outside the cache: validation never touches the network.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,27 @@ LEGACY_DC_ROOT = f"{{{BAGSMITH_DC_NS}}}dublinCore"
 EXPECTED_ROOTS = {"mets": METS_ROOT, "dc": DC_ROOT}
 ACCEPTED_ROOTS = {"mets": frozenset({METS_ROOT}), "dc": frozenset({DC_ROOT, LEGACY_DC_ROOT})}
 MAX_REPORTED = 1000
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One error of a schema check as plain data: lxml's error log and its entries cannot be
+    pickled, and a check's result may cross a process boundary (audit, batch)."""
+
+    message: str
+    line: int | None
+    path: str | None
+
+
+def check_failed(display: str, exc: Exception, line: int | None = None) -> Problem:
+    """libxml2 gave up checking a document (``Internal error``, e.g. on an entity reference
+    the XML safety gate should have refused): a problem of that document alone."""
+    return Problem(
+        "xml-schema-check-failed",
+        f"libxml2 could not finish checking it against its schema ({exc}); not accepted",
+        display,
+        line,
+    )
 
 
 class Validator:
@@ -68,9 +90,9 @@ class Validator:
                 )
             )
             return problems
-        if self.schema.validate(tree):
-            return problems
-        errors = list(self.schema.error_log)
+        errors, failed = self.check(tree, display)
+        if failed is not None:
+            return [failed]
         for error in errors[:MAX_REPORTED]:
             problems.append(
                 Problem("xml-schema-invalid", error.message, display, error.line or None)
@@ -84,6 +106,16 @@ class Validator:
                 )
             )
         return problems
+
+    def check(self, target: Any, display: str) -> tuple[list[SchemaError], Problem | None]:
+        """The schema errors of ``target`` (a tree or an element) as plain data, or the
+        problem saying libxml2 could not finish the check (any lxml error it raises)."""
+        try:
+            if self.schema.validate(target):
+                return [], None
+        except etree.Error as exc:
+            return [], check_failed(display, exc, getattr(target, "sourceline", None))
+        return [SchemaError(e.message, e.line or None, e.path) for e in self.schema.error_log], None
 
 
 def validator(directory: Path | None = None) -> Validator:
