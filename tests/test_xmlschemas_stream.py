@@ -104,6 +104,7 @@ def test_a_huge_section_is_checked_in_linear_time() -> None:
                 return True
         class Validator:
             schema = Schema()
+            check = xmlschemas.validate.Validator.check
         found = xmlschemas.validate_stream(doc, Validator(), "mets.xml", expect="mets")
         assert found == [], found
         print("ok")
