@@ -444,3 +444,22 @@ def test_archive_format_per_target_is_one_archivematica_accepts(
         bag, "store", config=_config(tmp_path, weed, prefix, **extra), archive_format="tar"
     )
     assert again.location == f"s3://{S3_BUCKET}/{prefix}/bag.tar"
+
+
+def test_the_python_api_takes_the_archive_format_and_objects_choices(
+    tmp_path: Path, weed: S3Server, deposit_env: Path
+) -> None:
+    import bagsmith
+
+    prefix = _prefix(tmp_path)
+    cfg = _config(tmp_path, weed, prefix)
+    bag = sample_bag(tmp_path)
+    archived = bagsmith.deposit(bag, "store", config=cfg, archive_format="tgz")
+    assert archived.verified and archived.location == f"s3://{S3_BUCKET}/{prefix}/bag.tgz"
+    trees = bagsmith.deposit(bag, "store", config=cfg, objects=True, name="tree")
+    assert trees.verified and trees.files == len(_local(bag))
+    key = f"{prefix}/tree/bagit.txt"
+    assert (
+        weed.client().get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
+        == (bag / "bagit.txt").read_bytes()
+    )

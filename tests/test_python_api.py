@@ -191,6 +191,15 @@ def test_package_parse_and_deposit(
     done = bagsmith.deposit(made.path, share.as_uri())
     assert done.outcome == "deposited" and done.verified
     assert (share / "pkg" / "bagit.txt").is_file()
+    # the choices of `bagsmith deposit`, as keyword arguments
+    transfers = tmp_path / "transfers"
+    transfers.mkdir()
+    variant = bagsmith.deposit(made.path, transfers.as_uri(), for_system="archivematica")
+    assert variant.verified and (transfers / "pkg" / "data/metadata/metadata.csv").is_file()
+    assert not (Path(made.path) / "data/metadata/metadata.csv").exists()  # the bag unchanged
+    for wrong in ({"archive_format": "zip"}, {"objects": True}):  # for s3:// and az:// only
+        with pytest.raises(bagsmith.UsageError):
+            bagsmith.deposit(made.path, share.as_uri(), dry_run=True, **wrong)  # type: ignore[arg-type]
 
 
 # --- the guide, its scripts, and their types ------------------------------------------------

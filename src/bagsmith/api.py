@@ -81,6 +81,8 @@ InfoValues = Mapping[str, str | Sequence[str]]
 ValidationMode = Literal["full", "fast", "completeness"]
 #: The archive formats a bag can be written as.
 ArchiveKind = Literal["zip", "tar", "tgz"]
+#: A receiving system a deposit can be made for (:func:`deposit`'s ``for_system``).
+ReceivingSystem = Literal["archivematica"]
 
 #: The BagIt profile :func:`package` checks against unless told otherwise.
 DEFAULT_PACKAGE_PROFILE = "bagsmith-article-v1"
@@ -594,6 +596,9 @@ def deposit(
     name: str | None = None,
     object_id: str | None = None,
     config: StrPath | None = None,
+    archive_format: ArchiveKind | None = None,
+    objects: bool | None = None,
+    for_system: ReceivingSystem | None = None,
 ) -> DepositResult:
     """Deposit the bag at ``bag`` (folder or archive) to ``target`` and prove it arrived.
 
@@ -603,6 +608,18 @@ def deposit(
     not valid. With ``verify`` (the default) the deposit is read back and checked. Every
     attempt that reaches the target is recorded (``bagsmith deposits list``); a dry run
     checks everything, sends nothing and is not recorded.
+
+    The same choices as ``bagsmith deposit``, each defaulting to the target's setting in the
+    configuration:
+
+    * ``archive_format``: ``"zip"``, ``"tgz"`` or ``"tar"``, the archive a bag folder is sent
+      as to the targets that take one file (``s3://``, ``az://``, ``sword://``; default: the
+      target's ``archive_format``, else zip);
+    * ``objects``: ``True`` deposits a bag folder to ``s3://`` or ``az://`` as one object per
+      file, each verified; ``False`` as one archive (default: the target's ``objects``);
+    * ``for_system``: ``"archivematica"`` deposits a variant of a bag folder made for that
+      receiving system (``data/metadata/metadata.csv`` and ``rights.csv`` added, manifests
+      regenerated, in a temporary folder); the bag itself is never changed.
 
     Raises :class:`BagError` (the bag is not valid or not complete), :class:`InputError`,
     :class:`UsageError` (an unknown target) and :class:`DepositError` (the deposit failed; its
@@ -618,6 +635,9 @@ def deposit(
         name=name,
         object_id=object_id,
         config=Path(config) if config is not None else None,
+        archive_format=archive_format,
+        objects=objects,
+        for_system=for_system,
     )
     return DepositResult(
         target=done.target,
