@@ -1,10 +1,16 @@
-"""Ctrl-C and SIGKILL at random points of ``bag``, ``package`` and ``deposit`` (issue 17,
-finding 17): the sources stay byte-identical, the destination never holds an incomplete bag,
-and the exit code and the last message say what happened.
+"""Ctrl-C and SIGKILL at every kind of point of ``bag``, ``package`` and ``deposit`` (issue
+17, finding 17): the sources stay byte-identical, the destination never holds an incomplete
+bag, and the exit code and the last message say what happened.
 
-Each command is first timed once; the signals then land at random points over that time
-(seeded: a failure names its seed and delay), several probes at once. What is asserted holds
-wherever the signal lands, so a loaded machine changes only which points are hit:
+The points are exact and repeatable (``tests/interrupt_driver.py``): the command's *steps*
+are the interpreter's audit events on its folders (each file read, written, renamed or
+removed), counted in a first run; the probes then send SIGINT, and SIGKILL, at 20 steps
+spread from the first to the last. No timing is involved, so a loaded machine hits the same
+points as a quiet one, and a failure names its step. A few probes at real times remain: the
+first milliseconds of the program (Python starting, bagsmith's imports) and ``bag`` with its
+worker processes.
+
+What is asserted holds at every point:
 
 * SIGKILL: the final name is absent or a complete, valid bag;
 * SIGINT: exit 130 with ``error[interrupted]`` — and the message says the output is complete
@@ -14,15 +20,14 @@ wherever the signal lands, so a loaded machine changes only which points are hit
 
 from __future__ import annotations
 
+import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,21 +37,21 @@ from bagsmith.bagit.validate import Mode, validate_bag
 from tests.test_package_support import make_example
 from tests.validate_helpers import tree_fingerprint, write_bag
 
-POINTS = 20  # per command, half SIGINT, half SIGKILL
-PARALLEL = 4
-SEED = int(os.environ.get("BAGSMITH_INTERRUPT_SEED", random.randrange(1 << 30)))
+POINTS = 20  # steps per command, each probed with SIGINT and with SIGKILL
+DRIVER = Path(__file__).with_name("interrupt_driver.py")
 
 
 @dataclass
 class Probe:
     signum: int
-    delay: float
+    where: str  # "step 12 of 108", "after 0.350 s"
     returncode: int
     stderr: str
     stdout: str
 
 
 def run_probe(argv: list[str], env: dict[str, str], signum: int, delay: float) -> Probe:
+    """A signal at a real time: the command as its own program."""
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -54,29 +59,42 @@ def run_probe(argv: list[str], env: dict[str, str], signum: int, delay: float) -
     if proc.poll() is None:
         proc.send_signal(signum)
     out, err = proc.communicate(timeout=120)
-    return Probe(signum, delay, proc.returncode, err, out)
+    return Probe(signum, f"after {delay:.3f} s", proc.returncode, err, out)
 
 
-def probes(
-    make_argv: Callable[[int], list[str]], env: dict[str, str], duration: float
-) -> list[tuple[int, Probe]]:
-    rng = random.Random(SEED)
-    plan = [
-        (i, signal.SIGINT if i % 2 == 0 else signal.SIGKILL, rng.uniform(0, duration * 1.1))
-        for i in range(POINTS)
-    ]
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        futures = [
-            (i, pool.submit(run_probe, make_argv(i), env, signum, delay))
-            for i, signum, delay in plan
-        ]
-        return [(i, f.result()) for i, f in futures]
-
-
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    start = time.monotonic()
-    subprocess.run(argv, env=env, check=True, capture_output=True, timeout=300)
-    return time.monotonic() - start
+def stepped_probes(
+    argv: list[str], watch: list[Path], env: dict[str, str], **plan: object
+) -> dict[str, Probe]:
+    """SIGINT and SIGKILL at POINTS steps of the command, spread over all its steps; by
+    probe name (``{i}`` in ``argv`` becomes it). See tests/interrupt_driver.py."""
+    spec = {"argv": argv, "watch": [str(w) for w in watch], "points": POINTS}
+    spec |= {"signals": ["SIGINT", "SIGKILL"], "warm": True, **plan}
+    proc = subprocess.run(
+        [sys.executable, str(DRIVER)],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(proc.stdout)
+    counted = data["counted"]
+    assert counted["returncode"] == 0, counted["stderr"]
+    steps = counted["steps"]  # "event path" of each step, in order
+    assert len(steps) >= POINTS, f"{len(steps)} steps: fewer than {POINTS} points to probe"
+    assert len(data["probes"]) == 2 * POINTS
+    return {
+        p["name"]: Probe(
+            p["signal"],
+            f"step {p['k']} of {len(steps)}: {steps[p['k'] - 1]}",
+            p["returncode"],
+            p["stderr"],
+            p["stdout"],
+        )
+        for p in data["probes"]
+    }
 
 
 def before_bagsmith(probe: Probe) -> bool:
@@ -98,7 +116,7 @@ def before_bagsmith(probe: Probe) -> bool:
 
 
 def check_outcome(probe: Probe, final: Path, complete: Callable[[Path], bool]) -> None:
-    where = f"(seed {SEED}, {signal.Signals(probe.signum).name} after {probe.delay:.3f} s)"
+    where = f"({signal.Signals(probe.signum).name} at {probe.where})"
     present = final.exists()
     assert not present or complete(final), f"an incomplete bag at the destination {where}"
     if probe.signum == signal.SIGINT and before_bagsmith(probe):
@@ -118,6 +136,16 @@ def check_outcome(probe: Probe, final: Path, complete: Callable[[Path], bool]) -
     assert says_complete == present, f"the message does not say what happened {where}: " + (
         probe.stderr
     )
+
+
+def check_all(probes: dict[str, Probe], final: Callable[[str], Path]) -> None:
+    """Every probe's outcome, and the points reach both sides of the moment the bag is put in
+    place: some probes leave nothing, some the complete bag."""
+    kept = set()
+    for name, probe in probes.items():
+        check_outcome(probe, final(name), valid_bag)
+        kept.add(final(name).exists())
+    assert kept == {False, True}, "the probes did not cover the whole run"
 
 
 def valid_bag(path: Path) -> bool:
@@ -141,80 +169,76 @@ def sources(tmp_path: Path) -> Path:
     return src
 
 
-def test_bag_interrupted_or_killed_anywhere(tmp_path: Path) -> None:
+def test_bag_interrupted_or_killed_at_every_kind_of_step(tmp_path: Path) -> None:
     src = sources(tmp_path)
     before = tree_fingerprint(src)
-    env = base_env(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-
-    def argv(i: int) -> list[str]:
-        return [sys.executable, "-m", "bagsmith", "bag", str(src), "-o", str(out / f"b{i}")]
-
-    duration = timed(argv(-1), env)
-    results = probes(argv, env, duration)
-    for i, probe in results:
-        check_outcome(probe, out / f"b{i}", valid_bag)
+    argv = ["bag", str(src), "-o", str(out / "b{i}"), "-p", "1"]
+    probes = stepped_probes(argv, [src, out], base_env(tmp_path))
+    check_all(probes, lambda name: out / f"b{name}")
     assert tree_fingerprint(src) == before
 
 
-def test_package_interrupted_or_killed_anywhere(tmp_path: Path, schema_cache: Path) -> None:
+def test_package_interrupted_or_killed_at_every_kind_of_step(
+    tmp_path: Path, schema_cache: Path
+) -> None:
     example = make_example(tmp_path / "src")
     before = tree_fingerprint(example)
     env = base_env(tmp_path)
     env["BAGSMITH_SCHEMA_DIR"] = str(schema_cache)
     out = tmp_path / "out"
     out.mkdir()
-
-    def argv(i: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "bagsmith",
-            "package",
-            str(example / "article" / "article.txt"),
-            "--images",
-            str(example / "article"),
-            "--metadata",
-            str(example / "metadata.yaml"),
-            "--output",
-            str(out / f"p{i}"),
-            "--created",
-            "2026-11-27T09:30:00Z",
-            "--processes",
-            "1",
-            "--info",
-            "Source-Organization=Example Archive",
-        ]
-
-    duration = timed(argv(-1), env)
-    results = probes(argv, env, duration)
-    for i, probe in results:
-        check_outcome(probe, out / f"p{i}", valid_bag)
+    argv = [
+        "package",
+        str(example / "article" / "article.txt"),
+        "--images",
+        str(example / "article"),
+        "--metadata",
+        str(example / "metadata.yaml"),
+        "--output",
+        str(out / "p{i}"),
+        "--created",
+        "2026-11-27T09:30:00Z",
+        "--processes",
+        "1",
+        "--info",
+        "Source-Organization=Example Archive",
+    ]
+    probes = stepped_probes(argv, [example, out], env)
+    check_all(probes, lambda name: out / f"p{name}")
     assert tree_fingerprint(example) == before
 
 
-def test_deposit_interrupted_or_killed_anywhere(tmp_path: Path) -> None:
+def test_deposit_interrupted_or_killed_at_every_kind_of_step(tmp_path: Path) -> None:
     rng = random.Random(3)
-    bag = write_bag(tmp_path / "bag", {f"f{i:03}.bin": rng.randbytes(50_000) for i in range(60)})
+    bag = write_bag(tmp_path / "bag", {f"f{i:03}.bin": rng.randbytes(50_000) for i in range(30)})
     before = tree_fingerprint(bag)
-    env = base_env(tmp_path)
     roots = tmp_path / "roots"
-
-    def argv(i: int) -> list[str]:
-        root = roots / f"r{i}"
-        root.mkdir(parents=True, exist_ok=True)
-        return [sys.executable, "-m", "bagsmith", "deposit", str(bag), "--to", root.as_uri()]
-
-    duration = timed(argv(-1), env)
-    results = probes(argv, env, duration)
-    for i, probe in results:
-        final = roots / f"r{i}" / "bag"
-        check_outcome(probe, final, valid_bag)
+    argv = ["deposit", str(bag), "--to", f"{roots.as_uri()}/r{{i}}"]
+    probes = stepped_probes(argv, [bag, roots], base_env(tmp_path), mkdir=[str(roots / "r{i}")])
+    check_all(probes, lambda name: roots / f"r{name}" / "bag")
+    for probe in probes.values():
         if probe.returncode == 0 and probe.signum == signal.SIGINT:
             assert "deposited" in probe.stdout
     assert tree_fingerprint(bag) == before
-    shutil.rmtree(roots)
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.9])
+def test_bag_with_workers_interrupted_at_a_real_time(tmp_path: Path, fraction: float) -> None:
+    """Real timing, worker processes included: what is asserted holds wherever it lands."""
+    src = sources(tmp_path)
+    before = tree_fingerprint(src)
+    env = base_env(tmp_path)
+    argv = [sys.executable, "-m", "bagsmith", "bag", str(src), "-p", "2", "-o"]
+    start = time.monotonic()
+    subprocess.run([*argv, str(tmp_path / "timed")], env=env, check=True, capture_output=True)
+    duration = time.monotonic() - start
+    for signum in (signal.SIGINT, signal.SIGKILL):
+        final = tmp_path / f"b-{signum}"
+        probe = run_probe([*argv, str(final)], env, signum, duration * fraction)
+        check_outcome(probe, final, valid_bag)
+    assert tree_fingerprint(src) == before
 
 
 @pytest.mark.parametrize("command", [["validate", "--help"], ["bag", "--help"]])
