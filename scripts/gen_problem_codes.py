@@ -1,4 +1,5 @@
-"""Write docs/problem-codes.md from the problem catalogue and the error hierarchy.
+"""Write docs/problem-codes.md from the problem catalogue and the error hierarchy (with the
+exit code the CLI gives each error: ``bagsmith.cli.exits``).
 
 Run after adding a code: ``python scripts/gen_problem_codes.py``. A test fails when the file is
 out of date.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bagsmith.cli.exits import error_exit
 from bagsmith.errors import catalogue
 from bagsmith.problems import CATALOGUE
 
@@ -45,7 +47,7 @@ def render() -> str:
     ]
     for info in catalogue():
         doc = " ".join(info.doc.split())
-        lines.append(f"| `{info.code}` | {info.exit_code} | {doc} |")
+        lines.append(f"| `{info.code}` | {error_exit(info.cls)} | {doc} |")
     return "\n".join(lines) + "\n"
 
 

@@ -54,10 +54,10 @@ def test_validate_collection_spreads_bags_over_workers(tmp_path: Path) -> None:
     assert d.first_problem.startswith("error[payload-digest-mismatch] data/article.txt")
     assert not missing.valid and not missing.readable
     assert missing.problems[0]["code"] == "input"
-    assert report.exit_code == 2 and report.executor == "local pool of 2 process(es)"
+    assert report.status == "unreadable" and report.executor == "local pool of 2 process(es)"
     # fast: no hashing, so the changed file of the same size is not seen; the size change is
     fast = validate_collection(paths[:3], workers=1, mode=Mode.FAST)
-    assert fast.mode is Mode.FAST and fast.exit_code == 1
+    assert fast.mode is Mode.FAST and fast.status == "invalid"
     assert [e.valid for e in fast.entries] == [True, False, True]  # Payload-Oxum differs
 
 

@@ -14,6 +14,7 @@ from PIL import Image
 
 from bagsmith.bagit.tagfiles import parse_tags
 from bagsmith.cli import main
+from bagsmith.cli.exits import error_exit
 from bagsmith.errors import ProfileError
 from bagsmith.pipeline.bagging import BagOptions, create_bag
 from tests.test_profiles_support import PROFILE_ID, profile_doc, write_profile
@@ -83,7 +84,7 @@ def test_missing_required_tags_are_listed_together_and_nothing_is_written(tmp_pa
     # the same through the pipeline: one ProfileError naming every problem
     with pytest.raises(ProfileError) as info:
         create_bag([src], dest, BagOptions(profile=str(profile)))
-    assert info.value.exit_code == 1 and "(3 problems)" in info.value.message
+    assert error_exit(info.value) == 1 and "(3 problems)" in info.value.message
     assert not dest.exists()
 
 

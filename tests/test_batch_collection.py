@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bagsmith.cli.exits import error_exit
 from bagsmith.errors import InputError
 from bagsmith.pipeline.collection import read_collection
 from tests.batch_helpers import make_article, make_collection
@@ -110,7 +111,7 @@ def test_bad_manifests_name_file_line_and_field(
     err = info.value
     assert err.path == str(manifest) and err.line == line and err.field == field
     assert message in err.message
-    assert err.exit_code == 2
+    assert error_exit(err) == 2
 
 
 def test_collection_folder_one_article_per_sub_folder(tmp_path: Path) -> None:

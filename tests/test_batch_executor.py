@@ -10,6 +10,7 @@ import pytest
 
 from bagsmith.bagit.validate import Mode, validate_bag
 from bagsmith.cli.batch_cmd import LogProgress
+from bagsmith.cli.exits import error_exit
 from bagsmith.errors import InputError, UsageError
 from bagsmith.pipeline.bagging import BagOptions, create_bag
 from bagsmith.pipeline.batch import ArticleRequest, BatchOptions, PackageSummary, run_batch
@@ -58,7 +59,7 @@ def test_dead_workers_and_errors_fail_only_their_article(tmp_path: Path) -> None
     assert (problems["art-04"]["code"], problems["art-04"]["line"]) == ("input", 7)
     for name in ("art-01", "art-05", "art-06"):
         assert validate_bag(out / name, mode=Mode.FULL).valid
-    assert report.exit_code == 1
+    assert report.status == "failed"
     assert [o.index for o in report.outcomes] == [1, 2, 3, 4, 5, 6]
 
 
@@ -107,7 +108,7 @@ def test_dask_scheduler_that_does_not_answer_is_a_usage_error(tmp_path: Path) ->
     with pytest.raises(UsageError) as info:
         DaskExecutor(address, timeout=1.0)
     assert f"cannot connect to the Dask scheduler at {address}" in info.value.message
-    assert info.value.field == "--scheduler" and info.value.exit_code == 2
+    assert info.value.parameter == "scheduler" and error_exit(info.value) == 2
 
 
 def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from bagsmith.bagit.tagfiles import parse_tags
 from bagsmith.bagit.validate import Mode, validate_bag
 from bagsmith.cli import main
+from bagsmith.cli.flags import flag_name
 from bagsmith.errors import DestinationError, Interrupted
 from bagsmith.pipeline.batch import BatchOptions, run_batch
 from bagsmith.pipeline.journal import JOURNAL_NAME
@@ -59,7 +60,7 @@ def test_batch_interrupted_then_resumed_without_redoing_work(
 
     with pytest.raises(Interrupted) as info:
         run_batch(coll, out, options, progress=stop_after_two)
-    assert "--resume" in str(info.value)
+    assert "resume=True" in str(info.value) and "--resume" in info.value.text(flag_name)
     first = [r for r in _journal(out) if r["event"] == "article"]
     assert len(first) == 2 and not any(r["event"] == "end" for r in _journal(out))
     recorded = {str(r["name"]) for r in first if r["status"] == "packaged"}
@@ -83,7 +84,7 @@ def test_batch_interrupted_then_resumed_without_redoing_work(
     assert all(after[name] == before[name] for name in before)  # nothing redone
     broken = next(o for o in report.outcomes if o.name == "art-03")
     assert broken.problems[0]["code"] == "input" and "01.jpg" in broken.problems[0]["path"]
-    assert report.exit_code == 1
+    assert report.status == "failed"
     assert not (out / "art-03").exists()
     for n, name in enumerate(["art-01", "art-02", "art-03", "art-04", "art-05"], start=1):
         if name == "art-03":
@@ -107,7 +108,7 @@ def test_resume_reports_a_bag_changed_since_the_journal(tmp_path: Path, schema_c
     coll = make_collection(tmp_path / "coll", 2)
     out = tmp_path / "bags"
     options = BatchOptions(workers=1, info=ORG)
-    assert run_batch(coll, out, options).exit_code == 0
+    assert run_batch(coll, out, options).status == "done"
     info = out / "art-02" / "bag-info.txt"
     info.write_text(info.read_text() + "Contact-Name: Someone\n")
     (out / "art-01" / "data" / "images" / "01.jpg").unlink()
@@ -265,7 +266,7 @@ def test_resume_rechecks_mets_of_a_bag_whose_journal_entry_was_lost(
     coll = make_collection(tmp_path / "coll", 2)
     out = tmp_path / "bags"
     options = BatchOptions(workers=1, info=ORG)
-    assert run_batch(coll, out, options).exit_code == 0
+    assert run_batch(coll, out, options).status == "done"
     # the journal line of art-02 is lost (the batch died between rename and journal write)
     journal = out / JOURNAL_NAME
     kept = [line for line in journal.read_text().splitlines() if '"art-02"' not in line]

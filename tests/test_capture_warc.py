@@ -17,6 +17,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from bagsmith.capture import Capture, Limits, capture_page
+from bagsmith.cli.flags import flag_name
 from tests.capture_helpers import (
     ARTICLE,
     BIG,
@@ -223,7 +224,8 @@ def test_robots_txt_is_honoured_and_ignoring_it_is_recorded(site: Site, tmp_path
 
     with pytest.raises(CaptureError) as caught:
         run(site, tmp_path, path="/private/page")
-    assert caught.value.reason == "robots" and "--ignore-robots" in str(caught.value)
+    assert caught.value.reason == "robots" and "ignore_robots=True" in str(caught.value)
+    assert "capture it anyway with --ignore-robots" in caught.value.text(flag_name)  # the CLI
     assert site.requested("/private/page") == 0
     cap = run(site, tmp_path / "again", path="/private/page", honour_robots=False)
     assert cap.robots == "ignored" and cap.to_dict()["robots"] == "ignored"

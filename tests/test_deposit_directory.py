@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bagsmith.cli import main
+from bagsmith.cli.flags import flag_name
 from bagsmith.deposit import directory
 from bagsmith.deposit.base import RetryPolicy, TransientError, reason_of, retry
 from bagsmith.errors import BagError, DepositError, UsageError
@@ -79,7 +80,9 @@ def test_different_bag_with_same_name_is_refused_unless_renamed(
     other = sample_bag(tmp_path / "b", variant="two")
     with pytest.raises(DepositError) as err:
         deposit_bag(other, dest.as_uri())
-    assert reason_of(err.value) == "conflict" and "--name" in str(err.value)
+    assert reason_of(err.value) == "conflict" and "another name (--name)" in err.value.text(
+        flag_name
+    )
     assert _tree(dest / "bag") != _tree(other)
     renamed = deposit_bag(other, dest.as_uri(), name="bag-v2")
     assert renamed.outcome == "deposited" and _tree(dest / "bag-v2") == _tree(other)

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from bagsmith.cli.flags import flag_name
 from bagsmith.deposit.base import reason_of
 from bagsmith.deposit.ocfl import OcflTarget
 from bagsmith.errors import DepositError
@@ -89,9 +90,9 @@ def test_bag_becomes_a_valid_object_and_versions_follow_changes(
 def test_object_id_option_and_missing_id(tmp_path: Path, deposit_env: Path) -> None:
     root = tmp_path / "root"
     bag = sample_bag(tmp_path)
-    with pytest.raises(DepositError, match="--object-id") as err:
+    with pytest.raises(DepositError, match="give one with object_id") as err:
         deposit_bag(bag, f"ocfl://{root}")
-    assert reason_of(err.value) == "config"
+    assert reason_of(err.value) == "config" and "--object-id" in err.value.text(flag_name)
     result = deposit_bag(bag, f"ocfl://{root}", object_id="ark:/99999/x1")
     assert result.identifiers["ocfl-object-id"] == "ark:/99999/x1"
     assert _validate(_object_dir(root, "ark:/99999/x1"))

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from bagsmith.cli.exits import error_exit
 from bagsmith.errors import InputError
 from bagsmith.ingest import html as html_module
 from bagsmith.ingest import read_article
@@ -257,7 +258,7 @@ def test_html_parser_never_crashes(tmp_path: Path, parts: list[str]) -> None:
     try:
         result = read_article(page)
     except InputError as exc:  # no text in the page, or not text at all: refused, named
-        assert exc.path == str(page) and exc.exit_code == 2
+        assert exc.path == str(page) and error_exit(exc) == 2
         assert re.search("the article is empty|not an article", exc.message), exc.message
         return
     jsonschema.validate(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
+from bagsmith.cli.exits import error_exit
 from bagsmith.errors import InputError
 from bagsmith.ingest import read_article
 from bagsmith.ingest.images import characterise, number_in_name
@@ -164,7 +165,7 @@ def test_broken_image_fails_the_run_unless_allowed(article: Path, tmp_path: Path
     assert all(p.code.startswith("image-") for p in exc.value.problems)
     lines = [line.strip() for line in message.splitlines()]
     assert any(line.startswith("error[image-") and "02.jpg" in line for line in lines)
-    assert exc.value.exit_code == 2 and exc.value.hint and "--allow-broken-images" in exc.value.hint
+    assert error_exit(exc.value) == 2 and exc.value.hint and "allow_broken_images" in exc.value.hint
     result = read_article(article, images_dir=images, allow_broken_images=True)
     figs = {f.number: f for f in result.article.figures}
     assert figs[1].image is not None and not figs[1].image.problems

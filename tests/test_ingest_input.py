@@ -14,6 +14,8 @@ from lxml import etree
 from PIL import Image
 
 from bagsmith.cli import main
+from bagsmith.cli.exits import error_exit
+from bagsmith.cli.flags import flag_name
 from bagsmith.errors import InputError, MetadataError
 from bagsmith.ingest import read_article
 from bagsmith.ingest.content import binary_reason, garbled_share, signature, xml_illegal
@@ -62,7 +64,7 @@ def test_random_bytes_are_refused(tmp_path: Path, name: str, nul: bool) -> None:
     with pytest.raises(InputError) as caught:
         read_article(path)
     error = caught.value
-    assert error.exit_code == 2 and error.path == str(path)
+    assert error_exit(error) == 2 and error.path == str(path)
     assert error.message == "looks like binary data, not an article"
     assert error.hint is not None and ("NUL" in error.hint or "control codes" in error.hint)
 
@@ -144,7 +146,7 @@ def test_empty_articles_are_refused(tmp_path: Path, name: str, data: bytes) -> N
     path.write_bytes(data)
     with pytest.raises(InputError, match="the article is empty") as caught:
         read_article(path)
-    assert caught.value.path == str(path) and caught.value.exit_code == 2
+    assert caught.value.path == str(path) and error_exit(caught.value) == 2
 
 
 def test_empty_article_is_not_packaged(tmp_path: Path) -> None:
@@ -180,11 +182,13 @@ def test_folder_is_refused_with_a_hint(tmp_path: Path) -> None:
         read_article(folder)
     hint = caught.value.hint or ""
     assert str(folder / "harbour.txt") in hint
-    assert f"--images {folder / 'images'}" in hint
-    assert f"--metadata {folder / 'metadata.yaml'}" in hint
+    assert f'images="{folder / "images"}"' in hint  # the library names its parameters
+    assert f'metadata="{folder / "metadata.yaml"}"' in hint
     out = tmp_path / "out"
     code, text = _cli(["package", str(folder), "-o", str(out), *_info_args()])
     assert code == 2 and "give the article file" in text and not out.exists()
+    assert f"--images {folder / 'images'}" in text  # the command line, its options
+    assert f"--metadata {folder / 'metadata.yaml'}" in text
     assert tree_state(folder) == before
 
 
@@ -194,7 +198,7 @@ def test_folder_hint_without_a_single_article(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_article(tmp_path)
     assert "one of a.txt, b.html" in (caught.value.hint or "")
-    assert "--images DIR" in (caught.value.hint or "")
+    assert "give an images folder with --images DIR" in caught.value.text(flag_name)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(InputError) as caught:

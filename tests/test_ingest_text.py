@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bagsmith.cli.exits import error_exit
 from bagsmith.errors import InputError
 from bagsmith.ingest import read_article
 from bagsmith.ingest.clutter import clutter_reason
@@ -175,7 +176,7 @@ def test_missing_article_and_images_folder_are_input_errors(tmp_path: Path) -> N
     _write(tmp_path, HARBOUR, "harbour.txt")
     with pytest.raises(InputError) as exc:
         read_article(tmp_path / "nope.txt")
-    assert exc.value.exit_code == 2 and "nope.txt" in str(exc.value)
+    assert error_exit(exc.value) == 2 and "nope.txt" in str(exc.value)
     with pytest.raises(InputError, match="images folder"):
         read_article(tmp_path / "harbour.txt", images_dir=tmp_path / "missing")
 
@@ -203,7 +204,7 @@ def test_parser_never_crashes_and_keeps_clutter_out(tmp_path: Path, lines: list[
     try:
         result = read_article(path)
     except InputError as exc:  # nothing but clutter, or not text at all: refused, named
-        assert exc.path == str(path) and exc.exit_code == 2
+        assert exc.path == str(path) and error_exit(exc) == 2
         assert re.search("the article is empty|not an article", exc.message), exc.message
         return
     jsonschema.validate(

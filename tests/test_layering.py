@@ -192,71 +192,73 @@ def test_the_architecture_page_names_every_layer_and_top_level_module() -> None:
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]+")
 #: Calls whose strings are messages for a person: an error, a problem, a hint.
 MESSAGE_CALLS = ("Problem", "add", "deposit_error", "warn", "problem")
-#: Messages below cli/ that still name a flag, by file: the count may only go down. A library
-#: error says what is wrong in the library's terms (``processes must be at least 1``, the
-#: ``field``); the CLI maps it to its flags, hints and exit codes (docs/architecture.md).
-FLAG_MESSAGES_LEFT: dict[str, int] = {
-    "bagit/payload.py": 5,
-    "bagit/staging.py": 1,
-    "bagit/writer.py": 6,
-    "capture/fetch.py": 3,
-    "capture/render.py": 2,
-    "capture/session.py": 1,
-    "deposit/azblob.py": 1,
-    "deposit/directory.py": 2,
-    "deposit/ocfl.py": 1,
-    "deposit/registry.py": 4,
-    "deposit/s3.py": 1,
-    "deposit/sftp.py": 2,
-    "deposit/sword.py": 1,
-    "deposit/tree.py": 2,
-    "ingest/article.py": 1,
-    "limits.py": 2,
-    "pipeline/archivematica.py": 3,
-    "pipeline/bagging.py": 7,
-    "pipeline/batch.py": 7,
-    "pipeline/batch_tasks.py": 1,
-    "pipeline/capturing.py": 8,
-    "pipeline/depositing.py": 6,
-    "pipeline/describing.py": 5,
-    "pipeline/executors.py": 7,
-    "pipeline/package_steps.py": 4,
-    "pipeline/packaging.py": 2,
-    "pipeline/profiling.py": 2,
-    "pipeline/validation.py": 1,
-    "xmlschemas/install.py": 1,
-}
+MESSAGE_KEYS = ("hint", "field", "parameter", "option")
+
+
+#: A string that is one argument for another program (``--headless`` for Chromium), not words.
+PROGRAM_ARGUMENT = re.compile(r"--[a-z][a-z0-9-]*(=.*)?", re.DOTALL)
 
 
 def flag_messages(src: Path) -> dict[str, list[tuple[int, str]]]:
-    """(line, flag) of every CLI flag named in an error, problem or hint below cli/, by file."""
+    """(line, flag) of every CLI flag named below cli/, by file: in an error, problem or hint
+    (every string of the call), and in any other string but a docstring or one argument for
+    another program (constants and helpers that build messages are caught too)."""
     found: dict[str, list[tuple[int, str]]] = {}
     for path in sorted(src.rglob("*.py")):
         rel = path.relative_to(src).as_posix()
         if rel.startswith("cli/"):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        in_messages: set[int] = set()
+        docstrings: set[int] = set()
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (
+                isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+            ):
+                docstrings.add(id(body[0].value))
+            if isinstance(node, ast.arguments):  # def f(option="--workers"): a default
+                positional = [*node.posonlyargs, *node.args]
+                pairs = list(
+                    zip(
+                        positional[len(positional) - len(node.defaults) :],
+                        node.defaults,
+                        strict=True,
+                    )
+                )
+                pairs += [
+                    (a, d) for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True) if d
+                ]
+                in_messages.update(id(d) for a, d in pairs if a.arg in MESSAGE_KEYS)
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
-            if not (name.endswith("Error") or name in MESSAGE_CALLS):
+            named = [k.value for k in node.keywords if k.arg in MESSAGE_KEYS]
+            if name.endswith("Error") or name in MESSAGE_CALLS:
+                named += node.args
+            in_messages.update(id(text) for part in named for text in ast.walk(part))
+        for text in ast.walk(tree):
+            if not (isinstance(text, ast.Constant) and isinstance(text.value, str)):
                 continue
-            parts = [*node.args, *(k.value for k in node.keywords if k.arg in ("hint", "field"))]
-            for part in parts:
-                for text in ast.walk(part):
-                    if isinstance(text, ast.Constant) and isinstance(text.value, str):
-                        for match in FLAG.finditer(text.value):
-                            found.setdefault(rel, []).append((text.lineno, match.group(0)))
-    return found
+            if id(text) not in in_messages and (
+                id(text) in docstrings or PROGRAM_ARGUMENT.fullmatch(text.value)
+            ):
+                continue
+            for match in FLAG.finditer(text.value):
+                found.setdefault(rel, []).append((text.lineno, match.group(0)))
+    return {rel: sorted(hits) for rel, hits in found.items()}
 
 
-def test_messages_below_the_cli_name_no_new_cli_flags() -> None:
-    grown = {
-        f"{rel}: {len(hits)} (at most {FLAG_MESSAGES_LEFT.get(rel, 0)}): {hits}"
-        for rel, hits in flag_messages(SRC).items()
-        if len(hits) > FLAG_MESSAGES_LEFT.get(rel, 0)
-    }
-    assert not grown, "say it in library terms; let cli/ name the flag:\n" + "\n".join(grown)
+def test_messages_below_the_cli_name_no_cli_flags() -> None:
+    """A library error names a setting as ``{max_size}`` (errors.SETTINGS), which the CLI
+    shows as its option (cli/flags.py); a problem says it in words."""
+    found = flag_messages(SRC)
+    assert not found, "say it in library terms; let cli/ name the flag:\n" + "\n".join(
+        f"{rel}: {hits}" for rel, hits in found.items()
+    )
 
 
 def test_the_flag_check_sees_errors_problems_and_hints(tmp_path: Path) -> None:
@@ -264,9 +266,95 @@ def test_the_flag_check_sees_errors_problems_and_hints(tmp_path: Path) -> None:
     _write(
         src,
         "bagit/x.py",
+        '"""Docstrings may name --info."""\n'
         "raise UsageError('bad value', hint='use --info LABEL=VALUE')\n"
         "report.add('code', f'give it with --tag-file {x}')\n"
-        "run(['chromium', '--headless'])\n",  # not a message: allowed
+        "run(['chromium', '--headless', '--window-size=1,2'])\n"  # not a message: allowed
+        "HINT = 'or choose another --profile'\n"  # a message kept in a constant
+        "raise UsageError('x', field='--to')\n"
+        "def pool(n, option='--workers'): ...\n"  # a default that ends up in a message
+        "pool(2, option='--processes')\n",
     )
     _write(src, "cli/y.py", "raise UsageError('--info expects LABEL=VALUE')\n")
-    assert flag_messages(src) == {"bagit/x.py": [(1, "--info"), (2, "--tag-file")]}
+    assert flag_messages(src) == {
+        "bagit/x.py": [
+            (2, "--info"),
+            (3, "--tag-file"),
+            (5, "--profile"),
+            (6, "--to"),
+            (7, "--workers"),
+            (8, "--processes"),
+        ]
+    }
+
+
+def test_every_setting_a_message_names_is_an_option_of_the_command() -> None:
+    """errors.SETTINGS and cli/flags.py name the same settings, and each flag is an option of
+    some bagsmith command (or of bagsmith itself)."""
+    import click
+
+    from bagsmith.cli import main
+    from bagsmith.cli.flags import FLAGS
+    from bagsmith.errors import SETTINGS
+
+    assert set(FLAGS) == set(SETTINGS)
+    options: set[str] = set()
+    commands: list[click.Command] = [main]
+    ctx = click.Context(main)
+    while commands:
+        command = commands.pop()
+        options.update(o for p in command.params for o in p.opts)
+        if isinstance(command, click.Group):
+            commands.extend(command.get_command(ctx, n) for n in command.list_commands(ctx))
+    assert sorted(set(FLAGS.values()) - options) == []
+
+
+# --- exit codes stay in the CLI -------------------------------------------------------------
+
+
+def exit_code_uses(src: Path) -> list[str]:
+    """Every place outside cli/ (and ``__main__``) that knows exit codes: the name
+    ``exit_code`` (an attribute, a variable, a key), ``sys.exit``/``os._exit``/``SystemExit``."""
+    out: list[str] = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
+        if rel.startswith("cli/") or rel == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            named = (
+                (isinstance(node, ast.Attribute) and node.attr in ("exit_code", "exit", "_exit"))
+                or (isinstance(node, ast.Name) and node.id in ("exit_code", "SystemExit", "exit"))
+                or (isinstance(node, ast.Constant) and node.value == "exit_code")
+                or (isinstance(node, ast.arg | ast.keyword) and node.arg == "exit_code")
+            )
+            if named:
+                out.append(f"{rel}:{node.lineno}")  # type: ignore[attr-defined]
+    return out
+
+
+def test_nothing_below_the_cli_knows_exit_codes() -> None:
+    """Errors and results say what happened (a class, a ``status``); cli/exits.py alone
+    turns that into an exit code."""
+    assert exit_code_uses(SRC) == []
+
+
+def test_the_exit_code_check_sees_every_kind(tmp_path: Path) -> None:
+    src = tmp_path / PACKAGE
+    _write(
+        src,
+        "pipeline/x.py",
+        "class R:\n"
+        "    exit_code = 2\n"  # a class attribute
+        "doc = {'exit_code': r.exit_code}\n"  # a key and an attribute
+        "sys.exit(1)\n"
+        "raise SystemExit(2)\n"
+        "report = 'the exit code'\n",  # words: allowed
+    )
+    _write(src, "cli/y.py", "sys.exit(error_exit(exc))\n")
+    assert exit_code_uses(src) == [
+        "pipeline/x.py:2",
+        "pipeline/x.py:3",
+        "pipeline/x.py:3",
+        "pipeline/x.py:4",
+        "pipeline/x.py:5",
+    ]

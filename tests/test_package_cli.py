@@ -53,7 +53,9 @@ def test_summary_and_warnings(example: Path, tmp_path: Path, schema_cache: Path)
     # recommended tags not given: warned once each, before writing, naming the profile
     assert err.count("warning[profile-tag-recommended-missing]") == 2
     assert "Contact-Name is recommended by profile bagsmith-article-v1" in err
-    assert "give it with --info LABEL=VALUE or --info-file" in err  # not the sidecar's job
+    assert "give it as a bag-info tag (LABEL=VALUE), one by one or in a bag-info file" in err
+    assert "Contact-Name is recommended by profile bagsmith-article-v1 (" in err
+    assert "sidecar" not in err.split("Contact-Name is recommended", 1)[1].split("\n")[0]
 
 
 def test_json_document(example: Path, tmp_path: Path, schema_cache: Path) -> None:

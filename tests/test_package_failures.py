@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from bagsmith.bagit.serialize import ArchiveFormat
+from bagsmith.cli.exits import error_exit
+from bagsmith.cli.flags import flag_name
 from bagsmith.errors import (
     BagError,
     BagsmithError,
@@ -72,7 +74,7 @@ def test_broken_image_stops_before_writing(
     photo = example / "article" / "02.jpg"
     photo.write_bytes(photo.read_bytes()[:2000])  # truncated
     exc = run_failing(example, tmp_path / "out", InputError, images_options(example))
-    assert "02.jpg" in str(exc) and "--allow-broken-images" in str(exc)
+    assert "02.jpg" in str(exc) and "--allow-broken-images" in exc.text(flag_name)
 
 
 def test_broken_image_allowed_is_packaged_as_it_is(
@@ -120,7 +122,8 @@ def test_missing_required_tags_are_all_listed_before_any_hashing(
         assert tag in message
     assert "(3 problems)" in message and "'open', 'closed'" in message
     assert "strict (urn:example:profile:strict)" in message
-    assert "--info" in message
+    assert 'info="LABEL=VALUE"' in message  # the setting, as the library names it
+    assert "give bag-info tags with --info LABEL=VALUE" in exc.text(flag_name)  # the CLI
 
 
 def test_profile_rules_beyond_tags_are_checked_before_writing(
@@ -322,7 +325,7 @@ def test_schema_invalid_mets_stops_the_package(
 
     monkeypatch.setattr(packaging, "copy_payload", counting_copy)
     exc = run_failing(example, tmp_path / "out", MetadataError, images_options(example))
-    assert exc.exit_code == 1 and len(calls) == failing_call
+    assert error_exit(exc) == 1 and len(calls) == failing_call
     assert copied == ([] if failing_call == 1 else [1])
     assert exc.path == "mets.xml" and exc.line is not None and exc.line > 1
     assert str(exc).startswith(f"mets.xml:{exc.line}: the generated Dublin Core / METS")

@@ -40,7 +40,7 @@ def test_all_missing_tags_and_bad_values_are_reported_at_once(tmp_path: Path) ->
     ]
     for problem in check.problems:
         assert f"archive-x ({PROFILE_ID})" in problem.message  # names the profile
-        assert "--info" in problem.message  # and how to fix it
+        assert "as a bag-info tag" in problem.message  # and how to fix it
     assert "'open', 'closed'" in check.problems[2].message
     warnings = [p.code for p in check.problems if p.level.value == "warning"]
     assert warnings == ["profile-tag-recommended-missing"]

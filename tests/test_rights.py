@@ -125,10 +125,11 @@ def test_unknown_uris_are_refused(tmp_path: Path, schema_cache: Path) -> None:
         package_article(article, tmp_path / "bag", PackageOptions(images=images, metadata=side))
     assert caught.value.field == "figures[0].rights_uri" and caught.value.line == 3
     assert not (tmp_path / "bag").exists()
-    with pytest.raises(UsageError, match="--rights"):
+    with pytest.raises(UsageError, match=r"rights 'https://example\.org/x' is not") as bad:
         package_article(
             article, tmp_path / "bag", PackageOptions(rights_uri="https://example.org/x")
         )
+    assert bad.value.parameter == "rights"  # which the CLI names --rights
     result = CliRunner().invoke(
         package, [str(article), "-o", str(tmp_path / "bag"), "--rights", "nonsense"]
     )

@@ -104,7 +104,8 @@ def test_missing_cache_says_how_to_install(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(SchemaCacheError) as info:
         xmlschemas.validator()
     assert "not installed" in info.value.message
-    assert "bagsmith schemas install --from DIR" in (info.value.hint or "")
+    assert "bagsmith schemas install" in (info.value.hint or "")
+    assert "copies them from a local folder" in (info.value.hint or "")
 
 
 def test_cache_location_follows_xdg_and_override(

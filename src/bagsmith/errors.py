@@ -1,24 +1,101 @@
 """One exception hierarchy for the whole library, each class with a stable code.
 
-The CLI maps these to exit codes: ``UsageError`` and ``InputError`` (a path that cannot be
-read, bad options) exit 2; everything else that is a ``BagsmithError`` exits 1. Library code
-never prints and never calls ``sys.exit``; it raises one of these.
+Library code never prints and never calls ``sys.exit``; it raises one of these, saying what is
+wrong in the library's own terms. The CLI maps each class to an exit code and each setting an
+error names to its option (``cli/exits.py``, ``cli/flags.py``).
+
+A message or hint may name a setting of the library (a parameter of a use case) as
+``{name}`` or ``{name=value}``: ``{symlinks=follow}``, ``{force}``. The library shows it by
+its name (``symlinks="follow"``, ``force=True``); the CLI shows the option a user types
+(``--symlinks follow``, ``--force``). Only the names in :data:`SETTINGS` are read so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import Problem
+
+#: The settings a message or hint may name (``{name}``, ``{name=value}``): name → whether it
+#: is a switch (True or False, shown by the library as ``name=True``).
+SETTINGS: dict[str, bool] = {
+    "algorithms": False,
+    "allow_broken_images": True,
+    "archive_format": False,
+    "base_url": False,
+    "created": False,
+    "delay": False,
+    "for_system": False,
+    "force": True,
+    "from_dir": False,
+    "group_id": False,
+    "ignore_robots": True,
+    "images": False,
+    "info": False,
+    "info_file": False,
+    "limit": False,
+    "max_capture_bytes": False,
+    "max_redirects": False,
+    "max_resource_bytes": False,
+    "max_size": False,
+    "metadata": False,
+    "name": False,
+    "object_id": False,
+    "objects": True,
+    "os_files": False,
+    "output": False,
+    "portable": True,
+    "processes": False,
+    "profile": False,
+    "render": True,
+    "require_images": True,
+    "resume": True,
+    "rights": False,
+    "root": False,
+    "scheduler": False,
+    "serialize": False,
+    "symlinks": False,
+    "tag_files": False,
+    "target": False,
+    "timeout": False,
+    "trust_host_key": False,
+    "user_agent": False,
+    "workers": False,
+}
+
+#: How a setting is named in text: (setting, value or None) → words.
+Namer = Callable[[str, str | None], str]
+
+_SETTING = re.compile(r"\{([a-z][a-z0-9_]*)(?:=([^{}]*))?\}")
+
+
+def library_name(setting: str, value: str | None) -> str:
+    """A setting as the library names it: ``symlinks="follow"``, ``force=True``, ``workers``."""
+    if value is not None:
+        return f'{setting}="{value}"'
+    return f"{setting}=True" if SETTINGS[setting] else setting
+
+
+def name_settings(text: str, namer: Namer = library_name) -> str:
+    """``text`` with each ``{setting}`` / ``{setting=value}`` of :data:`SETTINGS` named."""
+    if "{" not in text:
+        return text
+
+    def named(m: re.Match[str]) -> str:
+        if m.group(1) not in SETTINGS:
+            return m.group(0)
+        return namer(m.group(1), m.group(2))
+
+    return _SETTING.sub(named, text)
 
 
 class BagsmithError(Exception):
     """Base of every error bagsmith raises on purpose."""
 
     code = "error"
-    exit_code = 1
 
     def __init__(
         self,
@@ -27,47 +104,85 @@ class BagsmithError(Exception):
         path: str | Path | None = None,
         line: int | None = None,
         field: str | None = None,
+        parameter: str | None = None,
         hint: str | None = None,
         problems: Sequence[Problem] | None = None,
     ) -> None:
+        """``field``: the field of a file or record at fault (a bag-info label, a sidecar key);
+        ``parameter``: the setting of :data:`SETTINGS` at fault (``max_size``), which the CLI
+        names by its option. ``message`` and ``hint`` may name settings as ``{name}``."""
         super().__init__(message)
-        self.message = message
+        assert parameter is None or parameter in SETTINGS, parameter
+        self.template = message
         self.path = str(path) if path is not None else None
         self.line = line
         self.field = field
-        self.hint = hint
+        self.parameter = parameter
+        self.hint_template = hint
         self.problems: list[Problem] = list(problems or ())
 
-    def location(self) -> str:
+    @property
+    def message(self) -> str:
+        """What is wrong, settings named as the library names them."""
+        return name_settings(self.template)
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self.template = text
+
+    @property
+    def hint(self) -> str | None:
+        """What to do about it, or None."""
+        return None if self.hint_template is None else name_settings(self.hint_template)
+
+    @hint.setter
+    def hint(self, text: str | None) -> None:
+        self.hint_template = text
+
+    def where_field(self, namer: Namer = library_name) -> str | None:
+        """The field at fault, or else the setting (named by ``namer``), or None."""
+        if self.field is None and self.parameter is not None:
+            return namer(self.parameter, None)
+        return self.field
+
+    def location(self, namer: Namer = library_name) -> str:
         """``file:line`` / ``file (field x)`` part of a message, or ''."""
-        if self.path is None and self.field is None:
+        field = self.where_field(namer)
+        if self.path is None and field is None:
             return ""
         where = self.path or ""
         if self.line is not None:
             where += f":{self.line}"
-        if self.field:
-            where += f" (field {self.field})" if where else f"field {self.field}"
+        if field:
+            where += f" (field {field})" if where else f"field {field}"
         return where
 
-    def __str__(self) -> str:
-        where = self.location()
-        text = f"{where}: {self.message}" if where else self.message
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
+    def text(self, namer: Namer = library_name) -> str:
+        """The whole error for a person: where, what, and the hint; settings named by
+        ``namer`` (the CLI passes one that names its options)."""
+        where = self.location(namer)
+        message = name_settings(self.template, namer)
+        text = f"{where}: {message}" if where else message
+        if self.hint_template:
+            text += f"\n  hint: {name_settings(self.hint_template, namer)}"
         return text
 
-    def to_dict(self) -> dict[str, object]:
+    def __str__(self) -> str:
+        return self.text()
+
+    def to_dict(self, namer: Namer = library_name) -> dict[str, object]:
         """The error as JSON data (``--json``). A subclass or raiser may set a machine-readable
         ``reason`` attribute (deposit errors do: ``auth``, ``no-space`` …); it is included only
         when set. The problems behind the error (``problems=``: every profile or schema problem
         that stopped a run, each with its code and severity) are included only when given."""
+        hint = self.hint_template
         data: dict[str, object] = {
             "code": self.code,
-            "message": self.message,
+            "message": name_settings(self.template, namer),
             "path": self.path,
             "line": self.line,
-            "field": self.field,
-            "hint": self.hint,
+            "field": self.where_field(namer),
+            "hint": None if hint is None else name_settings(hint, namer),
         }
         reason = getattr(self, "reason", None)
         if reason is not None:
@@ -78,17 +193,15 @@ class BagsmithError(Exception):
 
 
 class UsageError(BagsmithError):
-    """Options that do not make sense together, an unknown algorithm, a bad --info value."""
+    """Options that do not make sense together, an unknown algorithm, a bad bag-info tag."""
 
     code = "usage"
-    exit_code = 2
 
 
 class InputError(BagsmithError):
     """A source path that is missing or unreadable, or input that cannot be parsed."""
 
     code = "input"
-    exit_code = 2
 
 
 class SourceConflictError(BagsmithError):
@@ -101,16 +214,14 @@ class DestinationError(BagsmithError):
     """The output location exists already or cannot be written."""
 
     code = "destination"
-    exit_code = 2
 
 
 class ProcessesUnavailable(BagsmithError):
     """The system refused to start worker processes (a limit on processes such as
     ``ulimit -u``, or memory): the workers already started are stopped and nothing is left
-    half-written; run again with fewer `--processes`/`--workers`."""
+    half-written; run again with fewer processes."""
 
     code = "processes-unavailable"
-    exit_code = 2
 
 
 class BagError(BagsmithError):
@@ -165,13 +276,12 @@ class Interrupted(BagsmithError):
     """The user interrupted a run; whatever was staged has been removed."""
 
     code = "interrupted"
-    exit_code = 130
 
 
 @dataclass(frozen=True)
 class ErrorInfo:
     code: str
-    exit_code: int
+    cls: type[BagsmithError]
     doc: str
 
 
@@ -181,6 +291,6 @@ def catalogue() -> list[ErrorInfo]:
     stack: list[type[BagsmithError]] = [BagsmithError]
     while stack:
         cls = stack.pop(0)
-        out.append(ErrorInfo(cls.code, cls.exit_code, (cls.__doc__ or "").strip()))
+        out.append(ErrorInfo(cls.code, cls, (cls.__doc__ or "").strip()))
         stack.extend(cls.__subclasses__())
     return out

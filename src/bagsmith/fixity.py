@@ -256,15 +256,16 @@ def _started() -> None:
 def process_pool(
     processes: int,
     initializer: Callable[[], None] | None = worker_init,
-    option: str = "--processes",
+    parameter: str = "processes",
 ) -> ProcessPoolExecutor:
-    """A pool of ``processes`` worker processes, all started before it is returned.
+    """A pool of ``processes`` worker processes (the setting ``parameter``), all started
+    before it is returned.
 
     The system may refuse a worker (``fork`` fails with EAGAIN under a limit on processes
     such as ``ulimit -u``, or ENOMEM). ``concurrent.futures`` then raises from ``submit`` with
     the workers it did start waiting for ever on a pool that has no manager thread, and the
     interpreter waits for them at exit: a traceback, then a hang. Here those workers are
-    stopped and :class:`ProcessesUnavailable` (exit 2) says what happened, before any work.
+    stopped and :class:`ProcessesUnavailable` says what happened, before any work.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -289,8 +290,8 @@ def process_pool(
         raise ProcessesUnavailable(
             f"the system refused to start {processes} worker processes "
             f"({os.strerror(exc.errno) if exc.errno else exc})",
-            field=option,
-            hint=f"run with fewer {option}, or raise the limit on processes (ulimit -u)",
+            parameter=parameter,
+            hint=f"run with fewer {{{parameter}}}, or raise the limit on processes (ulimit -u)",
         ) from None
     return pool
 
@@ -446,18 +447,18 @@ def default_processes() -> int:
     )
 
 
-def checked_processes(value: int | None, option: str = "--processes") -> int:
-    """A number of worker processes: the default when None; a :class:`UsageError` below 1 or
-    over the ``processes`` limit (``bagsmith --limit processes=N`` raises it)."""
+def checked_processes(value: int | None, parameter: str = "processes") -> int:
+    """A number of worker processes (the setting ``parameter``): the default when None; a
+    :class:`UsageError` below 1 or over the ``processes`` limit (which can be raised)."""
     if value is None:
         return default_processes()
     if value < 1:
-        raise UsageError(f"{option} must be at least 1", field=option)
+        raise UsageError(f"{{{parameter}}} must be at least 1", parameter=parameter)
     top = limits.get("processes")
     if value > top:
         raise UsageError(
-            f"{option} {value} is over the limit of {top} worker processes",
-            field=option,
+            f"{{{parameter}}} {value} is over the limit of {top} worker processes",
+            parameter=parameter,
             hint=limits.hint("processes"),
         )
     return value

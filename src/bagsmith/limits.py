@@ -104,7 +104,7 @@ LIMITS: dict[str, Limit] = {
             256,
             "processes",
             "usage",
-            "worker processes (--processes, --workers)",
+            "worker processes of one run",
         ),
     )
 }
@@ -147,12 +147,12 @@ def parse(items: Iterable[str]) -> dict[str, int]:
         name = name.strip().lower()
         if not sep or name not in LIMITS:
             raise UsageError(
-                f"--limit {item!r} is not NAME=VALUE with a known NAME",
+                f"{{limit}} {item!r} is not NAME=VALUE with a known NAME",
                 hint="limits: " + ", ".join(LIMITS),
             )
         m = re.fullmatch(r"\s*(\d{1,15})\s*([kmgt]?)i?b?\s*", raw, re.IGNORECASE)
         if m is None or int(m.group(1)) < 1:
-            raise UsageError(f"--limit {item!r}: VALUE must be a whole number of at least 1")
+            raise UsageError(f"{{limit}} {item!r}: VALUE must be a whole number of at least 1")
         scale = {"": 1, "k": KIB, "m": MIB, "g": GIB, "t": TIB}[m.group(2).lower()]
         out[name] = int(m.group(1)) * scale
     return out
@@ -168,9 +168,12 @@ def _load_environment() -> None:
 
 
 def hint(name: str) -> str:
-    """How to raise a limit, for an error message."""
+    """How to raise a limit, for an error's hint (the ``limit`` setting: errors.SETTINGS)."""
     limit = LIMITS[name]
-    return f"the {name} limit is {get(name)} {limit.unit}; it can be raised (docs/limits.md)"
+    return (
+        f"the {name} limit is {get(name)} {limit.unit}; raise it with {{limit={name}=N}} "
+        "(docs/limits.md)"
+    )
 
 
 class TooDeep(ValueError):

@@ -89,7 +89,8 @@ CATALOGUE: dict[str, CodeInfo] = {
     "fetch-line-invalid": CodeInfo(E, "a fetch.txt line is not 'URL LENGTH PATH'"),
     "fetch-file-unlisted": CodeInfo(E, "a fetch.txt entry is not in the payload manifests"),
     "fetch-file-pending": CodeInfo(
-        E, "a payload file is only listed in fetch.txt: the bag is incomplete (see --allow-holey)"
+        E,
+        "a payload file is only listed in fetch.txt: the bag is incomplete (unless holey bags are allowed)",
     ),
     # --- bagit: serialised bags -------------------------------------------------------------------
     "archive-unreadable": CodeInfo(E, "the archive cannot be read"),
@@ -190,7 +191,9 @@ CATALOGUE: dict[str, CodeInfo] = {
         W, "an image of the captured page could not be captured (its figure has no image file)"
     ),
     "capture-resource-failed": CodeInfo(W, "a stylesheet or page image could not be captured"),
-    "capture-robots-ignored": CodeInfo(I_, "robots.txt was not consulted (--ignore-robots)"),
+    "capture-robots-ignored": CodeInfo(
+        I_, "robots.txt was not consulted (the capture was asked to ignore it)"
+    ),
     # --- ingest ---
     "author-box-removed": CodeInfo(
         I_, "the author box at the end (byline, self-description) was kept out of the text"

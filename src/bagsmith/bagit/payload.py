@@ -116,7 +116,7 @@ def _check_name(name: str, path: str, policy: PayloadPolicy) -> None:
         reason = windows_problem(name)
         if reason:
             raise SourceConflictError(
-                f"the name {name!r} {reason} (--portable)", path=path, hint="rename the file"
+                f"the name {name!r} {reason} ({{portable}})", path=path, hint="rename the file"
             )
 
 
@@ -158,7 +158,7 @@ class _Scanner:
             raise SourceConflictError(
                 f"is a symbolic link (to {target}); bagsmith refuses links by default",
                 path=path,
-                hint="use --symlinks follow to bag what it points to, or --symlinks skip",
+                hint="use {symlinks=follow} to bag what it points to, or {symlinks=skip}",
             )
         if self.policy.symlinks is Symlinks.SKIP and not top:
             self.warn("source-symlink-skipped", f"symbolic link to {target} left out", path)
@@ -247,9 +247,9 @@ class _Scanner:
         if is_os_file(name):
             if self.policy.os_files is OsFiles.REFUSE:
                 raise SourceConflictError(
-                    "is an operating-system file (--os-files refuse)",
+                    "is an operating-system file ({os_files=refuse})",
                     path=path,
-                    hint="delete it, or use --os-files exclude or include",
+                    hint="delete it, or use {os_files=exclude} or {os_files=include}",
                 )
             if self.policy.os_files is OsFiles.EXCLUDE:
                 self.warn("source-os-file-skipped", "operating-system file left out", path)

@@ -80,7 +80,7 @@ def check_destination(dest: Path, *, allow_empty_dir: bool = True) -> None:
         "the destination exists already"
         + (" and is not an empty folder" if allow_empty_dir else ""),
         path=dest,
-        hint="choose another --output, or remove it first",
+        hint="choose another {output}, or remove it first",
     )
 
 

@@ -256,7 +256,8 @@ def check_user_tags(info: Sequence[tuple[str, str]]) -> None:
         tagfiles.check_value(label, value)
         if label.lower() in (t.lower() for t in COMPUTED_TAGS):
             raise UsageError(
-                f"{label} is computed by bagsmith and cannot be set with --info", field=label
+                f"{label} is computed by bagsmith and cannot be given as a bag-info tag ({{info}})",
+                field=label,
             )
 
 
@@ -322,14 +323,14 @@ def check_tag_files(files: ExtraTagFiles) -> None:
     for source, name in files:
         reason = tag_file_name_problem(name)
         if reason is not None:
-            raise UsageError(f"--tag-file {source}={name}: {reason}", field="--tag-file")
+            raise UsageError(f"tag file {source}={name}: {reason}", parameter="tag_files")
         folded = name.lower()
         if folded in seen or any(
             s.startswith(folded + "/") or folded.startswith(s + "/") for s in seen
         ):
             raise UsageError(
-                f"--tag-file {source}={name}: clashes with another --tag-file name",
-                field="--tag-file",
+                f"tag file {source}={name}: clashes with another tag file's name",
+                parameter="tag_files",
             )
         seen.add(folded)
         try:

@@ -233,7 +233,7 @@ class Fetcher:
                         f"{limits.max_resource_bytes}",
                         reason="too-large",
                         path=url,
-                        hint="raise it with --max-resource-size",
+                        hint="raise it with {max_resource_bytes}",
                     )
             while True:
                 if time.monotonic() - started > limits.timeout:
@@ -268,7 +268,7 @@ class Fetcher:
                         f"({limits.max_resource_bytes} bytes)",
                         reason="too-large",
                         path=url,
-                        hint="raise it with --max-resource-size",
+                        hint="raise it with {max_resource_bytes}",
                     )
                 if self.total_bytes + length > limits.max_capture_bytes:
                     raise CaptureError(
@@ -276,7 +276,7 @@ class Fetcher:
                         f"({limits.max_capture_bytes} bytes)",
                         reason="capture-too-large",
                         path=url,
-                        hint="raise it with --max-capture-size",
+                        hint="raise it with {max_capture_bytes}",
                     )
                 body.write(chunk)
         except BaseException:

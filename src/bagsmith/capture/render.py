@@ -98,9 +98,9 @@ def render_page(page: Path, out_dir: Path, timeout: float) -> list[tuple[Path, s
     browser = find_browser()
     if browser is None:
         raise CaptureError(
-            "--render needs Chromium, and no chromium is installed",
+            "rendering the page ({render}) needs Chromium, and no chromium is installed",
             reason="render",
-            hint="install Debian's chromium package, or leave out --render",
+            hint="install Debian's chromium package, or leave out {render}",
         )
     profile = tempfile.mkdtemp(prefix="bagsmith-chromium-")
     to_r, to_w = os.pipe()

@@ -214,7 +214,7 @@ class _Session:
                     f"robots.txt of {urlsplit(current).netloc} does not allow {current}",
                     reason="robots",
                     path=current,
-                    hint="capture it anyway with --ignore-robots (recorded in the metadata)",
+                    hint="capture it anyway with {ignore_robots} (recorded in the metadata)",
                 )
             ex = self.fetcher.fetch(current, accept=accept)
             written = self.warc.exchange(ex)

@@ -171,21 +171,25 @@ def main(
     if verbose or log_file is not None:
         from ..errors import BagsmithError
         from .common import keep_record
+        from .exits import error_exit
+        from .flags import flag_name
 
         try:
             ctx.call_on_close(keep_record(verbose, log_file, ctx.meta.get(ARGV_KEY, [])))
         except BagsmithError as exc:
-            click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            click.echo(f"bagsmith: error[{exc.code}]: {exc.text(flag_name)}", err=True)
+            sys.exit(error_exit(exc))
     if limit_values:
         from .. import limits
         from ..errors import BagsmithError
+        from .exits import error_exit
+        from .flags import flag_name
 
         try:
             limits.configure(limits.parse(limit_values))
         except BagsmithError as exc:
-            click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            click.echo(f"bagsmith: error[{exc.code}]: {exc.text(flag_name)}", err=True)
+            sys.exit(error_exit(exc))
 
 
 add_examples(main, "")

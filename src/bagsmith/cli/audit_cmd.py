@@ -10,6 +10,7 @@ from ..errors import DestinationError, UsageError
 from ..pipeline.audit import CollectionReport, audit_storage
 from .batch_cmd import collection_progress
 from .common import Output, output_options
+from .exits import status_exit, with_exit_code
 from .options import (
     check_mode,
     csv_option,
@@ -23,7 +24,7 @@ from .options import (
 def render(out: Output, report: CollectionReport) -> None:
     """Problems on stderr (errors only with --quiet), one line per bag and a summary."""
     if out.json_mode:
-        out.emit_json(report.to_dict())
+        out.emit_json(with_exit_code(report.to_dict(), report.status))
         return
     for entry in report.entries:
         for problem in entry.problems:
@@ -101,4 +102,4 @@ def audit(
     if csv_file is not None:
         write_csv(report, csv_file)
     render(out, report)
-    raise SystemExit(report.exit_code)
+    raise SystemExit(status_exit(report.status))

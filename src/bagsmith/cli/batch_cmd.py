@@ -18,6 +18,7 @@ from ..pipeline.batch import BatchOptions, BatchReport, run_batch
 from ..pipeline.capturing import DEFAULT_USER_AGENT, CaptureOptions
 from ..pipeline.packaging import DEFAULT_PROFILE
 from .common import Output, output_options, stderr_console, terminate_as_interrupt
+from .exits import status_exit, with_exit_code
 from .options import (
     algorithm_option,
     allow_broken_images_option,
@@ -144,7 +145,7 @@ def _bar(description: str, unit: str, total: int, total_bytes: int | None) -> It
 
 def render(out: Output, report: BatchReport) -> None:
     if out.json_mode:
-        out.emit_json(report.to_dict())
+        out.emit_json(with_exit_code(report.to_dict(), report.status))
         return
     for outcome in report.failed:
         for problem in outcome.problems or [{"message": "the bag is not valid"}]:
@@ -265,4 +266,4 @@ def batch(
     with terminate_as_interrupt():
         report = run_batch(collection, dest, options, progress=progress)
     render(out, report)
-    raise SystemExit(report.exit_code)
+    raise SystemExit(status_exit(report.status))

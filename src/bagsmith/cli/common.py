@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +21,8 @@ import click
 
 from .. import __version__, interrupts
 from ..errors import BagsmithError, Interrupted, UsageError
+from .exits import error_exit
+from .flags import flag_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -194,22 +195,15 @@ def _as_happened(exc: Interrupted) -> Interrupted:
     )
 
 
-#: A library hint about a limit (bagsmith.limits.hint), said with the flag that raises it.
-_LIMIT_HINT = re.compile(r"the ([a-z-]+) limit is (.*?); it can be raised \(docs/limits\.md\)")
-
-
 def _fail(out: Output, exc: BagsmithError) -> None:
-    if exc.hint:
-        exc.hint = _LIMIT_HINT.sub(
-            r"the \1 limit is \2; raise it with: bagsmith --limit \1=N", exc.hint
-        )
+    """Say what went wrong, the settings it names by their options, and exit (cli/exits.py)."""
     if out.json_mode:
-        out.emit_json({"error": exc.to_dict()})
+        out.emit_json({"error": exc.to_dict(flag_name)})
     else:
-        click.echo(f"bagsmith: error[{exc.code}]: {exc}", err=True)
+        click.echo(f"bagsmith: error[{exc.code}]: {exc.text(flag_name)}", err=True)
     if isinstance(exc, Interrupted):
         exit_interrupted()
-    sys.exit(exc.exit_code)
+    sys.exit(error_exit(exc))
 
 
 #: Set when bagsmith runs as its own process (``bagsmith.__main__``), not inside a caller.

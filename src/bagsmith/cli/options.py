@@ -402,11 +402,12 @@ def exclusive(first: str, first_given: object, second: str, second_given: object
 def profile_usage_error(profile: str | None, exc: ProfileError) -> UsageError:
     """--profile names nothing usable: a usage error (exit 2) that keeps the details."""
     return UsageError(
-        f"--profile {profile}: {exc.message}",
+        f"--profile {profile}: {exc.template}",
         path=exc.path,
         line=exc.line,
         field=exc.field,
-        hint=exc.hint,
+        parameter=exc.parameter,
+        hint=exc.hint_template,
     )
 
 

@@ -125,7 +125,12 @@ def show_cmd(name: str, out: Output) -> None:
         details = show_profile(name)
     except ProfileError as exc:
         raise UsageError(
-            exc.message, path=exc.path, line=exc.line, field=exc.field, hint=exc.hint
+            exc.template,
+            path=exc.path,
+            line=exc.line,
+            field=exc.field,
+            parameter=exc.parameter,
+            hint=exc.hint_template,
         ) from exc
     if out.json_mode:
         out.emit_json(details.to_dict())

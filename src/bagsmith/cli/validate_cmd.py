@@ -11,6 +11,7 @@ from ..errors import ProfileError, UsageError
 from ..pipeline.validation import BagValidation, Mode, ValidationRun, validate_bags
 from ..problems import Severity
 from .common import Output, output_options
+from .exits import status_exit, with_exit_code
 from .options import (
     check_mode,
     chosen_processes,
@@ -155,10 +156,10 @@ def validate(
     except ProfileError as exc:  # --profile names nothing usable: a usage error, exit 2
         raise profile_usage_error(profile, exc) from exc
     if out.json_mode:
-        out.emit_json(run.to_dict())
+        out.emit_json(with_exit_code(run.to_dict(), run.status))
     else:
         _render(run, out)
-    sys.exit(run.exit_code)
+    sys.exit(status_exit(run.status))
 
 
 def _validate_collection(
@@ -193,12 +194,12 @@ def _validate_collection(
     except ProfileError as exc:
         raise profile_usage_error(profile, exc) from exc
     if out.json_mode:  # the same document as for bags validated one by one
-        out.emit_json(report.validation_report(paths))
+        out.emit_json(with_exit_code(report.validation_report(paths), report.status))
     else:
         render(out, report)
     if csv_file is not None:
         write_csv(report, csv_file)
-    sys.exit(report.exit_code)
+    sys.exit(status_exit(report.status))
 
 
 def _render(run: ValidationRun, out: Output) -> None:

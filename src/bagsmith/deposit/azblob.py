@@ -238,7 +238,7 @@ class AzureTarget:
                     "conflict",
                     "a different blob already has this name",
                     path=result.location,
-                    hint="deposit it under another name (--name), or remove the old blob",
+                    hint="deposit it under another name ({name}), or remove the old blob",
                 )
             result.outcome, result.verified = ALREADY_PRESENT, True
             result.identifiers["etag"] = str(found.etag).strip('"')

@@ -77,7 +77,7 @@ def refuse_overlap(bag: Path, destination: Path, what: str) -> None:
         "config",
         f"{problem} ({dest}): a bag cannot be deposited into itself or onto itself",
         path=str(bag),
-        hint="deposit to a folder outside the bag (or give another name with --name)",
+        hint="deposit to a folder outside the bag (or give another name with {name})",
     )
 
 
@@ -109,7 +109,7 @@ class DirectoryTarget:
                     "conflict",
                     "a different bag with this name is already at the destination",
                     path=str(final),
-                    hint="deposit it under another name (--name), or remove the old one",
+                    hint="deposit it under another name ({name}), or remove the old one",
                 )
             result.outcome, result.verified = ALREADY_PRESENT, True
             result.details.append("an identical bag is already there (verified, not copied)")

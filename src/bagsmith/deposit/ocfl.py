@@ -87,7 +87,7 @@ class OcflTarget:
                 "config",
                 "the OCFL object needs an id: the bag has no External-Identifier",
                 path=str(bag.path),
-                hint="give one with --object-id",
+                hint="give one with {object_id}",
             )
         result.identifiers["ocfl-object-id"] = object_id
         result.form = "ocfl-object"

@@ -138,13 +138,13 @@ def resolve(
     if url.scheme not in SCHEMES:
         raise UsageError(
             f"unknown deposit target scheme {url.scheme!r}",
-            field="--to",
+            parameter="target",
             hint="use one of " + ", ".join(f"{s}://" for s in SCHEMES),
         )
     if url.password is not None:
         raise UsageError(
             "a password in the target URL is not accepted",
-            field="--to",
+            parameter="target",
             hint="put it in the environment or in the config file (chmod 600)",
         )
     for key, value in (overrides or {}).items():
@@ -173,8 +173,8 @@ def url_path(url: SplitResult) -> Path:
     if url.netloc not in ("", "localhost"):
         raise UsageError(
             f"{url.scheme}:// targets must be local: use {url.scheme}:///absolute/path",
-            field="--to",
+            parameter="target",
         )
     if not url.path:
-        raise UsageError(f"the {url.scheme}:// URL has no path", field="--to")
+        raise UsageError(f"the {url.scheme}:// URL has no path", parameter="target")
     return Path(unquote(url.path))

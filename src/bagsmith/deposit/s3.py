@@ -175,7 +175,7 @@ class S3Target:
                     "conflict",
                     "a different object already has this key",
                     path=result.location,
-                    hint="deposit it under another name (--name), or remove the old object",
+                    hint="deposit it under another name ({name}), or remove the old object",
                 )
             result.outcome, result.verified = ALREADY_PRESENT, True
             result.identifiers["etag"] = expected_etag

@@ -207,7 +207,7 @@ class SftpTarget:
                     "conflict",
                     "a different bag with this name is already on the server",
                     path=result.location,
-                    hint="deposit it under another name (--name), or remove the old one",
+                    hint="deposit it under another name ({name}), or remove the old one",
                 )
             result.outcome, result.verified = ALREADY_PRESENT, True
             result.details.append("an identical bag is already there (verified, not copied)")
@@ -331,7 +331,7 @@ def _trust_policy(trusted: str | None, known_hosts: str) -> paramiko.MissingHost
                 "host-key",
                 f"the host key of {hostname} ({key.get_name()} {actual}) is not in known_hosts",
                 path=known_hosts,
-                hint=f"check the fingerprint, then pass --trust-host-key {actual} "
+                hint=f"check the fingerprint, then pass {{trust_host_key={actual}}} "
                 "or add the key to known_hosts",
             )
 

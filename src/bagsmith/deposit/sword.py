@@ -199,7 +199,7 @@ class SwordTarget:
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
         if options.objects:
-            raise deposit_error("config", "a SWORD server takes one file: --objects is not for it")
+            raise deposit_error("config", "a SWORD server takes one file: {objects} is not for it")
         fmt = options.archive_format or self.archive_format
         archive = self.archives.archive_of(bag, options.serialise, fmt)
         result.form = "archive" if bag.kind == "folder" else "file"

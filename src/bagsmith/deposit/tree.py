@@ -102,7 +102,7 @@ def deposit_tree(
             "a bag can only be deposited as objects from a bag folder, not a serialised bag",
             path=str(bag.path),
             hint="extract the archive and deposit the folder, or deposit the archive as one "
-            "object (without --objects)",
+            "object (without {objects})",
         )
     prefix = base.rstrip("/") + "/"
     result.form = "objects"
@@ -122,7 +122,7 @@ def deposit_tree(
             "conflict",
             f"a different bag already has objects under this name ({shown})",
             path=location,
-            hint="deposit it under another name (--name), or remove the old objects",
+            hint="deposit it under another name ({name}), or remove the old objects",
         )
     if len(found) == len(by_path):
         result.outcome, result.verified = ALREADY_PRESENT, True

@@ -86,14 +86,14 @@ def _folder_hint(folder: Path) -> str:
     images = folder / "images"
     sidecars = [p for p in files if p.name.lower() in SIDECAR_NAMES]
     parts.append(
-        f"give images with --images {images}"
+        f"give images with {{images={images}}}"
         if images.is_dir()
-        else "give an images folder with --images DIR"
+        else "give an images folder with {images=DIR}"
     )
     parts.append(
-        f"the sidecar with --metadata {sidecars[0]}"
+        f"the sidecar with {{metadata={sidecars[0]}}}"
         if sidecars
-        else "a sidecar with --metadata FILE"
+        else "a sidecar with {metadata=FILE}"
     )
     return "; ".join(parts)
 
@@ -406,7 +406,7 @@ def _characterise(
             + "\n".join(f"  {p}" for p in broken[:20])
             + (f"\n  … and {len(broken) - 20} more" if len(broken) > 20 else ""),
             path=first.path,
-            hint="fix or remove the file(s), or pass --allow-broken-images to go on without them",
+            hint="fix or remove the file(s), or pass {allow_broken_images} to go on without them",
             problems=broken,
         )
     for index, path in images.items():

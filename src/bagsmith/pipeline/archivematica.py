@@ -91,9 +91,9 @@ def archivematica_variant(bag: Path, into: Path) -> Path:
     for rel in (METADATA_CSV, RIGHTS_CSV):
         if (bag / rel).exists():
             raise BagError(
-                f"the bag already has {rel}; --for archivematica would replace it",
+                f"the bag already has {rel}; {{for_system=archivematica}} would replace it",
                 path=bag / rel,
-                hint="deposit the bag as it is (without --for archivematica)",
+                hint="deposit the bag as it is (without {for_system=archivematica})",
             )
     descriptions = describe(bag)
     if not descriptions:
@@ -101,7 +101,7 @@ def archivematica_variant(bag: Path, into: Path) -> Path:
             "the bag has no Dublin Core to give Archivematica (data/metadata/mets.xml with "
             "DC dmdSecs, or data/metadata/dc.xml)",
             path=bag,
-            hint="package the article with `bagsmith package`, or deposit without --for",
+            hint="package the article first, or deposit without {for_system}",
         )
     copy = into / bag.name
     if copy.exists() or copy.is_symlink():

@@ -101,11 +101,12 @@ class CollectionReport:
         return not self.invalid
 
     @property
-    def exit_code(self) -> int:
-        """0 every bag valid, 1 some bag invalid, 2 some path could not be read at all."""
+    def status(self) -> str:
+        """``valid`` (every bag), ``invalid`` (some bag), ``unreadable`` (some path could not
+        be read at all)."""
         if any(not e.readable for e in self.entries):
-            return 2
-        return 0 if self.valid else 1
+            return "unreadable"
+        return "valid" if self.valid else "invalid"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,7 +119,6 @@ class CollectionReport:
             "bytes": sum(e.bytes for e in self.entries),
             "seconds": round(self.seconds, 3),
             "valid": self.valid,
-            "exit_code": self.exit_code,
             "entries": [e.to_dict() for e in self.entries],
         }
 

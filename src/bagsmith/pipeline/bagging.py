@@ -163,8 +163,8 @@ def _progress(
 
 
 _PROFILE_HINT = (
-    "give bag-info tags with --info LABEL=VALUE; use the algorithms (--algorithm) and "
-    "serialisation (--serialize) the profile asks for; or choose another --profile"
+    "give bag-info tags with {info=LABEL=VALUE}; use the algorithms ({algorithms}) and "
+    "serialisation ({serialize}) the profile asks for; or choose another {profile}"
 )
 
 
@@ -198,13 +198,11 @@ def _profile_preflight(
     be written (manifests, tag files, payload files, serialisation); the tags to fill in."""
     from ..bagit.profile_check import check_bag
     from .package_steps import TAG_CODES, preflight_facts
-    from .profiling import INFO_HINT, required_info_problems
+    from .profiling import required_info_problems
 
-    check = required_info_problems(profile, info)
-    tags = [  # `bag` reads no sidecar: only --info gives tags
-        dataclasses.replace(p, message=p.message.replace(INFO_HINT, "; give it with --info"))
-        for p in check.problems
-    ]
+    # `bag` reads no sidecar: only bag-info tags give tags
+    check = required_info_problems(profile, info, hint=lambda _label: "; give it as a bag-info tag")
+    tags = list(check.problems)
     full = [*info, *check.defaults]
     payload = [f.relpath for f in plan.files]
     serialization = serialize.value if serialize else None
@@ -362,9 +360,9 @@ def split_plan(
     budget = max_size - reserve
     if budget <= 0:
         raise UsageError(
-            f"--max-size {max_size} leaves no room for a payload (each bag keeps "
+            f"{{max_size}} {max_size} leaves no room for a payload (each bag keeps "
             f"{reserve} bytes for its tag files)",
-            field="--max-size",
+            parameter="max_size",
         )
     parts: list[PayloadPlan] = [PayloadPlan()]
     used = 0
@@ -374,8 +372,8 @@ def split_plan(
             raise UsageError(
                 f"data/{f.relpath} is {f.size} bytes: it cannot fit in a bag of at most "
                 f"{max_size} bytes",
-                field="--max-size",
-                hint="raise --max-size above the largest file (a file is never split)",
+                parameter="max_size",
+                hint="raise {max_size} above the largest file (a file is never split)",
             )
         if used + cost > budget and parts[-1].files:
             parts.append(PayloadPlan())
@@ -430,7 +428,7 @@ def _create_group(
     labels = {label.lower() for label, _ in info}
     if "bag-count" in labels:
         raise UsageError(
-            "--max-size writes Bag-Count itself; do not give it with --info", field="--info"
+            "{max_size} writes Bag-Count itself; do not give it with {info}", parameter="info"
         )
     dest = Path(os.path.abspath(dest))
     group = next((v for k, v in info if k.lower() == "bag-group-identifier"), None)

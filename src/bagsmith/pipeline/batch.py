@@ -82,8 +82,9 @@ class BatchReport:
         return [o for o in self.outcomes if not o.ok]
 
     @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
+    def status(self) -> str:
+        """``done`` (every article packaged or skipped) or ``failed`` (some article not)."""
+        return "failed" if self.failed else "done"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,7 +101,6 @@ class BatchReport:
             "bytes": sum(o.bytes for o in self.outcomes if o.status == "packaged"),
             "seconds": round(self.seconds, 3),
             "valid": not self.failed,
-            "exit_code": self.exit_code,
             "outcomes": [o.to_dict() for o in self.outcomes],
         }
 
@@ -129,7 +129,7 @@ def run_batch(
         raise DestinationError(
             "the output folder holds a batch already",
             path=journal_path,
-            hint="add --resume to continue it, or choose another --output",
+            hint="add {resume} to continue it, or choose another {output}",
         )
     total = len(coll.articles)
     group = _group(options, coll, state.group if state else None)
@@ -138,7 +138,7 @@ def run_batch(
             f"the collection has {total} articles; the batch in the output folder was "
             f"started with {state.total}, so its Bag-Count values would disagree",
             path=coll.path,
-            hint="resume with the same collection, or start a new batch in another --output",
+            hint="resume with the same collection, or start a new batch in another {output}",
         )
     finished = state.finished if state else {}
     tasks: list[ArticleTask] = []
@@ -192,7 +192,7 @@ def run_batch(
         raise Interrupted(
             "interrupted; the bags finished so far are kept and recorded in the journal",
             path=journal_path,
-            hint="run the same command again with --resume to finish the batch",
+            hint="run the batch again with {resume} to finish it",
         ) from None
     except OSError as exc:
         raise DestinationError(
@@ -221,13 +221,13 @@ def _check_output(coll: Collection, output: Path) -> None:
 def _group(options: BatchOptions, coll: Collection, recorded: str | None) -> str:
     if options.group_id and recorded and options.group_id != recorded:
         raise UsageError(
-            f"--group-id {options.group_id!r} differs from the batch's {recorded!r}",
-            field="--group-id",
-            hint="leave --group-id out when resuming",
+            f"{{group_id}} {options.group_id!r} differs from the batch's {recorded!r}",
+            parameter="group_id",
+            hint="leave {group_id} out when resuming",
         )
     group = options.group_id or recorded or coll.name
     if not group.strip() or "\n" in group or "\r" in group:
-        raise UsageError("the group identifier must be one non-empty line", field="--group-id")
+        raise UsageError("the group identifier must be one non-empty line", parameter="group_id")
     return group
 
 

@@ -253,8 +253,8 @@ def _check_existing(req: ArticleRequest, final: Path, outcome: ArticleOutcome) -
                 f"the bag that exists already is not valid ({len(errors)} "
                 f"problem{'' if len(errors) == 1 else 's'}: {codes}); it was left as it is",
                 path=final,
-                hint="check it with `bagsmith validate`; move it away (or remove it) and run "
-                "the batch again with --resume to package the article again",
+                hint="validate it to see why; move it away (or remove it) and resume the batch "
+                "to package the article again",
             ).to_dict(),
             *(p.to_dict() for p in errors),
         ]

@@ -52,11 +52,11 @@ class CaptureOptions:
 
     def limits(self) -> Limits:
         if not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n"):
-            raise UsageError("the user agent must be one non-empty line", field="--user-agent")
+            raise UsageError("the user agent must be one non-empty line", parameter="user_agent")
         if self.delay < 0 or self.timeout <= 0:
-            raise UsageError("--delay must be >= 0 and --timeout > 0")
+            raise UsageError("{delay} must be >= 0 and {timeout} > 0")
         if self.max_resource_bytes < 1 or self.max_capture_bytes < 1 or self.max_redirects < 0:
-            raise UsageError("size limits must be positive and --max-redirects >= 0")
+            raise UsageError("size limits must be positive and {max_redirects} >= 0")
         return Limits(
             user_agent=self.user_agent.strip(),
             delay=self.delay,
@@ -184,19 +184,19 @@ def capture_article(
     capture_options = capture_options or CaptureOptions()
     options = package_options or PackageOptions()
     if options.images is not None:
-        raise UsageError("a capture packages the images it captured; --images does not apply")
+        raise UsageError("a capture packages the images it captured; {images} does not apply")
     limits = capture_options.limits()
     try:
         url = check_url(url)
     except CaptureError as exc:  # the URL as given: a usage error, before any request
-        raise UsageError(exc.message, hint=exc.hint) from None
+        raise UsageError(exc.template, hint=exc.hint_template) from None
     if capture_options.render:
         from ..capture.render import find_browser
 
         if find_browser() is None:
             raise UsageError(
-                "--render needs Chromium, and no chromium is installed",
-                hint="install Debian's chromium package, or leave out --render",
+                "rendering the page ({render}) needs Chromium, and no chromium is installed",
+                hint="install Debian's chromium package, or leave out {render}",
             )
     destination.resolve(Path(output), options.serialize)  # refuse an existing output first
     xmlschemas.validator(options.schema_dir)  # the schemas the package needs, before any request
@@ -212,7 +212,7 @@ def capture_article(
                 f"{len(failed_images)} image(s) could not be captured: {listing}",
                 reason="images",
                 path=capture.final_url,
-                hint="leave out --require-images to package the page without them",
+                hint="leave out {require_images} to package the page without them",
             )
         if capture_options.render:
             from ..capture.render import render_page

@@ -231,7 +231,7 @@ def _check_tag(path: Path, line: int, field: str, label: str, value: str) -> Non
         check_label(label)
         check_value(label, value)
     except BagsmithError as exc:
-        raise InputError(exc.message, path=path, line=line, field=field) from None
+        raise InputError(exc.template, path=path, line=line, field=field) from None
 
 
 def _url_name(url: str) -> str:
@@ -260,7 +260,7 @@ def _url_spec(manifest: Path, index: int, line: int, row: dict[str, Any]) -> Art
     try:
         url = check_url(row["url"])
     except BagsmithError as exc:
-        raise InputError(exc.message, path=manifest, line=line, field="url") from None
+        raise InputError(exc.template, path=manifest, line=line, field="url") from None
     metadata = (
         manifest.parent / os.path.expanduser(row["metadata"]) if row.get("metadata") else None
     )

@@ -104,7 +104,7 @@ def deposit_bag(
     if for_system is not None and for_system not in SYSTEMS:
         raise UsageError(
             f"unknown receiving system {for_system!r}",
-            field="--for",
+            parameter="for_system",
             hint="use one of " + ", ".join(SYSTEMS),
         )
     tgt = None
@@ -113,19 +113,19 @@ def deposit_bag(
         tgt = build(spec)
         if objects and not getattr(tgt, "object_trees", False):
             raise UsageError(
-                "--objects (one object per file) is for s3:// and az:// targets",
-                field="--objects",
+                "{objects} (one object per file) is for s3:// and az:// targets",
+                parameter="objects",
             )
         if archive_format and not hasattr(tgt, "archive_format"):
             raise UsageError(
-                "--archive-format is for targets that take one file: s3://, az://, sword://",
-                field="--archive-format",
+                "{archive_format} is for targets that take one file: s3://, az://, sword://",
+                parameter="archive_format",
             )
         bag = describe_bag(path, progress=progress)
         if for_system is not None:
             if bag.kind != "folder":
                 raise UsageError(
-                    f"--for {for_system} needs a bag folder, not a serialised bag",
+                    f"{{for_system={for_system}}} needs a bag folder, not a serialised bag",
                     path=path,
                     hint="extract the archive and deposit the folder",
                 )

@@ -47,7 +47,7 @@ def install_schemas(
 ) -> xmlschemas.InstallResult:
     """Install the official XSDs from a local folder, a mirror URL, or their canonical URLs."""
     if from_dir is not None and base_url is not None:
-        raise UsageError("give either a folder (--from) or a base URL (--base-url), not both")
+        raise UsageError("give either a folder ({from_dir}) or a base URL ({base_url}), not both")
     fetch = (
         xmlschemas.from_folder(from_dir)
         if from_dir is not None
@@ -77,7 +77,7 @@ def resolve_created(created: datetime | str | None = None) -> datetime:
         try:
             moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise UsageError(f"--created {created!r} is not an ISO 8601 date-time") from exc
+            raise UsageError(f"{{created}} {created!r} is not an ISO 8601 date-time") from exc
     elif os.environ.get("SOURCE_DATE_EPOCH"):
         try:
             moment = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
@@ -322,7 +322,7 @@ def package_files(paths: Sequence[Path], root: Path) -> list[PackageFile]:
         try:
             relative = absolute.relative_to(root).as_posix()
         except ValueError as exc:
-            raise UsageError(f"{path} is not inside --root {root}", path=path) from exc
+            raise UsageError(f"{path} is not inside {{root}} {root}", path=path) from exc
         try:
             digests, size = hash_file(absolute, DEFAULT_ALGORITHMS)
         except OSError as exc:
@@ -383,7 +383,7 @@ def describe_to_folder(
     existing = [p for p in targets if p.exists()]
     if existing and not force:
         raise DestinationError(
-            f"{existing[0]} exists already", path=existing[0], hint="use --force to replace it"
+            f"{existing[0]} exists already", path=existing[0], hint="use {force} to replace it"
         )
     pfs = package_files(files, root or Path.cwd())
     person = Agent(archivist, "archivist", "person") if archivist else None

@@ -75,7 +75,7 @@ class LocalExecutor:
     """A pool of ``workers`` processes on this machine."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self._workers = fixity.checked_processes(workers, "--workers")
+        self._workers = fixity.checked_processes(workers, "workers")
         self.description = f"local pool of {self._workers} process(es)"
         self._pool: ProcessPoolExecutor | None = None
 
@@ -84,7 +84,7 @@ class LocalExecutor:
         return self._workers
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return fixity.process_pool(self._workers, initializer=None, option="--workers")
+        return fixity.process_pool(self._workers, initializer=None, parameter="workers")
 
     def run(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Outcome]:
         todo: deque[int] = deque(range(len(items)))
@@ -148,8 +148,8 @@ class DaskExecutor:
             import distributed
         except ImportError:
             raise UsageError(
-                "--scheduler needs the Dask distributed client, which is not installed",
-                field="--scheduler",
+                "{scheduler} needs the Dask distributed client, which is not installed",
+                parameter="scheduler",
                 hint="pip install 'bagsmith[dask]'",
             ) from None
         self._distributed = distributed
@@ -158,7 +158,7 @@ class DaskExecutor:
         except (OSError, TimeoutError, ValueError) as exc:
             raise UsageError(
                 f"cannot connect to the Dask scheduler at {address}: {exc}",
-                field="--scheduler",
+                parameter="scheduler",
                 hint="start one with `dask scheduler` and workers with `dask worker ADDRESS`",
             ) from None
         self.address = address
@@ -168,7 +168,7 @@ class DaskExecutor:
             self.client.close()
             raise UsageError(
                 f"the Dask cluster at {address} has no workers",
-                field="--scheduler",
+                parameter="scheduler",
                 hint="start some with `dask worker ADDRESS`",
             ) from None
         self.description = f"Dask cluster at {address} ({self.workers} worker thread(s))"
@@ -229,9 +229,9 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
     if scheduler is not None:
         if workers is not None:
             raise UsageError(
-                "--workers and --scheduler cannot be used together: a Dask cluster has the "
+                "{workers} and {scheduler} cannot be used together: a Dask cluster has the "
                 "workers it was started with",
-                field="--workers",
+                parameter="workers",
             )
         return DaskExecutor(scheduler)
     return LocalExecutor(workers)

@@ -26,9 +26,9 @@ from ..problems import Problem, Severity
 from .describing import check_metadata_file
 from .layout import DC_PATH, METS_PATH, Layout, mime_type
 from .profiling import (
-    INFO_HINT,
     check_bag_against_profile,
     facts_from_directory,
+    info_hint,
     required_info_problems,
 )
 
@@ -227,8 +227,8 @@ def profile_problems(
 ) -> tuple[list[Problem], list[tuple[str, str]]]:
     """Before hashing: tag problems (with hints) and the profile's other rules on the bag as
     it will be written (manifests, tag files, payload files, serialisation); the defaults."""
-    check = required_info_problems(profile, info)
-    tag_problems = [_archive_hint(p) for p in check.problems]
+    check = required_info_problems(profile, info, hint=_package_info_hint)
+    tag_problems = list(check.problems)
     full = [*info, *check.defaults]
     serialization = serialize.value if serialize else None
     facts = preflight_facts(full, algorithms, payload, serialization, extra_tag_files)
@@ -236,14 +236,12 @@ def profile_problems(
     return [*tag_problems, *others], list(check.defaults)
 
 
-def _archive_hint(problem: Problem) -> Problem:
+def _package_info_hint(label: str) -> str:
     """Only External-Description and External-Identifier come from the article (and so can be
-    corrected in the sidecar); the archive's own tags come from --info or --info-file."""
-    label = problem.message.split(" ", 1)[0]
+    corrected in the sidecar); the archive's own tags are given as bag-info tags."""
     if label.lower() in {"external-description", "external-identifier"}:
-        return problem
-    message = problem.message.replace(INFO_HINT, "; give it with --info LABEL=VALUE or --info-file")
-    return dataclasses.replace(problem, message=message)
+        return info_hint(label)
+    return "; give it as a bag-info tag (LABEL=VALUE), one by one or in a bag-info file"
 
 
 def refuse_profile(problems: list[Problem], profile: Profile) -> None:
@@ -253,9 +251,9 @@ def refuse_profile(problems: list[Problem], profile: Profile) -> None:
         raise ProfileError(
             f"the package would not conform to the profile {profile.label} "
             f"({count(len(errors))}); nothing was written:\n" + problems_text(errors, 50),
-            hint="give bag-info tags with --info LABEL=VALUE (the article's facts can be "
-            "corrected in the sidecar); use the algorithms (--algorithm) and serialisation "
-            "(--serialize) the profile asks for; or choose another --profile",
+            hint="give bag-info tags with {info=LABEL=VALUE} (the article's facts can be "
+            "corrected in the sidecar); use the algorithms ({algorithms}) and serialisation "
+            "({serialize}) the profile asks for; or choose another {profile}",
             problems=errors,
         )
 

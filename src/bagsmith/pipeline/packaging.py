@@ -395,9 +395,9 @@ def _rights_uri(value: str | None) -> str | None:
     found = canonical_rights_uri(value)
     if found is None:
         raise UsageError(
-            f"--rights {value!r} is not a rightsstatements.org statement or a Creative Commons "
-            "licence bagsmith knows",
-            field="--rights",
+            f"{{rights}} {value!r} is not a rightsstatements.org statement or a Creative "
+            "Commons licence bagsmith knows",
+            parameter="rights",
             hint="e.g. http://rightsstatements.org/vocab/InC/1.0/ or "
             "https://creativecommons.org/licenses/by/4.0/ (the list: schemas/rights-statements.json)",
         )

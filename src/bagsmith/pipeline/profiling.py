@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,13 @@ from ..problems import Problem, Report, Severity
 # The CLI imports only the pipeline (docs/architecture.md, layering): Profile is re-exported for it.
 __all__ = [
     "AUTOMATIC_TAGS",
-    "INFO_HINT",
     "InfoCheck",
     "Profile",
     "ProfileDetails",
     "ProfileListing",
     "check_bag_against_profile",
     "facts_from_directory",
+    "info_hint",
     "list_profiles",
     "required_info_problems",
     "show_profile",
@@ -37,7 +37,12 @@ __all__ = [
 
 #: Tags bagsmith's bag writer adds itself once the payload is known.
 AUTOMATIC_TAGS = ("Bagging-Date", "Payload-Oxum", "Bag-Size", "Bag-Software-Agent")
-INFO_HINT = "; give it with --info LABEL=VALUE or in the sidecar metadata"
+
+
+def info_hint(_label: str) -> str:
+    """How to give a bag-info tag a profile asks for (the end of its problem's message): a
+    use case that gets tags elsewhere passes its own to :func:`required_info_problems`."""
+    return "; give it as a bag-info tag (LABEL=VALUE) or in the sidecar metadata"
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,8 @@ def check_bag_against_profile(
             raise BagError("the bag does not exist", path=path)
         if not path.is_dir():
             raise BagError(
-                "only bag folders can be read here; serialised bags are checked through "
-                "`bagsmith validate --profile`",
+                "only bag folders can be read here; a serialised bag is checked against a "
+                "profile when it is validated with {profile}",
                 path=path,
             )
         facts = _facts_from_directory(path)
@@ -150,6 +155,7 @@ def required_info_problems(
     info_tags: Sequence[tuple[str, str]],
     *,
     automatic: Sequence[str] = AUTOMATIC_TAGS,
+    hint: Callable[[str], str] = info_hint,
 ) -> InfoCheck:
     """Before writing a bag: every missing required tag or disallowed value, and defaults.
 
@@ -157,7 +163,8 @@ def required_info_problems(
     to give it. ``InfoCheck.defaults`` are the tags to add: the profile's identifier as
     BagIt-Profile-Identifier, a tag's ``default`` (bagsmith extension), and the only value of
     a required tag that allows exactly one. ``automatic`` are the tags the bag writer adds
-    itself (Bagging-Date, Payload-Oxum …): their absence is not a problem.
+    itself (Bagging-Date, Payload-Oxum …): their absence is not a problem. ``hint`` says, for
+    a tag's label, how to give it (the end of its problem's message).
     """
     resolved = _resolve(profile)
     defaults = _defaults(resolved, info_tags)
@@ -167,13 +174,13 @@ def required_info_problems(
     for rule in resolved.tag_rules():
         if rule.label.lower() == PROFILE_ID_TAG.lower():
             continue
-        for problem in tag_problems(rule, facts, resolved, where=None, hint=INFO_HINT):
+        for problem in tag_problems(rule, facts, resolved, where=None, hint=hint(rule.label)):
             if rule.label.lower() in skip and problem.code.endswith("missing"):
                 continue
             if problem.code == "profile-tag-not-repeatable":
                 problem = Problem(
                     problem.code,
-                    problem.message + "; give it only once (--info or the sidecar metadata)",
+                    problem.message + "; give it only once (as a bag-info tag or in the sidecar)",
                 )
             problems.append(problem)
     return InfoCheck(tuple(problems), tuple(defaults))

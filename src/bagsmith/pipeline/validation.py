@@ -89,11 +89,11 @@ class ValidationRun:
         return not self.unreadable and all(b.valid for b in self.bags)
 
     @property
-    def exit_code(self) -> int:
-        """0 every bag valid, 1 some bag invalid, 2 some path unreadable."""
+    def status(self) -> str:
+        """``valid`` (every bag), ``invalid`` (some bag), ``unreadable`` (some path)."""
         if self.unreadable:
-            return 2
-        return 0 if self.valid else 1
+            return "unreadable"
+        return "valid" if self.valid else "invalid"
 
     def to_dict(self) -> dict[str, Any]:
         bags = [b.to_dict() | {"readable": True} for b in self.bags]
@@ -105,7 +105,8 @@ def report_document(
 ) -> dict[str, Any]:
     """The validation report (schemas/validation-report.schema.json) of these bag entries,
     the same whether the bags were validated one after the other or side by side
-    (``collection``: how they were spread, for a collection run)."""
+    (``collection``: how they were spread, for a collection run). The CLI adds the run's
+    ``exit_code`` (cli/exits.py)."""
     readable = all(b["readable"] for b in bags)
     valid = readable and all(b["valid"] for b in bags)
     doc: dict[str, Any] = {
@@ -113,7 +114,6 @@ def report_document(
         "tool": {"name": "bagsmith", "version": __version__},
         "mode": mode.value,
         "valid": valid,
-        "exit_code": 0 if valid else 1 if readable else 2,
         "bags": list(bags),
     }
     if collection is not None:
@@ -420,7 +420,8 @@ def _not_available(result: BagValidation, identifier: str, line: int) -> None:
         "profile-not-available",
         f"{PROFILE_ID_TAG} names {identifier!r}, which is neither a bundled profile nor in the "
         f"local profile cache {cache}; the bag was not checked against it (bagsmith never "
-        f"downloads profiles: save the profile JSON in {cache}, or pass --profile PATH)",
+        f"downloads profiles: save the profile JSON in {cache}, or name a profile file to "
+        "check against)",
         name,
         line,
     )
@@ -455,7 +456,7 @@ def _check_metadata(
         "skipped": None,
     }
     if not enabled:
-        summary["skipped"] = "METS/DC checks were turned off (--no-metadata)"
+        summary["skipped"] = "METS/DC checks were turned off"
         return summary
     if result.mode is not Mode.FULL:
         summary["skipped"] = f"{result.mode.value} mode: METS/DC are checked in full mode only"

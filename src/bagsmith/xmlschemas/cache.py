@@ -17,8 +17,8 @@ ENV_VAR = "BAGSMITH_SCHEMA_DIR"
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 1
 INSTALL_HINT = (
-    "run `bagsmith schemas install` (downloads the official XSDs) or "
-    "`bagsmith schemas install --from DIR` (copies them from a local folder)"
+    "run `bagsmith schemas install` (it downloads the official XSDs, or copies them from a "
+    "local folder)"
 )
 
 

@@ -87,7 +87,7 @@ def from_folder(folder: Path) -> Fetcher:
 def from_urls(base_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Fetcher:
     """Download each schema from its canonical URL, or from ``base_url/<file>`` (a mirror)."""
     if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url must be an http or https URL, not {base_url!r}")
+        raise UsageError(f"{{base_url}} must be an http or https URL, not {base_url!r}")
 
     def fetch(schema: OfficialSchema) -> tuple[bytes, str]:
         url = schema.url if base_url is None else base_url.rstrip("/") + "/" + schema.file
