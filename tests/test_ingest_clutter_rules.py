@@ -8,7 +8,7 @@ import pytest
 
 from bagsmith.ingest.assemble import Assembled
 from bagsmith.ingest.bylines import parse_byline
-from bagsmith.ingest.clutter import author_link, related_list_start
+from bagsmith.ingest.clutter import author_link, clutter_reason, credit_line, related_list_start
 from bagsmith.ingest.html import HtmlArticle, parse_html
 from bagsmith.ingest.text import parse_text
 from bagsmith.problems import Report
@@ -280,3 +280,118 @@ def test_html_author_box_without_a_class_is_not_a_section(tmp_path: Path) -> Non
     assert [h for h, _ in a.sections] == [None, "Keepers"]
     assert "historian" not in _all_text(a)
     assert a.creators == ["Ewa Zielińska"]
+
+
+# --- see-also links, newsletter prompts, credit lines (issue 12, evaluation set losses) ---
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read more: Harbour cranes to be listed as monuments",
+        "Lea también: Las grúas del puerto viejo serán monumento",
+        "LE PUEDE INTERESAR: Las grúas del puerto viejo",
+        "À lire aussi » Les grues du vieux port classées",
+        "Lesen Sie auch: Die Kräne am alten Hafen",
+        "Czytaj też: Dźwigi w starym porcie",
+        "Mira: Grúas del puerto viejo, una historia",
+        "Weiterlesen:",
+    ],
+)
+def test_see_also_lines_are_clutter(line: str) -> None:
+    assert clutter_reason(line) == "see-also link"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lea: Yo creo que las grúas tienen que quedarse donde están.",  # an interview answer
+        "Mira watched the cranes from the quay every morning before work.",
+        "Read more about the cranes in the port's own archive, which opened in 1998.",
+    ],
+)
+def test_sentences_that_start_like_see_also_lines_are_text(line: str) -> None:
+    assert clutter_reason(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sign up for the Harbour News newsletter",
+        "Zum Newsletter anmelden",
+        "Never miss the latest news by signing up to our newsletter today!",
+    ],
+)
+def test_newsletter_prompts_are_clutter(line: str) -> None:
+    assert clutter_reason(line) == "newsletter prompt"
+
+
+def test_a_sentence_about_a_newsletter_is_text() -> None:
+    assert clutter_reason("The port authority's newsletter first appeared in 1923.") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Foto: Anna Weber",
+        "Fot. Jan Kowalski / Agencja Port",
+        "(Credit: Ana Ruiz / Harbour Press)",
+        "© Port Archive | Ana Ruiz",
+        "Crédits photos : Port Archive",
+        "Titelbild: Hafenarchiv",
+        "Imagen: Archivo del Puerto",
+    ],
+)
+def test_credit_lines(line: str) -> None:
+    assert credit_line(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["The photo: a crane at dusk.", "Foto", "Source of the river, 1880, in winter light"]
+)
+def test_not_credit_lines(line: str) -> None:
+    assert not credit_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lesen Sie auch:",
+        "Auch interessant:",
+        "Schon gelesen?",
+        "Contenido Relacionado",
+        "NOTAS RELACIONADAS",
+        "Empfohlene Beiträge",
+        "Czytaj też",
+    ],
+)
+def test_related_headings_in_other_languages(line: str) -> None:
+    assert related_list_start(line)
+
+
+def test_see_also_links_credit_lines_and_newsletter_prompts_leave_the_html_text(
+    tmp_path: Path,
+) -> None:
+    body = "".join(
+        f"<p>Cranes paragraph {i}. The harbour cranes of the old port were built between the "
+        "wars and stood until the container terminal opened on the far bank.</p>"
+        for i in range(5)
+    )
+    page = (
+        "<html><body><article><h1>The Cranes of the Old Port</h1>"
+        f"{body[: len(body) // 2]}"
+        "<p>Read more: Harbour cranes to be listed as monuments</p>"
+        "<figure><img src='crane.jpg' width='800' height='600' alt=''>"
+        "<figcaption>The last crane, 1979.</figcaption></figure>"
+        "<p>Foto: Anna Weber</p>"
+        f"{body[len(body) // 2 :]}"
+        "<p>Sign up for the Harbour News newsletter</p>"
+        "</article></body></html>"
+    )
+    result = _html(tmp_path, page)
+    text = _all_text(result.assembled)
+    assert "Cranes paragraph 4" in text
+    assert "Read more" not in text and "Anna Weber" not in text and "newsletter" not in text
+    assert [(f.caption, f.credit) for f in result.assembled.figures] == [
+        ("The last crane, 1979.", "Anna Weber")
+    ]

@@ -160,13 +160,126 @@ def test_only_the_articles_editorial_pictures_are_figures(tmp_path: Path) -> Non
         "https://example.org/media/tug.webp",  # <picture><source>, not the data: placeholder
     ]
     big, quay, ship, night, tug = figs
-    assert (big.caption, big.credit) == ("The big crane in 1931.", "Photo: Harbour Archive")
+    # the credit without its lead word ("Photo:"), as from a caption's text
+    assert (big.caption, big.credit) == ("The big crane in 1931.", "Harbour Archive")
     assert big.date == "1931"
     assert (quay.caption, quay.credit) == ("The quay, 1950.", "Anna Berg")
     assert (night.caption, night.credit) == ("The cranes at night", "Harbour Archive")  # JSON-LD
     assert (tug.caption, tug.credit) == ("A tug.", "Port Museum")
     assert ship.caption == ""
     assert result.article.creators == ("Jane Roe",)
+
+
+def _figures_of(tmp_path: Path, figures_html: str, head: str = "") -> list[tuple[str, ...]]:
+    html = (
+        f"<html><head>{head}</head><body><article><h1>Cranes</h1>{_body(3)}{figures_html}"
+        f"{_body(3)}</article></body></html>"
+    )
+    result = read_article(_page(tmp_path, html), base_url="https://example.org/news/cranes.html")
+    return [
+        (url or "", f.caption, f.credit or "")
+        for f, url in zip(result.article.figures, result.image_urls, strict=True)
+    ]
+
+
+def test_lazy_loading_under_a_script_own_attribute_name(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        "<figure><img src='data:image/gif;base64,R0lGOD' data-fancy-lazy-src='/m/crane.jpg'>"
+        "<figcaption>The crane.</figcaption></figure>",
+    )
+    assert figs == [("https://example.org/m/crane.jpg", "The crane.", "")]
+
+
+def test_credit_element_lead_and_separator_leave_the_caption(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        "<figure><img src='/m/crane.jpg'><figcaption><span class='caption'>The crane, 1931"
+        "</span><span class='dot'>&bull;</span><span class='copyright'> Crédits : "
+        "<em>Port Archive</em></span></figcaption></figure>",
+    )
+    assert figs == [("https://example.org/m/crane.jpg", "The crane, 1931", "Port Archive")]
+
+
+def test_a_gallery_title_repeated_under_its_picture_is_one_caption(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        "<figure class='gallery'><figcaption class='title'>Old cranes</figcaption>"
+        "<figure><img src='/m/crane.jpg'><figcaption>Old cranes</figcaption></figure></figure>",
+    )
+    assert figs == [("https://example.org/m/crane.jpg", "Old cranes", "")]
+
+
+def test_caption_element_after_a_lone_image(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        # (the element around the picture and its caption holds the article: no figure wrapper)
+        "<div class='post'><div class='pic'><img src='/m/crane.jpg' alt='alt text'>"
+        f"<noscript><img src='/m/crane.jpg'></noscript></div>"
+        f"<span class='lead-caption'>Image: Port Archive</span>{_body(3)}"
+        "<div><img src='/m/quay.jpg' alt='alt'></div><p class='photo-credit'>The quay at dawn. "
+        f"Foto: Anna Berg</p>{_body(1)}</div>",
+    )
+    assert figs == [
+        ("https://example.org/m/crane.jpg", "alt text", "Port Archive"),  # a credit alone
+        ("https://example.org/m/quay.jpg", "The quay at dawn.", "Anna Berg"),
+    ]
+
+
+def test_a_caption_wrapper_whose_caption_is_a_credit(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        "<div class='lead'><img src='/m/crane.jpg' alt='alt text'>"
+        "<span class='lead-caption'>Image: Port Archive</span></div>"
+        "<div><img src='/m/quay.jpg' alt='alt'><p class='photo-credit'>The quay at dawn. "
+        "Foto: Anna Berg</p></div>",
+    )
+    assert figs == [
+        ("https://example.org/m/crane.jpg", "alt text", "Port Archive"),
+        ("https://example.org/m/quay.jpg", "The quay at dawn.", "Anna Berg"),
+    ]
+
+
+def test_json_ld_describes_a_lone_image(tmp_path: Path) -> None:
+    head = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+        '"ImageObject", "contentUrl": "https://example.org/files/crane.jpg", "caption": '
+        '"The crane at night.", "author": "Anna Berg"}</script>'
+    )
+    figs = _figures_of(
+        tmp_path, "<div><img src='/files/styles/big/crane.jpg' alt='a crane'></div>", head
+    )
+    assert figs == [
+        ("https://example.org/files/styles/big/crane.jpg", "The crane at night.", "Anna Berg")
+    ]
+
+
+def test_a_small_picture_linking_to_its_full_size_is_a_figure(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        "<div class='pics'><a href='/m/crane-full.jpg'><img src='/m/crane-200x150.jpg' "
+        "width='200' height='150'></a><div class='caption-text'>The crane.</div></div>"
+        "<div class='pics'><a href='/other-story.html'><img src='/m/boat-200x150.jpg' "
+        "width='200' height='150'></a><div class='caption-text'>Boats.</div></div>",
+    )
+    assert figs == [("https://example.org/m/crane-200x150.jpg", "The crane.", "")]
+
+
+def test_a_short_post_around_a_captioned_picture_is_not_a_figure(tmp_path: Path) -> None:
+    # the post's element has a caption-classed child, but that child holds the picture: the
+    # child is the figure, and the post's paragraphs stay text
+    html = (
+        "<html><body><div class='post'><h1>Cranes</h1><div class='entry'>"
+        "<p>Walking past the quay this morning I saw the old crane being painted again.</p>"
+        "<div class='wp-caption'><img src='/m/crane.jpg' width='500' height='373'>"
+        "<p class='wp-caption-text'>The crane.</p></div>"
+        "<p>Twenty painters worked on it, and it looked new by noon.</p></div></div>"
+        "</body></html>"
+    )
+    result = read_article(_page(tmp_path, html), base_url="https://example.org/a.html")
+    text = _text(result.article)
+    assert "Walking past the quay" in text and "Twenty painters" in text
+    assert [f.caption for f in result.article.figures] == ["The crane."]
 
 
 def test_saved_page_images_resolve_locally_and_to_the_web(tmp_path: Path) -> None:

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 from ..problems import Report
 from .bylines import parse_byline, split_names
-from .captions import MARKERS, Marker, find_marker, norm
+from .captions import MARKERS, Marker, find_marker, norm, split_credit
 from .clutter import (
     author_box_start,
     author_link,
     clutter_reason,
+    credit_line,
     related_list_start,
     section_end,
 )
@@ -322,6 +323,22 @@ class _Builder:
                 return True
         return False
 
+    def credit_to_figure(self, i: int, text: str) -> None:
+        """A line that is only a picture credit ("Foto: NAME") is the credit of the picture
+        just before it; elsewhere it is left out (it is not the article's text)."""
+        j = i - 1
+        while j >= 0 and self.units[j].kind == "break":
+            j -= 1
+        if j < 0 or self.units[j].kind not in ("figure", "image"):
+            return
+        self.flush_pending()
+        fig = self.out.figures[-1] if self.out.figures else None
+        if fig is None or not set(map(id, self.units[j].images)) & set(map(id, fig.images)):
+            return
+        if fig.credit is None:
+            rest, credit = split_credit(text.strip().strip("()"))
+            fig.credit = credit.text if credit is not None and not rest else text.strip()
+
     def start_author_box(self, line: int | None) -> None:
         self.close_figure()
         if self.author_box_line is None:
@@ -412,6 +429,9 @@ class _Builder:
                     return i + 1
                 self.dropped_from = unit.line
                 return len(self.units)
+            return i + 1
+        if self.figure is None and credit_line(text):
+            self.credit_to_figure(i, text)
             return i + 1
         if clutter_reason(text):
             return i + 1  # e.g. a figure number left alone, in a style the article does not use

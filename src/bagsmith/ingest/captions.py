@@ -3,8 +3,9 @@
 Numbering styles: ``#12 caption``, ``12. caption``, ``12.`` alone (the caption follows),
 ``12) caption`` and labels such as ``Figure 12: caption``. Credits — "(Fortepan/Ádám Klausz)",
 "Photo 1956: TASS", "Photo credit: Pinterest", "Credit: Keystone/Getty Images", "(Photo by X)",
-"© X", "Courtesy of X", and the same in other languages ("Foto: X", "Bild: X", "Crédits : X",
-"Quelle: X") — are taken out of the caption text into ``credit``.
+"© X", "Courtesy of X", and the same in other languages ("Foto: X", "Fot. X", "Bild: X",
+"Titelbild: X", "Crédits photos : X", "Imagen: X", "Kuva: X", "Zdjęcie: X", "Quelle: X") — are
+taken out of the caption text into ``credit``.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ def norm(text: str) -> str:
 # --- credits -------------------------------------------------------------------------------
 
 _LEAD = (
-    r"(?:photo(?:graph)?s?|image|picture|pic|fotos?|fotografie|bild(?:er)?)(?:\s+(?P<year>\d{4}))?"
-    r"(?:\s+credits?)?\s*(?::|\bby\b)"
-    r"|cr[ée]dits?\s*:|cr[ée]ditos?\s*:|courtesy(?:\s+of)?\b|(?:source|quelle|fuente|fonte)\s*:"
-    r"|©|\(c\)|copyright\b(?:\s*©)?"
+    r"(?:photo(?:graph)?s?|image|picture|pic|fotos?|fotografie|bild(?:er)?|titelbild|beitragsbild"
+    r"|imagen|imagem|immagine|kuva|zdjęcie)(?:\s+(?P<year>\d{4}))?(?:\s+credits?)?\s*(?::|\bby\b)"
+    r"|fot\.|cr[ée]dits?(?:\s+photos?)?\s*:|cr[ée]ditos?\s*:|courtesy(?:\s+of)?\b"
+    r"|(?:source|quelle|fuente|fonte)\s*:|©|\(c\)|copyright\b(?:\s*©)?"
 )
 _PAREN_CREDIT = re.compile(rf"\(\s*(?:{_LEAD})\s*(?P<c>[^()]+?)\s*\)", re.IGNORECASE)
 _PAREN_AGENCY = re.compile(

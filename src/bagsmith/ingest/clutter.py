@@ -10,7 +10,18 @@ Nothing here lists the lines of a particular article. The rules:
   "Required fields are marked *", "Save my name, email, and website …", "Post Comment";
 * **share and follow prompts** — "Share this:", "Share on Facebook", "Click to share …",
   "Follow us on …", "Subscribe to our newsletter";
-* **lines without words** — separators, bullets, icons, page numbers.
+* **lines without words** — separators, bullets, icons, page numbers;
+* **see-also links** — a line that only points to another story: "Read more: TITLE",
+  "Lea también: TITLE", "À lire aussi » TITLE", "Lesen Sie auch: TITLE", "Czytaj też: TITLE"
+  (prompts in English, Spanish, Portuguese, French, German, Italian and Polish; a prompt that
+  is also a name — "Lea", "Mira" — only before a short title without a closing full stop, so
+  that "Lea: I think so." in an interview stays);
+* **newsletter prompts** — a line of at most 40 words that names a newsletter and asks to
+  sign up ("Sign up for our newsletter", "Zum Newsletter anmelden", "Abonnez-vous …").
+
+:func:`credit_line` recognises a line that is only a picture credit ("Foto: NAME",
+"(Credit: NAME / AGENCY)", "© NAME", "Quelle: NAME"): the assembler gives it to the figure
+just before it, or leaves it out of the text.
 
 ``related_list_start`` recognises the heading of a list of links to other stories ("Related
 posts:", "You may also like"), ``author_link`` the last line of an author box ("View all posts",
@@ -86,6 +97,30 @@ _PATTERNS = [
 ]
 _COMPILED = [(reason, re.compile(rf"^(?:{p})$", re.IGNORECASE)) for reason, p in _PATTERNS]
 
+# "Read more: TITLE" — a link to another story standing in the text
+_SEE_ALSO = (
+    r"read\s+(?:more|also|next)|see\s+also|also\s+read|more\s+on\s+this|related"
+    r"|lea\s+(?:también|tambien|más|mas|además)|vea\s+(?:también|tambien|más)"
+    r"|le\s+puede\s+interesar|te\s+puede\s+interesar|puedes?\s+ver|lee\s+(?:también|más)"
+    r"|leia\s+(?:também|mais)|veja\s+(?:também|mais)|à\s+lire\s+(?:aussi|également)"
+    r"|lire\s+aussi|voir\s+aussi|lesen\s+sie\s+(?:auch|hier|mehr)|auch\s+lesen|weiterlesen"
+    r"|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|również|więcej)"
+    r"|zobacz\s+(?:też|także|również)|dowiedz\s+się\s+więcej"
+)
+_SEE_ALSO_LINE = re.compile(
+    rf"^(?:{_SEE_ALSO})\s*(?:[:»›>→|]\s*.{{0,250}}|[.…]*)$", re.IGNORECASE | re.DOTALL
+)
+# prompts that are also names: only before a short title without a closing full stop
+_SEE_ALSO_NAME = re.compile(r"^(?:lea|mira|mire|vea)\s*:\s*(?P<t>.+)$", re.IGNORECASE)
+_SEE_ALSO_TITLE_WORDS = 25
+_NEWSLETTER = re.compile(r"news\s*-?letter", re.IGNORECASE)
+_SIGN_UP = re.compile(
+    r"sign(?:ing)?\s*-?up|subscri|abonn|anmeld|melde\s+dich|registr|inscri|suscr|eintragen",
+    re.IGNORECASE,
+)
+_NEWSLETTER_WORDS = 40
+_CREDIT_WORDS = 16
+
 # Lines that open a trailing section that is not the article (comments, related posts).
 _SECTION_END = re.compile(
     r"^(?:(?:\d+|no|one)\s+(?:comments?|responses?|replies|thoughts?)(?:\s+on\b.*)?"
@@ -102,7 +137,16 @@ _RELATED = re.compile(
     r"^(?:related(?:\s+(?:posts?|articles?|stories|reading|content|links))?|you\s+(?:may|might)"
     r"\s+also\s+(?:like|enjoy|be\s+interested\s+in)|read\s+(?:also|next)|also\s+read"
     r"|more\s+(?:stories|articles|posts|reading)|recommended(?:\s+(?:for\s+you|reading))?"
-    r"|popular\s+(?:posts|articles|stories)|trending\s+now)\s*[:.…]*$",
+    r"|popular\s+(?:posts|articles|stories)|trending\s+now"
+    # the same heading in other languages
+    r"|lesen\s+sie\s+auch(?:\s+die\s+folgenden\s+beiträge)?|auch\s+interessant|schon\s+gelesen"
+    r"|(?:das|dieses\s+thema)\s+könnte\s+(?:dich|sie)\s+auch\s+interessieren"
+    r"|weitere\s+(?:artikel|beiträge|themen|meldungen|nachrichten)(?:\s+zum\s+thema)?"
+    r"|mehr\s+(?:themen|zum\s+thema)|empfohlene\s+(?:beiträge|artikel)|das\s+könnte\s+dich"
+    r"\s+auch\s+interessieren|(?:contenido|notas|noticias|artículos)\s+relacionad[oa]s?"
+    r"|te\s+puede\s+interesar|le\s+puede\s+interesar|à\s+lire\s+aussi|sur\s+le\s+même\s+sujet"
+    r"|articles\s+similaires|czytaj\s+(?:też|także)|zobacz\s+(?:też|także)|leggi\s+anche"
+    r"|articoli\s+correlati)\s*[:?.…]*$",
     re.IGNORECASE,
 )
 _AUTHOR_LINK = re.compile(
@@ -129,6 +173,14 @@ def clutter_reason(line: str) -> str | None:
     for reason, pattern in _COMPILED:
         if pattern.match(text):
             return reason
+    if see_also(text):
+        return "see-also link"
+    if (
+        len(text.split()) <= _NEWSLETTER_WORDS
+        and _NEWSLETTER.search(text)
+        and _SIGN_UP.search(text)
+    ):
+        return "newsletter prompt"
     words = [w.casefold().strip("'’-") for w in _WORD.findall(text)]
     letters = sum(ch.isalpha() for ch in text)
     if words and len(words) <= _MAX_UI_WORDS and letters >= len(text.replace(" ", "")) * 0.6:
@@ -138,6 +190,29 @@ def clutter_reason(line: str) -> str | None:
         ):
             return "page widget words"
     return None
+
+
+def see_also(line: str) -> bool:
+    """True for a line that only points to another story ("Read more: TITLE")."""
+    text = line.strip()
+    if _SEE_ALSO_LINE.match(text):
+        return True
+    named = _SEE_ALSO_NAME.match(text)
+    if named is None:
+        return False
+    title = named.group("t").strip()
+    return len(title.split()) <= _SEE_ALSO_TITLE_WORDS and not title.endswith((".", "!"))
+
+
+def credit_line(line: str) -> bool:
+    """True for a line that is only a picture credit ("Foto: NAME", "© AGENCY")."""
+    from .captions import split_credit  # (captions imports the date and place readers)
+
+    text = line.strip()
+    if not text or len(text.split()) > _CREDIT_WORDS:
+        return False
+    rest, credit = split_credit(text)
+    return credit is not None and not rest.strip(" .,;:|/()")
 
 
 def strip_trailing_widget(line: str) -> str:

@@ -106,15 +106,25 @@ def _placeholder(src: str) -> bool:
     return not src or src.startswith("data:") or bool(_BAD_FILE.search(src.rsplit("/", 1)[-1]))
 
 
+def _other_lazy(img: lxml.etree._Element, ending: str) -> list[str]:
+    """Lazy-loading attributes of other scripts' own names (``data-dejavu-src``,
+    ``data-td-src-property``…): any ``data-…src`` / ``data-…srcset`` attribute."""
+    return [
+        name
+        for name in img.attrib
+        if name.startswith("data-") and name.endswith(ending) and name not in _LAZY_ATTRS
+    ]
+
+
 def image_source(img: lxml.etree._Element) -> str:
     """The address an ``<img>`` really shows, with lazy loading undone."""
     src = (img.get("src") or "").strip()
     if _placeholder(src):
-        for attr in _LAZY_ATTRS:
+        for attr in (*_LAZY_ATTRS, *_other_lazy(img, "src")):
             value = (img.get(attr) or "").strip()
             if value and not value.startswith("data:"):
                 return value
-        for attr in ("data-srcset", "srcset", "data-lazy-srcset"):
+        for attr in ("data-srcset", "srcset", "data-lazy-srcset", *_other_lazy(img, "srcset")):
             value = _srcset_best(img.get(attr) or "")
             if value and not value.startswith("data:"):
                 return value
@@ -190,6 +200,14 @@ def _in_teaser_link(
     return False
 
 
+def _links_to_image(img: lxml.etree._Element) -> bool:
+    """The image is a link to an image file (its full size)."""
+    for anc in itertools.islice(img.iterancestors(), 3):
+        if anc.tag == "a":
+            return bool(_IMAGE_FILE.search((anc.get("href") or "").strip()))
+    return False
+
+
 _THUMBNAIL = re.compile(r"(?:^|[_.-])(\d{2,3})x(\d{2,3})(?:[_.-]|$)")
 
 
@@ -219,8 +237,10 @@ def editorial(
 ) -> bool:
     """Whether an image inside ``stop`` (the article) is one of its pictures. Wrappers that
     hold most of the article's text are layout (``l-sidebar-fixed``), never clutter."""
-    if _declared_small(img) or _thumbnail_name(image_source(img)) or _marked(img):
+    if _declared_small(img) or _marked(img):
         return False
+    if _thumbnail_name(image_source(img)) and not _links_to_image(img):
+        return False  # a small teaser picture (one linking to its full size is the article's)
     for anc in img.iterancestors():
         if anc is stop or anc in holds_article:
             break
@@ -277,6 +297,7 @@ class FigureFinder:
     def caption_of(self, el: lxml.etree._Element) -> tuple[str, str | None, bool]:
         """Caption and credit of a figure element (credit elements anywhere inside it)."""
         credit: str | None = None
+        credit_rest = ""  # the caption a credit element holds before its credit
         credit_els = [
             sub
             for sub in el.iterdescendants()
@@ -287,7 +308,10 @@ class FigureFinder:
         for sub in credit_els:
             found = _text(sub)
             if found and credit is None:
-                credit = found
+                rest, parsed = split_credit(found)  # "Crédits : Getty" → "Getty"
+                credit = parsed.text if parsed is not None else found
+                if parsed is not None and rest.strip(" .,;:|"):
+                    credit_rest = rest
         captions = [c for c in el.iter("figcaption")]
         if not captions:
             captions = [
@@ -305,10 +329,32 @@ class FigureFinder:
             for sub in credit_els:
                 if (gone := _text(sub)) and any(a is cap for a in sub.iterancestors()):
                     text = text.replace(gone, " ")
-            if text.strip():
-                parts.append(" ".join(text.split()))
-        caption = " ".join(parts)
+            text = _SEPARATORS.sub("", " ".join(text.split()))
+            if text and text not in parts:  # a gallery's title repeated under its picture
+                parts.append(text)
+        caption = " ".join(parts) or credit_rest
+        rest, parsed = split_credit(caption)
+        if parsed is not None and not rest.strip(" .,;:|"):  # a caption that is only a credit
+            credit, caption = credit or parsed.text, ""
         return caption, credit, bool(caption)
+
+    def lone(self, img: lxml.etree._Element, pictures: list[Picture]) -> FoundFigure:
+        """An image outside any figure element: its caption and credit from the element the
+        page marks as a caption right after it, else from the page's JSON-LD, else its alt
+        text (not a visible caption)."""
+        caption, captioned = pictures[0].alt, False
+        credit = _credit_line(img)
+        beside = _caption_after(img)
+        if beside is not None:
+            rest, parsed = split_credit(beside)
+            if parsed is not None:
+                credit = credit or parsed.text
+            if rest.strip(" .,;:|"):
+                caption, captioned = rest, True
+        ld_caption, ld_credit = self.ld(pictures)
+        if not captioned and ld_caption and clean_line(ld_caption):
+            caption, captioned = clean_line(ld_caption), True
+        return FoundFigure(img, pictures, caption, credit or ld_credit, captioned)
 
     def find(self, article: lxml.etree._Element) -> list[FoundFigure]:
         """The article's figures in document order (at most ``limit``; ``over_limit`` counts
@@ -344,9 +390,12 @@ class FigureFinder:
             elif el.tag == "img":
                 pictures = self.pictures(el, article)
                 if pictures:
-                    credit = _credit_line(el)
-                    found.append(FoundFigure(el, pictures, pictures[0].alt, credit, False))
+                    found.append(self.lone(el, pictures))
         return found
+
+
+# what stays of "CAPTION • Credit: NAME" once the credit is out
+_SEPARATORS = re.compile(r"(?:\s*[•·|/–—-])+\s*$")
 
 
 def _text_holders(article: lxml.etree._Element) -> set[lxml.etree._Element]:
@@ -381,16 +430,60 @@ def _credit_line(img: lxml.etree._Element) -> str | None:
     return credit.text if credit is not None and not rest.strip(" .()") else None
 
 
+_NOT_SHOWN = {"noscript", "meta", "script", "link", "source", "template", "style"}
+
+
+def _caption_after(img: lxml.etree._Element) -> str | None:
+    """The text of an element marked as a caption or credit (by its class) that follows the
+    image, or the element wrapping only the image, as its next sibling."""
+    node = img
+    for _level in range(3):
+        sibling = node.getnext()
+        while sibling is not None and (
+            not isinstance(sibling.tag, str) or sibling.tag in _NOT_SHOWN
+        ):
+            sibling = sibling.getnext()
+        if sibling is not None:
+            classes = sibling.get("class") or ""
+            if (
+                (_tokens(sibling) & _CAPTION_TOKENS or _CREDIT_CLASS.search(classes))
+                and sibling.find(".//img") is None
+                and 0 < len((text := _text(sibling)).split()) <= _MAX_CAPTION_WORDS // 2
+            ):
+                return text
+            return None
+        parent = node.getparent()
+        if parent is None:
+            return None
+        shown = (i for i in parent.iter("img") if i.getparent().tag != "noscript")
+        if next(itertools.islice(shown, 1, None), None) is not None:
+            return None
+        node = parent
+    return None
+
+
 _CAPTION_TOKENS = {"caption", "figcaption", "copyright", "credit", "credits", "image-caption",
                    "img-caption", "photo-caption", "bildunterschrift", "legende", "legend"}  # fmt: skip
 
 
+_MAX_BESIDE_WORDS = 15  # text of a captioned image's wrapper besides its caption
+
+
 def _captioned_child(el: lxml.etree._Element) -> bool:
-    """An element with a child the page marks as a caption or credit, beside an image."""
-    return (
-        any(isinstance(child.tag, str) and _tokens(child) & _CAPTION_TOKENS for child in el)
-        and el.find(".//img") is not None
-    )
+    """An element with a child the page marks as a caption or credit, beside an image — and
+    little else: a child that holds the image is the figure itself (found on its own), and an
+    element with paragraphs besides the caption is a part of the article, not a figure."""
+    captions = [
+        child
+        for child in el
+        if isinstance(child.tag, str)
+        and _tokens(child) & _CAPTION_TOKENS
+        and child.find(".//img") is None
+    ]
+    if not captions or el.find(".//img") is None:
+        return False
+    beside = len(_text(el).split()) - sum(len(_text(c).split()) for c in captions)
+    return beside <= _MAX_BESIDE_WORDS
 
 
 _WRAPPER_TOKENS = {"wp-caption", "tr-caption-container", "image-caption", "caption", "captioned",
