@@ -97,6 +97,16 @@ def test_every_date_found_is_valid_edtf(text: str) -> None:
         ("Parliament at night © Jane Doe", "Parliament at night", "Jane Doe"),
         ("The old mill. Courtesy of the Town Archive", "The old mill.", "the Town Archive"),
         ("Member of the secret police (AVH) surrounded.", "Member of the secret police (AVH) surrounded.", None),
+        # credits in other languages, and photo agencies named after the caption
+        ("Die Werft im Winter. Kuva: Anna Berg", "Die Werft im Winter.", "Anna Berg"),
+        ("El puerto de noche. Imagen: Archivo", "El puerto de noche.", "Archivo"),
+        ("Dźwig w porcie. Fot. Jan Nowak / Agencja Port", "Dźwig w porcie.", "Jan Nowak / Agencja Port"),
+        ("Dock workers / Shutterstock", "Dock workers", "Shutterstock"),
+        ("The crane in winter. (jdoe / iStock.com)", "The crane in winter.", "jdoe / iStock.com"),
+        ("The quay at dawn. | APG", "The quay at dawn.", "APG"),
+        ("The quay at dawn / (C) Ana Ruiz", "The quay at dawn", "Ana Ruiz"),
+        ("The map of Europe / Asia", "The map of Europe / Asia", None),
+        ("Meeting the AP reporters in Rome", "Meeting the AP reporters in Rome", None),
     ],
 )  # fmt: skip
 def test_credits_are_taken_out_of_captions(caption: str, rest: str, credit: str | None) -> None:

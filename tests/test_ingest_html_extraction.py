@@ -282,6 +282,30 @@ def test_a_short_post_around_a_captioned_picture_is_not_a_figure(tmp_path: Path)
     assert [f.caption for f in result.article.figures] == ["The crane."]
 
 
+def test_advertisements_and_teaser_cards_are_not_figures(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        "<figure><a href='https://shop.example.com/p'><img src='/m/banner.jpg' alt='Anzeige'>"
+        "</a><figcaption>Anzeige</figcaption></figure>"
+        "<figure><a href='/other-story.html'><img src='/m/other.jpg'></a><figcaption>"
+        "<h2><a href='/other-story.html'>Another story about ships</a></h2></figcaption></figure>"
+        "<figure><img src='/m/third.jpg'><figcaption><a href='/third-story.html'>A third "
+        "story about ships <span>Read more</span></a></figcaption></figure>"
+        "<figure><img src='/m/crane.jpg'><figcaption>The crane. See <a href='/history.html'>"
+        "its history</a>.</figcaption></figure>",
+    )
+    assert figs == [("https://example.org/m/crane.jpg", "The crane. See its history.", "")]
+
+
+def test_a_caption_element_marked_as_the_source_is_the_credit(tmp_path: Path) -> None:
+    figs = _figures_of(
+        tmp_path,
+        "<div class='media'><img src='/m/crane.jpg'><p class='media__caption'>The crane.</p>"
+        "<p class='media__caption media__caption--source'>Anna Berg, Port Archive</p></div>",
+    )
+    assert figs == [("https://example.org/m/crane.jpg", "The crane.", "Anna Berg, Port Archive")]
+
+
 def test_saved_page_images_resolve_locally_and_to_the_web(tmp_path: Path) -> None:
     files = tmp_path / "page_files"
     files.mkdir()

@@ -4,8 +4,9 @@ Numbering styles: ``#12 caption``, ``12. caption``, ``12.`` alone (the caption f
 ``12) caption`` and labels such as ``Figure 12: caption``. Credits — "(Fortepan/Ádám Klausz)",
 "Photo 1956: TASS", "Photo credit: Pinterest", "Credit: Keystone/Getty Images", "(Photo by X)",
 "© X", "Courtesy of X", and the same in other languages ("Foto: X", "Fot. X", "Bild: X",
-"Titelbild: X", "Crédits photos : X", "Imagen: X", "Kuva: X", "Zdjęcie: X", "Quelle: X") — are
-taken out of the caption text into ``credit``.
+"Titelbild: X", "Crédits photos : X", "Imagen: X", "Kuva: X", "Zdjęcie: X", "Quelle: X"), and a
+photo agency or picture library named at the end ("… / Shutterstock", "(X / iStock.com)",
+"… | APG") — are taken out of the caption text into ``credit``.
 """
 
 from __future__ import annotations
@@ -64,7 +65,19 @@ _PAREN_AGENCY = re.compile(
     r"\((?P<c>[A-ZÀ-Ý][^()]*?[^\s/()]\s?/\s?[^\s/()][^()]*?)\)\s*\.?\s*$", re.UNICODE
 )
 _TRAIL_CREDIT = re.compile(
-    rf"(?:^|(?<=[.!?;,|–—:-])\s*|\s+(?=©))(?P<lead>{_LEAD})\s*(?P<c>[^\n]+?)\s*[.)]?\s*$",
+    rf"(?:^|(?<=[.!?;,|–—:-])\s*|\s+(?=©)|\s*/\s*(?=©|\([cC]\)))(?P<lead>{_LEAD})\s*(?P<c>[^\n]+?)\s*[.)]?\s*$",
+    re.IGNORECASE,
+)
+# a photo agency or picture library named after the caption: "… / Shutterstock",
+# "(NAME / iStock.com)", "… | APG", "…. EFE"
+_AGENCY = (
+    r"(?:shutterstock|istock(?:photo)?|getty\s*images|gettyimages|adobe\s*stock|123rf|alamy"
+    r"|unsplash|pixabay|pexels|imago(?:\s+images)?|picture[\s-]alliance|dpa|afp|reuters|epa|efe"
+    r"|apg|ap|pap|ansa|xinhua|tass|anadolu|keystone|aton)(?:\.com)?"
+)
+_AGENCY_CREDIT = re.compile(
+    rf"(?:\s*[/|]\s*|\s*\(|(?<=[.!?])\s+)(?P<c>(?:[^()/|\n]{{1,40}}?\s*/\s*)?{_AGENCY}"
+    rf"(?:\s*/\s*[^()/|\n]{{1,40}})?)\)?\s*\.?\s*$",
     re.IGNORECASE,
 )
 _MAX_CREDIT_WORDS = 12
@@ -83,7 +96,7 @@ def _clean_credit(text: str) -> str:
 
 def split_credit(text: str) -> tuple[str, Credit | None]:
     """(text without its credit, the credit)."""
-    for pattern in (_PAREN_CREDIT, _PAREN_AGENCY, _TRAIL_CREDIT):
+    for pattern in (_PAREN_CREDIT, _PAREN_AGENCY, _TRAIL_CREDIT, _AGENCY_CREDIT):
         for m in pattern.finditer(text):
             credit = _clean_credit(m.group("c"))
             if not credit or len(credit.split()) > _MAX_CREDIT_WORDS:

@@ -323,6 +323,8 @@ class FigureFinder:
                 and sub.find(".//img") is None
             ]
             captions = [c for c in captions if not any(a in captions for a in c.iterancestors())]
+            # a caption element that is the credit ("caption caption--source") is the credit
+            captions = [c for c in captions if c not in credit_els]
         parts: list[str] = []
         for cap in captions:
             text = _text(cap)
@@ -381,6 +383,8 @@ class FigureFinder:
                 if not pictures:
                     continue
                 caption, credit, captioned = self.caption_of(el)
+                if _ADVERT_LABEL.match(caption or pictures[0].alt) or _teaser_card(el, self.base):
+                    continue
                 ld_caption, ld_credit = self.ld(pictures)
                 if not caption and ld_caption:
                     caption, captioned = ld_caption, True
@@ -396,6 +400,46 @@ class FigureFinder:
 
 # what stays of "CAPTION • Credit: NAME" once the credit is out
 _SEPARATORS = re.compile(r"(?:\s*[•·|/–—-])+\s*$")
+
+
+# a picture captioned only "Advertisement": an advertisement
+_ADVERT_LABEL = re.compile(
+    r"^\W*(?:advertisement|advert|ad|sponsored|anzeige|werbung|reklama|publicidad|publicité"
+    r"|pubblicità|annonce|advertentie|mainos)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _teaser_card(el: lxml.etree._Element, page: str | None) -> bool:
+    """A figure whose picture links to another page and whose caption is a link to that same
+    page, or whose caption holds a link to another page around a headline or ending in "Read
+    more": a card announcing another story."""
+    targets = set()
+    for img in el.iter("img"):
+        link = next((a for a in itertools.islice(img.iterancestors(), 4) if a.tag == "a"), None)
+        href = (link.get("href") or "").strip() if link is not None else ""
+        if href and not href.startswith("#") and not _IMAGE_FILE.search(href):
+            if not _same_page(href, page):
+                targets.add(absolute(href, page) or href)
+    for cap in el.iter("figcaption", "h2", "h3", "h4"):
+        for a in cap.iter("a"):
+            href = (a.get("href") or "").strip()
+            if (absolute(href, page) or href) in targets:
+                return True
+            elsewhere = bool(href) and not href.startswith("#") and not _same_page(href, page)
+            if elsewhere and (
+                _READ_MORE.search(_text(a))  # "… Read more"
+                or any(True for _ in a.iter("h2", "h3", "h4", "h5", "h6"))  # a headline link
+            ):
+                return True
+    return False
+
+
+_READ_MORE = re.compile(
+    r"(?:^|\s)(?:read\s+more|continue\s+reading|leer\s+más|leia\s+mais|lire\s+la\s+suite"
+    r"|weiterlesen|mehr\s+lesen|czytaj\s+więcej|leggi\s+(?:di\s+più|tutto))\W*$",
+    re.IGNORECASE,
+)
 
 
 def _text_holders(article: lxml.etree._Element) -> set[lxml.etree._Element]:
