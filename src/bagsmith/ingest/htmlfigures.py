@@ -418,9 +418,13 @@ def _teaser_card(el: lxml.etree._Element, page: str | None) -> bool:
     for img in el.iter("img"):
         link = next((a for a in itertools.islice(img.iterancestors(), 4) if a.tag == "a"), None)
         href = (link.get("href") or "").strip() if link is not None else ""
-        if href and not href.startswith("#") and not _IMAGE_FILE.search(href):
-            if not _same_page(href, page):
-                targets.add(absolute(href, page) or href)
+        if (
+            href
+            and not href.startswith("#")
+            and not _IMAGE_FILE.search(href)
+            and not _same_page(href, page)
+        ):
+            targets.add(absolute(href, page) or href)
     for cap in el.iter("figcaption", "h2", "h3", "h4"):
         for a in cap.iter("a"):
             href = (a.get("href") or "").strip()
