@@ -395,3 +395,71 @@ def test_see_also_links_credit_lines_and_newsletter_prompts_leave_the_html_text(
     assert [(f.caption, f.credit) for f in result.assembled.figures] == [
         ("The last crane, 1979.", "Anna Weber")
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Subscribe now to our e-edition for the full story.", "subscription or follow prompt"),
+        ("If you are already a subscriber, log in to read on.", "subscription or follow prompt"),
+        ("Download the Harbour News apps for iOS and Android.", "subscription or follow prompt"),
+        ("Follow Harbour News on Twitter and Instagram.", "subscription or follow prompt"),
+        ("Síguenos en Telegram y Facebook para más noticias", "subscription or follow prompt"),
+        ("Aktualisiert am 17.01.2021.", "page furniture"),
+        ("Last modified: 3 May 2004", "page furniture"),
+        ("Kategorie: Hafen", "page furniture"),
+    ],
+)
+def test_prompts_stamps_and_labels(line: str, reason: str) -> None:
+    assert clutter_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Follow the river north to the old mill, where Facebook once had an office.",
+        "The paper had 40,000 subscribers who could read the full story each morning.",
+        "Updated plans for the harbour were drawn in 1990 after the floods.",
+    ],
+)
+def test_sentences_like_prompts_are_text(line: str) -> None:
+    assert clutter_reason(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("5 min read", "reading time"),
+        ("Lesezeit: 3 Minuten", "reading time"),
+        ("Anzeige – Hafenrundfahrt buchen: jetzt zehn Prozent sparen", "advertisement label"),
+        ("*Werbung. Dieser Beitrag enthält Werbung für eine Reederei.", "advertisement label"),
+    ],
+)
+def test_reading_times_and_advertisement_labels(line: str, reason: str) -> None:
+    assert clutter_reason(line) == reason
+
+
+def test_a_sentence_about_advertising_is_text() -> None:
+    assert (
+        clutter_reason("Werbung für Hafenrundfahrten gab es schon 1925 in jeder Zeitung.") is None
+    )
+
+
+def test_a_related_list_of_headings_leaves_the_html_text(tmp_path: Path) -> None:
+    body = "".join(
+        f"<p>Cranes paragraph {i}. The harbour cranes of the old port were built between the "
+        "wars and stood until the container terminal opened on the far bank.</p>"
+        for i in range(5)
+    )
+    page = (
+        f"<html><body><article><h1>The Cranes of the Old Port</h1>{body}"
+        "<h2>Notas relacionadas</h2><h3>Tugboats return to the old harbour</h3>"
+        "<p>After twenty years away, the tugs are back at the quay where they were built and…</p>"
+        "<h3>The ferry timetable changes in May</h3>"
+        "<p>The morning ferry will leave half an hour earlier from the first of May, and the…</p>"
+        "</article></body></html>"
+    )
+    text = _all_text(_html(tmp_path, page).assembled)
+    assert "Cranes paragraph 4" in text
+    assert "Tugboats" not in text and "ferry" not in text and "relacionadas" not in text
+    assert "tugs are back" not in text

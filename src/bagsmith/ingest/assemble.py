@@ -289,7 +289,10 @@ class _Builder:
             if unit.kind == "break":
                 i += 1
                 continue
-            if unit.kind != "text" or self.marker(unit) or self.author_box_end(i) is not None:
+            # (the titles of a related list are often headings of their own)
+            if unit.kind not in ("text", "heading") or self.marker(unit):
+                break
+            if self.author_box_end(i) is not None:
                 break
             if not _list_title(unit.text, self.next_text(i)):
                 break

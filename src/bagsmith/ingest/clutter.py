@@ -17,7 +17,16 @@ Nothing here lists the lines of a particular article. The rules:
   is also a name — "Lea", "Mira" — only before a short title without a closing full stop, so
   that "Lea: I think so." in an interview stays);
 * **newsletter prompts** — a line of at most 40 words that names a newsletter and asks to
-  sign up ("Sign up for our newsletter", "Zum Newsletter anmelden", "Abonnez-vous …").
+  sign up ("Sign up for our newsletter", "Zum Newsletter anmelden", "Abonnez-vous …");
+* **subscription and follow prompts** — at most 40 words: a paywall's ("Subscribe now to our
+  e-edition for the full story", "already a subscriber"), an app's ("download our apps for iOS
+  and Android"), a line that starts "Follow …" / "Síguenos …" / "Folgen Sie uns …" and names a
+  social network;
+* **change stamps** — "Aktualisiert am 17.01.2021", "Last modified: 3 May 2004";
+* **reading times** — "5 min read", "Lesezeit: 3 Minuten", "Ten tekst przeczytasz w mniej niż
+  minutę";
+* **advertisement labels** — a short line (at most 20 words) opening with "Anzeige –",
+  "Werbung.", "Advertisement:", "Publicidad:" ….
 
 :func:`credit_line` recognises a line that is only a picture credit ("Foto: NAME",
 "(Credit: NAME / AGENCY)", "© NAME", "Quelle: NAME"): the assembler gives it to the figure
@@ -89,7 +98,7 @@ _PATTERNS = [
     (
         "page furniture",
         r"posted\s+in\s+.{1,60}|filed\s+under\s+.{1,60}|tags?\s*:.*"
-        r"|categor(?:y|ies)\s*:.*|(?:previous|next)\s+(?:post|article|story|page)\b.*"
+        r"|(?:categor(?:y|ies)|kategorien?|catégories?|categorías?)\s*:.*|(?:previous|next)\s+(?:post|article|story|page)\b.*"
         r"|(?:you\s+(?:may|might)\s+also\s+like|related\s+(?:posts|articles|stories)|read\s+more"
         r"|more\s+from\s+.{1,40}|recommended\s+for\s+you|advertisement|sponsored\s+content)\s*:?"
         r"|skip\s+to\s+(?:main\s+)?content|all\s+rights\s+reserved.*|©\s*\d{4}\b.{0,60}",
@@ -113,6 +122,44 @@ _SEE_ALSO_LINE = re.compile(
 # prompts that are also names: only before a short title without a closing full stop
 _SEE_ALSO_NAME = re.compile(r"^(?:lea|mira|mire|vea)\s*:\s*(?P<t>.+)$", re.IGNORECASE)
 _SEE_ALSO_TITLE_WORDS = 25
+# "Subscribe now for the full story", "Follow us on Facebook and Instagram", "Download our app"
+_PROMPT_WORDS = 40
+_PAYWALL = re.compile(
+    r"subscribe\b.{0,80}\b(?:full\s+(?:story|article)|continue\s+reading|read\s+the\s+rest)"
+    r"|\b(?:full\s+(?:story|article)|continue\s+reading).{0,80}\bsubscribe\b"
+    r"|already\s+a\s+subscriber|subscribe\s+now\b",
+    re.IGNORECASE,
+)
+_FOLLOW = re.compile(
+    r"^(?:follow|síguenos|siguenos|seguinos|folgen\s+sie\s+uns|folge\s+uns|suivez[- ]nous"
+    r"|obserwuj|seguici)\b.{0,60}?\b(?:on|en|auf|sur|na|su)\s+(?:facebook|twitter|instagram"
+    r"|telegram|whatsapp|youtube|tiktok|linkedin|pinterest|threads|mastodon|x)\b",
+    re.IGNORECASE,
+)
+_APP = re.compile(
+    r"\bdownload\b.{0,60}\bapps?\b.{0,40}\b(?:ios|android|iphone|app\s+store|google\s+play)",
+    re.IGNORECASE,
+)
+# "5 min read", "Lesezeit: 3 Minuten", "Ten tekst przeczytasz w mniej niż minutę"
+_READING_TIME = re.compile(
+    r"^(?:\d+\s*(?:min(?:ute)?s?|minuten)\.?\s+(?:read|lesezeit|de\s+lecture|de\s+lectura)"
+    r"|(?:lesezeit|reading\s+time|read\s+time|temps\s+de\s+lecture|tiempo\s+de\s+lectura"
+    r"|czas\s+czytania)\s*:?\s*(?:ca\.\s*)?\d+\s*\w*\.?|ten\s+tekst\s+przeczytasz\b.{0,40})$",
+    re.IGNORECASE,
+)
+# "ANZEIGE – …", "*Werbung. Dieser Beitrag enthält Werbung für X."
+_AD_DISCLOSURE = re.compile(
+    r"^\W{0,3}(?:anzeige|werbung|advertisement|sponsored|publicidad|publicité|reklama"
+    r"|pubblicità)\s*[-–—:.|*]",
+    re.IGNORECASE,
+)
+# "Aktualisiert am 17.01.2021", "Last modified: 3 May 2004": when the page was changed
+_CHANGED = re.compile(
+    r"^(?:(?:last\s+)?(?:updated|modified|changed)|last\s+update|aktualisiert|zuletzt"
+    r"\s+(?:aktualisiert|geändert)|letzte\s+(?:änderung|aktualisierung)|mis\s+à\s+jour"
+    r"|actualizado|aggiornato)\b(?:\s+(?:am|on|le|el|il))?\s*:?\s*[\d.,/:\s\w-]{0,40}$",
+    re.IGNORECASE,
+)
 _NEWSLETTER = re.compile(r"news\s*-?letter", re.IGNORECASE)
 _SIGN_UP = re.compile(
     r"sign(?:ing)?\s*-?up|subscri|abonn|anmeld|melde\s+dich|registr|inscri|suscr|eintragen",
@@ -146,7 +193,8 @@ _RELATED = re.compile(
     r"\s+auch\s+interessieren|(?:contenido|notas|noticias|artículos)\s+relacionad[oa]s?"
     r"|te\s+puede\s+interesar|le\s+puede\s+interesar|à\s+lire\s+aussi|sur\s+le\s+même\s+sujet"
     r"|articles\s+similaires|czytaj\s+(?:też|także)|zobacz\s+(?:też|także)|leggi\s+anche"
-    r"|articoli\s+correlati)\s*[:?.…]*$",
+    r"|articoli\s+correlati|zum\s+weiterlesen|mehr\s+zum\s+thema(?:\s+auf\s+\S+)?"
+    r"|vorschau\s+auf\s+den\s+nächsten\s+artikel|beiträge\s+aus\s+dem\s+forum)\s*[:?.…]*$",
     re.IGNORECASE,
 )
 _AUTHOR_LINK = re.compile(
@@ -175,6 +223,16 @@ def clutter_reason(line: str) -> str | None:
             return reason
     if see_also(text):
         return "see-also link"
+    if _READING_TIME.match(text):
+        return "reading time"
+    if _AD_DISCLOSURE.match(text) and len(text.split()) <= _PROMPT_WORDS // 2:
+        return "advertisement label"
+    if _CHANGED.match(text) and re.search(r"\d", text):
+        return "page furniture"
+    if len(text.split()) <= _PROMPT_WORDS and (
+        _PAYWALL.search(text) or _APP.search(text) or _FOLLOW.match(text)
+    ):
+        return "subscription or follow prompt"
     if (
         len(text.split()) <= _NEWSLETTER_WORDS
         and _NEWSLETTER.search(text)
