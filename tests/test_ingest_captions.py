@@ -107,6 +107,8 @@ def test_every_date_found_is_valid_edtf(text: str) -> None:
         ("The quay at dawn / (C) Ana Ruiz", "The quay at dawn", "Ana Ruiz"),
         ("The map of Europe / Asia", "The map of Europe / Asia", None),
         ("Meeting the AP reporters in Rome", "Meeting the AP reporters in Rome", None),
+        ("The hottest spot is the middle Foto: Port Lab", "The hottest spot is the middle", "Port Lab"),
+        ("A look at the photo: nothing", "A look at the photo: nothing", None),
     ],
 )  # fmt: skip
 def test_credits_are_taken_out_of_captions(caption: str, rest: str, credit: str | None) -> None:

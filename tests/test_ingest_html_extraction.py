@@ -240,6 +240,20 @@ def test_a_caption_wrapper_whose_caption_is_a_credit(tmp_path: Path) -> None:
     ]
 
 
+def test_a_lone_captioned_image_below_the_text_is_not_the_articles(tmp_path: Path) -> None:
+    # below the article, the page goes on with the next story and its lead picture
+    html = (
+        "<html><body><div class='post'><h1>Cranes</h1>"
+        f"<div class='body'>{_body(4)}</div>"
+        "<div class='next'><div><img src='/m/next.jpg' width='800' height='600' alt='x'></div>"
+        "<span class='next-caption'>The next story's picture.</span>"
+        "<a href='/next.html'>Read the next story: ferries of the northern harbour, their "
+        "timetables and the people who run them</a></div></div></body></html>"
+    )
+    result = read_article(_page(tmp_path, html), base_url="https://example.org/a.html")
+    assert result.article.figures == ()
+
+
 def test_json_ld_describes_a_lone_image(tmp_path: Path) -> None:
     head = (
         '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '

@@ -65,7 +65,9 @@ _PAREN_AGENCY = re.compile(
     r"\((?P<c>[A-ZÀ-Ý][^()]*?[^\s/()]\s?/\s?[^\s/()][^()]*?)\)\s*\.?\s*$", re.UNICODE
 )
 _TRAIL_CREDIT = re.compile(
-    rf"(?:^|(?<=[.!?;,|–—:-])\s*|\s+(?=©)|\s*/\s*(?=©|\([cC]\)))(?P<lead>{_LEAD})\s*(?P<c>[^\n]+?)\s*[.)]?\s*$",
+    rf"(?:^|(?<=[.!?;,|–—:-])\s*|\s+(?=©)|\s*/\s*(?=©|\([cC]\))"
+    r"|\s+(?=(?-i:Fotos?|FOTOS?|Photos?|PHOTOS?|Bild|Credits?)\s*:\s*\S))"
+    rf"(?P<lead>{_LEAD})\s*(?P<c>[^\n]+?)\s*[.)]?\s*$",
     re.IGNORECASE,
 )
 # a photo agency or picture library named after the caption: "… / Shutterstock",

@@ -659,10 +659,13 @@ def _parse_with_extraction(
     if h1 is not None and 0 <= page.order.get(h1, -1) < start:
         start = page.order[h1]
     end = max(located, default=-1)
+    # a figure element, or a picture with its caption, anywhere in the article element; an
+    # image standing alone (even with a caption after it) only between the title and the
+    # last block of text: below that, a page may go on with the next story
     figures = [
         fig
         for fig in finder.find(root)
-        if fig.captioned or fig.element.tag == "figure"
+        if (fig.element.tag != "img" and (fig.captioned or fig.element.tag == "figure"))
         or start <= page.order.get(fig.element, -1) <= end
     ]  # fmt: skip
     if finder.over_limit:
