@@ -211,9 +211,26 @@ def test_validate_and_report_of_a_dtd_past_the_gate_go_on_to_the_next_bag(
     assert "xml-unsafe" in page.read_text() or "xml-schema-check-failed" in page.read_text()
 
 
-def test_an_exception_that_cannot_be_pickled_comes_back_from_a_worker_by_name() -> None:
+@pytest.mark.parametrize("tblib", [False, True], ids=["pickle", "tblib"])
+def test_an_exception_that_cannot_be_pickled_comes_back_from_a_worker_by_name(
+    monkeypatch: pytest.MonkeyPatch, tblib: bool
+) -> None:
+    """Also where exceptions are pickled with their context and traceback (tblib, which
+    importing Dask's distributed installs for every exception: batch --scheduler)."""
     from bagsmith.pipeline.executors import LocalExecutor, TaskFailed
 
+    if tblib:
+        import copyreg
+        import types
+
+        from tblib import pickling_support
+
+        from lxml import etree
+
+        table = copyreg.dispatch_table  # what pickling_support.install() does, undone after
+        for kind in (TaskFailed, TypeError, etree.DocumentInvalid):
+            monkeypatch.setitem(table, kind, pickling_support.pickle_exception)
+        monkeypatch.setitem(table, types.TracebackType, pickling_support.pickle_traceback)
     [(index, outcome)] = list(LocalExecutor(1).run(assert_valid, ["<other/>"]))
     assert index == 0 and isinstance(outcome, TaskFailed)
     assert "DocumentInvalid: Element 'other': No matching global declaration" in str(outcome)

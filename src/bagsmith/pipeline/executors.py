@@ -18,12 +18,12 @@ task never finished. At most a few tasks per worker are in flight at once, so a 
 
 from __future__ import annotations
 
-import pickle
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Protocol, TypeVar
 
 from .. import fixity
@@ -60,15 +60,19 @@ class TaskFailed(RuntimeError):
 def plain_errors(fn: Callable[[Any], Any], item: Any) -> Any:
     """``fn(item)`` in a worker. An exception that cannot be pickled would reach the caller
     only as "cannot pickle …", naming neither the task's error nor its type: it comes back as
-    :class:`TaskFailed` with both."""
+    :class:`TaskFailed` with both. TaskFailed is raised outside the handler, so it carries no
+    context: where exceptions are pickled with their context and traceback (tblib, which Dask
+    installs for every exception), the unpicklable one would otherwise travel with it."""
     try:
         return fn(item)
     except Exception as exc:
         try:
-            pickle.dumps(exc)
+            ForkingPickler.dumps(exc)
         except Exception:
-            raise TaskFailed(f"{type(exc).__name__}: {exc}") from None
-        raise
+            message = f"{type(exc).__name__}: {exc}"
+        else:
+            raise
+    raise TaskFailed(message)
 
 
 class LocalExecutor:
