@@ -223,9 +223,8 @@ def test_an_exception_that_cannot_be_pickled_comes_back_from_a_worker_by_name(
         import copyreg
         import types
 
-        from tblib import pickling_support
-
         from lxml import etree
+        from tblib import pickling_support
 
         table = copyreg.dispatch_table  # what pickling_support.install() does, undone after
         for kind in (TaskFailed, TypeError, etree.DocumentInvalid):
