@@ -100,6 +100,14 @@ LIMITS: dict[str, Limit] = {
             "(Pillow's own default)",
         ),
         Limit(
+            "image-metadata-bytes",
+            16 * MIB,
+            "bytes",
+            "image-metadata-unreadable",
+            "an XMP packet or IPTC-IIM block embedded in an image (larger ones are not read; "
+            "the image is)",
+        ),
+        Limit(
             "processes",
             256,
             "processes",

@@ -6,7 +6,7 @@ Field names follow the article record's JSON Schema (``schemas/article.schema.js
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -27,6 +27,54 @@ class ImageInfo:
     sha256: str
     size: int
     problems: tuple[str, ...] = ()  # what is wrong with the file (empty when it is sound)
+    # embedded IPTC-IIM and XMP, in the keys of EMBEDDED_FIELDS (EXIF is ``exif`` above)
+    iptc: dict[str, str] = field(default_factory=dict)
+    xmp: dict[str, str] = field(default_factory=dict)
+
+    def embedded(self) -> dict[str, tuple[str, str]]:
+        """What the image says about itself, one value per fact: fact -> (value, source).
+
+        Facts: creator, credit, copyright, caption, date, make, model, latitude, longitude.
+        Each comes from EXIF, else XMP, else IPTC-IIM (the Metadata Working Group's order of
+        reading when the three are in step); every value of every source is kept in ``exif``,
+        ``xmp`` and ``iptc``."""
+        out: dict[str, tuple[str, str]] = {}
+        for source, values in (("EXIF", self.exif), ("XMP", self.xmp), ("IPTC", self.iptc)):
+            for key, value in values.items():
+                fact = EXIF_FACTS.get(key, key) if source == "EXIF" else key
+                if value and fact not in out:
+                    out[fact] = (value, source)
+        return out
+
+
+#: ImageInfo.exif keys -> the fact they state (ImageInfo.embedded)
+EXIF_FACTS = {"artist": "creator"}
+
+#: the field each source names a fact with: (source, key of its dict) -> field name
+EMBEDDED_FIELDS: dict[tuple[str, str], str] = {
+    ("EXIF", "artist"): "Artist",
+    ("EXIF", "copyright"): "Copyright",
+    ("EXIF", "caption"): "ImageDescription",
+    ("EXIF", "date"): "DateTimeOriginal",
+    ("EXIF", "make"): "Make",
+    ("EXIF", "model"): "Model",
+    ("EXIF", "latitude"): "GPSLatitude",
+    ("EXIF", "longitude"): "GPSLongitude",
+    ("IPTC", "creator"): "By-line (2:80)",
+    ("IPTC", "credit"): "Credit (2:110)",
+    ("IPTC", "copyright"): "CopyrightNotice (2:116)",
+    ("IPTC", "caption"): "Caption-Abstract (2:120)",
+    ("IPTC", "date"): "DateCreated/TimeCreated (2:55/2:60)",
+    ("XMP", "creator"): "dc:creator",
+    ("XMP", "credit"): "photoshop:Credit",
+    ("XMP", "copyright"): "dc:rights",
+    ("XMP", "caption"): "dc:description",
+    ("XMP", "date"): "photoshop:DateCreated",
+    ("XMP", "make"): "tiff:Make",
+    ("XMP", "model"): "tiff:Model",
+    ("XMP", "latitude"): "exif:GPSLatitude",
+    ("XMP", "longitude"): "exif:GPSLongitude",
+}
 
 
 @dataclass(frozen=True)

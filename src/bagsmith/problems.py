@@ -232,7 +232,12 @@ CATALOGUE: dict[str, CodeInfo] = {
         W, "the article holds characters XML cannot represent (control codes); they were replaced"
     ),
     "image-metadata-disagrees": CodeInfo(
-        W, "an image's embedded creator or date disagrees with what its caption says"
+        W, "an image's embedded caption, creator or date disagrees with what the page says"
+    ),
+    "image-metadata-unreadable": CodeInfo(
+        W,
+        "an image's embedded IPTC-IIM or XMP is malformed, unsafe (DTD, entities) or over the "
+        "image-metadata-bytes limit; it was not read (the image was)",
     ),
     "format-extension-mismatch": CodeInfo(
         W, "a file's contents are of a format whose extensions do not include the file's own"

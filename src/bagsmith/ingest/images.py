@@ -3,11 +3,13 @@
 This is the only module that imports Pillow. Each image is opened, its format compared with its
 file name's extension, decoded completely (a truncated or corrupt file fails here), and described:
 format, MIME type, size in pixels, colour mode, bits per sample, ICC profile description,
-resolution, EXIF date/make/model/artist/copyright, SHA-256 and size in bytes.
+resolution, embedded EXIF, IPTC-IIM and XMP (creator, credit, copyright, caption, date,
+camera, GPS; see embedded.py), SHA-256 and size in bytes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import struct
@@ -21,6 +23,7 @@ from .. import limits
 from ..fixity import hash_file
 from ..model import ImageInfo
 from ..problems import Problem
+from .embedded import clean, degrees, read_iptc, read_xmp
 
 #: file name extension → the Pillow formats such a file may hold
 EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -36,7 +39,13 @@ _MODE_BITS: dict[str, list[int]] = {
     "I;16": [16], "I;16L": [16], "I;16B": [16], "I;16N": [16],
 }  # fmt: skip
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-_EXIF_TAGS = {"make": 0x010F, "model": 0x0110, "artist": 0x013B, "copyright": 0x8298}
+_EXIF_TAGS = {
+    "caption": 0x010E,  # ImageDescription
+    "make": 0x010F,
+    "model": 0x0110,
+    "artist": 0x013B,
+    "copyright": 0x8298,
+}
 _DATE_ORIGINAL, _DATE = 0x9003, 0x0132
 
 
@@ -101,14 +110,40 @@ def _exif(img: Image.Image) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     date = sub.get(_DATE_ORIGINAL) or exif.get(_DATE)
-    if isinstance(date, str) and date.strip(" \x00"):
-        out["date"] = _exif_date(date.strip(" \x00"))
+    if isinstance(date, str) and clean(date):
+        out["date"] = _exif_date(clean(date))
     for key, tag in _EXIF_TAGS.items():
         value = exif.get(tag)
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
-        if isinstance(value, str) and value.strip(" \x00"):
-            out[key] = value.strip(" \x00")
+        if isinstance(value, str) and clean(value):
+            out[key] = clean(value)
+    out.update(_gps(exif))
+    return out
+
+
+def _gps(exif: Image.Exif) -> dict[str, str]:
+    """EXIF GPSLatitude/GPSLongitude (degrees, minutes, seconds and N/S/E/W) in decimal
+    degrees; nothing for values that are not numbers within range."""
+    try:
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    except (OSError, ValueError, SyntaxError, struct.error):
+        return {}
+    out: dict[str, str] = {}
+    for key, ref_tag, tag, limit in (("latitude", 1, 2, 90.0), ("longitude", 3, 4, 180.0)):
+        value, ref = gps.get(tag), gps.get(ref_tag)
+        if not isinstance(value, tuple | list) or len(value) != 3:
+            continue
+        try:
+            d, m, s = (float(v) for v in value)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        number = d + m / 60 + s / 3600
+        if isinstance(ref, bytes):
+            ref = ref.decode("ascii", "replace")
+        text = degrees(-number if str(ref).strip(" \x00") in ("S", "W") else number, limit)
+        if text is not None:
+            out[key] = text
     return out
 
 
@@ -116,6 +151,7 @@ def characterise(path: Path) -> Checked:
     """Describe one image file; problems (never exceptions) for files that are not sound."""
     where = str(path)
     problems: list[Problem] = []
+    embedded_problems: list[Problem] = []
     try:
         digests, size = hash_file(path, ["sha256"])
         head = path.open("rb").read(32)
@@ -148,6 +184,11 @@ def characterise(path: Path) -> Checked:
                     sha256=digests["sha256"],
                     size=size,
                 )
+                iptc, iptc_problems = read_iptc(img, where)
+                xmp, xmp_problems = read_xmp(img, where)
+                embedded_problems = [*iptc_problems, *xmp_problems]
+                if iptc or xmp:
+                    info = dataclasses.replace(info, iptc=iptc, xmp=xmp)
                 try:
                     img.load()
                 except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
@@ -187,8 +228,9 @@ def characterise(path: Path) -> Checked:
             )
         )
     if problems:
-        info = ImageInfo(**{**info.__dict__, "problems": tuple(str(p) for p in problems)})
-    return Checked(where, info, tuple(problems))
+        info = dataclasses.replace(info, problems=tuple(str(p) for p in problems))
+    # unreadable embedded metadata is reported, but says nothing wrong about the image itself
+    return Checked(where, info, (*problems, *embedded_problems))
 
 
 _NUMBER_IN_NAME = re.compile(r"^(?:[^\W\d_]+[-_ ]?)?0*(\d{1,4})(?:[-_ .(][^/]*)?$", re.UNICODE)

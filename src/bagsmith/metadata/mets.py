@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 
 from lxml import etree
 
-from ..model import Agent, Article, ImageInfo, PackageFile
+from ..model import EMBEDDED_FIELDS, Agent, Article, ImageInfo, PackageFile
 from . import ids
 from .dc import FigureRef, article_dc, figure_dc, figure_label
 from .logical import figure_sections, logical_map
@@ -291,19 +291,19 @@ def _dmd_sections(
     fig_ids = ids.figure_ids([f.number for f in article.figures])
     for figure, ref, fig_id in zip(article.figures, refs, fig_ids, strict=True):
         rights = figure_rights(article, figure)
-        exif = figure.image.exif if figure.image is not None else {}
+        embedded = (
+            {fact: value for fact, (value, _) in figure.image.embedded().items()}
+            if figure.image is not None
+            else {}
+        )
         statements = [rights.text()] if rights else []
-        if exif.get("copyright") and not rights:
-            statements.append(RightsText(note=f"embedded copyright notice: {exif['copyright']}"))
+        if embedded.get("copyright") and not rights:
+            statements.append(
+                RightsText(note=f"embedded copyright notice: {embedded['copyright']}")
+            )
         section = element(METS, "dmdSec", ID=f"dmd-{fig_id}-mods", CREATED=created)
         figure_mods(
-            _wrap(section, "MODS", MODS_VERSION),
-            article,
-            figure,
-            ref,
-            statements,
-            creators=[exif["artist"]] if exif.get("artist") else [],
-            embedded_date=exif.get("date"),
+            _wrap(section, "MODS", MODS_VERSION), article, figure, ref, statements, embedded
         )
         yield section
         section = element(METS, "dmdSec", ID=f"dmd-{fig_id}", CREATED=created)
@@ -311,20 +311,23 @@ def _dmd_sections(
         yield section
 
 
-#: EXIF tags as ingest records them (ImageInfo.exif) -> their EXIF names
-EXIF_NAMES = {
-    "artist": "Artist",
-    "copyright": "Copyright",
-    "make": "Make",
-    "model": "Model",
-    "date": "DateTimeOriginal",
-}
-
-
-def embedded_note(exif: Mapping[str, str]) -> str:
-    """``; embedded EXIF: Artist=…, …`` for the metadata extraction event (empty if none)."""
-    found = [f"{name}={exif[key]}" for key, name in EXIF_NAMES.items() if exif.get(key)]
-    return "; embedded EXIF: " + ", ".join(found) if found else ""
+def embedded_note(image: ImageInfo) -> str:
+    """``; embedded EXIF: Artist=…; embedded XMP: dc:creator=…; …`` for the metadata
+    extraction event: every embedded value of every source (empty if none)."""
+    parts = []
+    for source, values, label in (
+        ("EXIF", image.exif, "EXIF"),
+        ("IPTC", image.iptc, "IPTC-IIM"),
+        ("XMP", image.xmp, "XMP"),
+    ):
+        found = [
+            f"{EMBEDDED_FIELDS.get((source, key), key)}={value}"
+            for key, value in values.items()
+            if value
+        ]
+        if found:
+            parts.append(f"; embedded {label}: " + ", ".join(found))
+    return "".join(parts)
 
 
 def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) -> list[Event]:
@@ -362,7 +365,7 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
                 "image characterised with Pillow",
                 "success",
                 f"{image.format} {image.width}x{image.height}, mode {image.mode}"
-                + embedded_note(image.exif),
+                + embedded_note(image),
                 ("software",),
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
@@ -35,29 +36,77 @@ def _rational(parent: Any, name: str, value: float) -> None:
     sub(el, MIX, "denominator", str(frac.denominator))
 
 
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+_DATETIME = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})?)?)?)?")
 
 
-def _capture(mix: Any, exif: dict[str, str]) -> None:
-    """``ImageCaptureMetadata`` from the image's embedded EXIF: when it was taken
-    (DateTimeOriginal), by whom (Artist), with what (Make, Model)."""
-    when = exif.get("date") if _DATETIME.fullmatch(exif.get("date") or "") else None
-    artist, make, model = exif.get("artist"), exif.get("make"), exif.get("model")
-    if not (when or artist or make or model):
+def _valid_date(value: str | None) -> str | None:
+    """``value`` when MIX's date type (xsd:date, dateTime, gYear, gYearMonth) takes it."""
+    if not value or not _DATETIME.fullmatch(value):
+        return None
+    try:
+        if len(value) >= 10:
+            datetime.fromisoformat(value[:10] + value[10:].replace("Z", "+00:00"))
+        elif len(value) == 7 and not 1 <= int(value[5:]) <= 12:
+            return None
+    except ValueError:
+        return None
+    return value
+
+
+def _dms(parent: Any, name: str, value: float) -> None:
+    """``gpsGroup``: whole degrees, whole minutes, seconds as a rational (hundredths)."""
+    value = abs(value)
+    deg = int(value)
+    minutes = int((value - deg) * 60)
+    seconds = Fraction(round((value - deg - minutes / 60) * 3600 * 100), 100)
+    el = sub(parent, MIX, name)
+    for part, number in (("degrees", Fraction(deg)), ("minutes", Fraction(minutes))):
+        rational = sub(el, MIX, part)
+        sub(rational, MIX, "numerator", str(number.numerator))
+        sub(rational, MIX, "denominator", str(number.denominator))
+    rational = sub(el, MIX, "seconds")
+    sub(rational, MIX, "numerator", str(seconds.numerator))
+    sub(rational, MIX, "denominator", str(seconds.denominator))
+
+
+def _position(latitude: str | None, longitude: str | None) -> tuple[float, float] | None:
+    """Decimal degrees (as ingest records them) as numbers, None unless both are in range."""
+    try:
+        lat, lon = float(latitude or "nan"), float(longitude or "nan")
+    except ValueError:
+        return None
+    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None  # False for NaN
+
+
+def _capture(mix: Any, image: ImageInfo) -> None:
+    """``ImageCaptureMetadata`` from the image's embedded EXIF, XMP or IPTC-IIM
+    (ImageInfo.embedded): when it was taken, by whom, with what camera, where (GPS)."""
+    facts = {key: value for key, (value, _source) in image.embedded().items()}
+    when = _valid_date(facts.get("date"))
+    creator, make, model = facts.get("creator"), facts.get("make"), facts.get("model")
+    position = _position(facts.get("latitude"), facts.get("longitude"))
+    if not (when or creator or make or model or position):
         return
     capture = sub(mix, MIX, "ImageCaptureMetadata")
-    if when or artist:
+    if when or creator:
         general = sub(capture, MIX, "GeneralCaptureInformation")
         if when:
             sub(general, MIX, "dateTimeCreated", when)
-        if artist:
-            sub(general, MIX, "imageProducer", artist)
-    if make or model:
+        if creator:
+            sub(general, MIX, "imageProducer", creator)
+    if make or model or position:
         camera = sub(capture, MIX, "DigitalCameraCapture")
         if make:
             sub(camera, MIX, "digitalCameraManufacturer", make)
         if model:
             sub(sub(camera, MIX, "DigitalCameraModel"), MIX, "digitalCameraModelName", model)
+        if position is not None:
+            gps = sub(sub(camera, MIX, "CameraCaptureSettings"), MIX, "GPSData")
+            latitude, longitude = position
+            sub(gps, MIX, "gpsLatitudeRef", "S" if latitude < 0 else "N")
+            _dms(gps, "GPSLatitude", latitude)
+            sub(gps, MIX, "gpsLongitudeRef", "W" if longitude < 0 else "E")
+            _dms(gps, "GPSLongitude", longitude)
 
 
 def mix_element(
@@ -101,7 +150,7 @@ def mix_element(
             profile = sub(sub(photometric, MIX, "ColorProfile"), MIX, "IccProfile")
             sub(profile, MIX, "iccProfileName", image.icc_profile)
 
-    _capture(mix, image.exif)
+    _capture(mix, image)
 
     bits = [b for b in image.bits_per_sample if b > 0]
     dpi = image.dpi if image.dpi and min(image.dpi) > 0 else None

@@ -10,7 +10,8 @@ Every value comes from the article record; nothing is invented.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -193,34 +194,58 @@ def _host(article: Article) -> tuple[str, str | None] | None:
     return None
 
 
+def _plain(text: str | None) -> str:
+    """Words only (``A dog in the snow.`` is ``a dog in the snow``)."""
+    return " ".join(re.findall(r"\w+", (text or "").casefold()))
+
+
 def figure_mods(
     parent: Any,
     article: Article,
     figure: Figure,
     ref: FigureRef,
     rights: Sequence[RightsText] = (),
-    creators: Sequence[str] = (),
-    embedded_date: str | None = None,
+    embedded: Mapping[str, str] | None = None,
 ) -> Any:
     """One figure's ``mods:mods`` record: caption, description, date, places, credit, rights.
-    ``creators``: photographers named by the image's embedded metadata besides the credit;
-    ``embedded_date``: when the image says it was taken (EXIF), used when the caption has no
-    date."""
+    ``embedded``: what the image says about itself (``ImageInfo.embedded`` facts), written
+    beside the page's: its creator as a photographer besides the credit, its credit line as a
+    note, its caption as a second abstract, its date when the caption has none, its GPS
+    position as coordinates."""
+    embedded = embedded or {}
     mods = _record(parent)
     _title(mods, ref.label)
-    for name in unique([figure.credit, *creators]):
+    for name in unique([figure.credit, embedded.get("creator")]):
         _name(mods, name, "photographer")
     sub(mods, MODS, "typeOfResource", "still image")
     sub(mods, MODS, "genre", "photographs", authority="aat")
-    when = figure.date or embedded_date
+    when = figure.date or embedded.get("date")
     if when:
         _date(sub(mods, MODS, "originInfo", eventType="production"), "dateCreated", when, True)
     if ref.image_mime:
         sub(sub(mods, MODS, "physicalDescription"), MODS, "internetMediaType", ref.image_mime)
     if figure.description:
         sub(mods, MODS, "abstract", figure.description)
+    caption = embedded.get("caption")
+    if caption and _plain(caption) not in {_plain(figure.caption), _plain(figure.description)}:
+        sub(mods, MODS, "abstract", caption, displayLabel="Embedded caption")
+    credit = embedded.get("credit")
+    if credit and credit != figure.credit:
+        sub(
+            mods,
+            MODS,
+            "note",
+            credit,
+            type="creation/production credits",
+            displayLabel="Embedded credit line",
+        )
     for place in unique(places(figure)):
         sub(sub(mods, MODS, "subject"), MODS, "geographic", place)
+    if embedded.get("latitude") and embedded.get("longitude"):
+        coordinates = f"{embedded['latitude']}, {embedded['longitude']}"
+        sub(
+            sub(sub(mods, MODS, "subject"), MODS, "cartographics"), MODS, "coordinates", coordinates
+        )
     host = sub(mods, MODS, "relatedItem", type="host")
     _title(host, article.title)
     for identifier in unique(list(article.identifiers))[:1]:

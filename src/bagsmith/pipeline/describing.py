@@ -244,6 +244,8 @@ def article_from_record(data: Any, source: str = "record") -> Article:
                     sha256=image["sha256"],
                     size=int(image.get("size") or 0),
                     problems=tuple(image.get("problems") or ()),
+                    iptc=dict(image.get("iptc") or {}),
+                    xmp=dict(image.get("xmp") or {}),
                 )
             figures.append(
                 Figure(

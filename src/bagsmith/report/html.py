@@ -29,6 +29,11 @@ _EXIF_LABELS = {
     "model": "camera model",
     "artist": "artist",
     "copyright": "copyright",
+    "caption": "description",
+    "latitude": "GPS latitude",
+    "longitude": "GPS longitude",
+    "creator": "creator",
+    "credit": "credit line",
 }
 
 
@@ -107,8 +112,9 @@ def _technical(image: dict[str, Any]) -> list[tuple[str, str]]:
     rows.append(("ICC profile", str(image.get("icc_profile") or "none")))
     dpi = image.get("dpi")
     rows.append(("Resolution", f"{dpi[0]:g} × {dpi[1]:g} dpi" if dpi else "not recorded"))
-    for key, value in (image.get("exif") or {}).items():
-        rows.append((f"EXIF {_EXIF_LABELS.get(key, key)}", str(value)))
+    for source, label in (("exif", "EXIF"), ("iptc", "IPTC"), ("xmp", "XMP")):
+        for key, value in (image.get(source) or {}).items():
+            rows.append((f"{label} {_EXIF_LABELS.get(key, key)}", str(value)))
     if image.get("size") is not None:
         rows.append(("Size", size_text(int(image["size"]))))
     rows.append(("SHA-256", str(image.get("sha256", ""))))
