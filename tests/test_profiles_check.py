@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bagsmith.bagit.profile_check import BagFacts, check_bag, facts_from_directory
+from bagsmith.bagit.facts import read_bag_facts
+from bagsmith.bagit.profile_check import BagFacts, check_bag
 from bagsmith.bagit.profiles import Profile, load_profile_file
 from bagsmith.errors import BagError
 from bagsmith.pipeline.profiling import check_bag_against_profile
@@ -27,13 +28,13 @@ def _profile(tmp_path: Path, spec: str | None, extra: dict[str, Any] | None = No
 
 def _codes(tmp_path: Path, profile: Profile, **bag: Any) -> list[str]:
     root = write_bag(tmp_path / "bag", **bag)
-    return [p.code for p in check_bag(profile, facts_from_directory(root))]
+    return [p.code for p in check_bag(profile, read_bag_facts(root))]
 
 
 # --- reading facts ---------------------------------------------------------------------------
 
 
-def test_facts_from_directory_reads_everything_profiles_need(tmp_path: Path) -> None:
+def test_read_bag_facts_reads_everything_profiles_need(tmp_path: Path) -> None:
     root = write_bag(
         tmp_path / "bag",
         payload={"data/a.txt": b"abc", "data/sub/b.bin": b"12345"},
@@ -43,7 +44,7 @@ def test_facts_from_directory_reads_everything_profiles_need(tmp_path: Path) -> 
         tag_files={"meta/extra.xml": b"<x/>"},
         fetch=[("https://example.org/c", 3, "data/c.txt")],
     )
-    facts = facts_from_directory(root)
+    facts = read_bag_facts(root)
     assert facts.bagit_version == "1.0"
     assert facts.info[:3] == (
         ("Contact-Name", "A"),
@@ -63,13 +64,13 @@ def test_facts_from_directory_reads_everything_profiles_need(tmp_path: Path) -> 
 def test_facts_survive_a_dangling_link(tmp_path: Path) -> None:
     root = write_bag(tmp_path / "bag")
     (root / "data" / "gone").symlink_to(root / "data" / "nowhere")
-    facts = facts_from_directory(root)
+    facts = read_bag_facts(root)
     assert "data/gone" in facts.payload_files and facts.payload_octets == 6
 
 
 def test_facts_need_a_bag(tmp_path: Path) -> None:
     with pytest.raises(BagError, match=r"bagit\.txt"):
-        facts_from_directory(tmp_path)
+        read_bag_facts(tmp_path)
 
 
 # --- rules every version has -----------------------------------------------------------------
@@ -112,7 +113,7 @@ def test_bag_info_rules(tmp_path: Path, spec: str) -> None:
         ("Title", "Two"),
     ]
     root = write_bag(tmp_path / "bag", info=info)
-    problems = check_bag(profile, facts_from_directory(root))
+    problems = check_bag(profile, read_bag_facts(root))
     by_code = {p.code: p for p in problems}
     assert set(by_code) == {
         "profile-tag-missing",
@@ -160,12 +161,12 @@ def test_manifests_and_tag_manifests_required(tmp_path: Path, spec: str) -> None
 @pytest.mark.parametrize("spec", SPEC_VERSIONS)
 def test_tag_files_required(tmp_path: Path, spec: str) -> None:
     profile = _profile(tmp_path, spec, {"Tag-Files-Required": ["DPN/dpnInfo.txt"]})
-    problems = check_bag(profile, facts_from_directory(write_bag(tmp_path / "a")))
+    problems = check_bag(profile, read_bag_facts(write_bag(tmp_path / "a")))
     assert [(p.code, p.path) for p in problems] == [
         ("profile-tag-file-required", "DPN/dpnInfo.txt")
     ]
     ok = write_bag(tmp_path / "b", tag_files={"DPN/dpnInfo.txt": b"x"})
-    assert check_bag(profile, facts_from_directory(ok)) == []
+    assert check_bag(profile, read_bag_facts(ok)) == []
 
 
 @pytest.mark.parametrize("spec", SPEC_VERSIONS)
@@ -181,7 +182,7 @@ def test_allow_fetch_false(tmp_path: Path, spec: str) -> None:
 @pytest.mark.parametrize("spec", SPEC_VERSIONS)
 def test_accept_bagit_version(tmp_path: Path, spec: str) -> None:
     profile = _profile(tmp_path, spec, {"Accept-BagIt-Version": ["0.97"]})
-    problems = check_bag(profile, facts_from_directory(write_bag(tmp_path / "a", version="1.0")))
+    problems = check_bag(profile, read_bag_facts(write_bag(tmp_path / "a", version="1.0")))
     assert [(p.code, p.path) for p in problems] == [
         ("profile-bagit-version-not-accepted", "bagit.txt")
     ]
@@ -201,7 +202,7 @@ def test_serialization(tmp_path: Path, spec: str) -> None:
         spec,
         {"Serialization": "optional", "Accept-Serialization": ["application/x-tar"]},
     )
-    facts = facts_from_directory(
+    facts = read_bag_facts(
         write_bag(tmp_path / "bag", info=[("BagIt-Profile-Identifier", PROFILE_ID)])
     )
 
@@ -226,9 +227,7 @@ def test_serialization(tmp_path: Path, spec: str) -> None:
 def test_tag_files_allowed(tmp_path: Path, spec: str) -> None:
     profile = _profile(tmp_path, spec, {"Tag-Files-Allowed": ["DPN/*", "about.txt"]})
     tag_files = {"DPN/deep/x.txt": b"1", "about.txt": b"2", "notes/other.txt": b"3"}
-    problems = check_bag(
-        profile, facts_from_directory(write_bag(tmp_path / "a", tag_files=tag_files))
-    )
+    problems = check_bag(profile, read_bag_facts(write_bag(tmp_path / "a", tag_files=tag_files)))
     # bagit.txt, bag-info.txt and the manifests are BagIt's own files, never "not allowed"
     assert [(p.code, p.path) for p in problems] == [
         ("profile-tag-file-not-allowed", "notes/other.txt")
@@ -256,7 +255,7 @@ def test_manifests_allowed(tmp_path: Path, spec: str) -> None:
     )
     bag = {"algorithms": ["sha256", "md5"], "tag_algorithms": ["sha256"]}
     root = write_bag(tmp_path / "a", **bag)
-    problems = check_bag(profile, facts_from_directory(root))
+    problems = check_bag(profile, read_bag_facts(root))
     assert [(p.code, p.path) for p in problems] == [
         ("profile-manifest-not-allowed", "manifest-md5.txt"),
         ("profile-tag-manifest-not-allowed", "tagmanifest-sha256.txt"),
@@ -309,7 +308,7 @@ def test_payload_files_required(tmp_path: Path) -> None:
         tmp_path, "1.4.0", {"Payload-Files-Required": ["data/LICENSE.txt", "data/src/"]}
     )
     root = write_bag(tmp_path / "a", payload={"data/src.txt": b"x"})
-    problems = check_bag(profile, facts_from_directory(root))
+    problems = check_bag(profile, read_bag_facts(root))
     assert [(p.code, p.path) for p in problems] == [
         ("profile-payload-file-required", "data/LICENSE.txt"),
         ("profile-payload-file-required", "data/src/"),
@@ -331,7 +330,7 @@ def test_payload_files_allowed(tmp_path: Path) -> None:
     }
     fetch = [("https://example.org/v", 1, "data/video.mp4")]
     root = write_bag(tmp_path / "a", payload=payload, fetch=fetch)
-    problems = check_bag(profile, facts_from_directory(root))
+    problems = check_bag(profile, read_bag_facts(root))
     assert [(p.code, p.path) for p in problems] == [
         ("profile-payload-file-not-allowed", "data/notes.txt"),
         ("profile-payload-file-not-allowed", "data/video.mp4"),
@@ -343,7 +342,7 @@ def test_payload_files_allowed(tmp_path: Path) -> None:
 def test_recommended_tags_are_warnings(tmp_path: Path) -> None:
     profile = _profile(tmp_path, "1.3.0", {"Bag-Info": {"Contact-Email": {"recommended": True}}})
     root = write_bag(tmp_path / "a")
-    problems = check_bag(profile, facts_from_directory(root))
+    problems = check_bag(profile, read_bag_facts(root))
     assert [(p.code, p.level) for p in problems] == [
         ("profile-tag-recommended-missing", Severity.WARNING)
     ]

@@ -18,7 +18,8 @@ import bagit
 import bagit_profile
 import pytest
 
-from bagsmith.bagit.profile_check import BagFacts, check_bag, facts_from_directory
+from bagsmith.bagit.facts import read_bag_facts
+from bagsmith.bagit.profile_check import BagFacts, check_bag
 from bagsmith.bagit.profiles import Profile, load_profile, load_profile_file
 from bagsmith.errors import ProfileError
 from bagsmith.problems import Severity
@@ -163,7 +164,7 @@ def test_agrees_with_bagit_profile(
     root = write_bag(tmp_path / "bag", **bag)
     if "fetch" not in bag:  # the test bags themselves are valid bags
         bagit.Bag(str(root)).validate()
-    assert _ours(profile, facts_from_directory(root)) is _oracle(doc, root) is conforms
+    assert _ours(profile, read_bag_facts(root)) is _oracle(doc, root) is conforms
 
 
 @pytest.mark.parametrize(
@@ -193,7 +194,7 @@ def test_serialization_agrees_with_bagit_profile(
         target = tmp_path / "bag.tar"
         with tarfile.open(target, "w") as tar:
             tar.add(root, arcname="bag")
-    facts = facts_from_directory(root)
+    facts = read_bag_facts(root)
     facts = BagFacts(**{**facts.__dict__, "serialization": None if form == "folder" else form})
     oracle = bagit_profile.Profile(PROFILE_ID, profile=fresh(doc))
     try:
@@ -226,7 +227,7 @@ def test_default_profile_accepts_what_bagsmith_bag_writes(tmp_path: Path) -> Non
         tag_algorithms=("sha256", "sha512"),
     )
     bagit.Bag(str(root)).validate()
-    problems = check_bag(profile, facts_from_directory(root))
+    problems = check_bag(profile, read_bag_facts(root))
     assert [p.code for p in problems] == ["profile-tag-recommended-missing"] * 3
     assert _oracle(_document(profile), root, profile.identifier)
     # and without the --info tags it names exactly what is missing
@@ -236,9 +237,7 @@ def test_default_profile_accepts_what_bagsmith_bag_writes(tmp_path: Path) -> Non
         algorithms=("sha256", "sha512"),
         tag_algorithms=("sha256", "sha512"),
     )
-    errors = [
-        p for p in check_bag(profile, facts_from_directory(bare)) if p.level is Severity.ERROR
-    ]
+    errors = [p for p in check_bag(profile, read_bag_facts(bare)) if p.level is Severity.ERROR]
     assert {p.message.split()[0] for p in errors} == {"Source-Organization", "External-Description"}
     assert not _oracle(_document(profile), bare, profile.identifier)
 
@@ -260,13 +259,13 @@ def test_btr_copy_accepts_a_bagit_python_bag_naming_the_published_btr_profile(
         {"Source-Organization": "Example University", "BagIt-Profile-Identifier": published},
         checksums=["sha256"],
     )
-    problems = check_bag(profile, facts_from_directory(folder))
+    problems = check_bag(profile, read_bag_facts(folder))
     assert problems and all(p.level is Severity.WARNING for p in problems)  # recommended tags
     assert _oracle(_document(profile), folder, published)
     bagit_profile_doc = _document(profile)
     (folder / "fetch.txt").write_text("https://example.org/x 1 data/x\n", encoding="utf-8")
     assert "profile-fetch-not-allowed" in [
-        p.code for p in check_bag(profile, facts_from_directory(folder))
+        p.code for p in check_bag(profile, read_bag_facts(folder))
     ]
     assert not _oracle(bagit_profile_doc, folder, published)
 
@@ -284,7 +283,7 @@ def test_aptrust_style_profile_needs_md5_aptrust_info_and_a_tar(tmp_path: Path) 
         tag_algorithms=("md5",),
         tag_files={"aptrust-info.txt": b"Title: T\nAccess: Institution\n"},
     )
-    facts = facts_from_directory(root)
+    facts = read_bag_facts(root)
     assert [p.code for p in check_bag(profile, facts)] == ["profile-serialization-required"]
     as_tar = BagFacts(**{**facts.__dict__, "serialization": "tar"})
     assert check_bag(profile, as_tar) == []
@@ -293,7 +292,7 @@ def test_aptrust_style_profile_needs_md5_aptrust_info_and_a_tar(tmp_path: Path) 
     codes = [
         p.code
         for p in check_bag(
-            profile, BagFacts(**{**facts_from_directory(wrong).__dict__, "serialization": "tar"})
+            profile, BagFacts(**{**read_bag_facts(wrong).__dict__, "serialization": "tar"})
         )
     ]
     assert codes == [

@@ -10,14 +10,13 @@ Every rule of the profile is checked and every failure is reported as a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from ..problems import Problem
-from .facts import BagFacts, read_bag_facts
+from .facts import BagFacts
 from .manifest import split_manifest_name
 from .profiles import PROFILE_ID_TAG, Profile, TagRule, glob_match
 
-__all__ = ["BagFacts", "check_bag", "facts_from_directory", "occurrences", "tag_problems"]
+__all__ = ["BagFacts", "check_bag", "occurrences", "tag_problems"]
 
 #: MIME types that name each serialisation bagsmith knows (a profile may use any of them).
 SERIALIZATION_MIME_TYPES: dict[str, frozenset[str]] = {
@@ -38,15 +37,6 @@ SERIALIZATION_MIME_TYPES: dict[str, frozenset[str]] = {
 _SERIALIZATION_ALIASES = {"tar.gz": "tgz", "gz": "tgz", "gzip": "tgz"}
 #: Files outside data/ that BagIt itself defines: never "tag files" for Tag-Files-Allowed.
 _BAGIT_FILES = ("bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt")
-
-
-def facts_from_directory(bag: str | Path) -> BagFacts:
-    """The facts profile checks need, for a bag folder (or archive): :func:`.facts.read_bag_facts`.
-
-    Kept under this name for existing callers; there is one reader of bag facts, the one the
-    validator uses too.
-    """
-    return read_bag_facts(bag)
 
 
 # --- checking -------------------------------------------------------------------------------

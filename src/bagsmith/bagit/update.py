@@ -122,7 +122,7 @@ def _tag_files(bag: Path, skip: set[str]) -> list[str]:
     return sorted(out)
 
 
-def update_bag(
+def regenerate_tag_files(
     bag: Path,
     *,
     algorithms: Sequence[str] | None = None,

@@ -32,7 +32,7 @@ from ..bagit.payload import (
 )
 from ..bagit.serialize import ArchiveFormat
 from ..bagit.tagfiles import checked_tag
-from ..bagit.update import update_bag as _update_bag
+from ..bagit.update import regenerate_tag_files
 from ..bagit.writer import (
     PayloadTotals,
     bag_info_tags,
@@ -216,11 +216,12 @@ def _profile_preflight(
 def _check_staged(stage: Path, profile: Profile, serialize: ArchiveFormat | None) -> list[Problem]:
     """The staged bag against the profile; refused (and so never moved into place) if it
     does not conform. Returns its warnings other than those reported before hashing."""
+    from ..bagit.facts import read_bag_facts
     from .package_steps import TAG_CODES
-    from .profiling import check_bag_against_profile, facts_from_directory
+    from .profiling import check_bag_against_profile
 
     facts = dataclasses.replace(
-        facts_from_directory(stage), serialization=serialize.value if serialize else None
+        read_bag_facts(stage), serialization=serialize.value if serialize else None
     )
     problems = list(check_bag_against_profile(stage, profile, facts=facts).problems)
     _refuse(problems, profile, " once written")
@@ -474,14 +475,15 @@ def _create_group(
 def update_bag(
     path: Path, options: UpdateOptions | None = None, *, progress: ProgressFactory | None = None
 ) -> BagResult:
-    """Regenerate manifests, tag manifests, Payload-Oxum and Bag-Size; apply ``--info``."""
+    """Regenerate manifests, tag manifests, Payload-Oxum and Bag-Size; apply the bag-info
+    tags of ``options``."""
     options = options or UpdateOptions()
     algorithms = fixity.parse_algorithms(options.algorithms) if options.algorithms else None
     processes = _processes(options.processes)
     path = Path(path)
     try:
         with _progress(progress, "Hashing", None) as update:
-            summary = _update_bag(
+            summary = regenerate_tag_files(
                 path,
                 algorithms=algorithms,
                 info=options.info,

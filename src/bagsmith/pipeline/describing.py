@@ -315,7 +315,7 @@ def _check_record(data: Any, record: Path) -> None:
         )
 
 
-def package_files(paths: Sequence[Path], root: Path) -> list[PackageFile]:
+def files_on_disk(paths: Sequence[Path], root: Path) -> list[PackageFile]:
     """PackageFiles for files on disk: path ``data/<relative to root>``, size, sha256+sha512."""
     out: list[PackageFile] = []
     root = root.absolute()
@@ -387,7 +387,7 @@ def describe_to_folder(
         raise DestinationError(
             f"{existing[0]} exists already", path=existing[0], hint="use {force} to replace it"
         )
-    pfs = package_files(files, root or Path.cwd())
+    pfs = files_on_disk(files, root or Path.cwd())
     person = Agent(archivist, "archivist", "person") if archivist else None
     result = describe_article(article, pfs, created=created, archivist=person)
     if not result.report.valid:

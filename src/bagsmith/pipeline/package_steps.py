@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from ..bagit.facts import read_bag_facts
 from ..bagit.manifest import LineProblem, format_line, manifest_name, parse_line
 from ..bagit.payload import PayloadPlan
 from ..bagit.profile_check import BagFacts, check_bag
@@ -27,7 +28,6 @@ from .describing import check_metadata_file
 from .layout import DC_PATH, METS_PATH, Layout, mime_type
 from .profiling import (
     check_bag_against_profile,
-    facts_from_directory,
     info_hint,
     required_info_problems,
 )
@@ -273,7 +273,7 @@ def validate_staged(
     semantics against the manifest digests) of the staged bag, in one result."""
     validation = validate_bag(root, mode=Mode.FULL, processes=processes, progress=progress)
     if profile is not None:
-        facts = dataclasses.replace(facts_from_directory(root), serialization=serialization)
+        facts = dataclasses.replace(read_bag_facts(root), serialization=serialization)
         validation.report.extend(check_bag_against_profile(root, profile, facts=facts).problems)
     payload = set(digests)
     validation.report.extend(

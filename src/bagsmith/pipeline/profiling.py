@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..bagit.facts import read_bag_facts
 from ..bagit.profile_check import BagFacts, check_bag, occurrences, tag_problems
-from ..bagit.profile_check import facts_from_directory as _facts_from_directory
 from ..bagit.profiles import (
     PROFILE_ID_TAG,
     Profile,
@@ -28,7 +28,6 @@ __all__ = [
     "ProfileDetails",
     "ProfileListing",
     "check_bag_against_profile",
-    "facts_from_directory",
     "info_hint",
     "list_profiles",
     "required_info_problems",
@@ -110,15 +109,10 @@ def check_bag_against_profile(
                 "profile when it is validated with {profile}",
                 path=path,
             )
-        facts = _facts_from_directory(path)
+        facts = read_bag_facts(path)
     report = Report(subject=str(bag))
     report.extend(check_bag(resolved, facts))
     return report
-
-
-def facts_from_directory(bag: str | Path) -> BagFacts:
-    """The facts profile checks read from a bag folder (see :class:`BagFacts`)."""
-    return _facts_from_directory(bag)
 
 
 # --- before writing a bag -------------------------------------------------------------------
