@@ -14,6 +14,8 @@ test replays them) and fix the cause. See docs/reliability.md.
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -65,7 +67,11 @@ def main(argv: list[str]) -> int:
         options.append(str(corpus))
     print(f"fuzz.py: {len(instrumented)} modules of bagsmith instrumented", file=sys.stderr)
     function = fuzzing.TARGETS[target]
-    atheris.Setup([argv[0], *options], function)
+    # libFuzzer runs argv[0] through the shell for -merge=1 and -fork: this script with its
+    # target, by this interpreter (the script itself is not executable)
+    script = shlex.quote(os.path.abspath(argv[0]))
+    program = f"{shlex.quote(sys.executable)} {script} {shlex.quote(target)}"
+    atheris.Setup([program, *options], function)
     atheris.Fuzz()
     return 0
 
