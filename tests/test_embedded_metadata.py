@@ -167,11 +167,19 @@ XMP = xmp_packet(
 )
 
 
-def tagged_photo(path: Path, fmt: str, *, exif_artist: str | None = None, iptc: bytes = IPTC,
-                 xmp: bytes = XMP) -> Path:  # fmt: skip
+def tagged_photo(
+    path: Path,
+    fmt: str,
+    *,
+    exif_artist: str | None = None,
+    iptc: bytes = IPTC,
+    xmp: bytes = XMP,
+    size: tuple[int, int] = (20, 14),
+    colour: tuple[int, int, int] | None = None,
+) -> Path:
     """A photograph in JPEG, PNG or TIFF carrying EXIF (with GPS for JPEG and PNG), IPTC-IIM
     and XMP, each block written where that format keeps it."""
-    image = Image.new("RGB", (20, 14), (90, len(fmt) * 30, 40))
+    image = Image.new("RGB", size, colour or (90, len(fmt) * 30, 40))
     exif = Image.Exif()
     exif[0x010F] = "Nikon"  # Make (Pillow writes no EXIF sub-IFD under an empty IFD0)
     if exif_artist:

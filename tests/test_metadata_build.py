@@ -69,7 +69,9 @@ def logical_outline(mets: etree._Element) -> list[tuple[str | None, list[str | N
         figures = section.findall("mets:div", NS)
         assert {d.get("TYPE") for d in figures} <= {"figure"}
         assert all(not d.findall("mets:div", NS) for d in figures)
-        outline.append((section.get("LABEL"), [d.get("DMDID").split()[-1] for d in figures]))
+        outline.append(
+            (section.get("LABEL"), [d.get("DMDID").removesuffix("-mods") for d in figures])
+        )
     return outline
 
 
@@ -180,7 +182,10 @@ def test_example_article_dc_and_mets_are_valid_and_complete(
     # in a final "Figures" section after the text's sections
     logical = mets.find("mets:structMap[@TYPE='logical']/mets:div", NS)
     assert logical.get("TYPE") == "article"
-    assert logical.get("DMDID") == "dmd-article-mods dmd-article"
+    assert logical.get("DMDID") == "dmd-article-mods"  # one ID (Archivematica's schematron)
+    groups = {d.get("ID"): d.get("GROUPID") for d in mets.iterfind("mets:dmdSec", NS)}
+    assert groups["dmd-article-mods"] == groups["dmd-article"] == "dmdgroup-article"
+    assert groups["dmd-fig-002-mods"] == groups["dmd-fig-002"] == "dmdgroup-fig-002"
     assert logical_outline(mets) == [
         ("Introduction", []),
         ("The photographs", []),
@@ -238,9 +243,9 @@ def test_figures_go_under_the_section_ingest_recorded(schema_cache: Path, tmp_pa
         for d in mets.iterfind(".//mets:div[@TYPE='figure']", NS)
     }
     assert hrefs == {
-        "dmd-fig-001-mods dmd-fig-001": "images/01.jpg",
-        "dmd-fig-002-mods dmd-fig-002": "images/02.jpg",
-        "dmd-fig-004-mods dmd-fig-004": "images/04.png",
+        "dmd-fig-001-mods": "images/01.jpg",
+        "dmd-fig-002-mods": "images/02.jpg",
+        "dmd-fig-004-mods": "images/04.png",
     }
     assert [
         d.get("ORDER") for d in mets.iterfind(".//mets:div[@LABEL='The photographs']/mets:div", NS)

@@ -25,12 +25,12 @@ from urllib.parse import unquote
 
 import pytest
 from lxml import etree
-from PIL import Image
 
 from bagsmith.metadata.xmlns import METS, MODS, XLINK
 from bagsmith.pipeline.packaging import PackageOptions, package_article
 from bagsmith.pipeline.parsing import parse_article
 from tests.conftest import SHARED_SCHEMAS
+from tests.test_embedded_metadata import tagged_photo
 from tests.test_package_support import CREATED, make_example
 
 metsrw = pytest.importorskip("metsrw")
@@ -48,22 +48,26 @@ SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 DOCUMENTED_SCHEMATRON = {
     "A PREMIS event MUST be of a recognized eventType": "LoC event types Archivematica's "
     "list lacks (metadata extraction, information package creation)",
-    "If a div has a DMDID attribute, then it must refer to the ID of a dmdSec": "a div names "
-    "two descriptive records (MODS and DC); METS allows several IDREFS",
     "Each amdSec MUST contain 3 digiprovMD elements that contain mdWraps of MDTYPE "
     "PREMIS:AGENT": "the agents that acted: bagsmith, fido, the organisation, the archivist",
 }
 
 
 def images_for(folder: Path, numbers: list[int]) -> Path:
-    """Photographs in three formats: JPEG, PNG and TIFF (each with its own pixels)."""
+    """Photographs in three formats, JPEG, PNG and TIFF, each with pixels of its own and
+    carrying EXIF, IPTC-IIM and XMP (as tests/test_embedded_metadata.py writes them)."""
     folder.mkdir(parents=True, exist_ok=True)
     formats = ["JPEG", "PNG", "TIFF"]
     for i, number in enumerate(numbers):
         fmt = formats[i % 3]
         suffix = {"JPEG": "jpg", "PNG": "png", "TIFF": "tif"}[fmt]
-        img = Image.new("RGB", (40 + number, 30), (number * 7 % 256, 90, 200))
-        img.save(folder / f"{number:02d}.{suffix}", fmt)
+        tagged_photo(
+            folder / f"{number:02d}.{suffix}",
+            fmt,
+            exif_artist="Kovacs Peter",
+            size=(40 + number, 30),
+            colour=(number * 7 % 256, 90, 200),
+        )
     return folder
 
 
@@ -141,6 +145,15 @@ def test_metsrw_finds_every_file_with_its_premis_and_descriptions(bag: Path) -> 
                 <= when["format identification"]
                 <= when["information package creation"]
             )
+            # the embedded EXIF, IPTC-IIM and XMP reached the image's PREMIS and MIX
+            [extraction] = [
+                e for e in entry.get_premis_events() if e.event_type == "metadata extraction"
+            ]
+            if bag.name == "seed-bag":
+                note = str(extraction.event_outcome_information)
+                assert "embedded EXIF: " in note and "Artist=Kovacs Peter" in note
+                assert "embedded IPTC-IIM: By-line (2:80)=Kovács Péter" in note
+                assert "embedded XMP: dc:creator=Kovács Péter" in note
             mdtypes = [d.contents.mdtype for d in entry.dmdsecs]
             if mdtypes:
                 assert mdtypes == ["MODS", "DC"]
@@ -192,12 +205,24 @@ def test_plain_xmllint_with_mets_xsd_fails_only_on_premis_file_types(bag: Path) 
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     errors = [line for line in proc.stderr.splitlines() if "validity error" in line]
-    assert errors
-    assert all(
-        "{http://www.loc.gov/premis/v3}object" in line
-        and ("premis/v3}file" in line or "type definition is absent" in line)
-        for line in errors
-    ), errors
+    mets = bag / "data" / "mets.xml"
+    objects = etree.parse(str(mets)).iterfind(".//{http://www.loc.gov/premis/v3}object")
+    premis_object = (
+        "element object: Schemas validity error : Element '{http://www.loc.gov/premis/v3}object'"
+    )
+    expected = [
+        f"{mets}:{line}: {premis_object}{message}"
+        for line in sorted(obj.sourceline for obj in objects)
+        for message in (
+            ", attribute '{http://www.w3.org/2001/XMLSchema-instance}type': The QName value "
+            "'{http://www.loc.gov/premis/v3}file' of the xsi:type attribute does not resolve to "
+            "a type definition.",
+            ": The type definition is absent.",
+        )
+    ]
+    assert len(expected) == 2 * len(payload(bag) - {"mets.xml"})  # a PREMIS object per file
+    assert errors == expected  # exactly these, two per PREMIS object, and nothing else
+    assert proc.stderr.rstrip().endswith("fails to validate")
 
 
 def test_dc_xml_is_oai_dc_and_mods_records_validate_alone(bag: Path, tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 A figure goes under the section ingest recorded for it (``Figure.section``, an index into
 ``Article.sections``). Figures without one — a gallery after the text, the usual case — go into
 a final section division labelled "Figures", after the text's sections. Each figure division
-points at its image file (``fptr``) and its ``dmdSec`` (``DMDID``).
+points at its image file (``fptr``) and its MODS ``dmdSec`` (``DMDID``; the Dublin Core record
+beside it shares the MODS record's ``GROUPID``: one ID per division, as Archivematica's
+schematron reads ``DMDID``).
 """
 
 from __future__ import annotations
@@ -52,9 +54,7 @@ def logical_map(
     smap = element(
         METS, "structMap", ID="structmap-logical", TYPE="logical", LABEL="Article structure"
     )
-    top = sub(
-        smap, METS, "div", TYPE="article", LABEL=article.title, DMDID="dmd-article-mods dmd-article"
-    )
+    top = sub(smap, METS, "div", TYPE="article", LABEL=article.title, DMDID="dmd-article-mods")
     figure_paths = {pf.path for pf in figure_files if pf is not None}
     for pf in files:
         if pf.use == "original" and pf.path not in figure_paths:
@@ -89,7 +89,7 @@ def logical_map(
             TYPE="figure",
             ORDER=str(counts[index]),
             LABEL=ref.label,
-            DMDID=f"dmd-{fig_id}-mods dmd-{fig_id}",
+            DMDID=f"dmd-{fig_id}-mods",  # its DC record: the dmdSec of the same GROUPID
         )
         if figure.number is not None:
             div.set("ORDERLABEL", str(figure.number))

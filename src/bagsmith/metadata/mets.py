@@ -276,7 +276,9 @@ def _dmd_sections(
         }
     )
     general = article_rights(article)
-    section = element(METS, "dmdSec", ID="dmd-article-mods", CREATED=created)
+    section = element(
+        METS, "dmdSec", ID="dmd-article-mods", GROUPID="dmdgroup-article", CREATED=created
+    )
     article_mods(
         _wrap(section, "MODS", MODS_VERSION),
         article,
@@ -285,7 +287,7 @@ def _dmd_sections(
         [general.text()] if general else [],
     )
     yield section
-    section = element(METS, "dmdSec", ID="dmd-article", CREATED=created)
+    section = element(METS, "dmdSec", ID="dmd-article", GROUPID="dmdgroup-article", CREATED=created)
     article_dc(article, refs, formats, parent=_wrap(section, "DC"), rights=dc_rights(general))
     yield section
     fig_ids = ids.figure_ids([f.number for f in article.figures])
@@ -301,12 +303,13 @@ def _dmd_sections(
             statements.append(
                 RightsText(note=f"embedded copyright notice: {embedded['copyright']}")
             )
-        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}-mods", CREATED=created)
+        group = f"dmdgroup-{fig_id}"
+        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}-mods", GROUPID=group, CREATED=created)
         figure_mods(
             _wrap(section, "MODS", MODS_VERSION), article, figure, ref, statements, embedded
         )
         yield section
-        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}", CREATED=created)
+        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}", GROUPID=group, CREATED=created)
         figure_dc(article, figure, ref, parent=_wrap(section, "DC"), rights=dc_rights(rights))
         yield section
 
