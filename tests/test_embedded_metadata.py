@@ -147,7 +147,11 @@ def with_app13(jpeg: bytes, block: bytes) -> bytes:
     (Pillow reads but does not write it)."""
     resource = b"8BIM\x04\x04\x00\x00" + len(block).to_bytes(4, "big") + block
     segment = b"Photoshop 3.0\x00" + resource + (b"\x00" if len(block) % 2 else b"")
-    return jpeg[:2] + b"\xff\xed" + (len(segment) + 2).to_bytes(2, "big") + segment + jpeg[2:]
+    at = 2  # after the APP0 (JFIF) and APP1 (EXIF, XMP) segments, where Photoshop puts it
+    while jpeg[at] == 0xFF and 0xE0 <= jpeg[at + 1] <= 0xEF:
+        at += 2 + int.from_bytes(jpeg[at + 2 : at + 4], "big")
+    app13 = b"\xff\xed" + (len(segment) + 2).to_bytes(2, "big") + segment
+    return jpeg[:at] + app13 + jpeg[at:]
 
 
 IPTC = iim(
