@@ -527,7 +527,9 @@ def test_progress_factory_receives_totals(tmp_path: Path) -> None:
     updates: list[tuple[int, int]] = []
 
     @contextlib.contextmanager
-    def factory(desc: str, total: int | None) -> Iterator[Callable[[int, int], None]]:
+    def factory(
+        desc: str, total: int | None, *, items: int | None = None
+    ) -> Iterator[Callable[[int, int], None]]:
         calls.append((desc, total))
         yield lambda done, files: updates.append((done, files))
 

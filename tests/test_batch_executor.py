@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bagsmith.bagit.validate import Mode, validate_bag
-from bagsmith.cli.batch_cmd import LogProgress
 from bagsmith.cli.exits import error_exit
+from bagsmith.cli.progress import LogProgress
 from bagsmith.errors import InputError, UsageError
 from bagsmith.pipeline.bagging import BagOptions, create_bag
 from bagsmith.pipeline.batch import ArticleRequest, BatchOptions, PackageSummary, run_batch
@@ -111,28 +111,30 @@ def test_dask_scheduler_that_does_not_answer_is_a_usage_error(tmp_path: Path) ->
     assert info.value.parameter == "scheduler" and error_exit(info.value) == 2
 
 
-def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
+def test_a_collection_run_writes_its_progress_to_the_record_only() -> None:
+    import logging
 
-    from rich.console import Console
-
-    from bagsmith.cli import batch_cmd
     from bagsmith.cli.common import Output
 
-    screen = io.StringIO()
-    monkeypatch.setattr(batch_cmd.sys.stderr, "isatty", lambda: True)
-    monkeypatch.setattr(
-        batch_cmd, "stderr_console", lambda: Console(file=screen, force_terminal=True, width=120)
-    )
-    factory = batch_cmd.collection_progress(Output(json_mode=False, quiet=False), "b", "articles")
-    with factory("Packaging 4 articles", 4, 4_000_000) as update:
-        for n in range(1, 5):
-            update(n, n * 1_000_000)
-    assert "Packaging 4 articles" in screen.getvalue()
-    assert "4/4 articles" in screen.getvalue()
-    quiet = batch_cmd.collection_progress(Output(json_mode=False, quiet=True), "b", "articles")
-    with quiet("x", 1, None) as update:
-        update(1, 0)
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("bagsmith")
+    out = Output(json_mode=False, quiet=False)  # stderr is not a terminal here
+    with out.progress("Packaging 4 articles", 4_000_000, items=4, unit="articles") as update:
+        update(1_000_000, 1)  # no record kept: nothing is written anywhere
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        with out.progress("Packaging 4 articles", 4_000_000, items=4, unit="articles") as update:
+            for n in range(1, 5):
+                update(n * 1_000_000, n)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    assert lines[0].startswith("Packaging 4 articles: 1/4 articles (25%), 1.0 MB")
+    assert lines[-1].startswith("Packaging 4 articles: 4/4 articles (100%), 4.0 MB")
 
 
 def test_an_existing_bag_of_this_batch_is_adopted_a_foreign_one_refused(tmp_path: Path) -> None:

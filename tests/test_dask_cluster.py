@@ -107,14 +107,14 @@ def test_batch_survives_a_killed_worker_and_resumes(cluster: Cluster, tmp_path: 
     victim = cluster.workers[0]
     killed_while: list[int] = []  # the articles the victim was working on when killed
 
-    def kill_a_worker(desc: str, total: int, total_bytes: int | None) -> Any:
+    def kill_a_worker(desc: str, total_bytes: int | None, *, items: int | None = None) -> Any:
         from distributed import Client
 
         watcher = Client(cluster.address, set_as_default=False)
         workers = watcher.scheduler_info()["workers"]
         victim_address = next(a for a, w in workers.items() if w.get("name") == "w0")
 
-        def update(items: int, done: int) -> None:
+        def update(done: int, items: int) -> None:
             if killed_while or items < 2:
                 return
             keys = watcher.processing().get(victim_address, [])

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bagsmith.bagit.mtable import ManifestTable
 from bagsmith.bagit.validate import validate_bag
 from bagsmith.cli import main
 from bagsmith.deposit.source import ArchiveCache, LocalBag
@@ -52,9 +53,19 @@ def test_manifest_digests_are_used_and_only_unlisted_tag_files_are_read_again(
 ) -> None:
     bag = sample_bag(tmp_path, External_Identifier="urn:x:7")
     read = _spy_hashing(monkeypatch)
+    loaded: list[str] = []
+    real_load = ManifestTable.load
+
+    def load(table: ManifestTable, index: int, *args: object) -> None:
+        loaded.append(table.manifest_names[index])
+        real_load(table, index, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ManifestTable, "load", load)
     described = describe_bag(bag)
     # the payload and the tag files the tag manifests list are not read a second time
     assert sorted(read) == ["tagmanifest-md5.txt", "tagmanifest-sha256.txt"]
+    # and each manifest is parsed once, by the validator: its facts give the digests
+    assert sorted(loaded) == sorted(p.name for p in bag.glob("*manifest-*.txt"))
     content = _files(bag)
     assert [f.relpath for f in described.files] == sorted(content)
     assert described.size == sum(map(len, content.values()))

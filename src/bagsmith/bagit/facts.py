@@ -73,6 +73,7 @@ class BagFacts:
     * ``fetch_paths``: the payload paths fetch.txt lists (still to fetch);
     * ``serialization``: None for a folder, else ``zip``, ``tar`` or ``tgz``;
     * ``manifest_digests``: the payload manifests' digests, when the validator kept them;
+      ``tag_manifest_digests`` likewise, for the tag files it read and checked (full mode);
     * ``problems``: what was wrong with bagit.txt / bag-info.txt / fetch.txt
       (:func:`read_bag_facts` only; the validator reports these itself).
     """
@@ -93,6 +94,7 @@ class BagFacts:
     tag_encoding: str = "UTF-8"
     problems: tuple[Problem, ...] = ()
     manifest_digests: ManifestDigests | None = field(default=None, repr=False, compare=False)
+    tag_manifest_digests: ManifestDigests | None = field(default=None, repr=False, compare=False)
 
     @property
     def serialized(self) -> bool:
@@ -146,6 +148,7 @@ class FactsCollector:
         *,
         problems: Sequence[Problem] = (),
         digests: ManifestDigests | None = None,
+        tag_digests: ManifestDigests | None = None,
     ) -> BagFacts:
         algs: dict[bool, set[str]] = {False: set(), True: set()}
         for name in tag_files:
@@ -169,6 +172,7 @@ class FactsCollector:
             tag_encoding=decl.encoding,
             problems=tuple(problems),
             manifest_digests=digests,
+            tag_manifest_digests=tag_digests,
         )
 
 

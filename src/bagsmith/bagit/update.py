@@ -129,7 +129,11 @@ def regenerate_tag_files(
     info: Sequence[tuple[str, str]] = (),
     processes: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> UpdateSummary:
+    """Regenerate the manifests, tag manifests, Payload-Oxum and Bag-Size of the bag folder
+    ``bag`` (``info``: tags to set). ``progress(done_bytes, done_files)`` follows the hashing,
+    whose total in bytes ``on_total`` is told once the payload has been listed."""
     if not bag.is_dir():
         raise InputError("no such bag folder", path=bag)
     encoding = _read_declaration(bag)
@@ -148,6 +152,8 @@ def regenerate_tag_files(
 
     policy = PayloadPolicy(Symlinks.REFUSE, EmptyDirs.SKIP, Hidden.INCLUDE, OsFiles.INCLUDE)
     plan = scan_sources([bag / "data"], policy)
+    if on_total is not None:
+        on_total(plan.total_bytes)
     warnings = [
         Problem("update-empty-folder", "empty folder: manifests cannot list folders", w.path)
         for w in plan.warnings

@@ -145,6 +145,7 @@ class _Validator:
         self.allow_holey = allow_holey
         self.collector: FactsCollector | None = None
         self.kept: dict[str, bytes] | None = None  # manifest values of matched payload files
+        self.kept_tags: dict[str, bytes] | None = None  # tag manifest values of tag files read
         self.tag_names: list[str] = []
         self.special_tags: set[str] = set()
         #: payload entries listed under names differing only by normalization or case
@@ -171,6 +172,7 @@ class _Validator:
         if wanted:
             self.collector = FactsCollector()
             self.kept = {}
+            self.kept_tags = {}
         payload, tags = self._find_manifests()
         if not self.reader.is_dir("data"):
             self.report.add("payload-dir-missing", "the bag has no data/ folder", "data")
@@ -187,8 +189,14 @@ class _Validator:
             self.report.add(problem.code, problem.message, problem.path)
         if self.collector is not None and self.kept is not None:
             digests = ManifestDigests(payload.algorithms, payload.offsets, self.kept)
+            tag_digests = ManifestDigests(tags.algorithms, tags.offsets, self.kept_tags or {})
             self.result.facts = self.collector.build(
-                self.reader, decl, self.tag_names, self.fetch, digests=digests
+                self.reader,
+                decl,
+                self.tag_names,
+                self.fetch,
+                digests=digests,
+                tag_digests=tag_digests,
             )
 
     def _read_fetch(self, payload: ManifestTable) -> None:
@@ -498,6 +506,8 @@ class _Validator:
             if done.digests is None:
                 self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
                 continue
+            if self.kept_tags is not None:
+                self.kept_tags[done.path] = value
             for alg, expected, actual in table.mismatches(value, done.digests):
                 self.report.add(
                     "tag-digest-mismatch", f"{alg} expected {expected}, found {actual}", done.path

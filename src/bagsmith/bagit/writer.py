@@ -57,12 +57,18 @@ class _CopyError(Exception):
 
 @dataclass(frozen=True)
 class BatchResult:
-    """One batch copied: manifest text per algorithm (lines in batch order) and totals."""
+    """One batch copied: manifest text per algorithm (lines in batch order) and totals; or,
+    when the digests are kept, the digests of each file (one per algorithm) instead."""
 
     texts: list[str]
     bytes: int
     files: int
     error: tuple[int, str, str] | None = None  # (index in batch, side, message)
+    digests: list[list[str]] | None = None
+
+
+#: Digests by bag path: ``{relpath: {algorithm: hex}}``.
+Digests = dict[str, dict[str, str]]
 
 
 def _hashers(algorithms: Sequence[str]) -> list[Any]:
@@ -112,9 +118,13 @@ def _copy_one(src: str | None, dst: str, mtime_ns: int, size: int, hashers: list
 
 
 def _copy_batch(
-    root: str, batch: list[tuple[str | None, str, int, int]], algorithms: Sequence[str]
+    root: str,
+    batch: list[tuple[str | None, str, int, int]],
+    algorithms: Sequence[str],
+    keep: bool = False,
 ) -> BatchResult:
     lines: list[list[str]] = [[] for _ in algorithms]
+    kept: list[list[str]] = []
     total = 0
     for index, (src, rel, mtime_ns, size) in enumerate(batch):
         hashers = _hashers(algorithms)
@@ -122,26 +132,36 @@ def _copy_batch(
             total += _copy_one(src, os.path.join(root, rel), mtime_ns, size, hashers)
         except _CopyError as exc:
             return BatchResult([], total, index, (index, exc.side, str(exc)))
+        if keep:
+            kept.append([h.hexdigest() for h in hashers])
+            continue
         for out, h in zip(lines, hashers, strict=True):
             out.append(format_line(h.hexdigest(), rel))
+    if keep:
+        return BatchResult([], total, len(batch), digests=kept)
     return BatchResult(["".join(chunk) for chunk in lines], total, len(batch))
 
 
 def _results(
-    root: Path, files: Sequence[SourceFile], algorithms: Sequence[str], processes: int, total: int
+    root: Path,
+    files: Sequence[SourceFile],
+    algorithms: Sequence[str],
+    processes: int,
+    total: int,
+    keep: bool,
 ) -> Iterator[tuple[list[SourceFile], BatchResult]]:
     def job(batch: list[SourceFile]) -> list[tuple[str | None, str, int, int]]:
         return [(f.source, f.relpath, f.mtime_ns, f.size) for f in batch]
 
     if processes <= 1 or (len(files) <= 32 and total < 16 * 1024 * 1024):
         for batch in fixity.batches(files, 16 * 1024 * 1024, 2000):
-            yield batch, _copy_batch(str(root), job(batch), algorithms)
+            yield batch, _copy_batch(str(root), job(batch), algorithms, keep)
         return
     target = fixity.batch_target(total, processes)
     pool = fixity.process_pool(processes)
 
     def submit(batch: list[SourceFile]) -> Future[BatchResult]:
-        return pool.submit(_copy_batch, str(root), job(batch), algorithms)
+        return pool.submit(_copy_batch, str(root), job(batch), algorithms, keep)
 
     try:
         yield from fixity.in_flight(submit, fixity.batches(files, target, 512), processes * 4)
@@ -171,11 +191,17 @@ def copy_payload(
     *,
     processes: int = 1,
     progress: Progress | None = None,
+    digests: Digests | None = None,
 ) -> PayloadTotals:
-    """Copy ``plan`` into ``root/data`` while hashing; write ``manifest-ALG.txt`` files."""
+    """Copy ``plan`` into ``root/data`` while hashing; write ``manifest-ALG.txt`` files.
+
+    With ``digests``, each file's digests are put there instead and no manifest is written:
+    the caller adds files of its own and writes the manifests once (:func:`write_manifests`).
+    """
     make_dirs(root, plan)
     total = plan.total_bytes
     done_bytes = done_files = 0
+    keep = digests is not None
     with ExitStack() as stack:
         manifests = [
             stack.enter_context(
@@ -183,9 +209,9 @@ def copy_payload(
                     root / manifest_name(a), "w", encoding="utf-8", newline="\n", buffering=_BUFFER
                 )
             )
-            for a in algorithms
+            for a in (() if keep else algorithms)
         ]
-        for batch, result in _results(root, plan.files, algorithms, processes, total):
+        for batch, result in _results(root, plan.files, algorithms, processes, total, keep):
             if result.error is not None:
                 index, side, message = result.error
                 f = batch[index]
@@ -194,6 +220,9 @@ def copy_payload(
                 raise DestinationError(f"cannot write the file: {message}", path=root / f.relpath)
             for fh, text in zip(manifests, result.texts, strict=True):
                 fh.write(text)
+            if digests is not None and result.digests is not None:
+                for f, hexes in zip(batch, result.digests, strict=True):
+                    digests[f.relpath] = dict(zip(algorithms, hexes, strict=True))
             done_bytes += result.bytes
             done_files += result.files
             if progress is not None:
@@ -201,6 +230,13 @@ def copy_payload(
     for d in reversed(plan.dirs):  # deepest first: writing into a folder changes its mtime
         os.utime(root / d.relpath, ns=(d.mtime_ns, d.mtime_ns))
     return PayloadTotals(done_files, done_bytes)
+
+
+def write_manifests(root: Path, algorithms: Sequence[str], digests: Digests) -> None:
+    """One ``manifest-ALG.txt`` per algorithm listing every file of ``digests``, by path."""
+    for alg in algorithms:
+        text = "".join(format_line(digests[path][alg], path) for path in sorted(digests))
+        write_text(root / manifest_name(alg), text)
 
 
 # ---- tag files -----------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
 from ..errors import DestinationError, UsageError
 from ..pipeline.audit import CollectionReport, audit_storage
-from .batch_cmd import collection_progress
 from .common import Output, output_options
 from .exits import status_exit, with_exit_code
 from .options import (
@@ -97,7 +97,7 @@ def audit(
         scheduler=scheduler,
         mode=check_mode(fast=fast),
         profile=profile,
-        progress=collection_progress(out, "bagsmith audit", "bags"),
+        progress=functools.partial(out.progress, unit="bags"),
     )
     if csv_file is not None:
         write_csv(report, csv_file)

@@ -1,15 +1,8 @@
-"""``bagsmith batch``: package a collection, one bag per article, locally or on Dask.
-
-Also the collection progress display shared with ``bagsmith audit``: one bar on a terminal
-(items, bytes, throughput, ETA), periodic log lines on stderr otherwise.
-"""
+"""``bagsmith batch``: package a collection, one bag per article, locally or on Dask."""
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+import functools
 from pathlib import Path
 
 import click
@@ -17,7 +10,7 @@ import click
 from ..pipeline.batch import BatchOptions, BatchReport, run_batch
 from ..pipeline.capturing import DEFAULT_USER_AGENT, CaptureOptions
 from ..pipeline.packaging import DEFAULT_PROFILE
-from .common import Output, output_options, stderr_console, terminate_as_interrupt
+from .common import Output, output_options, terminate_as_interrupt
 from .exits import status_exit, with_exit_code
 from .options import (
     algorithm_option,
@@ -36,111 +29,7 @@ from .options import (
     serialize_option,
     workers_option,
 )
-
-Update = Callable[[int, int], None]
-
-
-class LogProgress:
-    """Progress as log lines (stderr is not a terminal): every ``interval`` seconds or every
-    ``step`` (fraction) of the items, whichever comes first, and once at the end."""
-
-    def __init__(
-        self,
-        label: str,
-        unit: str,
-        total: int,
-        total_bytes: int | None,
-        write: Callable[[str], None],
-        *,
-        interval: float = 10.0,
-        step: float = 0.05,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.label, self.unit, self.total, self.total_bytes = label, unit, total, total_bytes
-        self.write, self.interval, self.clock = write, interval, clock
-        self.step_items = max(1, int(total * step))
-        self.started = self.last_time = clock()
-        self.last_items = 0
-
-    def update(self, items: int, done_bytes: int) -> None:
-        now = self.clock()
-        if (
-            items >= self.total
-            or items - self.last_items >= self.step_items
-            or now - self.last_time >= self.interval
-        ):
-            self.last_time, self.last_items = now, items
-            self.write(self.line(items, done_bytes, now - self.started))
-
-    def line(self, items: int, done_bytes: int, elapsed: float) -> str:
-        pct = f" ({100 * items // self.total}%)" if self.total else ""
-        text = f"{self.label}: {items}/{self.total} {self.unit}{pct}, {_mb(done_bytes)}"
-        if elapsed > 0 and items:
-            text += f", {items / elapsed:.2f} {self.unit}/s, {_mb(done_bytes / elapsed)}/s"
-            if items < self.total:
-                text += f", ETA {_duration(elapsed / items * (self.total - items))}"
-        return text
-
-
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f} MB"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def collection_progress(
-    out: Output, label: str, unit: str
-) -> Callable[[str, int, int | None], AbstractContextManager[Update]]:
-    """A progress factory for :func:`run_batch` / :func:`validate_collection` / audits."""
-
-    @contextmanager
-    def factory(description: str, total: int, total_bytes: int | None) -> Iterator[Update]:
-        if out.quiet:
-            yield lambda items, done: None
-            return
-        if out.json_mode or not sys.stderr.isatty():
-            log = LogProgress(label, unit, total, total_bytes, lambda t: click.echo(t, err=True))
-            yield log.update
-            return
-        yield from _bar(description, unit, total, total_bytes)
-
-    return factory
-
-
-def _bar(description: str, unit: str, total: int, total_bytes: int | None) -> Iterator[Update]:
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    by_bytes = bool(total_bytes)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        TextColumn("{task.fields[items]}/" + str(total) + " " + unit),
-        DownloadColumn() if by_bytes else TextColumn(""),
-        TransferSpeedColumn() if by_bytes else TextColumn(""),
-        TimeRemainingColumn(),
-        transient=True,
-        console=stderr_console(),
-    ) as bar:
-        task = bar.add_task(description, total=total_bytes if by_bytes else total, items=0)
-
-        def update(items: int, done: int) -> None:
-            bar.update(task, completed=done if by_bytes else items, items=items)
-
-        yield update
+from .progress import mb
 
 
 def render(out: Output, report: BatchReport) -> None:
@@ -163,7 +52,7 @@ def render(out: Output, report: BatchReport) -> None:
     summary = report.to_dict()
     out.info(
         f"{summary['articles']} articles: {summary['packaged']} packaged, {summary['skipped']} "
-        f"already done, {summary['failed']} failed; {_mb(summary['bytes'])} in "
+        f"already done, {summary['failed']} failed; {mb(summary['bytes'])} in "
         f"{report.seconds:.1f}s on {report.executor}; group {report.group!r}; "
         f"journal {report.journal}"
     )
@@ -262,7 +151,7 @@ def batch(
         scheduler=scheduler,
         capture=CaptureOptions(user_agent=user_agent, delay=delay, ignore_robots=ignore_robots),
     )
-    progress = collection_progress(out, "bagsmith batch", "articles")
+    progress = functools.partial(out.progress, unit="articles")
     with terminate_as_interrupt():
         report = run_batch(collection, dest, options, progress=progress)
     render(out, report)

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn, TypeVar, cast
@@ -45,49 +45,27 @@ class Output:
     def emit_json(self, data: object) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
 
-    @contextmanager
-    def progress(self, description: str, total: int | None) -> Iterator[Callable[[int, int], None]]:
-        """A progress bar on a terminal; a no-op when stderr is not one, or with --quiet/--json.
+    def progress(
+        self,
+        description: str,
+        total: int | None,
+        /,
+        *,
+        items: int | None = None,
+        unit: str = "files",
+    ) -> AbstractContextManager[Callable[[int, int], None]]:
+        """One step's progress display (:mod:`.progress`): a bar with its total and the time
+        left on a terminal; nothing when stderr is not one, or with --quiet/--json."""
+        from .progress import progress_bar
 
-        The bar shows bytes done of ``total``, the speed and the time left. A total that is
-        known only once the work has begun (a bag's Payload-Oxum, read from its bag-info.txt)
-        is given by calling the yielded function's ``set_total(octets)``; the pipeline does so
-        when the function has that method."""
-        if self.quiet or self.json_mode or not sys.stderr.isatty():
-            yield lambda done, files: None
-            return
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
+        return progress_bar(
+            description, total, items=items, unit=unit, show=shown(self.quiet, self.json_mode)
         )
 
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            transient=True,
-            console=stderr_console(),
-        ) as bar:
-            yield _BarUpdate(bar, bar.add_task(description, total=total))
 
-
-class _BarUpdate:
-    """The update function of one progress bar, with ``set_total`` for a total found later."""
-
-    def __init__(self, bar: Any, task: Any) -> None:
-        self.bar, self.task = bar, task
-
-    def __call__(self, done: int, files: int) -> None:
-        self.bar.update(self.task, completed=done)
-
-    def set_total(self, total: int) -> None:
-        self.bar.update(self.task, total=total)
-        self.bar.refresh()  # shown at once, however quick the rest is
+def shown(quiet: bool, json_mode: bool) -> bool:
+    """Whether progress is shown: on a terminal (stderr), without --quiet or --json."""
+    return not quiet and not json_mode and sys.stderr.isatty()
 
 
 def stderr_console() -> Any:

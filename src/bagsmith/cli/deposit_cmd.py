@@ -100,7 +100,7 @@ def deposit(
     def retried(number: int, message: str) -> None:
         out.warn(f"attempt {number} failed ({message}); retrying")
 
-    with out.progress("hashing", None) as progress:
+    with out.progress("Validating and hashing", None) as progress:
         result = deposit_bag(
             bag,
             target,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -177,7 +178,6 @@ def _validate_collection(
 ) -> None:
     from ..pipeline.audit import validate_collection
     from .audit_cmd import render, write_csv
-    from .batch_cmd import collection_progress
 
     try:
         report = validate_collection(
@@ -185,7 +185,7 @@ def _validate_collection(
             workers=workers,
             scheduler=scheduler,
             mode=mode,
-            progress=collection_progress(out, "bagsmith validate", "bags"),
+            progress=functools.partial(out.progress, unit="bags"),
             profile=profile,
             declared_profile=declared_profile,
             metadata=metadata,

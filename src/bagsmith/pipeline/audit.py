@@ -25,11 +25,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..bagit.archive import detect_format
 from ..bagit.profiles import Profile, load_profile
@@ -39,6 +37,7 @@ from ..errors import BagsmithError, DepositError, InputError
 from ..problems import Problem
 from .audit_report import CSV_COLUMNS, BagEntry, CollectionReport
 from .executors import Executor, make_executor
+from .progress import ProgressFactory, step
 from .validation import validate_one
 
 __all__ = [
@@ -50,8 +49,6 @@ __all__ = [
     "validate_collection",
 ]
 
-ProgressUpdate = Callable[[int, int], None]  # (bags done, bytes done)
-CollectionProgress = Callable[[str, int, int | None], AbstractContextManager[ProgressUpdate]]
 
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz")
 
@@ -274,7 +271,7 @@ def validate_collection(
     workers: int | None = None,
     scheduler: str | None = None,
     mode: Mode = Mode.FULL,
-    progress: CollectionProgress | None = None,
+    progress: ProgressFactory | None = None,
     profile: Profile | str | Path | None = None,
     declared_profile: bool = True,
     metadata: bool = True,
@@ -297,7 +294,7 @@ def audit_storage(
     workers: int | None = None,
     scheduler: str | None = None,
     mode: Mode = Mode.FULL,
-    progress: CollectionProgress | None = None,
+    progress: ProgressFactory | None = None,
     profile: Profile | str | Path | None = None,
     declared_profile: bool = True,
     metadata: bool = True,
@@ -335,7 +332,7 @@ def _run(
     mode: Mode,
     workers: int | None,
     scheduler: str | None,
-    progress: CollectionProgress | None,
+    progress: ProgressFactory | None,
     executor: Executor | None,
     verb: str,
 ) -> CollectionReport:
@@ -344,9 +341,10 @@ def _run(
     sizes = [_estimated_bytes(t) for t in tasks]
     started = time.monotonic()
     entries: dict[int, BagEntry] = {}
-    factory = progress or _no_progress
     try:
-        with factory(f"{verb} {len(tasks)} bags", len(tasks), sum(sizes) or None) as update:
+        with step(
+            progress, f"{verb} {len(tasks)} bags", sum(sizes) or None, items=len(tasks)
+        ) as update:
             done_bytes = 0
             for index, result in executor.run(check_one, tasks):
                 if not isinstance(result, BagEntry):
@@ -363,13 +361,9 @@ def _run(
                     )
                 entries[index] = result
                 done_bytes += sizes[index]
-                update(len(entries), done_bytes)
+                update(done_bytes, len(entries))
     finally:
         executor.close()
     report.entries = [entries[i] for i in sorted(entries)]
     report.seconds = time.monotonic() - started
     return report
-
-
-def _no_progress(_desc: str, _items: int, _bytes: int | None) -> AbstractContextManager[Any]:
-    return nullcontext(lambda items, done: None)

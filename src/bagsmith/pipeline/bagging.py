@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +45,7 @@ from ..bagit.writer import (
 from ..errors import DestinationError, Interrupted, ProfileError, UsageError
 from ..problems import Problem, Severity
 from . import activity
+from .progress import ProgressFactory, step, tell_total
 
 if TYPE_CHECKING:
     from ..bagit.profiles import Profile
@@ -64,9 +64,6 @@ __all__ = [
     "make_policy",
     "update_bag",
 ]
-
-ProgressUpdate = Callable[[int, int], None]
-ProgressFactory = Callable[[str, int | None], AbstractContextManager[ProgressUpdate]]
 
 
 @dataclass(frozen=True)
@@ -152,14 +149,6 @@ def _check_not_inside(sources: Sequence[Path], dest: Path) -> None:
                 path=dest,
                 hint=f"write the bag outside {src}",
             )
-
-
-def _progress(
-    factory: ProgressFactory | None, desc: str, total: int | None
-) -> AbstractContextManager[ProgressUpdate]:
-    if factory is None:
-        return nullcontext(lambda done, files: None)
-    return factory(desc, total)
 
 
 _PROFILE_HINT = (
@@ -298,7 +287,7 @@ def _write_bag(
     stage = run.path
     try:
         run.create()
-        with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
+        with step(progress, "Copying and hashing", plan.total_bytes) as update:
             totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
         tags = bag_info_tags(
             list(info), totals, day=bagging_date(epoch), agent=bag_software_agent()
@@ -482,13 +471,14 @@ def update_bag(
     processes = _processes(options.processes)
     path = Path(path)
     try:
-        with _progress(progress, "Hashing", None) as update:
+        with step(progress, "Hashing", None) as update:
             summary = regenerate_tag_files(
                 path,
                 algorithms=algorithms,
                 info=options.info,
                 processes=processes,
                 progress=update,
+                on_total=lambda total: tell_total(update, total),
             )
     except KeyboardInterrupt:
         raise Interrupted(

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +46,7 @@ from .batch_tasks import (
 from .collection import ArticleSpec, Collection, read_collection
 from .executors import Executor, make_executor
 from .journal import JOURNAL_NAME, Journal, read_journal
+from .progress import ProgressFactory, step
 
 __all__ = [
     "ArticleOutcome",
@@ -59,9 +58,6 @@ __all__ = [
     "package_with_bagsmith",
     "run_batch",
 ]
-
-ProgressUpdate = Callable[[int, int], None]  # (items done, bytes done)
-CollectionProgress = Callable[[str, int, int | None], AbstractContextManager[ProgressUpdate]]
 
 
 @dataclass
@@ -113,7 +109,7 @@ def run_batch(
     output: Path,
     options: BatchOptions | None = None,
     *,
-    progress: CollectionProgress | None = None,
+    progress: ProgressFactory | None = None,
     packager: Packager = package_with_bagsmith,
     executor: Executor | None = None,
 ) -> BatchReport:
@@ -161,8 +157,9 @@ def run_batch(
         output.mkdir(parents=True, exist_ok=True)
         with Journal(journal_path) as journal:
             journal.write(_run_record(coll, group, total, executor, options))
-            factory = progress or _no_progress
-            with factory(f"Packaging {total} articles", total, sum(sizes.values())) as update:
+            with step(
+                progress, f"Packaging {total} articles", sum(sizes.values()), items=total
+            ) as update:
                 done_items = done_bytes = 0
 
                 def record(outcome: ArticleOutcome) -> None:
@@ -172,7 +169,7 @@ def run_batch(
                     report.outcomes.append(outcome)
                     done_items += 1
                     done_bytes += outcome.source_bytes
-                    update(done_items, done_bytes)
+                    update(done_bytes, done_items)
 
                 for outcome in early:
                     record(outcome)
@@ -303,7 +300,3 @@ def _article_record(outcome: ArticleOutcome) -> dict[str, Any]:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _no_progress(_desc: str, _items: int, _bytes: int | None) -> AbstractContextManager[Any]:
-    return nullcontext(lambda items, done: None)

@@ -28,7 +28,8 @@ from ..errors import BagsmithError, CaptureError, UsageError
 from ..metadata.mets import PackageEvent
 from ..problems import Problem
 from .bagging import bag_software_agent
-from .packaging import PackageOptions, PackageResult, ProgressFactory, package_article
+from .packaging import PackageOptions, PackageResult, package_article
+from .progress import ProgressFactory
 
 CAPTURE_DIR = "data/capture"
 RENDERINGS_DIR = "data/renderings"

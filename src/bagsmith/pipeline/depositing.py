@@ -9,12 +9,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..bagit.declaration import read_declaration
-from ..bagit.manifest import split_manifest_name
-from ..bagit.mtable import ManifestTable
-from ..bagit.reader import FileEntry, TagDecodeError, open_bag
+from ..bagit.facts import BagFacts
+from ..bagit.reader import open_bag
 from ..bagit.serialize import SUFFIXES, ArchiveFormat, write_archive
-from ..bagit.tagfiles import first_value
 from ..bagit.validate import Mode
 from ..deposit import record
 from ..deposit.base import (
@@ -36,10 +33,11 @@ from ..deposit.source import (
     archive_format_setting,
 )
 from ..errors import ArchiveError, BagError, BagsmithError, InputError, UsageError
-from ..fixity import SUPPORTED, HashJob, default_processes, hash_many
+from ..fixity import HashJob, default_processes, hash_many
 from ..problems import Report
 from . import activity
 from .archivematica import METADATA_CSV, RIGHTS_CSV, SYSTEMS, archivematica_variant
+from .progress import Continued
 from .validation import validate_one
 
 Progress = Callable[[int, int], None]
@@ -214,25 +212,23 @@ def describe_bag(path: Path, *, progress: Progress | None = None) -> LocalBag:
     A bag that is not valid, or not complete (files still to fetch), is refused with a
     :class:`BagError` listing the validator's problems: a damaged bag is never deposited as
     if it were good. A serialised bag is then one file with its MD5 and SHA-256. For a
-    folder, each file's expected digests come from the manifests the validator has just
-    checked; only files without a SHA-256 there (every file when the bag has no SHA-256
-    manifest; tag files no tag manifest lists) are read again, for their SHA-256.
+    folder, each file's expected digests are those the validator has just checked (the facts
+    of its pass: the manifests' and tag manifests' digests, bag-info.txt); only files without
+    a SHA-256 there (every file when the bag has no SHA-256 manifest; tag files no tag
+    manifest lists) are read again, for their SHA-256. ``progress(done_bytes, done_files)``
+    follows both reads, with their total.
     """
-    done = [0, 0]
-
-    def step(octets: int, files: int) -> None:
-        done[:] = [octets, files]
-        if progress is not None:
-            progress(octets, files)
-
-    checked = validate_one(path, mode=Mode.FULL, progress=step)
+    update = Continued(progress)
+    checked = validate_one(path, mode=Mode.FULL, progress=update, keep_facts=True)
     if checked.format not in ("folder", *(f.value for f in ArchiveFormat)):
         raise InputError("a bag must be a folder or a .zip, .tar, .tgz or .tar.gz file", path=path)
     _refuse_invalid(path, checked.report, checked.fetch_pending)
     if checked.format != "folder":
         return archive_bag(path, checked.format)
-    bag = _folder_bag(path)
-    _complete_digests(bag, done, progress)
+    if checked.facts is None:  # a valid bag always has them
+        raise BagError("not a bag: there is no bagit.txt at its top", path=path)
+    bag = _folder_bag(path, checked.facts)
+    _complete_digests(bag, update.then())
     return bag
 
 
@@ -259,17 +255,12 @@ def _refuse_invalid(path: Path, report: Report, fetch_pending: int) -> None:
         )
 
 
-def _folder_bag(root: Path) -> LocalBag:
-    """Files, sizes, External-Identifier and the manifests' digests of a validated bag folder."""
+def _folder_bag(root: Path, facts: BagFacts) -> LocalBag:
+    """Files and sizes of a validated bag folder; its tags and digests from the validator's
+    facts (nothing of the bag is read again: its folders are listed for the sizes)."""
     reader = open_bag(root, hash_payload=False)
-    report = Report(str(root))
-    decl = read_declaration(reader, report)
-    if decl is None:  # the folder changed since it was validated
-        raise BagError("not a bag: there is no bagit.txt at its top", path=root)
-    tag_entries = reader.tag_files()
-    entries: list[FileEntry] = [*tag_entries, *reader.payload_files()]
     files: list[BagFile] = []
-    for entry in entries:
+    for entry in [*reader.tag_files(), *reader.payload_files()]:
         if entry.special is not None:
             raise InputError(
                 f"the bag holds something that is not a regular file ({entry.special})",
@@ -279,45 +270,30 @@ def _folder_bag(root: Path) -> LocalBag:
         files.append(BagFile(entry.path, root.joinpath(*entry.path.split("/")), entry.size))
     files.sort(key=lambda f: f.relpath)
     bag = LocalBag(root, root.name, "folder", files=files)
-    bag.external_identifier = first_value(decl.bag_info, "External-Identifier")
-    bag.contact_name = first_value(decl.bag_info, "Contact-Name")
-    bag.contact_email = first_value(decl.bag_info, "Contact-Email")
-    manifests: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
-    for entry in tag_entries:
-        split = split_manifest_name(entry.path) if "/" not in entry.path else None
-        if split is not None and split[1] in SUPPORTED:
-            manifests[split[0]].append((split[1], entry.path))
-    for is_tag, pairs in manifests.items():
-        table = ManifestTable(sorted(pairs), payload=not is_tag)
-        for index, name in enumerate(table.manifest_names):
-            try:
-                table.load(index, reader.lines(name, decl.codec), report)
-            except (OSError, TagDecodeError) as exc:  # it was valid a moment ago
-                raise BagError(
-                    f"the bag changed while it was being deposited: {exc}", path=root / name
-                ) from exc
-        for relpath, value in table.entries.items():
-            into = bag.digests.setdefault(relpath, {})
-            for i, alg in enumerate(table.algorithms):
-                if value[0] & (1 << i):  # listed in this manifest
-                    into[alg] = table.digest_of(value, alg).hex()
+    bag.external_identifier = _first(facts, "External-Identifier")
+    bag.contact_name = _first(facts, "Contact-Name")
+    bag.contact_email = _first(facts, "Contact-Email")
+    for digests in (facts.manifest_digests, facts.tag_manifest_digests):
+        for relpath, by_algorithm in (digests or {}).items():
+            bag.digests.setdefault(relpath, {}).update(by_algorithm)
     return bag
 
 
-def _complete_digests(bag: LocalBag, done: list[int], progress: Progress | None) -> None:
+def _first(facts: BagFacts, label: str) -> str | None:
+    values = facts.info_values(label)
+    return values[0] if values else None
+
+
+def _complete_digests(bag: LocalBag, update: Continued) -> None:
     """Add SHA-256 (one more read) for every file whose manifests give none."""
     missing = [f for f in bag.files if BASE_ALGORITHM not in bag.digests.get(f.relpath, {})]
     total = sum(f.size for f in missing)
     processes = min(default_processes(), 4) if total > 64 * 1024 * 1024 else 1
     jobs = [HashJob(f.relpath, str(f.path), f.size) for f in missing]
-    base_octets, base_files = done
-
-    def step(octets: int, files: int) -> None:
-        if progress is not None:
-            progress(base_octets + octets, base_files + files)
-
+    if total:
+        update.set_total(total)
     for res in hash_many(
-        jobs, (BASE_ALGORITHM,), processes=processes, total_bytes=total, progress=step
+        jobs, (BASE_ALGORITHM,), processes=processes, total_bytes=total, progress=update
     ):
         if res.digests is None:
             raise InputError(f"cannot read {res.key}: {res.error}", path=bag.path / res.key)

@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ..bagit.facts import read_bag_facts
-from ..bagit.manifest import LineProblem, format_line, manifest_name, parse_line
+from ..bagit.manifest import manifest_name
 from ..bagit.payload import PayloadPlan
 from ..bagit.profile_check import BagFacts, check_bag
 from ..bagit.profiles import Profile
 from ..bagit.serialize import ArchiveFormat
 from ..bagit.validate import BagValidation, Mode, validate_bag
-from ..bagit.writer import PayloadTotals
+from ..bagit.writer import Digests
 from ..errors import BagError, InputError, ProfileError
 from ..ingest.formats import identify_all
 from ..metadata.mets import PackageEvent
@@ -31,8 +31,6 @@ from .profiling import (
     info_hint,
     required_info_problems,
 )
-
-Digests = dict[str, dict[str, str]]  # bag path -> algorithm -> hex digest
 
 #: bag-info problems, reported (with a hint) by the check before writing
 TAG_CODES = frozenset(
@@ -52,21 +50,6 @@ def identify_formats(
     their extension are reported."""
     formats, problems = identify_all((pf.path, root / pf.path, pf.mime_type) for pf in files)
     return [dataclasses.replace(pf, format=formats[pf.path]) for pf in files], problems
-
-
-def read_manifests(root: Path, algorithms: Sequence[str]) -> Digests:
-    """The digests the payload manifests in ``root`` list (as copy_payload wrote them)."""
-    digests: Digests = {}
-    for alg in algorithms:
-        with open(root / manifest_name(alg), encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):
-                parsed = parse_line(line.rstrip("\n"))
-                if isinstance(parsed, LineProblem):  # we wrote it: never expected
-                    raise BagError(
-                        f"{manifest_name(alg)} line {number}: {parsed.message}", path=root
-                    )
-                digests.setdefault(parsed.path, {})[alg] = parsed.digest
-    return digests
 
 
 def check_unchanged(
@@ -181,17 +164,6 @@ def write_generated(
         digests[relpath] = {alg: hashlib.new(alg, data).hexdigest() for alg in algorithms}
         out.append(PackageFile(relpath, len(data), dict(digests[relpath]), use, mime))
     return out
-
-
-def rewrite_manifests(root: Path, algorithms: Sequence[str], digests: Digests) -> PayloadTotals:
-    """Payload manifests for every file in ``digests``, sorted by path; the payload totals."""
-    for alg in algorithms:
-        text = "".join(format_line(digests[path][alg], path) for path in sorted(digests))
-        tmp = root / f".{manifest_name(alg)}.tmp"
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(tmp, root / manifest_name(alg))
-    size = sum((root / path).stat().st_size for path in digests)
-    return PayloadTotals(len(digests), size)
 
 
 def preflight_facts(

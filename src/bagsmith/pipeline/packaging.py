@@ -14,8 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,12 +26,15 @@ from ..bagit.profiles import Profile, load_profile
 from ..bagit.serialize import ArchiveFormat
 from ..bagit.validate import BagValidation
 from ..bagit.writer import (
+    Digests,
+    PayloadTotals,
     bag_info_tags,
     bagging_date,
     check_tag_files,
     check_user_tags,
     copy_payload,
     source_date_epoch,
+    write_manifests,
     write_tag_files,
 )
 from ..errors import DestinationError, Interrupted, MetadataError, UsageError
@@ -59,10 +60,8 @@ from .layout import (
     plan_layout,
 )
 from .parsing import identifier, parse_article
+from .progress import ProgressFactory, step
 from .reporting import write_report
-
-ProgressUpdate = Callable[[int, int], None]
-ProgressFactory = Callable[[str, int | None], AbstractContextManager[ProgressUpdate]]
 
 DEFAULT_PROFILE = "bagsmith-article-v1"
 
@@ -134,14 +133,6 @@ class PackageResult:
             "validation": self.validation.to_dict() if self.validation is not None else None,
             "report": self.report,
         }
-
-
-def _progress(
-    factory: ProgressFactory | None, desc: str, total: int | None
-) -> AbstractContextManager[ProgressUpdate]:
-    if factory is None:
-        return nullcontext(lambda done, files: None)
-    return factory(desc, total)
 
 
 def _processes(value: int | None) -> int:
@@ -268,22 +259,25 @@ def package_article(
     committed = False
     try:
         run.create()
-        with _progress(progress, "Copying and hashing", plan.total_bytes) as update:
-            copy_payload(stage, plan, algorithms, processes=processes, progress=update)
+        digests: Digests = {}  # every payload file's, the manifests written once at the end
+        with step(progress, "Copying and hashing", plan.total_bytes) as update:
+            copied = copy_payload(
+                stage, plan, algorithms, processes=processes, progress=update, digests=digests
+            )
         times["message digest calculation"] = _now()
-        digests = steps.read_manifests(stage, algorithms)
         sources = {f.relpath: f.source or f.relpath for f in plan.files}
         steps.check_unchanged(images, digests, sources)
         provenance = [*options.events, *steps.fixity_events(images, digests, _now())]
         files = steps.package_files(plan, digests, layout, images)
-        files += steps.write_generated(
+        generated = steps.write_generated(
             stage,
             [(RECORD_PATH, _record_bytes(record), "metadata", "application/json")],
             algorithms,
             digests,
             epoch,
         )
-        with _progress(progress, "Identifying formats", None):
+        files += generated
+        with step(progress, "Identifying formats", None):
             files, format_problems = steps.identify_formats(stage, files)
         times["format identification"] = _now()
         warnings += format_problems
@@ -300,7 +294,7 @@ def package_article(
             identify=identifier().identify_bytes,
         )
         _refuse_metadata(described.report.errors)
-        steps.write_generated(
+        generated += steps.write_generated(
             stage,
             [
                 (described.dc_file.path, described.dc_xml, "metadata", "application/xml"),
@@ -312,10 +306,13 @@ def package_article(
         )
         if epoch is not None:
             os.utime(stage / METADATA_DIR, (epoch, epoch))
-        totals = steps.rewrite_manifests(stage, algorithms, digests)
+        write_manifests(stage, algorithms, digests)
+        totals = PayloadTotals(
+            copied.files + len(generated), copied.bytes + sum(f.size for f in generated)
+        )
         tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=bag_software_agent())
         write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
-        with _progress(progress, "Validating", totals.bytes) as update:
+        with step(progress, "Validating", totals.bytes) as update:
             validation = steps.validate_staged(
                 stage,
                 profile=profile,

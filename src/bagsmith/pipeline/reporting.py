@@ -11,9 +11,8 @@ from __future__ import annotations
 import mimetypes
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -32,6 +31,7 @@ from ..ingest.thumbnails import Thumbnail, ThumbnailError, make_thumbnail
 from ..problems import Report
 from ..report import DepositRow, FileRow, ReportInput, Thumb, render_html
 from ..resources import json_schema
+from .progress import ProgressFactory
 from .validation import validate_bags
 
 ARTICLE_RECORD = "data/metadata/article.json"
@@ -40,8 +40,6 @@ MAX_RECORD_BYTES = 64 * 1024 * 1024
 MAX_FILES = 10_000  # payload files listed on the page
 MAX_THUMBNAILS = 1_000  # images shown as thumbnails (figures first)
 MAX_ARCHIVED_IMAGE_BYTES = 256 * 1024 * 1024  # an archive member is read into memory
-
-ProgressFactory = Callable[[str, int | None], AbstractContextManager[Callable[[int, int], None]]]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..errors import InputError, SchemaCacheError
 from ..problems import Problem, Severity
 from . import activity
+from .progress import ProgressFactory, step, tell_total
 
 # BagValidation and Mode are re-exported for the CLI, which imports only the pipeline
 # (docs/architecture.md, layering).
@@ -58,8 +58,6 @@ SCHEMA_ID = "urn:bagsmith:schema:validation-report"
 METS_PLACES = ("data/metadata/", "data/", "")
 METS_NAMES = ("mets.xml", "METS.xml")
 DC_PATH = "data/metadata/dc.xml"
-
-ProgressFactory = Callable[[str, int | None], AbstractContextManager[Callable[[int, int], None]]]
 
 
 @dataclass
@@ -121,12 +119,6 @@ def report_document(
     return doc
 
 
-def _no_progress(
-    _desc: str, _total: int | None
-) -> AbstractContextManager[Callable[[int, int], None]]:
-    return nullcontext(lambda done, files: None)
-
-
 def validate_bags(
     paths: Iterable[str | Path],
     *,
@@ -152,11 +144,10 @@ def validate_bags(
         mode, processes, _resolve(profile), declared_profile, metadata, schema_dir, allow_holey
     )
     run = ValidationRun(mode)
-    factory = progress or _no_progress
     for path in paths:
         try:
-            with factory(f"validating {path}", None) as step:
-                run.bags.append(_validate(path, checks, step))
+            with step(progress, f"validating {path}", None) as update:
+                run.bags.append(_validate(path, checks, update))
         except InputError as exc:
             run.unreadable.append(UnreadableBag(str(path), exc))
             activity.note("could not read %s: %s", path, exc.message)
@@ -264,12 +255,17 @@ def validate_one(
     metadata: bool = True,
     schema_dir: Path | None = None,
     allow_holey: bool = False,
+    keep_facts: bool = False,
 ) -> BagValidation:
-    """One bag, with the same checks as :func:`validate_bags` (InputError if unreadable)."""
+    """One bag, with the same checks as :func:`validate_bags` (InputError if unreadable).
+
+    ``keep_facts`` keeps what the validator gathered in its pass (:class:`BagFacts` in
+    ``result.facts``: bag-info, payload paths, the payload manifests' digests) for a caller
+    that goes on with the bag, so that it need not read it again."""
     checks = _Checks(
         mode, processes, _resolve(profile), declared_profile, metadata, schema_dir, allow_holey
     )
-    return _validate(path, checks, progress)
+    return _validate(path, checks, progress, keep_facts=keep_facts)
 
 
 def _resolve(profile: Profile | str | Path | None) -> Profile | None:
@@ -327,6 +323,7 @@ class _Plan:
     group: tuple[str, str, int] | None = None  # Bag-Group-Identifier, Bag-Count, its line
     #: told the payload's size from Payload-Oxum, for a progress bar with a total
     on_total: Callable[[int], None] | None = None
+    keep: bool = False  # the facts are wanted whatever is checked (validate_one(keep_facts))
 
     def __call__(
         self, info: Sequence[tuple[str, str, int]], is_file: Callable[[str], bool]
@@ -361,13 +358,17 @@ class _Plan:
         if is_file(DC_PATH):
             self.documents.append((DC_PATH, "dc"))
         full = checks.metadata and checks.mode is Mode.FULL
-        return bool(self.profiles) or (bool(self.documents) and full)
+        return self.keep or bool(self.profiles) or (bool(self.documents) and full)
 
 
 def _validate(
-    path: str | Path, checks: _Checks, progress: Callable[[int, int], None] | None
+    path: str | Path,
+    checks: _Checks,
+    progress: Callable[[int, int], None] | None,
+    *,
+    keep_facts: bool = False,
 ) -> BagValidation:
-    plan = _Plan(checks, on_total=getattr(progress, "set_total", None))
+    plan = _Plan(checks, on_total=lambda total: tell_total(progress, total), keep=keep_facts)
     result = validate_bag(
         path,
         mode=checks.mode,
@@ -388,7 +389,9 @@ def _validate(
     result.group = plan.group
     # the facts (every payload path, every digest) and the reader are not kept: a run over
     # many bags would otherwise hold them all; the report has what they were used for
-    result.facts = result.reader = None
+    result.reader = None
+    if not keep_facts:
+        result.facts = None
     return result
 
 
