@@ -24,6 +24,8 @@ USED_ELSEWHERE: dict[str, str] = {
     "containersignature_file": "fido attribute its constructor ignores (set for fido to read)",
     "delta": "fido's callback signature (filename, matches, delta, kind)",
     "R": "TypeVar of the executors' generic signatures",
+    "__call__": "the signature of a typing.Protocol (pipeline.progress.ProgressFactory)",
+    "max_refresh": "rich.progress.ProgressColumn attribute, read by rich (cli/progress.py)",
     # not used today, in code other people are changing right now: reported, to be removed or
     # used by them (metadata/, the METS move to data/, ingest's trafilatura extraction)
     "mix_id": "unused; metadata/ids.py is the metadata owner's",

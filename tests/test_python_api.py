@@ -191,6 +191,14 @@ def test_package_parse_and_deposit(
     done = bagsmith.deposit(made.path, share.as_uri())
     assert done.outcome == "deposited" and done.verified
     assert (share / "pkg" / "bagit.txt").is_file()
+    from bagsmith.pipeline.depositing import list_deposits
+
+    recorded = list_deposits()[-1]  # the public result is a part of the record, as recorded
+    assert done.to_dict() == {key: recorded[key] for key in done.to_dict()}
+    assert list(done.to_dict()) == [
+        *("target", "bag", "outcome", "location", "verified", "identifiers", "checksums"),
+        *("files", "bytes", "attempts"),
+    ]
     # the choices of `bagsmith deposit`, as keyword arguments
     transfers = tmp_path / "transfers"
     transfers.mkdir()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -124,6 +124,11 @@ def _algorithms(algorithms: str | Sequence[str] | None) -> tuple[str, ...]:
     if algorithms is None:
         return DEFAULT_ALGORITHMS
     return (algorithms,) if isinstance(algorithms, str) else tuple(algorithms)
+
+
+def _plain(value: Any) -> Any:
+    """A mapping as a dict of its own (results never share their caller's mappings)."""
+    return dict(value) if isinstance(value, Mapping) else value
 
 
 def _archive(kind: str | None) -> Any:
@@ -572,19 +577,8 @@ class DepositResult:
     attempts: int
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready data."""
-        return {
-            "target": self.target,
-            "bag": self.bag,
-            "outcome": self.outcome,
-            "location": self.location,
-            "verified": self.verified,
-            "identifiers": dict(self.identifiers),
-            "checksums": dict(self.checksums),
-            "files": self.files,
-            "bytes": self.bytes,
-            "attempts": self.attempts,
-        }
+        """The result as JSON-ready data: its fields, named as in the deposit record."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
 
 def deposit(
@@ -639,15 +633,5 @@ def deposit(
         objects=objects,
         for_system=for_system,
     )
-    return DepositResult(
-        target=done.target,
-        bag=done.bag,
-        outcome=done.outcome,
-        location=done.location,
-        verified=done.verified,
-        identifiers=dict(done.identifiers),
-        checksums=dict(done.checksums),
-        files=done.files,
-        bytes=done.bytes,
-        attempts=done.attempts,
-    )
+    # the public result is the part of the deposit record that is a stable interface
+    return DepositResult(**{f.name: _plain(getattr(done, f.name)) for f in fields(DepositResult)})

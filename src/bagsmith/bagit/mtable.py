@@ -167,11 +167,6 @@ class ManifestTable:
                 first_dotted,
             )
 
-    def digest_of(self, value: bytes, alg: str) -> bytes:
-        i = self.algorithms.index(alg)
-        start = self.offsets[i]
-        return value[start : start + fixity.SUPPORTED[alg] // 2]
-
     def mismatches(self, value: bytes, computed: dict[str, str]) -> list[tuple[str, str, str]]:
         """(algorithm, expected hex, actual hex) for each listed digest that differs."""
         out = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
@@ -112,23 +112,8 @@ class DepositResult:
     error: dict[str, object] | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "target": self.target,
-            "bag": self.bag,
-            "outcome": self.outcome,
-            "location": self.location,
-            "verified": self.verified,
-            "identifiers": dict(self.identifiers),
-            "checksums": dict(self.checksums),
-            "files": self.files,
-            "bytes": self.bytes,
-            "attempts": self.attempts,
-            "form": self.form,
-            "details": list(self.details),
-            "started": self.started,
-            "finished": self.finished,
-            "error": self.error,
-        }
+        """Every field, in order: the entry of the deposit record (copies, not views)."""
+        return asdict(self)
 
 
 def now_iso() -> str:
