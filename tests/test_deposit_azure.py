@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bagsmith.cli import main
 from bagsmith.deposit import azblob
 from bagsmith.deposit.base import reason_of
+from bagsmith.deposit.onefile import chunk_size
 from bagsmith.errors import DepositError
 from bagsmith.pipeline.depositing import deposit_bag
 from tests.servers import (
@@ -283,8 +284,8 @@ def test_config_file_with_a_key_must_be_private(
 
 
 def test_block_size_grows_for_files_that_would_need_too_many_blocks() -> None:
-    assert azblob.block_size_for(10 * MIB, MIB) == MIB
-    grown = azblob.block_size_for(2 * 1024 * 1024 * MIB, 16 * MIB)  # 2 TiB
+    assert chunk_size(10 * MIB, MIB, azblob.MAX_BLOCKS) == MIB
+    grown = chunk_size(2 * 1024 * 1024 * MIB, 16 * MIB, azblob.MAX_BLOCKS)  # 2 TiB
     assert grown % MIB == 0 and -(-2 * 1024 * 1024 * MIB // grown) <= 50_000
 
 

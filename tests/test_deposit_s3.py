@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bagsmith.cli import main
 from bagsmith.deposit import s3 as s3mod
 from bagsmith.deposit.base import TransientError, reason_of
+from bagsmith.deposit.onefile import chunk_size
 from bagsmith.errors import DepositError
 from bagsmith.pipeline.depositing import deposit_bag
 from tests.servers import (
@@ -250,9 +251,9 @@ def test_server_killed_mid_upload_fails_cleanly(
 
 
 def test_part_size_grows_for_files_that_would_need_too_many_parts() -> None:
-    assert s3mod.part_size_for(11 * MIB, 5 * MIB) == 5 * MIB
-    assert s3mod.part_size_for(10_000 * 5 * MIB, 5 * MIB) == 5 * MIB
-    grown = s3mod.part_size_for(200 * 1024 * MIB, 5 * MIB)  # 200 GiB
+    assert chunk_size(11 * MIB, 5 * MIB, s3mod.MAX_PARTS) == 5 * MIB
+    assert chunk_size(10_000 * 5 * MIB, 5 * MIB, s3mod.MAX_PARTS) == 5 * MIB
+    grown = chunk_size(200 * 1024 * MIB, 5 * MIB, s3mod.MAX_PARTS)  # 200 GiB
     assert grown % MIB == 0 and -(-200 * 1024 * MIB // grown) <= 10_000 and grown == 21 * MIB
 
 

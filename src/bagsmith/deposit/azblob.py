@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, unquote
 
-from ..errors import DepositError
 from .base import (
     ALREADY_PRESENT,
     DEPOSITED,
@@ -43,7 +41,7 @@ from .base import (
     TransientError,
     deposit_error,
 )
-from .directory import check_name
+from .onefile import archive_to_send, chunk_size, failures_mapped, name_under, objects_base
 from .source import (
     DEFAULT_ARCHIVE_FORMAT,
     ArchiveCache,
@@ -200,34 +198,19 @@ class AzureTarget:
     # --- deposit -----------------------------------------------------------------------------
 
     def deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        try:
-            self._deposit(bag, options, result)
-        except (DepositError, TransientError):
-            raise
-        except Exception as exc:
-            mapped = _failure(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+        failures_mapped(_failure, lambda: self._deposit(bag, options, result))
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        if self.objects if options.objects is None else options.objects:
-            name = check_name(options.name or bag.name)
-            base = posixpath.join(self.prefix, name) if self.prefix else name
+        base = objects_base(self.objects, self.prefix, bag, options)
+        if base is not None:
             location = f"az://{self.account}/{self.container}/{base}/"
             deposit_tree(_AzureObjects(self), bag, options, result, base, location)
             return
-        fmt = options.archive_format or self.archive_format
-        archive = self.archives.archive_of(bag, options.serialise, fmt)
-        result.form = "archive" if bag.kind == "folder" else "file"
-        result.identifiers["archive-format"] = str(archive.archive_format)
-        name = check_name(options.name or archive.name)
-        blob_name = posixpath.join(self.prefix, name) if self.prefix else name
-        digests = archive.digests[archive.files[0].relpath]
-        md5, sha256 = digests["md5"], digests["sha256"]
+        archive = archive_to_send(self.archives, bag, options, result, self.archive_format)
+        blob_name = name_under(self.prefix, options.name or archive.name)
+        md5, sha256 = result.checksums["archive-md5"], result.checksums["archive-sha256"]
         result.location = f"az://{self.account}/{self.container}/{blob_name}"
         result.identifiers["azure-blob"] = blob_name
-        result.checksums.update({"archive-md5": md5, "archive-sha256": sha256})
         path, size = archive.files[0].path, archive.size
         blocks = self.plan(path, size)
         client = self.blob(blob_name)
@@ -270,7 +253,7 @@ class AzureTarget:
 
     def plan(self, path: Path, size: int) -> list[Block]:
         """The blocks of the upload, with their MD5s (one read of the file)."""
-        block_size = block_size_for(size, self.block_size)
+        block_size = chunk_size(size, self.block_size, MAX_BLOCKS)
         blocks: list[Block] = []
         with open(path, "rb") as fh:
             for index, offset in enumerate(range(0, size, block_size), start=1):
@@ -373,15 +356,6 @@ class _AzureObjects:
 
     def expected_md5(self, local: Local) -> str:
         return local.md5
-
-
-def block_size_for(size: int, configured: int) -> int:
-    """The configured block size, raised (to whole MiB) if the file would need more than
-    :data:`MAX_BLOCKS` blocks."""
-    needed = -(-size // MAX_BLOCKS)
-    if needed <= configured:
-        return configured
-    return -(-needed // MIB) * MIB
 
 
 def _content_type(name: str) -> str:

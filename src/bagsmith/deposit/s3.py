@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, unquote
 
-from ..errors import DepositError
 from .base import (
     ALREADY_PRESENT,
     DEPOSITED,
@@ -37,7 +35,7 @@ from .base import (
     TransientError,
     deposit_error,
 )
-from .directory import check_name
+from .onefile import archive_to_send, chunk_size, failures_mapped, name_under, objects_base
 from .source import (
     DEFAULT_ARCHIVE_FORMAT,
     ArchiveCache,
@@ -137,34 +135,20 @@ class S3Target:
     # --- deposit -------------------------------------------------------------------------
 
     def deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        try:
-            self._deposit(bag, options, result)
-        except (DepositError, TransientError):
-            raise
-        except Exception as exc:
-            mapped = _failure(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+        failures_mapped(_failure, lambda: self._deposit(bag, options, result))
 
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
-        if self.objects if options.objects is None else options.objects:
-            name = check_name(options.name or bag.name)
-            base = posixpath.join(self.prefix, name) if self.prefix else name
+        base = objects_base(self.objects, self.prefix, bag, options)
+        if base is not None:
             store = _S3Objects(self)
             deposit_tree(store, bag, options, result, base, f"s3://{self.bucket}/{base}/")
             return
-        fmt = options.archive_format or self.archive_format
-        archive = self.archives.archive_of(bag, options.serialise, fmt)
-        result.form = "archive" if bag.kind == "folder" else "file"
-        result.identifiers["archive-format"] = str(archive.archive_format)
-        name = check_name(options.name or archive.name)
-        key = posixpath.join(self.prefix, name) if self.prefix else name
+        archive = archive_to_send(self.archives, bag, options, result, self.archive_format)
+        key = name_under(self.prefix, options.name or archive.name)
         digests = archive.digests[archive.files[0].relpath]
         sha256 = digests["sha256"]
         result.location = f"s3://{self.bucket}/{key}"
         result.identifiers["s3-key"] = key
-        result.checksums.update({"archive-md5": digests["md5"], "archive-sha256": sha256})
         path, size = archive.files[0].path, archive.size
         parts = self.plan(path, size)
         expected_etag = _expected_etag(digests["md5"], parts)
@@ -209,7 +193,7 @@ class S3Target:
         """The parts of a multipart upload (with their digests), or [] for one PUT."""
         if size <= self.threshold:
             return []
-        part_size = part_size_for(size, self.part_size)
+        part_size = chunk_size(size, self.part_size, MAX_PARTS)
         parts: list[Part] = []
         with open(path, "rb") as fh:
             for number, offset in enumerate(range(0, size, part_size), start=1):
@@ -382,15 +366,6 @@ class _S3Objects:
 
     def expected_md5(self, local: Local) -> str:
         return _expected_etag(local.md5, self.parts(local))
-
-
-def part_size_for(size: int, configured: int) -> int:
-    """The configured part size, raised (to whole MiB) if the file would need more than
-    :data:`MAX_PARTS` parts."""
-    needed = -(-size // MAX_PARTS)
-    if needed <= configured:
-        return configured
-    return -(-needed // MIB) * MIB
 
 
 def _expected_etag(md5: str, parts: list[Part]) -> str:

@@ -36,6 +36,7 @@ from .base import (
     TransientError,
     deposit_error,
 )
+from .onefile import archive_to_send
 from .source import DEFAULT_ARCHIVE_FORMAT, ArchiveCache, LocalBag, archive_format_setting
 
 if TYPE_CHECKING:
@@ -200,14 +201,8 @@ class SwordTarget:
     def _deposit(self, bag: LocalBag, options: DepositOptions, result: DepositResult) -> None:
         if options.objects:
             raise deposit_error("config", "a SWORD server takes one file: {objects} is not for it")
-        fmt = options.archive_format or self.archive_format
-        archive = self.archives.archive_of(bag, options.serialise, fmt)
-        result.form = "archive" if bag.kind == "folder" else "file"
-        result.identifiers["archive-format"] = str(archive.archive_format)
+        archive = archive_to_send(self.archives, bag, options, result, self.archive_format)
         digests = archive.digests[archive.files[0].relpath]
-        result.checksums.update(
-            {"archive-md5": digests["md5"], "archive-sha256": digests["sha256"]}
-        )
         ctype, packaging = self.negotiate(archive)
         previous = self.previous(options, digests["sha256"])
         if previous is not None:
