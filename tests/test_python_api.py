@@ -49,6 +49,21 @@ def test_every_public_name_resolves_and_is_documented() -> None:
         _ = bagsmith.no_such_name  # type: ignore[attr-defined]
 
 
+def test_the_package_lists_the_names_the_api_module_exports() -> None:
+    """``bagsmith/__init__.py`` repeats the api's names on purpose (docs/architecture.md): it
+    cannot read them from ``bagsmith.api`` without loading it. The three lists must agree."""
+    import ast
+
+    from bagsmith import api
+
+    tree = ast.parse((ROOT / "src" / "bagsmith" / "__init__.py").read_text(encoding="utf-8"))
+    checked = next(
+        node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "api"
+    )
+    assert sorted(a.name for a in checked.names) == sorted(api.__all__)
+    assert sorted(bagsmith.__all__) == sorted([*api.__all__, "__version__"])
+
+
 def test_the_deposit_subpackage_does_not_hide_the_deposit_function() -> None:
     code = (
         "import bagsmith, bagsmith.deposit.registry, sys\n"
