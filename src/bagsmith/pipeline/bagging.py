@@ -11,7 +11,6 @@ of the CLI's ``Output.progress(description, total)`` context manager.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,9 +41,9 @@ from ..bagit.writer import (
     source_date_epoch,
     write_tag_files,
 )
-from ..errors import DestinationError, Interrupted, ProfileError, UsageError
-from ..problems import Problem, Severity
-from . import activity
+from ..errors import DestinationError, Interrupted, UsageError
+from ..problems import Problem
+from . import activity, writing
 from .progress import ProgressFactory, step, tell_total
 
 if TYPE_CHECKING:
@@ -163,16 +162,13 @@ def _load_profile(ref: str) -> Profile:
     return load_profile(ref)
 
 
-def _refuse(problems: Sequence[Problem], profile: Profile, what: str) -> None:
-    from .package_steps import count, problems_text
+def _tag_hint(_label: str) -> str:
+    """`bag` reads no sidecar: only bag-info tags give tags."""
+    return "; give it as a bag-info tag"
 
-    errors = [p for p in problems if p.level is Severity.ERROR]
-    if errors:
-        raise ProfileError(
-            f"the bag would not conform to the profile {profile.label} "
-            f"({count(len(errors))}){what}; nothing was written:\n" + problems_text(errors, 50),
-            hint=_PROFILE_HINT,
-        )
+
+def _refuse(problems: Sequence[Problem], profile: Profile, when: str = "") -> None:
+    writing.refuse(problems, profile, subject="bag", when=when, hint=_PROFILE_HINT)
 
 
 def _profile_preflight(
@@ -183,38 +179,21 @@ def _profile_preflight(
     serialize: ArchiveFormat | None,
     extra_tag_files: Sequence[str] = (),
 ) -> tuple[list[Problem], list[tuple[str, str]]]:
-    """Before hashing: every tag problem, and the profile's other rules on the bag as it will
-    be written (manifests, tag files, payload files, serialisation); the tags to fill in."""
-    from ..bagit.profile_check import check_bag
-    from .package_steps import TAG_CODES, preflight_facts
-    from .profiling import required_info_problems
-
-    # `bag` reads no sidecar: only bag-info tags give tags
-    check = required_info_problems(profile, info, hint=lambda _label: "; give it as a bag-info tag")
-    tags = list(check.problems)
-    full = [*info, *check.defaults]
+    """Before hashing: every problem of the bag as it will be written; the tags to fill in."""
     payload = [f.relpath for f in plan.files]
-    serialization = serialize.value if serialize else None
-    facts = preflight_facts(full, algorithms, payload, serialization, extra_tag_files)
-    others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
-    problems = [*tags, *others]
-    _refuse(problems, profile, "")
-    return problems, list(check.defaults)
+    problems, defaults = writing.preflight(
+        profile, info, algorithms, payload, serialize, extra_tag_files, hint=_tag_hint
+    )
+    _refuse(problems, profile)
+    return problems, defaults
 
 
 def _check_staged(stage: Path, profile: Profile, serialize: ArchiveFormat | None) -> list[Problem]:
     """The staged bag against the profile; refused (and so never moved into place) if it
     does not conform. Returns its warnings other than those reported before hashing."""
-    from ..bagit.facts import read_bag_facts
-    from .package_steps import TAG_CODES
-    from .profiling import check_bag_against_profile
-
-    facts = dataclasses.replace(
-        read_bag_facts(stage), serialization=serialize.value if serialize else None
-    )
-    problems = list(check_bag_against_profile(stage, profile, facts=facts).problems)
+    problems = writing.staged_problems(stage, profile, serialize.value if serialize else None)
     _refuse(problems, profile, " once written")
-    return [p for p in problems if p.code not in TAG_CODES]
+    return [p for p in problems if p.code not in writing.TAG_CODES]
 
 
 def create_bag(
@@ -279,14 +258,10 @@ def _write_bag(
     """Stage one bag from ``plan``, check it, and move it into place (``warnings`` grows)."""
     epoch = source_date_epoch()
     processes = _processes(options.processes)
-    run = destination.Stage(target)
-    warnings += [
-        Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
-        for stale in run.stale
-    ]
-    stage = run.path
-    try:
-        run.create()
+    with writing.staging_run(
+        target, warnings, subject="bag", interrupted="interrupted; the partial bag was removed"
+    ) as run:
+        stage = run.path
         with step(progress, "Copying and hashing", plan.total_bytes) as update:
             totals = copy_payload(stage, plan, algorithms, processes=processes, progress=update)
         tags = bag_info_tags(
@@ -298,14 +273,6 @@ def _write_bag(
             staged = _check_staged(stage, profile, options.serialize)
             warnings += [w for w in staged if (w.code, w.message) not in seen]
         run.commit(epoch)
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted; the partial bag was removed", path=target.final) from None
-    except OSError as exc:
-        raise DestinationError(
-            f"cannot write the bag: {exc.strerror or exc}", path=exc.filename or target.dest
-        ) from None
-    finally:
-        run.clean()
     activity.note(
         "bagged into %s: %d files, %d bytes, Payload-Oxum %s",
         target.final,

@@ -11,35 +11,20 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ..bagit.facts import read_bag_facts
-from ..bagit.manifest import manifest_name
 from ..bagit.payload import PayloadPlan
-from ..bagit.profile_check import BagFacts, check_bag
 from ..bagit.profiles import Profile
-from ..bagit.serialize import ArchiveFormat
 from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..bagit.writer import Digests
-from ..errors import BagError, InputError, ProfileError
+from ..errors import BagError, InputError
 from ..ingest.formats import identify_all
 from ..metadata.mets import PackageEvent
 from ..model import ImageInfo, PackageFile
 from ..problems import Problem, Severity
+from . import writing
 from .describing import check_metadata_file
 from .layout import DC_PATH, METS_PATH, Layout, mime_type
 from .profiling import (
-    check_bag_against_profile,
     info_hint,
-    required_info_problems,
-)
-
-#: bag-info problems, reported (with a hint) by the check before writing
-TAG_CODES = frozenset(
-    {
-        "profile-tag-missing",
-        "profile-tag-recommended-missing",
-        "profile-tag-value-not-allowed",
-        "profile-tag-not-repeatable",
-    }
 )
 
 
@@ -166,49 +151,7 @@ def write_generated(
     return out
 
 
-def preflight_facts(
-    info: Sequence[tuple[str, str]],
-    algorithms: Sequence[str],
-    payload: Sequence[str],
-    serialization: str | None,
-    extra_tag_files: Sequence[str] = (),
-) -> BagFacts:
-    """What the bag will look like, for profile checks before anything is written
-    (``extra_tag_files``: the names of the --tag-file files)."""
-    names = [manifest_name(a) for a in algorithms] + [manifest_name(a, True) for a in algorithms]
-    automatic = [("Bagging-Date", "2000-01-01"), ("Payload-Oxum", "0.0"), ("Bag-Size", "0")]
-    given = {label.lower() for label, _ in info}
-    return BagFacts(
-        bagit_version="1.0",
-        info=tuple(info) + tuple(t for t in automatic if t[0].lower() not in given),
-        payload_manifest_algorithms=frozenset(algorithms),
-        tag_manifest_algorithms=frozenset(algorithms),
-        tag_files=("bagit.txt", "bag-info.txt", *names, *extra_tag_files),
-        payload_files=tuple(payload),
-        serialization=serialization,
-    )
-
-
-def profile_problems(
-    profile: Profile,
-    info: list[tuple[str, str]],
-    algorithms: tuple[str, ...],
-    payload: list[str],
-    serialize: ArchiveFormat | None,
-    extra_tag_files: Sequence[str] = (),
-) -> tuple[list[Problem], list[tuple[str, str]]]:
-    """Before hashing: tag problems (with hints) and the profile's other rules on the bag as
-    it will be written (manifests, tag files, payload files, serialisation); the defaults."""
-    check = required_info_problems(profile, info, hint=_package_info_hint)
-    tag_problems = list(check.problems)
-    full = [*info, *check.defaults]
-    serialization = serialize.value if serialize else None
-    facts = preflight_facts(full, algorithms, payload, serialization, extra_tag_files)
-    others = [p for p in check_bag(profile, facts) if p.code not in TAG_CODES]
-    return [*tag_problems, *others], list(check.defaults)
-
-
-def _package_info_hint(label: str) -> str:
+def package_info_hint(label: str) -> str:
     """Only External-Description and External-Identifier come from the article (and so can be
     corrected in the sidecar); the archive's own tags are given as bag-info tags."""
     if label.lower() in {"external-description", "external-identifier"}:
@@ -218,16 +161,14 @@ def _package_info_hint(label: str) -> str:
 
 def refuse_profile(problems: list[Problem], profile: Profile) -> None:
     """ProfileError (carrying the problems) when the package would not conform."""
-    errors = [p for p in problems if p.level is Severity.ERROR]
-    if errors:
-        raise ProfileError(
-            f"the package would not conform to the profile {profile.label} "
-            f"({count(len(errors))}); nothing was written:\n" + problems_text(errors, 50),
-            hint="give bag-info tags with {info=LABEL=VALUE} (the article's facts can be "
-            "corrected in the sidecar); use the algorithms ({algorithms}) and serialisation "
-            "({serialize}) the profile asks for; or choose another {profile}",
-            problems=errors,
-        )
+    writing.refuse(
+        problems,
+        profile,
+        subject="package",
+        hint="give bag-info tags with {info=LABEL=VALUE} (the article's facts can be "
+        "corrected in the sidecar); use the algorithms ({algorithms}) and serialisation "
+        "({serialize}) the profile asks for; or choose another {profile}",
+    )
 
 
 def validate_staged(
@@ -243,10 +184,14 @@ def validate_staged(
 ) -> BagValidation:
     """BagIt (full: every digest re-read), the profile, and dc.xml/mets.xml (schemas and METS
     semantics against the manifest digests) of the staged bag, in one result."""
-    validation = validate_bag(root, mode=Mode.FULL, processes=processes, progress=progress)
-    if profile is not None:
-        facts = dataclasses.replace(read_bag_facts(root), serialization=serialization)
-        validation.report.extend(check_bag_against_profile(root, profile, facts=facts).problems)
+    validation = validate_bag(
+        root, mode=Mode.FULL, processes=processes, progress=progress, facts=profile is not None
+    )
+    if profile is not None:  # on the facts the validation gathered in its pass
+        validation.report.extend(
+            writing.staged_problems(root, profile, serialization, validation.facts)
+        )
+    validation.facts = validation.reader = None
     payload = set(digests)
     validation.report.extend(
         check_metadata_file(root / DC_PATH, DC_PATH, kind="dc", schema_dir=schema_dir)
@@ -266,23 +211,11 @@ def validate_staged(
     return validation
 
 
-def count(n: int, noun: str = "problem") -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def problems_text(problems: Sequence[Problem], limit: int = 20) -> str:
-    """Problems as indented lines for an error message (at most ``limit``)."""
-    lines = [f"  {p}" for p in problems[:limit]]
-    if len(problems) > limit:
-        lines.append(f"  … and {len(problems) - limit} more")
-    return "\n".join(lines)
-
-
 def fail_invalid(validation: BagValidation) -> None:
     errors = [p for p in validation.report if p.level is Severity.ERROR]
     if errors:
         raise BagError(
-            f"the package did not validate ({count(len(errors))}); nothing was written:\n"
-            + problems_text(errors),
+            f"the package did not validate ({writing.count(len(errors))}); nothing was "
+            "written:\n" + writing.problems_text(errors),
             problems=errors,
         )

@@ -37,12 +37,12 @@ from ..bagit.writer import (
     write_manifests,
     write_tag_files,
 )
-from ..errors import DestinationError, Interrupted, MetadataError, UsageError
+from ..errors import DestinationError, MetadataError, UsageError
 from ..metadata.mets import PackageEvent
 from ..model import Agent, Article
 from ..problems import Problem, Severity
 from ..resources import canonical_rights_uri
-from . import activity
+from . import activity, writing
 from . import package_steps as steps
 from .bagging import bag_software_agent
 from .describing import describe_article, iso_now, resolve_created
@@ -237,121 +237,109 @@ def package_article(
     info = list(given)
     if profile is not None:
         payload = [f.relpath for f in plan.files] + list(GENERATED)
-        problems, defaults = steps.profile_problems(
+        problems, defaults = writing.preflight(
             profile,
             info,
             algorithms,
             payload,
             options.serialize,
             [name for _, name in options.tag_files],
+            hint=steps.package_info_hint,
         )
         steps.refuse_profile(problems, profile)
         warnings += problems
         info += defaults
 
     # 4. write in staging; 5. validate there; then move into place
-    run = destination.Stage(target)
-    warnings += [
-        Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
-        for stale in run.stale
-    ]
-    stage = run.path
     committed = False
-    try:
-        run.create()
-        digests: Digests = {}  # every payload file's, the manifests written once at the end
-        with step(progress, "Copying and hashing", plan.total_bytes) as update:
-            copied = copy_payload(
-                stage, plan, algorithms, processes=processes, progress=update, digests=digests
-            )
-        times["message digest calculation"] = _now()
-        sources = {f.relpath: f.source or f.relpath for f in plan.files}
-        steps.check_unchanged(images, digests, sources)
-        provenance = [*options.events, *steps.fixity_events(images, digests, _now())]
-        files = steps.package_files(plan, digests, layout, images)
-        generated = steps.write_generated(
-            stage,
-            [(RECORD_PATH, _record_bytes(record), "metadata", "application/json")],
-            algorithms,
-            digests,
-            epoch,
-        )
-        files += generated
-        with step(progress, "Identifying formats", None):
-            files, format_problems = steps.identify_formats(stage, files)
-        times["format identification"] = _now()
-        warnings += format_problems
-        described = describe_article(
-            record,
-            files,
-            created=created,
-            archivist=archivist,
-            organization=organization,
-            schema_dir=options.schema_dir,
-            events=(*provenance, steps.creation_event(_now(), algorithms)),
-            tools=(identifier().agent(),),
-            times=times,
-            identify=identifier().identify_bytes,
-        )
-        _refuse_metadata(described.report.errors)
-        generated += steps.write_generated(
-            stage,
-            [
-                (described.dc_file.path, described.dc_xml, "metadata", "application/xml"),
-                (METS_PATH, described.mets_xml, "metadata", "application/xml"),
-            ],
-            algorithms,
-            digests,
-            epoch,
-        )
-        if epoch is not None:
-            os.utime(stage / METADATA_DIR, (epoch, epoch))
-        write_manifests(stage, algorithms, digests)
-        totals = PayloadTotals(
-            copied.files + len(generated), copied.bytes + sum(f.size for f in generated)
-        )
-        tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=bag_software_agent())
-        write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
-        with step(progress, "Validating", totals.bytes) as update:
-            validation = steps.validate_staged(
+    with writing.staging_run(
+        target, warnings, subject="package", interrupted="interrupted; nothing was written"
+    ) as run:
+        stage = run.path
+        try:
+            digests: Digests = {}  # every payload file's, the manifests written once at the end
+            with step(progress, "Copying and hashing", plan.total_bytes) as update:
+                copied = copy_payload(
+                    stage, plan, algorithms, processes=processes, progress=update, digests=digests
+                )
+            times["message digest calculation"] = _now()
+            sources = {f.relpath: f.source or f.relpath for f in plan.files}
+            steps.check_unchanged(images, digests, sources)
+            provenance = [*options.events, *steps.fixity_events(images, digests, _now())]
+            files = steps.package_files(plan, digests, layout, images)
+            generated = steps.write_generated(
                 stage,
-                profile=profile,
-                serialization=options.serialize.value if options.serialize else None,
-                digests=digests,
-                images=images,
-                processes=processes,
+                [(RECORD_PATH, _record_bytes(record), "metadata", "application/json")],
+                algorithms,
+                digests,
+                epoch,
+            )
+            files += generated
+            with step(progress, "Identifying formats", None):
+                files, format_problems = steps.identify_formats(stage, files)
+            times["format identification"] = _now()
+            warnings += format_problems
+            described = describe_article(
+                record,
+                files,
+                created=created,
+                archivist=archivist,
+                organization=organization,
                 schema_dir=options.schema_dir,
-                progress=update,
+                events=(*provenance, steps.creation_event(_now(), algorithms)),
+                tools=(identifier().agent(),),
+                times=times,
+                identify=identifier().identify_bytes,
             )
-        steps.fail_invalid(validation)
-        with interrupts.deferred():
-            run.commit(epoch)
-            committed = True
-        validation.path = str(target.final)
-        report = None
-        if options.report is not None:
-            written = write_report(
-                target.final, options.report, validation=validation, deposits=False
+            _refuse_metadata(described.report.errors)
+            generated += steps.write_generated(
+                stage,
+                [
+                    (described.dc_file.path, described.dc_xml, "metadata", "application/xml"),
+                    (METS_PATH, described.mets_xml, "metadata", "application/xml"),
+                ],
+                algorithms,
+                digests,
+                epoch,
             )
-            report = written.html
-    except KeyboardInterrupt:
-        _undo(committed, target)
-        raise Interrupted("interrupted; nothing was written", path=target.final) from None
-    except OSError as exc:
-        _undo(committed, target)
-        raise DestinationError(
-            f"cannot write the package: {exc.strerror or exc}", path=exc.filename or target.dest
-        ) from None
-    except BaseException:
-        _undo(committed, target)
-        raise
-    finally:
-        run.clean()
+            if epoch is not None:
+                os.utime(stage / METADATA_DIR, (epoch, epoch))
+            write_manifests(stage, algorithms, digests)
+            totals = PayloadTotals(
+                copied.files + len(generated), copied.bytes + sum(f.size for f in generated)
+            )
+            tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=bag_software_agent())
+            write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
+            with step(progress, "Validating", totals.bytes) as update:
+                validation = steps.validate_staged(
+                    stage,
+                    profile=profile,
+                    serialization=options.serialize.value if options.serialize else None,
+                    digests=digests,
+                    images=images,
+                    processes=processes,
+                    schema_dir=options.schema_dir,
+                    progress=update,
+                )
+            steps.fail_invalid(validation)
+            with interrupts.deferred():
+                run.commit(epoch)
+                committed = True
+            validation.path = str(target.final)
+            report = None
+            if options.report is not None:
+                written = write_report(
+                    target.final, options.report, validation=validation, deposits=False
+                )
+                report = written.html
+        except BaseException:  # after the commit (the report failed), the package goes too
+            _undo(committed, target)
+            raise
     # the profile's tag warnings were reported before writing; the others come from validation
     warnings += [
         p
         for p in validation.report
-        if p.level is not Severity.ERROR and not (profile and p.code in steps.TAG_CODES)
+        if p.level is not Severity.ERROR and not (profile and p.code in writing.TAG_CODES)
     ]
     activity.note(
         "packaged %s into %s: %d files, %d bytes, valid",
@@ -418,8 +406,8 @@ def _record_bytes(record: Article) -> bytes:
 def _refuse_metadata(errors: list[Problem]) -> None:
     if errors:
         raise MetadataError(
-            f"the generated Dublin Core / METS is not valid ({steps.count(len(errors))}); "
-            "nothing was written:\n" + steps.problems_text(errors),
+            f"the generated Dublin Core / METS is not valid ({writing.count(len(errors))}); "
+            "nothing was written:\n" + writing.problems_text(errors),
             path=errors[0].path,
             line=errors[0].line,
             problems=errors,
