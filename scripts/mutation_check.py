@@ -70,7 +70,7 @@ MUTATIONS = [
     Mutation(
         "package-manifest-unencoded",
         "package writes manifest lines with %, CR and LF percent-encoded",
-        "src/bagsmith/pipeline/package_steps.py",
+        "src/bagsmith/bagit/writer.py",
         "format_line(digests[path][alg], path) for path in sorted(digests)",
         'f"{digests[path][alg]}  {path}\\n" for path in sorted(digests)',
         ("tests/test_manifest_lines.py",),

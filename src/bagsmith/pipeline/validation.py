@@ -336,7 +336,8 @@ class _Plan:
         if self.on_total is not None:
             oxum = next((v for k, v, _ in info if k.lower() == "payload-oxum"), "")
             octets, dot, files = oxum.strip().partition(".")
-            if dot and octets.isdigit() and files.isdigit():
+            # (a hostile value of thousands of digits is the validator's to report, not ours)
+            if dot and octets.isdigit() and files.isdigit() and len(octets) <= 30:
                 self.on_total(int(octets))
         if checks.option is not None:
             self.profiles.append((checks.option, "option"))
