@@ -1,6 +1,8 @@
 """Article ingest against trafilatura, on trafilatura's own evaluation set, in one run.
 
     python bench/bench_ingest.py PATH-TO-TRAFILATURA-CHECKOUT [--limit N] [--jobs N]
+    python bench/bench_ingest.py PATH --metadata-only --misses misses.jsonl   # quicker
+    python bench/bench_ingest.py PATH --metadata-only --pages misses.jsonl    # only those
 
 PATH is a checkout of https://github.com/adbar/trafilatura (nothing of it is copied here): its
 ``tests/evaldata.json`` names ~990 saved pages (``tests/cache``, ``tests/eval``) with snippets
@@ -161,6 +163,46 @@ def _figures_task(task: tuple[str, str, str | None]) -> tuple[str, dict[str, Any
 # --- scoring ---
 
 
+def _author_ok(expected: str | list[str], got: str | None) -> bool:
+    gold = "; ".join(expected) if isinstance(expected, list) else expected
+    return bool(got) and _names(gold) == _names(got)
+
+
+def _misses(
+    url: str, item: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]
+) -> Iterable[dict[str, Any]]:
+    """The page's title, author and date misses, with what each tool gave."""
+    checks = (
+        ("title", lambda e, g: _title_scores(e, g)[0]),
+        ("author", _author_ok),
+        ("date", _same_day),
+    )
+    for name, ok in checks:
+        expected = item.get(name)
+        if expected and not ok(expected, mine.get(name)):
+            yield {
+                "file": item["file"],
+                "url": url,
+                "field": name,
+                "expected": expected,
+                "bagsmith": mine.get(name),
+                "trafilatura": theirs.get(name) if theirs else None,
+                "status": mine.get("status"),
+            }
+
+
+def _page_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            record = json.loads(line)
+            names.update(str(record[k]) for k in ("file", "url") if k in record)
+        elif line and not line.startswith("#"):
+            names.add(line)
+    return names
+
+
 class Score:
     def __init__(self, common: Any) -> None:
         self.matrix = common.ConfusionMatrix()
@@ -186,11 +228,7 @@ class Score:
             self.title[1] += contained
             self.title[2] += 1
         if item.get("author"):
-            gold = item["author"]
-            gold = "; ".join(gold) if isinstance(gold, list) else gold
-            self.author[0] += bool(result.get("author")) and _names(gold) == _names(
-                result.get("author")
-            )
+            self.author[0] += _author_ok(item["author"], result.get("author"))
             self.author[1] += 1
         if item.get("date"):
             self.date[0] += _same_day(item["date"], result.get("date"))
@@ -278,12 +316,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures-only", action="store_true", help="only the labelled figures")
     parser.add_argument("--details", action="store_true", help="list failures")
     parser.add_argument("--dump", help="write each page's results to this JSON file")
+    parser.add_argument(
+        "--metadata-only",
+        action="store_true",
+        help="bagsmith alone (unless --only says otherwise), no figure labels: a quicker run "
+        "to iterate on title, author and date",
+    )
+    parser.add_argument(
+        "--misses",
+        help="write each title/author/date miss to this file (one JSON object a line: page, "
+        "field, expected, bagsmith's value, trafilatura's when it ran)",
+    )
+    parser.add_argument(
+        "--pages",
+        help="only the pages named in this file (a page's file name or URL a line, or a "
+        "--misses file)",
+    )
     args = parser.parse_args(argv)
+    if args.metadata_only and args.only is None:
+        args.only = "bagsmith"
     tests = os.path.join(args.checkout, "tests")
     _init(args.checkout)
     common = _COMMON
     evaldata = common.load_evaldata(tests)
-    urls = [] if args.figures_only else sorted(evaldata)[: args.limit or None]
+    urls = [] if args.figures_only else sorted(evaldata)
+    if args.pages:
+        wanted = _page_names(Path(args.pages))
+        urls = [u for u in urls if u in wanted or evaldata[u]["file"] in wanted]
+    urls = urls[: args.limit or None]
     tasks = []
     for url in urls:
         path = common.resolve(tests, evaldata[url]["file"])
@@ -293,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     ours, theirs = Score(common), Score(common)
     started = time.perf_counter()
     dump: dict[str, Any] = {}
+    misses: list[dict[str, Any]] = []
     with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(args.checkout,)) as pool:
         for url, mine, other, t1, t2 in pool.map(_page, tasks, chunksize=4):
             item = evaldata[url]
@@ -302,7 +363,11 @@ def main(argv: list[str] | None = None) -> int:
                 theirs.add(item, other, t2, item["file"])
             if args.dump:
                 dump[url] = {"item": item, "bagsmith": mine, "trafilatura": other}
+            if mine:
+                misses.extend(_misses(url, item, mine, other))
         labels = json.loads(LABELS.read_text(encoding="utf-8")) if LABELS.exists() else {}
+        if args.metadata_only:
+            labels = {}
         label_tasks = [
             (name, common.resolve(tests, name), label.get("url"))
             for name, label in labels.items()
@@ -311,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
         figure_results = dict(pool.map(_figures_task, label_tasks))
     if args.dump:
         Path(args.dump).write_text(json.dumps(dump, ensure_ascii=False), encoding="utf-8")
+    if args.misses:
+        Path(args.misses).write_text(
+            "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses), encoding="utf-8"
+        )
     rows = []
     if args.only != "trafilatura":
         rows.append(("bagsmith", ours.row()))
@@ -318,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("trafilatura " + _version(), theirs.row()))
     print(f"{len(tasks)} pages of {tests}/evaldata.json, {time.perf_counter() - started:.0f} s")
     print(_table(rows))
+    if args.metadata_only:
+        return 0
     figures = _figure_scores(labels, figure_results)
     print(
         f"\nfigures on {figures['pages']} hand-labelled pages ({figures['figures']} figures): "

@@ -399,7 +399,7 @@ def test_json_ld_people_before_their_organisation(tmp_path: Path) -> None:
          "2022-11-07"),  # local midnight east of Greenwich, stored in UTC
         ('<meta property="article:published_time" content="2022-05-04T03:37:37+00:00">',
          "2022-05-03"),  # the page's <time> names the same instant in local time
-        ('<meta name="date" content="2019-03-05">', "2019-03-05"),
+        ('<meta name="dcterms.issued" content="2019-03-05">', "2019-03-05"),
     ],
 )  # fmt: skip
 def test_publication_day_as_readers_saw_it(tmp_path: Path, head: str, day: str) -> None:

@@ -31,7 +31,7 @@ from .dates import to_edtf
 from .decoding import decode_page
 from .extraction import BR, Block, Extraction, PageText, article_element, extract, locate
 from .htmlfigures import FigureFinder, FoundFigure, absolute, image_source, local_file
-from .htmlmeta import PageMeta, read_meta
+from .htmlmeta import PageMeta, article_dates, decide, read_meta
 from .text import clean_line
 
 MAX_HTML_BYTES = 64 * 1024 * 1024
@@ -332,11 +332,9 @@ def _take_bylines(root: lxml.etree._Element, meta: PageMeta) -> None:
     """Names (and a date) from the page's byline elements to ``meta``; the elements leave the
     text, so that "By NAME" does not become a heading or a paragraph."""
     found = _byline_elements(root)
-    for name in found.stated + found.named:
-        if name not in meta.creators:
-            meta.creators.append(name)
-    if found.date and meta.date_published is None:
-        meta.date_published = found.date
+    meta.author_sources += [("byline", found.stated), ("author-element", found.named)]
+    if found.date:
+        meta.date_sources.append(("byline", found.date))
 
 
 @dataclass
@@ -484,12 +482,13 @@ def _choose_title(
 
 
 def _creators_from_links(root: lxml.etree._Element, meta: PageMeta) -> None:
+    names: list[str] = []
     for link in root.iter("a"):
         if "author" in (link.get("rel") or "").lower().split():
             name = " ".join(_text(link))
             byline = parse_byline(name)
-            names = list(byline.creators) if byline else (split_names(name) or [])
-            meta.creators.extend(n for n in names if n not in meta.creators)
+            names.extend(list(byline.creators) if byline else (split_names(name) or []))
+    meta.author_sources.append(("rel-author", names))
 
 
 def _base_href(doc: lxml.etree._Element) -> str | None:
@@ -518,6 +517,8 @@ def parse_html(data: bytes, path: Path, report: Report, base_url: str | None = N
     if base_url and base and base_url != base:
         base = absolute(base, base_url) or base_url
     extraction = _main_text(doc, base or meta.source_url, path, report)
+    if extraction is not None:
+        extracted_meta(extraction, meta)
     for br in doc.iter("br"):
         br.tail = _BR + _xml_safe(br.tail or "")
     if extraction is not None and extraction.blocks:
@@ -532,6 +533,17 @@ def parse_html(data: bytes, path: Path, report: Report, base_url: str | None = N
 
 
 _BLOCK_TAGS = _BLOCKS | _HEADINGS | {"div", "section", "article", "main", "body", "table"}
+
+
+def extracted_meta(extraction: Extraction, meta: PageMeta) -> None:
+    """The extractor's reading of author, date and site name, as sources for ``decide``."""
+    if extraction.author:
+        names = [n for n in (clean_line(a) for a in extraction.author.split(";")) if n]
+        meta.author_sources.append(("extractor", names))
+    if extraction.date and to_edtf(extraction.date):
+        meta.date_sources.append(("extractor", to_edtf(extraction.date) or ""))
+    if extraction.sitename:
+        meta.site_names.append(extraction.sitename)
 
 
 def _one_run(blocks: list[Block]) -> bool:
@@ -590,12 +602,10 @@ def _main_text(
 
 def _finish(units: list[Unit], meta: PageMeta, path: Path, report: Report, html: bool) -> Assembled:
     assembled = assemble(units, report, str(path), title=meta.title, extracted=html)
-    if not html or not meta.creators:
-        for name in assembled.creators:
-            if name not in meta.creators:
-                meta.creators.append(name)
-    if meta.date_published is None and assembled.date_published:
-        meta.date_published = to_edtf(assembled.date_published)
+    meta.author_sources.append(("text", list(assembled.creators)))
+    if assembled.date_published and to_edtf(assembled.date_published):
+        meta.date_sources.append(("text", to_edtf(assembled.date_published) or ""))
+    decide(meta)
     return assembled
 
 
@@ -612,11 +622,12 @@ def _parse_by_structure(
     """The page read by its structure alone: the largest ``<article>``, else ``<main>``,
     else ``<body>``, without the elements marked as clutter."""
     root = _content_root(doc)
-    title, _h1 = _choose_title(root, doc, _Titles(meta, base or meta.source_url))
+    title, h1 = _choose_title(root, doc, _Titles(meta, base or meta.source_url))
     if title:
         meta.title = title
     h1s = {h for h in root.iter("h1")}
     _clean(root, set(root.iterancestors()) | h1s)
+    meta.date_sources += article_dates(root, doc, h1)
     _take_bylines(root, meta)
     _creators_from_links(root, meta)
     walker = _Walker(path, report)
@@ -646,12 +657,9 @@ def _parse_with_extraction(
         meta.title = title
     elif meta.title is None and extraction.title:
         meta.title = clean_line(extraction.title)
+    meta.date_sources += article_dates(root, doc, h1)
     _take_bylines(root, meta)
     _creators_from_links(root, meta)
-    if not meta.creators and extraction.author:
-        meta.creators.extend(n for n in (clean_line(a) for a in extraction.author.split(";")) if n)
-    if meta.date_published is None and extraction.date:
-        meta.date_published = to_edtf(extraction.date)
     most = limits.get("figures")
     finder = FigureFinder(base, most, meta.images)
     located = [b.position for b in blocks if b.element is not None]

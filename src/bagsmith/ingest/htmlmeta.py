@@ -8,12 +8,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.etree
 
 from .. import limits
 from ..problems import Report
-from .bylines import parse_byline, split_names
+from .bylines import clean_author, parse_byline, split_names
 from .dates import to_edtf
 from .text import clean_line
 
@@ -39,6 +40,13 @@ class PageMeta:
     titles: dict[str, str] = field(default_factory=dict)
     # schema.org ImageObjects of the page by file name: (caption, credit)
     images: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # who wrote it and when, by source, strongest first: the page's metadata here, then what
+    # html.py finds in the page (bylines, the extractor's reading, the text); decide() chooses
+    author_sources: list[tuple[str, list[str]]] = field(default_factory=list)
+    date_sources: list[tuple[str, str]] = field(default_factory=list)
+    # the site's own names (og:site_name, the JSON-LD publisher, the host): never an author
+    # when a person is named
+    site_names: list[str] = field(default_factory=list)
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -229,7 +237,7 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
     for key in ("author", "article:author", "dc.creator", "citation_author"):
         value = metas.get(key)
         if value and not re.match(r"https?://", value):
-            authors.extend(_without_lead(value))
+            authors.append(value)
     ld_authors = ld.get("author")
     if isinstance(ld_authors, list) and any(
         isinstance(a, dict) and "person" in _types(a) for a in ld_authors
@@ -237,23 +245,32 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         ld_authors = [
             a for a in ld_authors if not (isinstance(a, dict) and "organization" in _types(a))
         ]
-    authors.extend(n for name in _names(ld_authors) for n in _without_lead(name))
-    meta.creators = list(dict.fromkeys(authors))
-    raw: str | None = None
-    for key in _DATE_METAS:
-        if metas.get(key) and to_edtf(metas[key]):
-            raw = metas[key]
-            break
-    if raw is None and isinstance(ld.get("datePublished"), str) and to_edtf(ld["datePublished"]):
-        raw = ld["datePublished"]
+    authors.extend(_names(ld_authors))
+    meta.author_sources.append(("meta", authors))
+    meta.creators = list(dict.fromkeys(n for name in authors for n in _without_lead(name)))
+    meta.site_names = [
+        n
+        for n in [
+            metas.get("og:site_name"),
+            metas.get("application-name"),
+            (metas.get("twitter:site") or "").lstrip("@"),
+            *_names(ld.get("publisher")),
+        ]
+        if n
+    ]
     stamps = [t.get("datetime") or "" for t in itertools.islice(doc.iter("time"), 200)]
-    if raw is None:
-        for time in doc.iter("time"):
-            if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
-                raw = time.get("datetime") or time.text_content()
-                break
-    if raw is not None:
-        meta.date_published = local_day(raw, stamps) or to_edtf(raw)
+    raws = [(key, metas[key]) for key in _DATE_METAS if metas.get(key)]
+    if isinstance(ld.get("datePublished"), str):
+        raws.append(("json-ld", ld["datePublished"]))
+    for time in itertools.islice(doc.iter("time"), 200):
+        if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
+            raws.append(("time-meta", time.get("datetime") or time.text_content()))
+            break
+    for key, raw in raws:
+        day = local_day(raw, stamps) or to_edtf(raw)
+        if day:
+            meta.date_sources.append((key, day))
+    meta.date_published = next((day for _, day in meta.date_sources), None)
     canonical = next(
         (
             link.get("href")
@@ -278,3 +295,212 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         keywords.extend(str(k).strip() for k in ld_keywords)
     meta.subjects = list(dict.fromkeys(k for k in keywords if k))
     return meta
+
+
+def decide(meta: PageMeta) -> None:
+    """The page's creators and publication date from its sources (``meta.author_sources``,
+    ``meta.date_sources``, strongest first)."""
+    meta.creators = choose_creators(meta.author_sources, site_keys(meta))
+    meta.date_published = choose_published(meta.date_sources)
+
+
+def site_keys(meta: PageMeta) -> set[str]:
+    """The site's names, squeezed (letters and digits, case folded): og:site_name, the
+    publisher, the extractor's site name, and the host name without ``www.`` and its
+    suffix."""
+    keys = {squeeze(name) for name in meta.site_names}
+    host = (urlsplit(meta.source_url or "").hostname or "").removeprefix("www.")
+    if host:
+        keys.add(squeeze(host))
+        keys.add(squeeze(host.rsplit(".", 1)[0]))
+    return {k for k in keys if len(k) > 2}
+
+
+def squeeze(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+_ORGANISATION = re.compile(
+    r"\b(?:GmbH|AG|e\.\s?V\.?|Inc|Ltd|LLC|S\.A|Verlag|Media|Média|Medien|Zeitung|Online|News"
+    r"|Magazin|Magazine|Redaktion|Redacción|Rédaction|Editorial|Team|University|Universität"
+    r"|Stiftung|Foundation|Agentur|Agency|Press|Presse)\b",
+    re.IGNORECASE,
+)
+_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
+_PARTS = re.compile(r"\s+[|–—-]\s+")
+
+
+def _site_like(name: str, sites: set[str]) -> bool:
+    """The site's own name (or its domain), not a person's."""
+    key = squeeze(name)
+    if _DOMAIN.match(name):
+        return True
+    return any(
+        key == s or (len(s) >= 5 and s in key) or (len(key) >= 5 and key in s) for s in sites
+    )
+
+
+def _without_site(name: str, sites: set[str]) -> str:
+    """A name without the site's name beside it: "unocero - Alberto Ávila", "Adam Aaronson
+    PhillyVoice"."""
+    parts = _PARTS.split(name)
+    if len(parts) == 2:
+        kept = [p for p in parts if not _site_like(p, sites)]
+        if len(kept) == 1:
+            return kept[0]
+    words = name.split()
+    kept = [w for w in words if squeeze(w) not in sites]
+    return " ".join(kept) if len(kept) >= 2 and len(kept) < len(words) else name
+
+
+ORDER = ("meta", "byline", "extractor", "author-element", "rel-author", "text")
+
+
+def choose_creators(sources: list[tuple[str, list[str]]], sites: set[str]) -> list[str]:
+    """The people the first source names (by ``ORDER``); organisations it names beside them
+    are left out. The site's own name only when no source names anyone else."""
+    rank = {name: i for i, name in enumerate(ORDER)}
+    fallback: list[str] = []
+    for _source, raw in sorted(sources, key=lambda s: rank.get(s[0], len(rank))):
+        names = clean_names(raw, sites)
+        people = [n for n in names if not _site_like(n, sites)]
+        persons = [n for n in people if not _ORGANISATION.search(n)]
+        if persons:
+            return persons
+        if people:
+            return people
+        fallback = fallback or names
+    return fallback
+
+
+def clean_names(raw: list[str], sites: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Names as a source gives them, cleaned (:func:`clean_author`), once each (``Michael
+    Andrusio`` and ``michael.andrusio`` are one name: the one written with a space is kept)."""
+    out: dict[str, str] = {}
+    for value in raw:
+        for name in clean_author(value):
+            name = _without_site(name, sites)
+            key = squeeze(name)
+            if key and (key not in out or (" " in name and " " not in out[key])):
+                out[key] = name
+    return list(out.values())
+
+
+# the sources of a publication day, strongest first: the page's specific metadata, what the
+# article shows as its date, htmldate's reading (through the extractor), then the generic
+# "date" metas (often the day a CMS generated the page) and what the text states
+DATE_ORDER = (
+    "article:published_time", "og:published_time", "datepublished", "json-ld", "time-meta",
+    "itemprop", "publishdate", "pubdate", "dc.date.issued", "dcterms.issued", "dcterms.created",
+    "citation_publication_date", "labelled", "time", "extractor", "date", "dc.date",
+    "date-class", "byline", "text",
+)  # fmt: skip
+
+
+def choose_published(sources: list[tuple[str, str]]) -> str | None:
+    """The day of the strongest source (by ``DATE_ORDER``) that states a whole day; a year
+    or a month only when no source states a day."""
+    rank = {name: i for i, name in enumerate(DATE_ORDER)}
+    ordered = sorted(
+        ((rank.get(key, len(rank)), i, day) for i, (key, day) in enumerate(sources) if day)
+    )
+    days = [day for _, _, day in ordered if re.fullmatch(r"\d{4}-\d\d-\d\d", day)]
+    if days:
+        return days[0]
+    return ordered[0][2] if ordered else None
+
+
+# a date's label that says it is the publication's ("Veröffentlicht am 16.08.2019",
+# "Published: 2023-11-07", "Publié le 30 septembre 2018"); not "Updated", "Letzte Änderung"
+_PUBLISHED_LABEL = re.compile(
+    r"(?:^|[\s|·•(])(?:published|posted|written|first\s+published|dated?|veröffentlicht"
+    r"|erschienen|erstellt|publiziert|datum|publié|publicado|pubblicato|gepubliceerd"
+    r"|opublikowano)(?:\s+(?:on|am|le|el|il|op|den))?\s*:?\s*(?P<date>\S.{5,38})",
+    re.IGNORECASE,
+)
+_DATE_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:date|datum|time|published|pubdate|post-date|entry-date|fecha|data)"
+    r"(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+_NOT_PUBLISHED_CLASS = re.compile(r"updated|modified|comment|reply|changed", re.IGNORECASE)
+
+
+def page_date(text: str) -> str | None:
+    """A day stated in a page's metadata or text, in any of the forms and languages htmldate
+    reads ("01.11.2023", "31. Oktober 2023", "30 septembre 2018", "2023-11-07 15:03"), else
+    what :func:`to_edtf` reads."""
+    text = " ".join(text.split())
+    if not text or len(text) > 80:
+        return None
+    iso = to_edtf(text)
+    if iso and len(iso) == 10:
+        return iso
+    try:
+        from htmldate.extractors import try_date_expr  # htmldate's multilingual parser
+        from htmldate.settings import MIN_DATE
+
+        found = try_date_expr(text, "%Y-%m-%d", True, MIN_DATE, datetime.datetime.now())
+    except (ImportError, ValueError, TypeError, OverflowError):
+        found = None
+    return found if isinstance(found, str) and to_edtf(found) == found else iso
+
+
+def _article_span(
+    root: lxml.etree._Element, doc: lxml.etree._Element, title: lxml.etree._Element | None
+) -> Iterator[lxml.etree._Element]:
+    """The page's elements from the article's title (or its first element) to its end."""
+    last = root
+    while len(last):
+        last = last[-1]
+    started = False
+    for el in itertools.islice(doc.iter(), 200000):
+        started = started or el is title or el is root
+        if started and isinstance(el.tag, str):
+            yield el
+        if el is last:
+            return
+
+
+def article_dates(
+    root: lxml.etree._Element,
+    doc: lxml.etree._Element,
+    title: lxml.etree._Element | None = None,
+) -> list[tuple[str, str]]:
+    """Days the page shows for its article: an element marked ``itemprop="datePublished"``,
+    and — from the article's title to its end — a labelled date ("Veröffentlicht am …",
+    "Published: …"), the first ``<time>`` and the first element classed as a date ("date",
+    "datum", "entry-date" …)."""
+    out: list[tuple[str, str]] = []
+    for el in itertools.islice(doc.iter(), 20000):
+        if not isinstance(el.tag, str) or el.tag in ("meta", "time"):
+            continue
+        if "datepublished" in (el.get("itemprop") or "").lower():
+            day = page_date(el.get("content") or el.get("datetime") or el.text_content())
+            if day:
+                out.append(("itemprop", day))
+                break
+    found: dict[str, str] = {}
+    for el in _article_span(root, doc, title):
+        names = " ".join(filter(None, [el.get("class"), el.get("id")]))
+        if _NOT_PUBLISHED_CLASS.search(names):
+            continue
+        if "time" not in found and el.tag == "time":
+            day = page_date(el.get("datetime") or "") or page_date(el.text_content())
+            if day:
+                found["time"] = day
+        elif "date-class" not in found and _DATE_CLASS.search(names):
+            day = page_date(el.text_content())
+            if day:
+                found["date-class"] = day
+        if "labelled" not in found:
+            for text in (el.text, el.tail):
+                label = _PUBLISHED_LABEL.search(text) if text and len(text) < 200 else None
+                day = page_date(label.group("date")) if label else None
+                if day:
+                    found["labelled"] = day
+                    break
+        if len(found) == 3:
+            break
+    out.extend(found.items())
+    return out
