@@ -128,10 +128,12 @@ def test_a_day_wins_over_a_year_whatever_the_source() -> None:
 
 
 def test_a_generic_date_meta_yields_to_the_day_the_article_shows(tmp_path: Path) -> None:
+    assert choose_published([("date", "2020-04-30"), ("time", "2020-04-29")]) == "2020-04-29"
     _, day = _read(
         tmp_path,
         '<meta name="date" content="2020-04-30">',
-        f'<article><h1>Cranes</h1><time datetime="2020-04-29">29.04.2020</time>{_body()}</article>',
+        '<article><h1>Cranes</h1><p class="info">Veröffentlicht am 29.04.2020</p>'
+        f'<time datetime="2020-04-29">29.04.2020</time>{_body()}</article>',
     )
     assert day == "2020-04-29"
 
@@ -154,3 +156,33 @@ def test_an_element_marked_date_published(tmp_path: Path) -> None:
         f"{_body()}<p>Comments closed on 08.07.2020</p></article>",
     )
     assert day == "2020-04-27"
+
+
+def test_a_day_more_kinds_of_source_agree_on_wins() -> None:
+    sources = [("json-ld", "2022-05-04"), ("extractor", "2022-05-03"), ("time", "2022-05-03")]
+    assert choose_published(sources) == "2022-05-03"
+    # one kind against one: the stronger source
+    assert choose_published([("json-ld", "2022-05-04"), ("time", "2022-05-03")]) == "2022-05-04"
+    # several metadata fields are one kind: the page's metadata
+    sources = [("json-ld", "2022-05-04"), ("datepublished", "2022-05-04"), ("time", "2022-05-03")]
+    assert choose_published(sources) == "2022-05-04"
+
+
+def test_the_date_in_the_byline_element(tmp_path: Path) -> None:
+    _, day = _read(
+        tmp_path,
+        "",
+        '<article><h1>Cranes</h1><div class="post-meta">Par Claire Petit | 30 septembre 2018 '
+        f"| 12:05</div>{_body()}</article>",
+    )
+    assert day == "2018-09-30"
+
+
+def test_an_unmarked_byline_under_the_title(tmp_path: Path) -> None:
+    creators, _ = _read(
+        tmp_path,
+        '<meta property="og:site_name" content="Harbour Times">',
+        "<h1>Cranes</h1><span>von Hanna Berg</span>"
+        f"<article>{_body()}</article><aside><p>By Teaser Person</p></aside>",
+    )
+    assert creators == ("Hanna Berg",)

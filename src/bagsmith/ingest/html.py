@@ -31,7 +31,7 @@ from .dates import to_edtf
 from .decoding import decode_page
 from .extraction import BR, Block, Extraction, PageText, article_element, extract, locate
 from .htmlfigures import FigureFinder, FoundFigure, absolute, image_source, local_file
-from .htmlmeta import PageMeta, article_dates, decide, read_meta
+from .htmlmeta import PageMeta, decide, from_article, read_meta
 from .text import clean_line
 
 MAX_HTML_BYTES = 64 * 1024 * 1024
@@ -627,7 +627,7 @@ def _parse_by_structure(
         meta.title = title
     h1s = {h for h in root.iter("h1")}
     _clean(root, set(root.iterancestors()) | h1s)
-    meta.date_sources += article_dates(root, doc, h1)
+    from_article(meta, root, doc, h1)
     _take_bylines(root, meta)
     _creators_from_links(root, meta)
     walker = _Walker(path, report)
@@ -657,7 +657,7 @@ def _parse_with_extraction(
         meta.title = title
     elif meta.title is None and extraction.title:
         meta.title = clean_line(extraction.title)
-    meta.date_sources += article_dates(root, doc, h1)
+    from_article(meta, root, doc, h1)
     _take_bylines(root, meta)
     _creators_from_links(root, meta)
     most = limits.get("figures")

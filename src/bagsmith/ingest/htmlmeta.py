@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.etree
+import lxml.html
 
 from .. import limits
 from ..problems import Report
@@ -353,7 +354,7 @@ def _without_site(name: str, sites: set[str]) -> str:
     return " ".join(kept) if len(kept) >= 2 and len(kept) < len(words) else name
 
 
-ORDER = ("meta", "byline", "extractor", "author-element", "rel-author", "text")
+ORDER = ("meta", "byline", "page-byline", "extractor", "author-element", "rel-author", "text")
 
 
 def choose_creators(sources: list[tuple[str, list[str]]], sites: set[str]) -> list[str]:
@@ -392,22 +393,32 @@ def clean_names(raw: list[str], sites: set[str] = frozenset()) -> list[str]:  # 
 DATE_ORDER = (
     "article:published_time", "og:published_time", "datepublished", "json-ld", "time-meta",
     "itemprop", "publishdate", "pubdate", "dc.date.issued", "dcterms.issued", "dcterms.created",
-    "citation_publication_date", "labelled", "time", "extractor", "date", "dc.date",
+    "citation_publication_date", "labelled", "byline-date", "time", "extractor", "date", "dc.date",
     "date-class", "byline", "text",
 )  # fmt: skip
 
 
+_PAGE_KINDS = {"labelled", "byline-date", "time", "extractor", "date-class", "byline", "text"}
+
+
 def choose_published(sources: list[tuple[str, str]]) -> str | None:
-    """The day of the strongest source (by ``DATE_ORDER``) that states a whole day; a year
-    or a month only when no source states a day."""
+    """The day of the strongest source (by ``DATE_ORDER``) that states a whole day, unless
+    another day is stated by more kinds of source (the page's metadata counting as one kind,
+    each kind of date the page shows as one, htmldate as one); a year or a month only when
+    no source states a day."""
     rank = {name: i for i, name in enumerate(DATE_ORDER)}
     ordered = sorted(
-        ((rank.get(key, len(rank)), i, day) for i, (key, day) in enumerate(sources) if day)
+        ((rank.get(key, len(rank)), i, day, key) for i, (key, day) in enumerate(sources) if day)
     )
-    days = [day for _, _, day in ordered if re.fullmatch(r"\d{4}-\d\d-\d\d", day)]
-    if days:
-        return days[0]
-    return ordered[0][2] if ordered else None
+    days = [(day, key) for _, _, day, key in ordered if re.fullmatch(r"\d{4}-\d\d-\d\d", day)]
+    if not days:
+        return ordered[0][2] if ordered else None
+    kinds: dict[str, set[str]] = {}
+    for day, key in days:
+        kinds.setdefault(day, set()).add(key if key in _PAGE_KINDS else "metadata")
+    first = days[0][0]
+    best = max(kinds, key=lambda day: len(kinds[day]))  # ties: the stronger (dicts keep order)
+    return best if len(kinds[best]) > len(kinds[first]) else first
 
 
 # a date's label that says it is the publication's ("Veröffentlicht am 16.08.2019",
@@ -423,13 +434,17 @@ _DATE_CLASS = re.compile(
     r"(?:$|[-_\s])",
     re.IGNORECASE,
 )
+_BYLINE_CLASS = re.compile(
+    r"byline|dateline|(?:^|[-_\s])(?:meta|info|details|submitted|author|autor)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
 _NOT_PUBLISHED_CLASS = re.compile(r"updated|modified|comment|reply|changed", re.IGNORECASE)
 
 
 def page_date(text: str) -> str | None:
-    """A day stated in a page's metadata or text, in any of the forms and languages htmldate
-    reads ("01.11.2023", "31. Oktober 2023", "30 septembre 2018", "2023-11-07 15:03"), else
-    what :func:`to_edtf` reads."""
+    """A whole day stated in a page's metadata or text, in any of the forms and languages
+    htmldate reads ("01.11.2023", "31. Oktober 2023", "30 septembre 2018", "2023-11-07
+    15:03"), or None."""
     text = " ".join(text.split())
     if not text or len(text) > 80:
         return None
@@ -443,7 +458,7 @@ def page_date(text: str) -> str | None:
         found = try_date_expr(text, "%Y-%m-%d", True, MIN_DATE, datetime.datetime.now())
     except (ImportError, ValueError, TypeError, OverflowError):
         found = None
-    return found if isinstance(found, str) and to_edtf(found) == found else iso
+    return found if isinstance(found, str) and to_edtf(found) == found else None
 
 
 def _article_span(
@@ -460,6 +475,42 @@ def _article_span(
             yield el
         if el is last:
             return
+
+
+def from_article(
+    meta: PageMeta,
+    root: lxml.etree._Element,
+    doc: lxml.etree._Element,
+    title: lxml.etree._Element | None = None,
+) -> None:
+    """What the article shows about its authors and date, as sources for :func:`decide`."""
+    meta.date_sources += article_dates(root, doc, title)
+    meta.author_sources.append(("page-byline", article_byline(root, doc, title)))
+
+
+_LONG_TEXT = 40  # words: a paragraph of the article's text, after which no byline is looked for
+
+
+def article_byline(
+    root: lxml.etree._Element, doc: lxml.etree._Element, title: lxml.etree._Element | None
+) -> list[str]:
+    """The names of a byline line ("By NAME", "von NAME", "Autor: NAME") standing, unmarked,
+    between the article's title and its first paragraphs."""
+    paragraphs = 0
+    for el in _article_span(root, doc, title):
+        if el.tag in ("script", "style", "figcaption", "figure"):
+            continue
+        for text in (el.text, el.tail):
+            words = (text or "").split()
+            if len(words) > _LONG_TEXT:
+                paragraphs += 1
+            elif 2 <= len(words) <= 12:
+                byline = parse_byline(" ".join(words))
+                if byline is not None and byline.creators:
+                    return list(byline.creators)
+        if paragraphs >= 2:
+            break
+    return []
 
 
 def article_dates(
@@ -493,14 +544,20 @@ def article_dates(
             day = page_date(el.text_content())
             if day:
                 found["date-class"] = day
+        elif "byline-date" not in found and _BYLINE_CLASS.search(names):
+            text = el.text_content() if isinstance(el, lxml.html.HtmlElement) else ""
+            day = page_date(text) if len(text) < 120 else None
+            if day:
+                found["byline-date"] = day
         if "labelled" not in found:
-            for text in (el.text, el.tail):
+            whole = el.text_content() if isinstance(el, lxml.html.HtmlElement) else ""
+            for text in (whole if len(whole) < 80 else None, el.text, el.tail):
                 label = _PUBLISHED_LABEL.search(text) if text and len(text) < 200 else None
                 day = page_date(label.group("date")) if label else None
                 if day:
                     found["labelled"] = day
                     break
-        if len(found) == 3:
+        if len(found) == 4:
             break
     out.extend(found.items())
     return out
