@@ -186,3 +186,30 @@ def test_an_unmarked_byline_under_the_title(tmp_path: Path) -> None:
         f"<article>{_body()}</article><aside><p>By Teaser Person</p></aside>",
     )
     assert creators == ("Hanna Berg",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<p>Veröffentlicht am 16.08.2019</p>",
+        "<p><b>Veröffentlicht am</b> 16.08.2019</p>",
+        "<p>Published: <time>16 August 2019</time></p>",
+        "<p>Letzte Änderung: 24.08.2019<br>Erschienen am: 16.08.2019</p>",
+    ],
+)
+def test_the_label_and_its_date_in_one_element_or_two(tmp_path: Path, line: str) -> None:
+    assert (
+        choose_published(
+            article_dates_of(f"<html><body><h1>Cranes</h1>{line}{_body(2)}</body></html>")
+        )
+        == "2019-08-16"
+    )
+
+
+def article_dates_of(page: str) -> list[tuple[str, str]]:
+    import lxml.html
+
+    from bagsmith.ingest.htmlmeta import article_dates
+
+    doc = lxml.html.document_fromstring(page)
+    return [s for s in article_dates(doc.find("body"), doc) if s[0] == "labelled"]

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.etree
-import lxml.html
 
 from .. import limits
 from ..problems import Report
@@ -423,10 +422,14 @@ def choose_published(sources: list[tuple[str, str]]) -> str | None:
 
 # a date's label that says it is the publication's ("Veröffentlicht am 16.08.2019",
 # "Published: 2023-11-07", "Publié le 30 septembre 2018"); not "Updated", "Letzte Änderung"
-_PUBLISHED_LABEL = re.compile(
+_PUBLISHED_WORDS = (
     r"(?:^|[\s|·•(])(?:published|posted|written|first\s+published|dated?|veröffentlicht"
     r"|erschienen|erstellt|publiziert|datum|publié|publicado|pubblicato|gepubliceerd"
-    r"|opublikowano)(?:\s+(?:on|am|le|el|il|op|den))?\s*:?\s*(?P<date>\S.{5,38})",
+    r"|opublikowano)"
+)
+_PUBLISHED_WORD = re.compile(_PUBLISHED_WORDS, re.IGNORECASE)
+_PUBLISHED_LABEL = re.compile(
+    _PUBLISHED_WORDS + r"(?:\s+(?:on|am|le|el|il|op|den))?\s*:?\s*(?P<date>\S.{5,38})",
     re.IGNORECASE,
 )
 _DATE_CLASS = re.compile(
@@ -459,6 +462,40 @@ def page_date(text: str) -> str | None:
     except (ImportError, ValueError, TypeError, OverflowError):
         found = None
     return found if isinstance(found, str) and to_edtf(found) == found else None
+
+
+def _short_text(el: lxml.etree._Element, limit: int) -> str | None:
+    """The element's text when it is shorter than ``limit`` characters, else None (read
+    lazily: a large element costs no more than a small one)."""
+    parts: list[str] = []
+    size = 0
+    for text in el.itertext():
+        size += len(text)
+        if size >= limit:
+            return None
+        parts.append(text)
+    return "".join(parts)
+
+
+def _labelled(el: lxml.etree._Element) -> str | None:
+    """The day of a labelled date in the element's own text or tail ("Veröffentlicht am
+    16.08.2019"), or in its (or its parent's) whole text when the date stands in another
+    element (``<p>Published: <time>…</time></p>``, ``<p><b>Published:</b> …</p>``)."""
+    for text, own in ((el.text, True), (el.tail, False)):
+        if not text or len(text) > 200 or not _PUBLISHED_WORD.search(text):
+            continue
+        label = _PUBLISHED_LABEL.search(text)
+        # the label alone, its date in a child or after it: the element's or the parent's text
+        around = [el, el.getparent()] if own else [el.getparent()]
+        for node in around if label is None else []:
+            whole = _short_text(node, 80) if node is not None else None
+            label = _PUBLISHED_LABEL.search(whole) if whole else None
+            if label:
+                break
+        day = page_date(label.group("date")) if label else None
+        if day:
+            return day
+    return None
 
 
 def _article_span(
@@ -527,7 +564,7 @@ def article_dates(
         if not isinstance(el.tag, str) or el.tag in ("meta", "time"):
             continue
         if "datepublished" in (el.get("itemprop") or "").lower():
-            day = page_date(el.get("content") or el.get("datetime") or el.text_content())
+            day = page_date(el.get("content") or el.get("datetime") or _short_text(el, 80) or "")
             if day:
                 out.append(("itemprop", day))
                 break
@@ -537,26 +574,19 @@ def article_dates(
         if _NOT_PUBLISHED_CLASS.search(names):
             continue
         if "time" not in found and el.tag == "time":
-            day = page_date(el.get("datetime") or "") or page_date(el.text_content())
+            day = page_date(el.get("datetime") or "") or page_date(_short_text(el, 80) or "")
             if day:
                 found["time"] = day
         elif "date-class" not in found and _DATE_CLASS.search(names):
-            day = page_date(el.text_content())
+            day = page_date(_short_text(el, 80) or "")
             if day:
                 found["date-class"] = day
         elif "byline-date" not in found and _BYLINE_CLASS.search(names):
-            text = el.text_content() if isinstance(el, lxml.html.HtmlElement) else ""
-            day = page_date(text) if len(text) < 120 else None
+            day = page_date(_short_text(el, 120) or "")
             if day:
                 found["byline-date"] = day
-        if "labelled" not in found:
-            whole = el.text_content() if isinstance(el, lxml.html.HtmlElement) else ""
-            for text in (whole if len(whole) < 80 else None, el.text, el.tail):
-                label = _PUBLISHED_LABEL.search(text) if text and len(text) < 200 else None
-                day = page_date(label.group("date")) if label else None
-                if day:
-                    found["labelled"] = day
-                    break
+        if "labelled" not in found and (day := _labelled(el)):
+            found["labelled"] = day
         if len(found) == 4:
             break
     out.extend(found.items())
