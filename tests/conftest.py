@@ -65,6 +65,21 @@ def _no_machine_configuration(_empty_config_home: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("XDG_CONFIG_HOME", str(_empty_config_home))
 
 
+# --- the cache folder -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bagsmith-cache")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_cache(_session_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests (and the commands they run) keep rebuildable data such as the gazetteer index in
+    a folder of the test session, not in the user's ~/.cache."""
+    monkeypatch.setenv("BAGSMITH_CACHE_DIR", str(_session_cache_dir))
+
+
 # --- CI: a test skipped for a missing tool is a failure -----------------------------------------
 #: Set by .ci/run: scripts/test-setup.sh has installed every tool the tests use, so a test that
 #: skips because one is "not installed" / "not available" means the set-up is broken; it must

@@ -61,3 +61,41 @@ def test_validate_imports_no_heavy_library(bag: Path, mode: list[str]) -> None:
 def test_help_imports_no_heavy_library() -> None:
     modules = imported("validate", "--help")
     assert not modules & (HEAVY | POOL), sorted(modules & (HEAVY | POOL))
+
+
+#: what `bagsmith parse` of one page does not need (issue 16: a page parsed in under 0.3 s, of
+#: which interpreter start-up and trafilatura's import take most): the sidecar's schema
+#: validator, the EDTF grammar (plain dates are checked without it), Pillow (no images), and
+#: for a text article the HTML stack
+PARSE_UNUSED = {"jsonschema", "edtf", "pyparsing", "PIL", "fido", "rich", "jinja2"}
+HTML_STACK = {"lxml", "trafilatura", "htmldate", "courlan"}
+
+ARTICLE = """Autumn in Győr
+
+By A. Archivist
+
+The town in the autumn of 1956.
+
+#1 A crowd before the town hall in Gyor, Hungary, October 23, 1956. (Fortepan/Photographer)
+"""
+
+
+def test_parse_of_a_text_article_imports_only_what_it_uses(tmp_path: Path) -> None:
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    modules = imported("parse", "--json", str(article))
+    assert not modules & (PARSE_UNUSED | HTML_STACK), sorted(modules & (PARSE_UNUSED | HTML_STACK))
+
+
+def test_parse_of_a_page_imports_only_what_it_uses(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Autumn</title></head><body><article><h1>Autumn in Győr</h1>"
+        "<p>The town in the autumn of 1956, as the photographers of the time saw it.</p>"
+        '<figure><img src="a.jpg"><figcaption>A crowd in Gyor, October 23, 1956.'
+        "</figcaption></figure></article></body></html>",
+        encoding="utf-8",
+    )
+    modules = imported("parse", "--json", str(page))
+    assert "trafilatura" in modules
+    assert not modules & PARSE_UNUSED, sorted(modules & PARSE_UNUSED)

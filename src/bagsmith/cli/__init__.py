@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import signal
 import sys
@@ -208,4 +209,10 @@ def run_as_program() -> None:
     from .common import AS_PROGRAM
 
     AS_PROGRAM.append(True)
-    main(prog_name="bagsmith")
+    try:
+        main(prog_name="bagsmith")
+    finally:
+        # Python's last garbage collection, at exit, walks every object the imports made
+        # (~40 ms of a 0.3 s `bagsmith parse`); frozen objects are skipped. The process ends
+        # here, so nothing is kept alive that would otherwise be freed.
+        gc.freeze()

@@ -27,7 +27,6 @@ from .content import (
     scrub_record,
 )
 from .dates import coverage
-from .html import parse_html
 from .htmlmeta import PageMeta
 from .images import characterise, is_image_name, number_in_name
 from .sidecar import RIGHTS_FIELDS, Sidecar, load_sidecar
@@ -305,6 +304,8 @@ def read_article(
     refuse_non_text(data, source)
     image_urls: list[str | None] = []
     if _is_html(source, data):
+        from .html import parse_html  # lxml and the extractors: only for pages
+
         page = parse_html(scrub_bytes(data, report, where), source, report, base_url)
         assembled, meta, fmt = page.assembled, page.meta, "html"
         image_urls = page.image_urls

@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from edtf import parse_edtf
-
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
     "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
@@ -149,6 +147,8 @@ def is_valid_edtf(value: str) -> bool:
         return False
     if _plain_edtf(value):
         return True
+    from edtf import parse_edtf  # ~0.1 s to import (pyparsing grammar): only when needed
+
     try:
         parse_edtf(value)
     except Exception:

@@ -7,10 +7,11 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import lxml.etree
+if TYPE_CHECKING:
+    import lxml.etree
 
 from .. import limits
 from ..problems import Report

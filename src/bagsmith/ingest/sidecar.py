@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from .. import limits
 from ..errors import InputError, MetadataError
@@ -222,6 +221,8 @@ def unknown_rights_uri(value: str) -> str:
 
 
 def _validate(data: Any, lines: dict[Path_, int], where: str) -> None:
+    from jsonschema import Draft202012Validator  # ~50 ms to import: only with a sidecar
+
     validator = Draft202012Validator(json_schema("sidecar.schema.json"))
     errors = sorted(
         validator.iter_errors(data), key=lambda e: _line(lines, tuple(e.absolute_path)) or 0
