@@ -11,6 +11,14 @@ weak evidence: bagsmith accepts such a match only for a format PRONOM gives no b
 file's; otherwise the file is recorded as not identified. A file whose signature identifies a
 format whose PRONOM extensions do not include the file's extension is reported
 (``format-extension-mismatch``).
+
+Speed: fido's own ``match_formats`` walks its ElementTree of ~2,300 formats for every file,
+looking up each pattern's position and regular expression through ``find`` and Python's regex
+cache: ~13 ms a file, most of ``bagsmith batch``'s cost for an article of 20 photographs.
+:class:`_Signatures` reads that tree once into a table (each regular expression compiled on
+first use, as fido's regex cache does) and applies the same rules in the same order — same
+matches, same priorities, a broken signature skipping the rest of its format as fido's
+``try`` does — in ~1 ms; the test suite checks it against fido's own method.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +45,124 @@ class _Match:
     mime: str | None
     extensions: tuple[str, ...]
     signatures: int
+
+
+_BOF, _EOF, _BOF_SEARCH, _UNCHECKED, _BROKEN = range(5)
+_KINDS = {"BOF": _BOF, "EOF": _EOF, "VAR": _BOF_SEARCH, "IFB": _BOF_SEARCH}
+_Pattern = tuple[int, "re.Pattern[bytes] | None"]
+_Signature = tuple["str | None", list[_Pattern], "int | None"]  # name, patterns, first byte
+_Format = tuple[Any, str, list[_Signature]]  # format element, PUID, signatures
+
+
+class _Broken(Exception):
+    """A pattern fido cannot use (no position, no or an invalid regular expression): fido
+    raises when it reaches it."""
+
+
+def _first_byte(regex: bytes) -> int | None:
+    """The byte a ``re.match`` of ``regex`` must find first, when the pattern (after ``\\A``)
+    starts with a literal byte; None when it does not or cannot be told."""
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(regex, 0)
+        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+            return None
+        for op, value in parsed:
+            if op is _constants.AT and value is _constants.AT_BEGINNING_STRING:
+                continue
+            return value if op is _constants.LITERAL and isinstance(value, int) else None
+    except Exception:  # any doubt: the signature is always tried
+        return None
+    return None
+
+
+class _Signatures:
+    """fido's ``match_formats`` over a table read once from its formats (see the module
+    docstring): ``match(bof, eof)`` returns what ``Fido.match_formats(bof, eof)`` returns.
+
+    Every regular expression is compiled once, here. A signature whose first pattern is
+    anchored at the start of the file and begins with a literal byte cannot match a file that
+    starts with another byte, so for each first byte only the formats with a signature that
+    can match are walked — in fido's order; a format left out would have matched nothing,
+    raised nothing and changed no priority."""
+
+    def __init__(self, fido: Any) -> None:
+        self._priority: dict[str, frozenset[str]] = fido.puid_has_priority_over_map
+        compiled: dict[bytes, re.Pattern[bytes] | None] = {}
+        self._table: list[_Format] = []
+        for element in fido.formats:
+            signatures: list[_Signature] = []
+            for sig in element.findall("signature"):
+                patterns: list[_Pattern] = []
+                for pat in sig.findall("pattern"):
+                    position, regex = pat.find("position"), pat.find("regex")
+                    if position is None or regex is None or regex.text is None:
+                        patterns.append((_BROKEN, None))
+                        continue
+                    kind = _KINDS.get(position.text or "", _UNCHECKED)
+                    source = regex.text.encode("utf8")
+                    if kind != _UNCHECKED and source not in compiled:
+                        try:
+                            compiled[source] = re.compile(source)
+                        except Exception:
+                            compiled[source] = None
+                    pattern = compiled.get(source)
+                    patterns.append((_BROKEN, None) if kind != _UNCHECKED and pattern is None
+                                    else (kind, pattern))  # fmt: skip
+                first = None
+                if patterns and patterns[0][0] == _BOF and patterns[0][1] is not None:
+                    first = _first_byte(patterns[0][1].pattern)
+                signatures.append((sig.findtext("name"), patterns, first))
+            self._table.append((element, element.find("puid").text, signatures))
+        self._by_first: dict[int, list[_Format]] = {}
+
+    def _formats(self, bof: bytes) -> list[_Format]:
+        """The formats, in fido's order, with the signatures that can match a file starting
+        with ``bof[0]`` (-1: an empty file)."""
+        key = bof[0] if bof else -1
+        table = self._by_first.get(key)
+        if table is None:
+            table = self._by_first[key] = [
+                (element, puid, kept)
+                for element, puid, signatures in self._table
+                if (kept := [sig for sig in signatures if sig[2] is None or sig[2] == key])
+            ]
+        return table
+
+    def _good(self, puid: str, element: Any, found: list[tuple[Any, str | None, str]]) -> bool:
+        """fido's ``as_good_as_any``: no format already found has priority over this one."""
+        priority = self._priority
+        return not any(
+            other is not element and puid in priority[other_puid]
+            for other, _name, other_puid in found
+        )
+
+    def match(self, bof: bytes, eof: bytes) -> list[tuple[Any, str | None]]:
+        found: list[tuple[Any, str | None, str]] = []
+        for element, puid, signatures in self._formats(bof):
+            try:
+                if found and not self._good(puid, element, found):
+                    continue
+                for name, patterns, _first in signatures:
+                    for kind, pattern in patterns:
+                        if kind == _UNCHECKED:
+                            continue
+                        if pattern is None:
+                            raise _Broken
+                        if kind == _BOF:
+                            hit = pattern.match(bof)
+                        elif kind == _EOF:
+                            hit = pattern.search(eof)
+                        else:
+                            hit = pattern.search(bof)
+                        if not hit:
+                            break
+                    else:
+                        found.append((element, name, puid))
+            except Exception:  # as fido: the rest of this format's signatures are not tried
+                continue
+        return [(e, n) for e, n, puid in found if self._good(puid, e, found)]
 
 
 class FormatIdentifier:
@@ -62,6 +189,9 @@ class FormatIdentifier:
             )
         # fido's constructor ignores its containersignature_file argument
         self._fido.containersignature_file = versions.pronom_container_signature
+        # the same matching, from a table read once (module docstring); fido's identify_file
+        # and its container handling call it through the instance
+        self._fido.match_formats = _Signatures(self._fido).match
         self._lock = threading.Lock()
 
     @property

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from edtf import parse_edtf
-
 from ..model import Article, Figure
 from .dc import FigureRef, article_dates, is_w3cdtf, places, unique
 from .xmlns import MODS, XLINK, q, schema_location, sub
@@ -63,7 +61,18 @@ def _qualifier_word(value: str) -> str | None:
     return None
 
 
+_PLAIN_DATE = re.compile(r"\d{4}(?:-\d\d(?:-\d\d)?)?")
+
+
 def is_edtf(value: str) -> bool:
+    """Valid EDTF, as the ``edtf`` package judges it. An interval of two plain calendar dates
+    (an article's coverage, ``1956-10-23/1956-11-04``) is EDTF level 0 and accepted without
+    the parser, which costs ~5 ms a value (pyparsing) and ~0.1 s to import."""
+    start, slash, end = value.partition("/")
+    if slash and all(_PLAIN_DATE.fullmatch(d) and is_w3cdtf(d) for d in (start, end)):
+        return True
+    from edtf import parse_edtf
+
     try:
         parse_edtf(value)
     except Exception:  # the edtf package raises its own and plain errors alike

@@ -147,8 +147,12 @@ def run_batch(
         request = _request(spec, total, group, output, options, finished.get(spec.name))
         tasks.append(ArticleTask(request, packager))
     if packager is package_with_bagsmith and options.scheduler is None:
-        # imported once here, so that the forked local workers start with it loaded
+        # imported and loaded once here, so that the forked local workers start with them:
+        # fido's signatures take ~0.5 s to load, which each worker would pay again
+        from ..ingest.formats import identifier
         from . import packaging  # noqa: F401
+
+        identifier()
     executor = executor or make_executor(options.workers, options.scheduler)
     report.executor = executor.description
     started = time.monotonic()

@@ -19,6 +19,7 @@ import mimetypes
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..bagit.tagfiles import parse_tags
@@ -91,14 +92,20 @@ class Layout:
             uses=self.uses + tuple((rel, use) for _, rel, use in extra),
         )
 
+    @cached_property
+    def _resolved(self) -> tuple[tuple[Path, str, bool], ...]:
+        """(real path, bag path, is a folder) of every source, resolved once: bag_path_of is
+        asked for every image, and resolving all sources each time cost 2 system calls per
+        path component per source (~10 % of `batch`'s time for 20 images an article)."""
+        return tuple((Path(os.path.realpath(src)), rel, src.is_dir()) for src, rel in self.sources)
+
     def bag_path_of(self, source: str | Path) -> str | None:
         """The bag path a source file ends up at, or None when it is not packaged."""
         real = Path(os.path.realpath(source))
-        for src, rel in self.sources:
-            top = Path(os.path.realpath(src))
+        for top, rel, folder in self._resolved:
             if real == top:
                 return rel
-            if src.is_dir() and real.is_relative_to(top):
+            if folder and real.is_relative_to(top):
                 return f"{rel}/{real.relative_to(top).as_posix()}"
         return None
 
