@@ -153,9 +153,17 @@ def _literal_prefix(regex: bytes) -> bytes:
     return bytes(out)
 
 
+def _literals(regex: bytes) -> bytes:
+    """The literal bytes at the top level of a regular expression, in order."""
+    from re import _constants, _parser  # type: ignore[attr-defined]
+
+    return bytes(v for op, v in _parser.parse(regex, 0) if op is _constants.LITERAL)
+
+
 def _signature_buffers(fido: object, every: int) -> list[bytes]:
     """Buffers made from PRONOM's own signatures (each one's leading literal bytes, that prefix
-    cut by a byte, and a later pattern's prefix at the end), with a seeded random tail."""
+    cut by a byte, a later pattern's prefix at the end, all its literal bytes), with a seeded
+    random tail."""
     import random
 
     rnd = random.Random(16)
@@ -171,6 +179,8 @@ def _signature_buffers(fido: object, every: int) -> list[bytes]:
             tail = bytes(rnd.randrange(256) for _ in range(rnd.choice([0, 7, 300])))
             out += [head + tail, head[:-1] + tail]
             out += [head + tail + _literal_prefix(p) for p in patterns[1:]]
+            # every pattern's literal bytes, somewhere: the table's needle checks pass
+            out.append(head + tail + b"".join(_literals(p) for p in patterns) + tail)
     return out
 
 
