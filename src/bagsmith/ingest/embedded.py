@@ -28,8 +28,6 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from lxml import etree
-
 from .. import limits
 from ..problems import Problem
 
@@ -261,6 +259,8 @@ def read_iptc(img: Any, where: str) -> tuple[dict[str, str], list[Problem]]:
 
 
 def _xmp_parser() -> Any:
+    from lxml import etree  # only when an image has XMP: `parse` of a text article needs none
+
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -321,6 +321,8 @@ def read_xmp(img: Any, where: str) -> tuple[dict[str, str], list[Problem]]:
                 "without parsing it",
             )
         ]
+    from lxml import etree
+
     try:
         root = etree.fromstring(packet.rstrip(b"\x00 \t\r\n"), _xmp_parser())
     except (etree.XMLSyntaxError, ValueError) as exc:

@@ -133,6 +133,8 @@ def _exif(img: Image.Image) -> dict[str, str]:
 def _gps(exif: Image.Exif) -> dict[str, str]:
     """EXIF GPSLatitude/GPSLongitude (degrees, minutes, seconds and N/S/E/W) in decimal
     degrees; nothing for values that are not numbers within range."""
+    from PIL import ExifTags
+
     try:
         gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     except (OSError, ValueError, SyntaxError, struct.error):
