@@ -23,6 +23,8 @@ PROBE = textwrap.dedent(
     def dump():
         tops = sorted({name.split(".")[0] for name in sys.modules})
         sys.stderr.write("MODULES=" + ",".join(tops) + "\\n")
+        ours = sorted(name for name in sys.modules if name.startswith("bagsmith."))
+        sys.stderr.write("BAGSMITH=" + ",".join(ours) + "\\n")
     atexit.register(dump)
     from bagsmith.cli import main
     main(sys.argv[1:], prog_name="bagsmith")
@@ -30,12 +32,13 @@ PROBE = textwrap.dedent(
 )
 
 
-def imported(*args: str) -> set[str]:
-    """Top-level modules imported by one `bagsmith ARGS...` run (which must succeed)."""
+def imported(*args: str, prefix: str = "MODULES=") -> set[str]:
+    """Top-level modules (or with ``prefix="BAGSMITH="``, bagsmith's own modules) imported by
+    one `bagsmith ARGS...` run (which must succeed)."""
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    line = next(x for x in proc.stderr.splitlines() if x.startswith("MODULES="))
-    return set(line.removeprefix("MODULES=").split(","))
+    line = next(x for x in proc.stderr.splitlines() if x.startswith(prefix))
+    return set(line.removeprefix(prefix).split(","))
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +102,10 @@ def test_parse_of_a_page_imports_only_what_it_uses(tmp_path: Path) -> None:
     modules = imported("parse", "--json", str(page))
     assert "trafilatura" in modules
     assert not modules & PARSE_UNUSED, sorted(modules & PARSE_UNUSED)
+
+
+def test_validating_a_folder_imports_neither_archives_nor_profiles(bag: Path) -> None:
+    # tarfile/zip reading and the profile machinery load when an archive or a profile is met
+    ours = imported("validate", "--quiet", "--processes", "1", str(bag), prefix="BAGSMITH=")
+    lazy = {"bagsmith.bagit.archive", "bagsmith.bagit.profiles", "bagsmith.bagit.profile_check"}
+    assert not ours & lazy, sorted(ours & lazy)

@@ -78,18 +78,18 @@ def test_hashing_a_large_file_keeps_memory_at_one_buffer(tmp_path: Path) -> None
 
 def _sigint_disposition(
     path: object, algorithms: object, **options: object
-) -> tuple[dict[str, str], int]:
+) -> tuple[list[bytes], int]:
     handler = signal.getsignal(signal.SIGINT)
-    return {"sha256": getattr(handler, "name", str(handler))}, 0
+    return [getattr(handler, "name", str(handler)).encode()], 0
 
 
 def test_hash_many_workers_ignore_sigint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # Workers are forked, so they run this stand-in for hash_file and report what they do
+    # Workers are forked, so they run this stand-in for digest_file and report what they do
     # with SIGINT; the main process keeps its own handler (Ctrl-C still stops the run).
-    monkeypatch.setattr(fixity, "hash_file", _sigint_disposition)
+    monkeypatch.setattr(fixity, "digest_file", _sigint_disposition)
     jobs = [fixity.HashJob(f"f{i}", str(tmp_path / f"f{i}"), 1_000_000) for i in range(8)]
     results = list(fixity.hash_many(jobs, ["sha256"], processes=2, total_bytes=8_000_000))
-    assert {r.digests["sha256"] for r in results if r.digests} == {"SIG_IGN"}
+    assert {bytes.fromhex(r.digests["sha256"]) for r in results if r.digests} == {b"SIG_IGN"}
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 

@@ -4,6 +4,7 @@ escape from the bag or unbounded use of the machine; a problem with its code ins
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bagsmith import fixity, limits, xmlschemas
+from bagsmith.bagit.reader import open_bag
 from bagsmith.bagit.validate import Mode, validate_bag
 from bagsmith.cli import main
 from tests.validate_helpers import retag, tree_fingerprint, write_bag
@@ -82,6 +84,76 @@ def test_hashing_never_goes_through_a_linked_folder(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="symbolic link"):
         fixity.hash_file(tmp_path / "link", ["sha256"], follow_links=False)
     assert fixity.hash_file(tmp_path / "real" / "f", ["sha256"], follow_links=False)[1] == 1
+
+
+def test_a_file_other_than_the_one_listed_is_never_hashed(tmp_path: Path) -> None:
+    # the walk records each file's device and inode; hashing opens that very file or nothing
+    (tmp_path / "a").write_bytes(b"a")
+    (tmp_path / "b").write_bytes(b"b")
+    other = os.stat(tmp_path / "b")
+    with pytest.raises(OSError, match="not the file listed"):
+        fixity.digest_file(
+            tmp_path / "a", ["sha256"], follow_links=False, expect=(other.st_dev, other.st_ino)
+        )
+    st = os.stat(tmp_path / "a")
+    digests, size = fixity.digest_file(
+        tmp_path / "a", ["sha256"], follow_links=False, expect=(st.st_dev, st.st_ino)
+    )
+    assert size == 1 and digests == [hashlib.sha256(b"a").digest()]
+
+
+def _outside_copy(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    (outside / "deeper").mkdir(parents=True)
+    (outside / "a.txt").write_bytes(b"secret")
+    (outside / "deeper" / "a.txt").write_bytes(b"secret")
+    return outside
+
+
+def test_a_folder_swapped_for_a_link_after_the_walk_is_never_read_through(
+    tmp_path: Path,
+) -> None:
+    bag = write_bag(tmp_path / "bag", {"sub/a.txt": b"a", "sub/deeper/a.txt": b"a"})
+    outside = _outside_copy(tmp_path)
+    reader = open_bag(bag)
+    entries = list(reader.payload_files())
+    (bag / "data" / "sub").rename(tmp_path / "moved")
+    (bag / "data" / "sub").symlink_to(outside, target_is_directory=True)
+    for processes in (1, 2):
+        done = list(reader.digest(entries, ("sha256",), processes=processes, total_bytes=1 << 30))
+        assert [d.path for d in done] == ["data/sub/a.txt", "data/sub/deeper/a.txt"]
+        assert all(d.digests is None and "symbolic link" in (d.error or "") for d in done), done
+
+
+@pytest.mark.parametrize("case", ["folder", "folder-above"])
+def test_a_folder_swapped_for_a_link_during_the_walk_is_never_listed(
+    tmp_path: Path, case: str
+) -> None:
+    # data/sub is swapped after the walk saw it as a folder, before it opens it (the last part
+    # of the path is a link: O_NOFOLLOW) or one of its subfolders (a folder above is a link:
+    # the folder opened is not the one listed)
+    if case == "folder":
+        payload, hook, listed, refused = ["a/x.txt", "sub/deeper/a.txt"], "data/a", 1, "data/sub"
+    else:
+        payload, hook, listed, refused = (
+            ["sub/aaa/x.txt", "sub/deeper/a.txt"],
+            "data/sub/aaa",
+            1,
+            "data/sub/deeper",
+        )
+    bag = write_bag(tmp_path / "bag", dict.fromkeys(payload, b"a"))
+    outside = _outside_copy(tmp_path)
+
+    def on_names(folder: str, names: list[str]) -> None:
+        if folder == hook:
+            (bag / "data" / "sub").rename(tmp_path / "moved")
+            (bag / "data" / "sub").symlink_to(outside, target_is_directory=True)
+
+    reader = open_bag(bag)
+    entries = list(reader.payload_files(on_names))
+    assert [e.path for e in entries] == ["data/" + payload[0]][:listed]
+    [(folder, reason)] = reader.unreadable_folders
+    assert folder == refused and "link" in reason
 
 
 # --- 5: a FIFO in a file's place never blocks ----------------------------------------------

@@ -255,14 +255,14 @@ def test_progress_reports_hashed_bytes(bag: Path) -> None:
 
 
 def test_unlistable_folder_is_reported(bag: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_scandir = os.scandir
+    real_open = os.open
 
-    def scandir(path: str):  # type: ignore[no-untyped-def]
-        if str(path).endswith("/data/sub"):
+    def open_(path: str, flags: int, *args: object, **kwargs: object) -> int:
+        if str(path).endswith("/data/sub"):  # the walk opens each folder to list it
             raise PermissionError(13, "Permission denied")
-        return real_scandir(path)
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "open", open_)
     result = validate_bag(bag, processes=1)
     found = [(p.code, p.path) for p in result.report]
     assert ("file-unreadable", "data/sub") in found

@@ -117,16 +117,29 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def open_regular(path: str | os.PathLike[str], *, follow_links: bool = True) -> int:
+def open_regular(
+    path: str | os.PathLike[str],
+    *,
+    follow_links: bool = True,
+    expect: tuple[int, int] | None = None,
+) -> int:
     """A read-only descriptor of PATH, which must be a regular file.
 
     Opened with ``O_NONBLOCK`` so that a FIFO put in a file's place never blocks the open (or
     the read), and checked on the *opened* descriptor, so a file swapped for a FIFO, device or
     folder between a listing and the open is refused, not read. With ``follow_links=False``
     no symbolic link is followed anywhere in the path (``O_NOFOLLOW`` for the last part; for
-    the folders above it, the path the kernel actually opened must be the one asked for).
-    Raises :class:`OSError` naming what was found instead.
+    the folders above it, the file opened must be the one a link-safe listing saw, ``expect``
+    = its ``(st_dev, st_ino)``, or else the path the kernel actually opened must be the one
+    asked for). Raises :class:`OSError` naming what was found instead.
     """
+    return _open_checked(path, follow_links, expect)[0]
+
+
+def _open_checked(
+    path: str | os.PathLike[str], follow_links: bool, expect: tuple[int, int] | None
+) -> tuple[int, int]:
+    """:func:`open_regular`, also returning the file's size (from the same ``fstat``)."""
     flags = _OPEN_READ | (0 if follow_links else _NOFOLLOW)
     try:
         fd = os.open(path, flags)
@@ -135,17 +148,27 @@ def open_regular(path: str | os.PathLike[str], *, follow_links: bool = True) -> 
             raise OSError(errno.ELOOP, "a symbolic link; never followed") from None
         raise
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            what = _kind(mode)
-            code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            what = _kind(st.st_mode)
+            code = errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EINVAL
             raise OSError(code, f"{what}, not a regular file; not read")
-        if not follow_links and not _opened_as_named(fd, path):
-            raise OSError(errno.ELOOP, "its path goes through a symbolic link; never followed")
+        if not follow_links:
+            if expect is not None:
+                # the listing saw this very file (by device and inode, through folders opened
+                # without following links): any other file was reached through a link
+                if (st.st_dev, st.st_ino) != expect:
+                    raise OSError(
+                        errno.ELOOP,
+                        "not the file listed: its path goes through a symbolic link (or it "
+                        "was replaced since); never followed",
+                    )
+            elif not _opened_as_named(fd, path):
+                raise OSError(errno.ELOOP, "its path goes through a symbolic link; never followed")
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st.st_size
 
 
 def _opened_as_named(fd: int, path: str | os.PathLike[str]) -> bool:
@@ -167,10 +190,23 @@ def hash_file(
     reusable 1 MiB buffer, so memory stays at one chunk per file whatever its size. Only a
     regular file is read (see :func:`open_regular`).
     """
+    raw, size = digest_file(path, algorithms, follow_links=follow_links)
+    return {a: d.hex() for a, d in zip(algorithms, raw, strict=True)}, size
+
+
+def digest_file(
+    path: str | os.PathLike[str],
+    algorithms: Sequence[str],
+    *,
+    follow_links: bool = True,
+    expect: tuple[int, int] | None = None,
+) -> tuple[list[bytes], int]:
+    """:func:`hash_file` with the raw digests, in the order of ALGORITHMS (validation compares
+    them with the manifests' as bytes: no hex on either side). ``expect``: see
+    :func:`open_regular`."""
     hashers = [_CONSTRUCTORS[a]() if a in _CONSTRUCTORS else hashlib.new(a) for a in algorithms]
-    fd = open_regular(path, follow_links=follow_links)
+    fd, size = _open_checked(path, follow_links, expect)
     try:
-        size = os.fstat(fd).st_size
         if size <= SMALL_FILE:
             data = os.read(fd, size + 1)
             if len(data) != size:  # the file changed size since fstat, or a short read
@@ -185,7 +221,7 @@ def hash_file(
             size = _hash_large(fd, hashers)
     finally:
         os.close(fd)
-    return {a: h.hexdigest() for a, h in zip(algorithms, hashers, strict=True)}, size
+    return [h.digest() for h in hashers], size
 
 
 def _hash_large(fd: int, hashers: list[hashlib._Hash]) -> int:
@@ -229,12 +265,14 @@ class HashJob(NamedTuple):
     """A file to digest: ``key`` is the caller's name for it (e.g. its path in the bag).
 
     A named tuple rather than a dataclass: a bag can list millions of files, and tuples are
-    several times cheaper to create.
+    several times cheaper to create. ``ident``: the ``(st_dev, st_ino)`` a link-safe listing
+    saw (see :func:`open_regular`).
     """
 
     key: str
     path: str
     size: int = 0
+    ident: tuple[int, int] | None = None
 
 
 class HashResult(NamedTuple):
@@ -244,9 +282,18 @@ class HashResult(NamedTuple):
     error: str | None = None
 
 
-#: What a worker sends back for one file: (digests, size, error). Plain tuples: pickling a
-#: batch of them costs a fraction of pickling dataclasses (the main process unpickles them all).
-_Outcome = tuple[dict[str, str] | None, int, str | None]
+class RawResult(NamedTuple):
+    """:class:`HashResult` with the raw digests, in the order of the algorithms asked."""
+
+    key: str
+    digests: list[bytes] | None
+    size: int
+    error: str | None = None
+
+
+#: What a worker sends back for one file: (raw digests, size, error). Plain tuples: pickling
+#: a batch of them costs a fraction of pickling dataclasses (the main process unpickles them).
+_Outcome = tuple[list[bytes] | None, int, str | None]
 
 
 def _started() -> None:
@@ -297,13 +344,21 @@ def process_pool(
 
 
 def _hash_paths(
-    paths: list[str], algorithms: Sequence[str], follow_links: bool = True
+    paths: list[str],
+    algorithms: Sequence[str],
+    follow_links: bool = True,
+    idents: list[tuple[int, int] | None] | None = None,
 ) -> list[_Outcome]:
     """Hash files in a worker: only their paths go there, only digests come back."""
     out: list[_Outcome] = []
-    for path in paths:
+    for i, path in enumerate(paths):
         try:
-            digests, size = hash_file(path, algorithms, follow_links=follow_links)
+            digests, size = digest_file(
+                path,
+                algorithms,
+                follow_links=follow_links,
+                expect=idents[i] if idents is not None else None,
+            )
         except OSError as exc:
             out.append((None, 0, exc.strerror or str(exc)))
         else:
@@ -311,15 +366,9 @@ def _hash_paths(
     return out
 
 
-def _hash_batch(
-    batch: list[HashJob], algorithms: Sequence[str], follow_links: bool = True
-) -> list[HashResult]:
-    return _merge(batch, _hash_paths([job.path for job in batch], algorithms, follow_links))
-
-
-def _merge(batch: list[HashJob], outcomes: list[_Outcome]) -> list[HashResult]:
+def _merge(batch: list[HashJob], outcomes: list[_Outcome]) -> list[RawResult]:
     return [
-        HashResult(job.key, digests, job.size if error else size, error)
+        RawResult(job.key, digests, job.size if error else size, error)
         for job, (digests, size, error) in zip(batch, outcomes, strict=True)
     ]
 
@@ -394,45 +443,106 @@ def hash_many(
     progress: Callable[[int, int], None] | None = None,
     follow_links: bool = True,
 ) -> Iterator[HashResult]:
-    """Digest many files, yielding results in input order.
+    """Digest many files, yielding results (hexadecimal digests by algorithm) in input order.
+
+    See :func:`digest_many`, which this wraps.
+    """
+    algorithms = tuple(algorithms)
+    for r in digest_many(
+        jobs,
+        algorithms,
+        processes=processes,
+        total_bytes=total_bytes,
+        progress=progress,
+        follow_links=follow_links,
+    ):
+        digests = None
+        if r.digests is not None:
+            digests = {a: d.hex() for a, d in zip(algorithms, r.digests, strict=True)}
+        yield HashResult(r.key, digests, r.size, r.error)
+
+
+def digest_many(
+    jobs: Iterable[HashJob],
+    algorithms: Sequence[str],
+    *,
+    processes: int = 1,
+    total_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    follow_links: bool = True,
+) -> Iterator[RawResult]:
+    """Digest many files, yielding results (raw digests, in the order of ALGORITHMS) in input
+    order.
 
     ``processes`` > 1 hashes in worker processes. ``total_bytes`` (if known) sizes the
     batches. At most ``4 × processes`` batches are in flight at once, so memory is bounded
     whatever the number of files. ``follow_links=False``: a path through a symbolic link is
-    an error result, never read (validation).
+    an error result, never read (validation). ``progress(bytes, files)`` is called after each
+    batch (in one process: after each batch's worth of files).
     """
     algorithms = tuple(algorithms)
     processes = checked_processes(max(1, processes))
     target = batch_target(total_bytes, processes)
     max_files = 2000 if processes == 1 else 500
-    groups = batches(jobs, target, max_files)
-    done_bytes = done_files = 0
-
-    def report(results: list[HashResult]) -> None:
-        nonlocal done_bytes, done_files
-        if progress is not None:
-            done_bytes += sum(r.size for r in results)
-            done_files += len(results)
-            progress(done_bytes, done_files)
 
     if processes == 1 or (total_bytes is not None and total_bytes < 4 * 1024 * 1024):
-        for batch in groups:
-            results = _hash_batch(batch, algorithms, follow_links)
-            report(results)
-            yield from results
+        yield from _digest_here(jobs, algorithms, follow_links, progress, target, max_files)
         return
 
+    done_bytes = done_files = 0
     with process_pool(processes) as pool:
 
         def submit(batch: list[HashJob]) -> Future[list[_Outcome]]:
-            return pool.submit(_hash_paths, [job.path for job in batch], algorithms, follow_links)
+            idents = [job.ident for job in batch]
+            return pool.submit(
+                _hash_paths,
+                [job.path for job in batch],
+                algorithms,
+                follow_links,
+                idents if any(idents) else None,
+            )
 
         # closing(): cancel the queued batches before the pool's shutdown waits for them.
+        groups = batches(jobs, target, max_files)
         with closing(in_flight(submit, groups, processes * 4)) as outcomes:
             for done, outcome in outcomes:
                 results = _merge(done, outcome)
-                report(results)
+                if progress is not None:
+                    done_bytes += sum(r.size for r in results)
+                    done_files += len(results)
+                    progress(done_bytes, done_files)
                 yield from results
+
+
+def _digest_here(
+    jobs: Iterable[HashJob],
+    algorithms: tuple[str, ...],
+    follow_links: bool,
+    progress: Callable[[int, int], None] | None,
+    target: int,
+    max_files: int,
+) -> Iterator[RawResult]:
+    """:func:`digest_many` in this process: one file after the other, no batches to build."""
+    done_bytes = done_files = 0
+    step_bytes = step_files = 0
+    for key, path, listed, ident in jobs:
+        try:
+            digests, size = digest_file(path, algorithms, follow_links=follow_links, expect=ident)
+        except OSError as exc:
+            yield RawResult(key, None, listed, exc.strerror or str(exc))
+            size = listed
+        else:
+            yield RawResult(key, digests, size)
+        if progress is not None:
+            step_bytes += size
+            step_files += 1
+            if step_bytes >= target or step_files >= max_files:
+                done_bytes += step_bytes
+                done_files += step_files
+                step_bytes = step_files = 0
+                progress(done_bytes, done_files)
+    if progress is not None and step_files:
+        progress(done_bytes + step_bytes, done_files + step_files)
 
 
 def default_processes() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from .. import fixity
 from ..problems import Report, Severity
@@ -167,17 +167,17 @@ class ManifestTable:
                 first_dotted,
             )
 
-    def mismatches(self, value: bytes, computed: dict[str, str]) -> list[tuple[str, str, str]]:
-        """(algorithm, expected hex, actual hex) for each listed digest that differs."""
+    def mismatches(self, value: bytes, computed: Sequence[bytes]) -> list[tuple[str, str, str]]:
+        """(algorithm, expected hex, actual hex) for each listed digest that differs;
+        ``computed``: the raw digests, in the order of :attr:`algorithms`."""
         out = []
-        for i, alg in enumerate(self.algorithms):
-            if not value[0] & (1 << i):
-                continue
-            start = self.offsets[i]
-            expected = value[start : start + fixity.SUPPORTED[alg] // 2]
-            actual = computed[alg]
-            if expected.hex() != actual:
-                out.append((alg, expected.hex(), actual))
+        mask = value[0]
+        for i, actual in enumerate(computed):
+            if mask & (1 << i):
+                start = self.offsets[i]
+                expected = value[start : start + len(actual)]
+                if expected != actual:
+                    out.append((self.algorithms[i], expected.hex(), actual.hex()))
         return out
 
     def portable_twins(self) -> dict[str, list[tuple[str, bytes]]]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .. import limits
 from ..errors import ProfileError
 from ..resources import json_schema, profiles_dir
+from .tagfiles import PROFILE_ID_TAG as PROFILE_ID_TAG
 
 if TYPE_CHECKING:  # jsonschema is imported when a profile document is checked, not before:
     # `bagsmith validate` imports this module and must start fast (docs/benchmarks.md)
@@ -41,7 +42,6 @@ INTRODUCED_IN: dict[str, str] = {
     "Payload-Files-Allowed": "1.4.0",
 }
 ENV_PROFILE_DIR = "BAGSMITH_PROFILE_DIR"
-PROFILE_ID_TAG = "BagIt-Profile-Identifier"
 #: bagsmith's extension of a profile lives beside it, in ``extensions/NAME.json``, so that the
 #: profile document itself holds only what the BagIt Profiles specification defines
 EXTENSION_FOLDER = "extensions"

@@ -7,40 +7,44 @@ read-only; nothing here ever writes, renames or creates anything.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from .. import fixity
 from ..errors import InputError
-from .archive import Archive, ArchiveProblem, detect_format
 from .textlines import TagDecodeError, decode_lines
+
+if TYPE_CHECKING:  # archives are read when one is opened: validating a folder starts faster
+    from .archive import ArchiveProblem
 
 __all__ = ["ArchiveReader", "BagReader", "FileEntry", "FolderReader", "TagDecodeError", "open_bag"]
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
+class FileEntry(NamedTuple):
     """A file in the bag: its bag-relative path (``/`` separators), size, and what is odd about it.
 
     ``special`` is None for a regular file, else a description ("symbolic link", "FIFO" …): such
-    entries are never opened.
+    entries are never opened. ``ident``: ``(st_dev, st_ino)`` as a folder walk saw the file
+    (hashing checks that it opens this very file). A named tuple: a bag can hold millions.
     """
 
     path: str
     size: int
     special: str | None = None
+    ident: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Digested:
+class Digested(NamedTuple):
+    """A file hashed: its raw digests in the order of the algorithms asked, or the error."""
+
     path: str
-    digests: dict[str, str] | None
+    digests: list[bytes] | None
     size: int
     error: str | None = None
 
@@ -126,6 +130,27 @@ class BagReader(ABC):
 
 
 # --- folders -------------------------------------------------------------------------------
+
+_DIR_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+)
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _open_dir_error(path: str, exc: OSError) -> str:
+    """Why a listed folder could not be opened (it may have been replaced by a link)."""
+    if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            mode = 0
+        if stat.S_ISLNK(mode):
+            return "replaced by a symbolic link since it was listed; never followed"
+        return "replaced by something else than a folder since it was listed; not read"
+    return exc.strerror or str(exc)
 
 
 def _kind(mode: int) -> str | None:
@@ -217,33 +242,56 @@ class FolderReader(BagReader):
     def _walk(
         self, top: str, skip: str | None, on_names: Callable[[str, list[str]], None] | None
     ) -> Iterator[FileEntry]:
-        stack = [top]
+        """Depth first, names sorted. Each folder is opened without following a link and must
+        be the folder its parent's listing saw (device and inode), so a folder swapped for a
+        link during the walk is never listed; files carry the identity their listing saw."""
+        try:
+            st = os.lstat(self._abs(top) if top else str(self.root))
+        except OSError as exc:
+            self._unreadable.append((top or ".", exc.strerror or str(exc)))
+            return
+        stack: list[tuple[str, tuple[int, int]]] = [(top, (st.st_dev, st.st_ino))]
         while stack:
-            rel_dir = stack.pop()
+            rel_dir, ident = stack.pop()
             path = self._abs(rel_dir) if rel_dir else str(self.root)
             try:
-                with os.scandir(path) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                fd = os.open(path, _DIR_FLAGS)
             except OSError as exc:
-                self._unreadable.append((rel_dir or ".", exc.strerror or str(exc)))
+                self._unreadable.append((rel_dir or ".", _open_dir_error(path, exc)))
                 continue
-            if on_names is not None:
-                on_names(rel_dir, [e.name for e in entries])
-            prefix = rel_dir + "/" if rel_dir else ""
-            subdirs = []
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if rel != skip:
-                        subdirs.append(rel)
-                    continue
+            try:
                 try:
-                    st = entry.stat(follow_symlinks=False)
+                    st = os.fstat(fd)
+                    if (st.st_dev, st.st_ino) != ident:
+                        raise OSError(errno.ELOOP, "replaced by a link since it was listed")
+                    with os.scandir(fd) as it:
+                        entries = sorted(it, key=_name)
                 except OSError as exc:
-                    yield FileEntry(rel, 0, f"unreadable ({exc.strerror})")
+                    self._unreadable.append((rel_dir or ".", exc.strerror or str(exc)))
                     continue
-                yield FileEntry(rel, st.st_size, _kind(st.st_mode))
-            stack.extend(reversed(subdirs))
+                if on_names is not None:
+                    on_names(rel_dir, [e.name for e in entries])
+                prefix = rel_dir + "/" if rel_dir else ""
+                subdirs = []
+                for entry in entries:
+                    rel = prefix + entry.name
+                    try:
+                        st = entry.stat(follow_symlinks=False)  # fstatat on the folder's fd
+                    except OSError as exc:
+                        yield FileEntry(rel, 0, f"unreadable ({exc.strerror})")
+                        continue
+                    mode = st.st_mode
+                    if stat.S_ISDIR(mode):
+                        if rel != skip:
+                            subdirs.append((rel, (st.st_dev, st.st_ino)))
+                        continue
+                    if stat.S_ISREG(mode):
+                        yield FileEntry(rel, st.st_size, None, (st.st_dev, st.st_ino))
+                    else:
+                        yield FileEntry(rel, st.st_size, _kind(mode))
+                stack.extend(reversed(subdirs))
+            finally:
+                os.close(fd)
 
     def tag_files(self) -> list[FileEntry]:
         return sorted(self._walk("", "data", None), key=lambda e: e.path)
@@ -264,8 +312,8 @@ class FolderReader(BagReader):
         total_bytes: int | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> Iterator[Digested]:
-        jobs = (fixity.HashJob(e.path, self._abs(e.path), e.size) for e in entries)
-        for r in fixity.hash_many(
+        jobs = (fixity.HashJob(e.path, self._abs(e.path), e.size, e.ident) for e in entries)
+        for r in fixity.digest_many(
             jobs,
             algorithms,
             processes=processes,
@@ -273,7 +321,7 @@ class FolderReader(BagReader):
             progress=progress,
             follow_links=False,
         ):
-            yield Digested(r.key, r.digests, r.size, r.error)
+            yield Digested(*r)
 
 
 # --- archives ------------------------------------------------------------------------------
@@ -285,6 +333,8 @@ class ArchiveReader(BagReader):
     def __init__(self, path: Path, fmt: str, *, hash_payload: bool = True) -> None:
         self.location = str(path)
         self.format = fmt
+        from .archive import Archive
+
         self.archive = Archive.scan(path, fmt, hash_payload=hash_payload)
         self.prefix, self.layout_problem = self._find_root()
         n = len(self.prefix)
@@ -368,7 +418,8 @@ class ArchiveReader(BagReader):
 
         n = len(self.prefix)
         for name, digests, error in self.archive.digests(sizes, algorithms, step):
-            yield Digested(name[n:], digests, sizes.get(name, 0), error)
+            raw = None if digests is None else [bytes.fromhex(digests[a]) for a in algorithms]
+            yield Digested(name[n:], raw, sizes.get(name, 0), error)
 
 
 def open_bag(path: str | Path, *, hash_payload: bool = True) -> BagReader:
@@ -388,6 +439,8 @@ def open_bag(path: str | Path, *, hash_payload: bool = True) -> BagReader:
         return FolderReader(p.resolve())
     if not os.access(p, os.R_OK):
         raise InputError(f"cannot read {p}: permission denied", path=p)
+    from .archive import detect_format
+
     fmt = detect_format(p)
     if fmt is None:
         return _NotABag(p)

@@ -15,6 +15,8 @@ from ..errors import UsageError
 
 BAGIT_VERSION = "1.0"
 TAG_ENCODING = "UTF-8"
+#: The bag-info.txt tag naming the BagIt profile a bag conforms to.
+PROFILE_ID_TAG = "BagIt-Profile-Identifier"
 FOLD_WIDTH = 79
 
 _LABEL_FORBIDDEN = re.compile(r"[:\r\n]")

@@ -21,18 +21,20 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..bagit.facts import BagFacts
-from ..bagit.profile_check import check_bag
-from ..bagit.profiles import PROFILE_ID_TAG, Profile, cache_dir, load_profile
 from ..bagit.reader import ArchiveReader, BagReader, FolderReader
+from ..bagit.tagfiles import PROFILE_ID_TAG
 from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..errors import InputError, SchemaCacheError
 from ..problems import Problem, Severity
 from . import activity
 from .progress import ProgressFactory, step, tell_total
+
+if TYPE_CHECKING:  # profiles are imported when one is checked: `validate` must start fast
+    from ..bagit.profiles import Profile
 
 # BagValidation and Mode are re-exported for the CLI, which imports only the pipeline
 # (docs/architecture.md, layering).
@@ -269,7 +271,11 @@ def validate_one(
 
 
 def _resolve(profile: Profile | str | Path | None) -> Profile | None:
-    if profile is None or isinstance(profile, Profile):
+    if profile is None:
+        return None
+    from ..bagit.profiles import Profile, load_profile
+
+    if isinstance(profile, Profile):
         return profile
     return load_profile(profile)
 
@@ -400,6 +406,8 @@ def _validate(
 
 
 def _check_profile(result: BagValidation, facts: BagFacts, profile: Profile, source: str) -> None:
+    from ..bagit.profile_check import check_bag
+
     problems = check_bag(profile, facts)
     result.report.extend(problems)
     levels = [p.level for p in problems]
@@ -418,6 +426,8 @@ def _check_profile(result: BagValidation, facts: BagFacts, profile: Profile, sou
 
 
 def _not_available(result: BagValidation, identifier: str, line: int) -> None:
+    from ..bagit.profiles import cache_dir
+
     name = result.facts.bag_info_name if result.facts else "bag-info.txt"
     cache = cache_dir()
     result.report.add(
