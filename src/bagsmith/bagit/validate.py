@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import fixity
 from ..problems import Report, Severity
+from . import mtable
 from .declaration import Declaration, read_declaration
 from .facts import BagFacts, FactsCollector, ManifestDigests
 from .fetch import FetchEntry, parse_fetch
@@ -231,6 +232,7 @@ class _Validator:
     def _find_manifests(self) -> tuple[ManifestTable, ManifestTable]:
         """Empty tables for the manifests found (by name); :meth:`_load` fills them."""
         found: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
+        payload_bytes = 0
         for entry in self.reader.tag_files():
             self.tag_names.append(entry.path)
             if entry.special is not None:
@@ -255,11 +257,18 @@ class _Validator:
                 )
                 continue
             found[is_tag].append((alg, entry.path))
+            if not is_tag:
+                payload_bytes += entry.size
         ordered = {
             k: sorted(v, key=lambda p: fixity.STRENGTH.index(p[0])) for k, v in found.items()
         }
         strict = self.decl.version_tuple() >= (1, 0)
-        payload = ManifestTable(ordered[False], payload=True, duplicate_is_error=strict)
+        payload = ManifestTable(
+            ordered[False],
+            payload=True,
+            duplicate_is_error=strict,
+            compact=payload_bytes >= mtable.COMPACT_FROM_BYTES,
+        )
         tags = ManifestTable(ordered[True], payload=False, duplicate_is_error=strict)
         self.result.payload_algorithms = list(payload.algorithms)
         self.result.tag_algorithms = list(tags.algorithms)
