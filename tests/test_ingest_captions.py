@@ -85,6 +85,79 @@ def test_every_date_found_is_valid_edtf(text: str) -> None:
         assert 0 <= mention.start < mention.end <= len(text)
 
 
+# Valid EDTF of every level (the specification's examples), each of which must pass the quick
+# character check and the parser alike.
+EDTF_EXAMPLES = [
+    "1985-04-12",
+    "1985-04-12T23:20:30Z",
+    "1985-04-12T23:20:30-04:00",
+    "1964/2008",
+    "Y170000002",
+    "Y-17E7",
+    "2001-21",
+    "2001-21^a",
+    "1984?",
+    "2004-06~",
+    "2004-06-11%",
+    "201X",
+    "1985-04-12/..",
+    "../1985-04",
+    "1950S2",
+    "[1667,1668,1670..1672]",
+    "{1960,1961-12}",
+    "2004-?06-11",
+    "2004?-06-~11",
+    "156X-12-25",
+    "1985-04-12/1985-06?",
+]
+
+
+@pytest.mark.parametrize("value", EDTF_EXAMPLES)
+def test_valid_edtf_of_every_level_passes_the_character_check(value: str) -> None:
+    assert is_valid_edtf(value), value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(EDTF_EXAMPLES),
+    st.integers(min_value=0, max_value=40),
+    st.text(
+        alphabet=st.sampled_from(list("abcuxyzUOS MinLesezeit:Uhr.^é-")), min_size=1, max_size=4
+    ),
+)
+def test_the_character_check_refuses_only_what_the_parser_refuses(
+    value: str, at: int, insert: str
+) -> None:
+    """``is_valid_edtf`` answers text with a character outside EDTF's without importing the
+    parser (0.1 s): its answer must be the parser's."""
+    from edtf import parse_edtf
+
+    candidate = value[:at] + insert + value[at:]
+    try:
+        parse_edtf(candidate)
+        parsed = True
+    except Exception:
+        parsed = False
+    assert is_valid_edtf(candidate) == (
+        parsed and len(candidate) <= 64 and candidate == candidate.strip()
+    )
+
+
+def test_free_text_is_no_date_without_the_parser() -> None:
+    """A page's free text in a date field ("Lesezeit: 1 Min.") is refused before the parser
+    is imported (0.1 s of every ``parse`` of a saved page, found by bench/bench_parse.py)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from bagsmith.ingest.dates import to_edtf; "
+        "print([to_edtf(v) for v in ('Lesezeit: 1 Min.', 'Uhr', 'Updated 5 minutes ago')], "
+        "'edtf' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[None,", "None,", "None]", "False"]
+
+
 @pytest.mark.parametrize(
     ("caption", "rest", "credit"),
     [

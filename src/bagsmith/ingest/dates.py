@@ -121,6 +121,14 @@ _PLAIN_DATE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?")
 _PLAIN_EDTF = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?[~?]?|\d{3}X|\d\dXX")
 
 
+# Every character the ``edtf`` grammar (EDTF levels 0-2) can match, and the one free character
+# it takes after a season's ``^``; pyparsing skips white space between tokens. A value made of
+# anything else is refused without the parser (``tests/test_ingest_captions.py`` checks that
+# the parser refuses such values too).
+_EDTF_CHARACTERS = re.compile(r"[0-9XYESTZ+\-:/.,\[\]{}^?~%\s]+")
+_SEASON_QUALIFIER = re.compile(r"\^\S")
+
+
 def _plain_edtf(value: str) -> bool:
     """True for the simple forms dates in text become (``1956``, ``1956-11-05~``, ``195X``,
     intervals of plain dates) when they are certainly valid (a real calendar day): the ``edtf``
@@ -147,6 +155,8 @@ def is_valid_edtf(value: str) -> bool:
         return False
     if _plain_edtf(value):
         return True
+    if not _EDTF_CHARACTERS.fullmatch(_SEASON_QUALIFIER.sub("^", value)):
+        return False  # a word, a clock time … : not worth importing the parser for
     from edtf import parse_edtf  # ~0.1 s to import (pyparsing grammar): only when needed
 
     try:
