@@ -127,6 +127,7 @@ _PLAIN_EDTF = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?[~?]?|\d{3}X|\d\dXX")
 # the parser refuses such values too).
 _EDTF_CHARACTERS = re.compile(r"[0-9XYESTZ+\-:/.,\[\]{}^?~%\s]+")
 _SEASON_QUALIFIER = re.compile(r"\^\S")
+_LONE_DOT = re.compile(r"(?<!\.)\.(?!\.)")
 
 
 def _plain_edtf(value: str) -> bool:
@@ -155,8 +156,12 @@ def is_valid_edtf(value: str) -> bool:
         return False
     if _plain_edtf(value):
         return True
-    if not _EDTF_CHARACTERS.fullmatch(_SEASON_QUALIFIER.sub("^", value)):
-        return False  # a word, a clock time … : not worth importing the parser for
+    if (
+        not _EDTF_CHARACTERS.fullmatch(_SEASON_QUALIFIER.sub("^", value))
+        or _LONE_DOT.search(value)  # EDTF's only dots are ".." (20.06.2019 is not EDTF)
+        or (":" in value and "T" not in value)  # a time only after T (07:30 is not)
+    ):
+        return False  # not worth importing the parser for
     from edtf import parse_edtf  # ~0.1 s to import (pyparsing grammar): only when needed
 
     try:
