@@ -220,6 +220,19 @@ def _iim_text(value: bytes, utf8: bool) -> str:
         return value.decode("latin-1")
 
 
+def _over_limit(where: str, what: str, data: bytes) -> list[Problem]:
+    """A problem when ``data`` is over the image-metadata-bytes limit (it is then not read)."""
+    limit = limits.get("image-metadata-bytes")
+    if len(data) <= limit:
+        return []
+    return [
+        _problem(
+            where,
+            f"{what} is {len(data)} bytes, over the image-metadata-bytes limit of {limit}; not read",
+        )
+    ]
+
+
 def read_iptc(img: Any, where: str) -> tuple[dict[str, str], list[Problem]]:
     """The IPTC-IIM facts of an open Pillow image (creator, credit, copyright, caption, date)."""
     try:
@@ -228,15 +241,9 @@ def read_iptc(img: Any, where: str) -> tuple[dict[str, str], list[Problem]]:
         return {}, [_problem(where, f"the embedded IPTC-IIM block cannot be read: {exc}")]
     if not block:
         return {}, []
-    limit = limits.get("image-metadata-bytes")
-    if len(block) > limit:
-        return {}, [
-            _problem(
-                where,
-                f"the embedded IPTC-IIM block is {len(block)} bytes, over the image-metadata-bytes limit "
-                f"of {limit}; not read",
-            )
-        ]
+    too_big = _over_limit(where, "the embedded IPTC-IIM block", block)
+    if too_big:
+        return {}, too_big
     datasets, wrong = parse_iim(block)
     problems = [_problem(where, f"embedded IPTC-IIM is malformed: {wrong}")] if wrong else []
     utf8 = datasets.get((1, 90), [b""])[0].startswith(b"\x1b%G")
@@ -304,15 +311,9 @@ def read_xmp(img: Any, where: str) -> tuple[dict[str, str], list[Problem]]:
         packet = packet.encode("utf-8", "replace")
     if not isinstance(packet, bytes) or not packet.strip(b"\x00 \t\r\n"):
         return {}, []
-    limit = limits.get("image-metadata-bytes")
-    if len(packet) > limit:
-        return {}, [
-            _problem(
-                where,
-                f"the embedded XMP packet is {len(packet)} bytes, over the image-metadata-bytes limit of "
-                f"{limit}; not read",
-            )
-        ]
+    too_big = _over_limit(where, "the embedded XMP packet", packet)
+    if too_big:
+        return {}, too_big
     if any(marker in packet for marker in _UNSAFE):
         return {}, [
             _problem(
