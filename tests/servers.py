@@ -619,3 +619,27 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzureServer]:
         yield server
     finally:
         stop(server.proc)
+
+
+class ShownProgress:
+    """Stands for the CLI's progress display: what ``deposit_bag(progress=…)`` reports to it,
+    and the phases it is turned to (``Sending`` with the total of the bytes sent)."""
+
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, int]] = []
+        self.sent: list[int] = []  # bytes done, in the latest phase
+
+    def __call__(self, done: int, items: int) -> None:
+        self.sent.append(done)
+
+    def phase(self, description: str, total: int) -> None:
+        self.phases.append((description, total))
+        self.sent = []
+
+    def reached(self, total: int) -> bool:
+        """One ``Sending`` phase of ``total`` bytes, counted up (never back) to that total."""
+        return (
+            self.phases == [("Sending", total)]
+            and self.sent == sorted(self.sent)
+            and self.sent[-1] == total
+        )

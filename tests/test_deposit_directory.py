@@ -18,6 +18,7 @@ from bagsmith.errors import BagError, DepositError, UsageError
 from bagsmith.pipeline.depositing import deposit_bag, list_deposits
 from tests.servers import (
     FAST_RETRY,
+    ShownProgress,
     as_unprivileged,
     bytes_bag,
     deposit_command,
@@ -60,6 +61,20 @@ def test_folder_deposit_is_copied_verified_renamed_and_recorded(
     assert entry["outcome"] == "deposited" and entry["verified"] is True
     assert entry["checksums"] == {"bag-sha256": result.checksums["bag-sha256"]}
     assert entry["target"] == dest.as_uri() and entry["finished"]
+
+
+def test_the_bytes_copied_are_shown_up_to_the_bag_or_the_archive_size(
+    tmp_path: Path, dest: Path, deposit_env: Path
+) -> None:
+    bag = sample_bag(tmp_path)
+    size = sum(p.stat().st_size for p in bag.rglob("*") if p.is_file())
+    shown = ShownProgress()
+    deposit_bag(bag, dest.as_uri(), progress=shown)
+    assert shown.reached(size) and len(shown.sent) > 2, (size, shown.phases, shown.sent)
+    archive = zip_bag(bag, tmp_path / "bag.zip")
+    shown = ShownProgress()
+    deposit_bag(archive, dest.as_uri(), name="z.zip", progress=shown)
+    assert shown.reached(archive.stat().st_size), shown.phases
 
 
 def test_identical_redeposit_is_verified_not_duplicated(

@@ -18,6 +18,7 @@ from bagsmith.errors import DepositError
 from bagsmith.pipeline.depositing import deposit_bag
 from tests.servers import (
     FAST_RETRY,
+    ShownProgress,
     as_unprivileged,
     bytes_bag,
     deposit_command,
@@ -35,6 +36,13 @@ ocfl = pytest.importorskip("ocfl", reason="ocfl-py is not installed (pip install
 
 def _object_dir(root: Path, object_id: str) -> Path:
     return root / ocfl.StorageRoot(root=str(root)).object_path(object_id)
+
+
+def test_the_bytes_of_the_new_version_are_shown(tmp_path: Path, deposit_env: Path) -> None:
+    bag = sample_bag(tmp_path)
+    shown = ShownProgress()
+    deposit_bag(bag, f"ocfl://{tmp_path / 'root'}", object_id="urn:x:p", progress=shown)
+    assert shown.reached(sum(p.stat().st_size for p in bag.rglob("*") if p.is_file()))
 
 
 def _validate(objdir: Path) -> bool:

@@ -24,6 +24,7 @@ from tests.servers import (
     S3_KEY,
     S3_SECRET,
     S3Server,
+    ShownProgress,
     deposit_env,
     make_bag,
     records,
@@ -132,6 +133,17 @@ def test_multipart_upload_etag_and_checksum(
     assert result.outcome == "deposited" and result.identifiers["etag"].endswith("-3")
     head = weed.client().head_object(Bucket=S3_BUCKET, Key=f"{prefix}/big.zip")
     assert head["ETag"].strip('"') == result.identifiers["etag"]
+
+
+def test_the_parts_uploaded_are_shown_up_to_the_archive_size(
+    tmp_path: Path, weed: S3Server, deposit_env: Path
+) -> None:
+    cfg = _config(tmp_path, weed, _prefix(tmp_path), multipart_threshold=6 * MIB, part_size=5 * MIB)
+    shown = ShownProgress()
+    result = deposit_bag(_big_bag(tmp_path), "store", config=cfg, progress=shown)
+    size = weed.client().head_object(Bucket=S3_BUCKET, Key=result.identifiers["s3-key"])
+    assert shown.reached(size["ContentLength"]), shown.phases
+    assert shown.sent == [0, 5 * MIB, 10 * MIB, size["ContentLength"]]  # one step a part
 
 
 def test_interrupted_multipart_upload_is_resumed(

@@ -20,6 +20,7 @@ from bagsmith.errors import DepositError
 from bagsmith.pipeline.depositing import deposit_bag
 from tests.servers import (
     FAST_RETRY,
+    ShownProgress,
     SSHServer,
     children,
     deposit_env,
@@ -109,6 +110,16 @@ def test_archive_deposit(tmp_path: Path, sshd: SSHServer, deposit_env: Path) -> 
     result = deposit_bag(archive, "vault", config=cfg)
     assert result.outcome == "deposited"
     assert (sshd.root / f"zip-{os.getpid()}" / "bag.zip").read_bytes() == archive.read_bytes()
+
+
+def test_the_bytes_uploaded_are_shown_up_to_the_bag_size(
+    tmp_path: Path, sshd: SSHServer, deposit_env: Path
+) -> None:
+    cfg = _config(tmp_path, sshd, f"progress-{os.getpid()}")
+    bag = sample_bag(tmp_path)
+    shown = ShownProgress()
+    deposit_bag(bag, "vault", config=cfg, progress=shown)
+    assert shown.reached(sum(len(b) for b in _tree(bag).values())), (shown.phases, shown.sent)
 
 
 def test_unknown_host_key_refused_unless_fingerprint_trusted(

@@ -135,6 +135,9 @@ def test_deposit_shows_its_total_on_a_terminal_and_nothing_on_a_pipe(
     assert code == 0, text
     # the total is the payload's (Payload-Oxum), known once bag-info.txt is read
     assert re.search("Validating and hashing .*" + FIRST_FRAME.format(total=r"6\.3"), text), text
+    # then the copy to the target, a second phase of the bar with its own total (the bag's
+    # files, tag files included: 6291456 bytes and a few hundred)
+    assert re.search("Sending .*" + FIRST_FRAME.format(total=r"6\.3"), text), text
     piped = on_a_pipe("deposit", str(big_bag), "--to", (tmp_path / "share-2").as_uri())
     assert piped.returncode == 0 and piped.stderr == "", piped.stderr
     assert "deposited and verified" in piped.stdout

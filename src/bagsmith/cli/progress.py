@@ -8,7 +8,8 @@ and the errors only. A collection run also writes a line to the record (``-v``,
 ``--log-file``) every 10 seconds or 5 % of its items, for the log of a long unattended run.
 
 The use cases call it through :mod:`bagsmith.pipeline.progress` (a factory opening one bar
-per step, ``update(done_bytes, done_items)``, ``set_total`` for a total found later).
+per step, ``update(done_bytes, done_items)``, ``set_total`` for a total found later,
+``phase`` for the next phase of the step with its own total).
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ class _Bar:
             self.bar.update(self.task, total=total)
             self.bar.refresh()  # shown at once, however quick the rest is
 
+    def phase(self, description: str, total: int) -> None:
+        self.bar.reset(self.task, total=total, completed=0, description=description, items=0)
+        self.bar.refresh()
+
 
 class _Updates:
     """The update function a step gets: the bar (if shown) and the record (collections)."""
@@ -97,6 +102,10 @@ class _Updates:
     def set_total(self, total: int) -> None:
         if self.bar is not None:
             self.bar.set_total(total)
+
+    def phase(self, description: str, total: int) -> None:
+        if self.bar is not None:
+            self.bar.phase(description, total)
 
 
 class LogProgress:

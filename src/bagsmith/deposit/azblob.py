@@ -38,6 +38,7 @@ from .base import (
     UNVERIFIED,
     DepositOptions,
     DepositResult,
+    Sent,
     TransientError,
     deposit_error,
 )
@@ -233,7 +234,8 @@ class AzureTarget:
                 f"would upload {size} bytes to {result.location} in {len(blocks)} block(s)"
             )
             return
-        kept = self.upload(client, path, blocks, md5, sha256)
+        options.sent.start(size)
+        kept = self.upload(client, path, blocks, md5, sha256, options.sent)
         if kept:
             result.details.append(f"resumed an interrupted upload: {kept} block(s) kept")
         after = _properties(client)
@@ -262,7 +264,13 @@ class AzureTarget:
         return blocks
 
     def upload(
-        self, client: BlobClient, path: Path, blocks: list[Block], md5: str, sha256: str
+        self,
+        client: BlobClient,
+        path: Path,
+        blocks: list[Block],
+        md5: str,
+        sha256: str,
+        sent: Sent | None = None,
     ) -> int:
         """Stage the blocks not staged yet, then commit them; returns how many were kept."""
         from azure.core import MatchConditions
@@ -274,10 +282,11 @@ class AzureTarget:
             for block in blocks:
                 if staged.get(block.id) == block.size:
                     kept += 1
-                    continue
-                fh.seek(block.offset)
-                chunk = fh.read(block.size)
-                self.stage(client, block, chunk)
+                else:
+                    fh.seek(block.offset)
+                    self.stage(client, block, fh.read(block.size))
+                if sent is not None:
+                    sent.add(block.size)  # a block kept from before counts as sent
         client.commit_block_list(
             [BlobBlock(block_id=b.id) for b in blocks],
             content_settings=ContentSettings(

@@ -67,6 +67,39 @@ class TransientError(Exception):
         self.path = path
 
 
+class Sent:
+    """The bytes a target has sent (copied, uploaded) in one attempt, of what it sends.
+
+    A target calls :meth:`start` with its total once it knows it (the bag's size, or the
+    archive's) and :meth:`add` as bytes go out; ``report(done, total)`` (the caller's progress
+    display) follows. Without a report nothing happens. Each attempt starts again from 0.
+    """
+
+    def __init__(self, report: Callable[[int, int], None] | None = None) -> None:
+        self.report, self.done, self.total = report, 0, 0
+
+    def start(self, total: int) -> None:
+        self.done, self.total = 0, total
+        if self.report is not None:
+            self.report(0, total)
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self.report is not None:
+            self.report(self.done, self.total)
+
+    def of_one_file(self) -> Callable[[int, int], None]:
+        """A callback ``(done_of_this_file, its_size)`` (paramiko, Azure) adding to the count."""
+        last = 0
+
+        def callback(done: int, _size: int | None = None) -> None:
+            nonlocal last
+            self.add(done - last)
+            last = done
+
+        return callback
+
+
 @dataclass(frozen=True)
 class DepositOptions:
     """How to deposit: set by the caller (the CLI) for one deposit."""
@@ -86,6 +119,8 @@ class DepositOptions:
     #: Deposit a bag folder as a tree of objects, one per file (S3, Azure); None: the
     #: target's ``objects`` setting.
     objects: bool | None = None
+    #: Counts the bytes sent to the target, for the progress display (:class:`Sent`).
+    sent: Sent = field(default_factory=Sent)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from .base import (
     UNVERIFIED,
     DepositOptions,
     DepositResult,
+    Sent,
     TransientError,
     deposit_error,
 )
@@ -124,7 +125,7 @@ class DirectoryTarget:
             return
         tmp = self.root / f".{name}.bagsmith-{uuid.uuid4().hex[:12]}.partial"
         try:
-            self.copy(bag, tmp)
+            self.copy(bag, tmp, options.sent)
             if options.verify:
                 require_identical(bag, self.read_tree(bag, tmp), str(tmp))
             with interrupts.deferred():  # in place and recorded as such, or neither
@@ -137,15 +138,16 @@ class DirectoryTarget:
         result.verified = options.verify
         result.outcome = DEPOSITED if options.verify else UNVERIFIED
 
-    def copy(self, bag: LocalBag, tmp: Path) -> None:
+    def copy(self, bag: LocalBag, tmp: Path, sent: Sent) -> None:
+        sent.start(bag.size)
         if bag.kind == "archive":
-            copy_file(bag.files[0].path, tmp)
+            copy_file(bag.files[0].path, tmp, sent)
             return
         tmp.mkdir()
         for f in bag.files:
             dest = tmp.joinpath(*f.relpath.split("/"))
             dest.parent.mkdir(parents=True, exist_ok=True)
-            copy_file(f.path, dest)
+            copy_file(f.path, dest, sent)
 
     def read_tree(self, bag: LocalBag, where: Path) -> dict[str, dict[str, str] | None]:
         """Digest what is at ``where`` (a bag folder or an archive file), keyed like the bag."""
@@ -179,10 +181,13 @@ class DirectoryTarget:
         os.link(tmp, final)  # fails if final exists, unlike rename
 
 
-def copy_file(src: Path, dest: Path) -> None:
-    """Copy one file's bytes and flush them to the storage before returning."""
+def copy_file(src: Path, dest: Path, sent: Sent | None = None) -> None:
+    """Copy one file's bytes (counted by ``sent``) and flush them to the storage."""
     with open(src, "rb") as fin, open(dest, "xb") as fout:
-        shutil.copyfileobj(fin, fout, 8 * 1024 * 1024)
+        while block := fin.read(8 * 1024 * 1024):
+            fout.write(block)
+            if sent is not None:
+                sent.add(len(block))
         fout.flush()
         os.fsync(fout.fileno())
 

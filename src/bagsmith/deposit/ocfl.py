@@ -134,6 +134,7 @@ class OcflTarget:
                 message=f"bagsmith deposit of bag {bag.name}", name=name, address=address
             )
             obj = ocfl.Object(identifier=object_id)
+            options.sent.start(bag.size)  # ocfl-py copies without a callback: counted once
             if head is None:
                 call_ocfl(obj.create, srcdir=str(bag.path), metadata=metadata, objdir=str(staging))
             else:
@@ -144,6 +145,7 @@ class OcflTarget:
                     srcdir=str(bag.path),
                     metadata=metadata,
                 )
+            options.sent.add(bag.size)
             add_fixity(staging, bag)
             warnings = self.validate_object(staging)
             result.details += [f"OCFL validator: {w}" for w in warnings]

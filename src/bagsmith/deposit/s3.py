@@ -32,6 +32,7 @@ from .base import (
     UNVERIFIED,
     DepositOptions,
     DepositResult,
+    Sent,
     TransientError,
     deposit_error,
 )
@@ -170,12 +171,14 @@ class S3Target:
             result.outcome = DRY_RUN
             result.details.append(f"would upload {size} bytes to {result.location} in {kind}")
             return
+        options.sent.start(size)
         if parts:
-            reused = self.upload_multipart(key, path, parts, sha256)
+            reused = self.upload_multipart(key, path, parts, sha256, options.sent)
             if reused:
                 result.details.append(f"resumed an interrupted upload: {reused} part(s) kept")
         else:
             self.upload_single(key, path, digests["md5"], sha256, size)
+            options.sent.add(size)
         result.identifiers["etag"] = expected_etag
         if options.verify:
             after = self._head(key)
@@ -223,7 +226,9 @@ class S3Target:
         if response["ETag"].strip('"') != md5:
             raise deposit_error("checksum-mismatch", "the server's ETag is not the MD5 sent")
 
-    def upload_multipart(self, key: str, path: Path, parts: list[Part], sha256: str) -> int:
+    def upload_multipart(
+        self, key: str, path: Path, parts: list[Part], sha256: str, sent: Sent | None = None
+    ) -> int:
         """Upload (or finish uploading) ``parts``; returns how many were already there."""
         s3 = self.client()
         upload_id, done = self._resumable(key, parts)
@@ -237,11 +242,11 @@ class S3Target:
         try:
             with open(path, "rb") as fh:
                 for part in parts:
-                    if part.number in done:
-                        continue
-                    fh.seek(part.offset)
-                    chunk = fh.read(part.size)
-                    self.put_part(key, upload_id, part, chunk)
+                    if part.number not in done:
+                        fh.seek(part.offset)
+                        self.put_part(key, upload_id, part, fh.read(part.size))
+                    if sent is not None:
+                        sent.add(part.size)  # a part kept from before counts as sent
         except Exception as exc:
             # keep the parts for a resume after a transient failure, not after a permanent one
             if not isinstance(exc, TransientError) and not isinstance(

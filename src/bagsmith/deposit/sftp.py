@@ -35,6 +35,7 @@ from .base import (
     UNVERIFIED,
     DepositOptions,
     DepositResult,
+    Sent,
     TransientError,
     deposit_error,
 )
@@ -221,7 +222,7 @@ class SftpTarget:
         )
         self._stale.append(tmp)
         try:
-            self.upload(sftp, bag, tmp)
+            self.upload(sftp, bag, tmp, options.sent)
             if options.verify:
                 require_identical(bag, self.digest_remote(client, sftp, bag, tmp), tmp)
             if _exists(sftp, final):
@@ -236,9 +237,10 @@ class SftpTarget:
         result.verified = options.verify
         result.outcome = DEPOSITED if options.verify else UNVERIFIED
 
-    def upload(self, sftp: paramiko.SFTPClient, bag: LocalBag, tmp: str) -> None:
+    def upload(self, sftp: paramiko.SFTPClient, bag: LocalBag, tmp: str, sent: Sent) -> None:
+        sent.start(bag.size)
         if bag.kind == "archive":
-            self.put_file(sftp, bag.files[0].path, tmp)
+            self.put_file(sftp, bag.files[0].path, tmp, sent)
             return
         made = {tmp}
         sftp.mkdir(tmp, 0o700)
@@ -252,12 +254,13 @@ class SftpTarget:
             for folder in reversed(missing):
                 sftp.mkdir(folder)
                 made.add(folder)
-            self.put_file(sftp, f.path, remote)
+            self.put_file(sftp, f.path, remote, sent)
         sftp.chmod(tmp, 0o755)
 
-    def put_file(self, sftp: paramiko.SFTPClient, local: Path, remote: str) -> None:
+    def put_file(self, sftp: paramiko.SFTPClient, local: Path, remote: str, sent: Sent) -> None:
         with open(local, "rb") as fh:
-            sftp.putfo(fh, remote, os.fstat(fh.fileno()).st_size, confirm=True)
+            size = os.fstat(fh.fileno()).st_size
+            sftp.putfo(fh, remote, size, callback=sent.of_one_file(), confirm=True)
 
     # --- verification ----------------------------------------------------------------------
 

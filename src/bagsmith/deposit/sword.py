@@ -295,10 +295,12 @@ class SwordTarget:
             headers["Slug"] = slug
         path = archive.files[0].path
 
-        def body() -> Iterator[bytes]:
+        def body() -> Iterator[bytes]:  # counted as the HTTP client takes each block
+            options.sent.start(archive.size)
             with open(path, "rb") as fh:
                 while block := fh.read(1024 * 1024):
                     yield block
+                    options.sent.add(len(block))
 
         headers["Content-Length"] = str(archive.size)
         response = self.request("POST", self.collection, content=body(), headers=headers)

@@ -139,8 +139,10 @@ def deposit_tree(
         )
         return
     missing.sort(key=lambda item: item.file.relpath == LAST)
+    options.sent.start(sum(item.file.size for item in missing))
     for item in missing:
         store.put(prefix + item.file.relpath, item)
+        options.sent.add(item.file.size)
     if found:
         result.details.append(f"resumed an interrupted upload: {len(found)} object(s) kept")
     result.details.append(f"{len(locals_)} object(s) under {location}")

@@ -19,6 +19,7 @@ from ..deposit.base import (
     DepositOptions,
     DepositResult,
     RetryPolicy,
+    Sent,
     TransientError,
     now_iso,
     reason_of,
@@ -37,7 +38,7 @@ from ..fixity import HashJob, default_processes, hash_many
 from ..problems import Report
 from . import activity
 from .archivematica import METADATA_CSV, RIGHTS_CSV, SYSTEMS, archivematica_variant
-from .progress import Continued
+from .progress import Continued, next_phase
 from .validation import validate_one
 
 Progress = Callable[[int, int], None]
@@ -74,7 +75,10 @@ def deposit_bag(
 
     Every attempt that gets as far as the target is written to the deposit record, failures
     included; a dry run is never recorded (an identical bag already at the target is
-    reported as ``already-present`` by a dry run too). Raises the :class:`BagsmithError` that stopped the
+    reported as ``already-present`` by a dry run too). ``progress(done_bytes, 0)`` follows
+    the validating and hashing of the bag, then (a second phase of the display, see
+    :func:`~bagsmith.pipeline.progress.next_phase`) the bytes sent to the target, of the
+    bag's or the archive's size. Raises the :class:`BagsmithError` that stopped the
     deposit; its ``reason`` says why (see ``deposit.base.REASONS``).
     """
     overrides: Mapping[str, Any] = {"endpoint_url": endpoint_url, "trust_host_key": trust_host_key}
@@ -93,6 +97,7 @@ def deposit_bag(
         name=name,
         object_id=object_id,
         history=history,
+        sent=Sent(_sending(progress)),
         serialise=serialise_for_deposit,
         archive_format=archive_format_setting(archive_format) if archive_format else None,
         objects=objects,
@@ -191,6 +196,20 @@ def deposit_bag(
         " ".join(f"{k}:{v}" for k, v in result.checksums.items()),
     )
     return result
+
+
+def _sending(progress: Progress | None) -> Callable[[int, int], None] | None:
+    """What the targets' count of bytes sent reports to: the display's sending phase."""
+    if progress is None:
+        return None
+    shown = progress
+
+    def report(done: int, total: int) -> None:
+        if done == 0:  # a target starts sending (again, after a failed attempt)
+            next_phase(shown, "Sending", total)
+        shown(done, 0)
+
+    return report
 
 
 def _bag_path(bag_path: str | os.PathLike[str]) -> Path:

@@ -10,7 +10,8 @@ API and tests pass none) and opens one display per step with :func:`step`::
 ``total`` is in bytes (None when not known yet); ``items`` is the number of things a
 collection run goes through (bags, articles), counted by the second argument of ``update``.
 A total found only once the work has begun (a bag's Payload-Oxum, read from its bag-info.txt)
-is given with :func:`tell_total`. Nothing here prints: what is shown, and where, is the
+is given with :func:`tell_total`; a second phase of the same step (its own description and
+total) is begun with :func:`next_phase`. Nothing here prints: what is shown, and where, is the
 CLI's business (``cli/progress.py``: a bar on a terminal, nothing otherwise).
 """
 
@@ -54,6 +55,14 @@ def tell_total(update: ProgressUpdate | None, total: int) -> None:
     set_total = getattr(update, "set_total", None)
     if set_total is not None:
         set_total(total)
+
+
+def next_phase(update: ProgressUpdate | None, description: str, total: int) -> None:
+    """Turn a display into the next phase of its step (a new description and total, nothing
+    done yet): deposit's sending after its validating and hashing."""
+    phase = getattr(update, "phase", None)
+    if phase is not None:
+        phase(description, total)
 
 
 class Continued:
