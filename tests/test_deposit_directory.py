@@ -130,7 +130,7 @@ def test_corruption_during_copy_is_caught_and_nothing_is_published(
 ) -> None:
     real = directory.copy_file
 
-    def corrupting(src: Path, target: Path) -> None:
+    def corrupting(src: Path, target: Path, sent: object = None) -> None:
         real(src, target)
         if target.name == "article.txt":
             target.write_bytes(b"flipped bits\n")
@@ -164,7 +164,7 @@ def test_transient_failure_is_retried(
     real = directory.copy_file
     calls = {"n": 0}
 
-    def flaky(src: Path, target: Path) -> None:
+    def flaky(src: Path, target: Path, sent: object = None) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError(errno.EIO, "Input/output error")
@@ -180,7 +180,7 @@ def test_transient_failure_is_retried(
 def test_full_destination_is_a_permanent_error(
     tmp_path: Path, dest: Path, deposit_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full(src: Path, target: Path) -> None:
+    def full(src: Path, target: Path, sent: object = None) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(directory, "copy_file", full)

@@ -219,8 +219,8 @@ def test_corruption_in_transit_is_caught(
 
     real = sftp.SftpTarget.put_file
 
-    def corrupting(self, client, local: Path, remote: str) -> None:  # type: ignore[no-untyped-def]
-        real(self, client, local, remote)
+    def corrupting(self, client, local: Path, remote: str, sent) -> None:  # type: ignore[no-untyped-def]
+        real(self, client, local, remote, sent)
         if local.name == "article.txt":
             with client.open(remote, "wb") as fh:
                 fh.write(b"garbled in transit\n")
@@ -251,11 +251,11 @@ def _kill_after(monkeypatch: pytest.MonkeyPatch, uploads: int, kill: object) -> 
     real = sftp.SftpTarget.put_file
     count = [0]
 
-    def put(self, client, local: Path, remote: str) -> None:  # type: ignore[no-untyped-def]
+    def put(self, client, local: Path, remote: str, sent) -> None:  # type: ignore[no-untyped-def]
         count[0] += 1
         if count[0] == uploads:
             kill()  # type: ignore[operator]
-        real(self, client, local, remote)
+        real(self, client, local, remote, sent)
 
     monkeypatch.setattr(sftp.SftpTarget, "put_file", put)
     return count
