@@ -24,6 +24,7 @@ from tests.servers import (
     AZ_KEY,
     FAST_RETRY,
     AzureServer,
+    ShownProgress,
     azurite,
     deposit_env,
     make_bag,
@@ -295,6 +296,21 @@ def _blobs(server: AzureServer, prefix: str) -> dict[str, bytes]:
         b.name[len(prefix) :]: container.download_blob(b.name).readall()
         for b in container.list_blobs(name_starts_with=prefix)
     }
+
+
+def test_the_blocks_and_objects_sent_are_shown_up_to_their_total(
+    tmp_path: Path, azurite: AzureServer, deposit_env: Path
+) -> None:
+    prefix = _prefix(tmp_path)
+    cfg = _config(tmp_path, azurite, prefix, block_size=MIB)
+    shown = ShownProgress()
+    deposit_bag(_big_bag(tmp_path), "blobs", config=cfg, progress=shown)
+    size = len(_download(azurite, f"{prefix}/big.zip"))
+    assert shown.reached(size) and shown.sent == [0, MIB, 2 * MIB, 3 * MIB, size]
+    bag = sample_bag(tmp_path)
+    shown = ShownProgress()
+    deposit_bag(bag, "blobs", config=cfg, objects=True, progress=shown)
+    assert shown.reached(sum(map(len, _files(bag).values()))), shown.phases
 
 
 def test_bag_as_an_object_tree_each_blob_with_its_md5_and_sha256(

@@ -21,6 +21,7 @@ from tests.servers import (
     FAST_RETRY,
     SWORD_PASSWORD,
     SWORD_USER,
+    ShownProgress,
     SwordServer,
     bytes_bag,
     deposit_env,
@@ -88,6 +89,16 @@ def test_zip_bag_deposit_receipt_and_statement(
     assert len(_stored(swh, archive.read_bytes())) == 1  # the server holds the exact bytes
     [entry] = records(deposit_env)
     assert entry["identifiers"]["sword-deposit-id"] == ids["sword-deposit-id"]  # type: ignore[index]
+
+
+def test_the_body_sent_is_shown_up_to_the_archive_size(
+    tmp_path: Path, swh: SwordServer, deposit_env: Path, creds: None
+) -> None:
+    archive = zip_bag(sample_bag(tmp_path), tmp_path / "bag.zip")
+    cfg = _config(tmp_path, swh, service_document=swh.service_document)
+    shown = ShownProgress()
+    deposit_bag(archive, "repo", config=cfg, progress=shown)
+    assert shown.reached(archive.stat().st_size), (shown.phases, shown.sent)
 
 
 def test_folder_bag_serialised_and_idempotent(
