@@ -96,6 +96,10 @@ class Description:
     mets_xml: bytes
     report: Report  # XSD problems of both documents (empty when valid)
     dc_file: PackageFile  # the fileSec entry METS has for dc.xml
+    # that these very bytes were found valid (only when validated, and valid), for the check
+    # of the written files (check_metadata_file) to skip the XSD
+    dc_proof: xmlschemas.Proof | None = None
+    mets_proof: xmlschemas.Proof | None = None
 
 
 def describe_article(
@@ -174,11 +178,17 @@ def describe_article(
             f"the article record holds text that XML cannot represent: {exc}"
         ) from exc
     report = Report("metadata")
+    proofs: list[xmlschemas.Proof | None] = [None, None]
     if validate:
         validator = xmlschemas.validator(schema_dir)
-        for name, data, kind in (("dc.xml", dc_bytes, "dc"), ("mets.xml", mets_bytes, "mets")):
-            report.extend(xmlschemas.validate_stream(data, validator, name, expect=kind))
-    return Description(dc_bytes, mets_bytes, report, dc_file)
+        for index, (name, data, kind) in enumerate(
+            (("dc.xml", dc_bytes, "dc"), ("mets.xml", mets_bytes, "mets"))
+        ):
+            problems, proofs[index] = xmlschemas.validate_with_proof(
+                data, validator, name, expect=kind
+            )
+            report.extend(problems)
+    return Description(dc_bytes, mets_bytes, report, dc_file, *proofs)
 
 
 def check_metadata_file(
@@ -191,15 +201,27 @@ def check_metadata_file(
     digests: Mapping[str, Mapping[str, str]] | None = None,
     image_sizes: Mapping[str, tuple[int, int]] | None = None,
     schema_dir: Path | None = None,
+    proof: xmlschemas.Proof | None = None,
 ) -> list[Problem]:
     """Problems of one METS (``kind="mets"``) or Dublin Core (``kind="dc"``) document from any
     bag: unsafe or malformed XML, XSD errors (every embedded schema loaded) with their lines,
-    and for METS the semantic checks. Reads the document as a stream (bounded memory)."""
+    and for METS the semantic checks. Reads the document as a stream (bounded memory).
+
+    With ``proof`` (``package`` checking the files it has just written: the
+    :class:`Description`'s), the XSD is not run again when the bytes read are the ones this
+    process validated (same SHA-256, same schemas); anything else is checked in full."""
     validator = xmlschemas.validator(schema_dir)
-    facts = MetsFacts(display)  # hrefs are resolved from the folder of display
-    problems = xmlschemas.validate_stream(
-        source, validator, display, expect=kind, visit=facts.visit
-    )
+    problems: list[Problem] | None = None
+    if proof is not None:
+        facts = MetsFacts(display)  # hrefs are resolved from the folder of display
+        problems = xmlschemas.read_proven(
+            source, validator, display, proof, expect=kind, visit=facts.visit
+        )
+    if problems is None:
+        facts = MetsFacts(display)
+        problems = xmlschemas.validate_stream(
+            source, validator, display, expect=kind, visit=facts.visit
+        )
     if kind == "mets" and not any(p.code in _UNREADABLE for p in problems):
         problems += facts.problems(
             bag_files=bag_files, required=required, digests=digests, image_sizes=image_sizes

@@ -20,6 +20,7 @@ from ..ingest.formats import identify_all
 from ..metadata.mets import PackageEvent
 from ..model import ImageInfo, PackageFile
 from ..problems import Problem, Severity
+from ..xmlschemas import Proof
 from . import writing
 from .describing import check_metadata_file
 from .layout import DC_PATH, METS_PATH, Layout, mime_type
@@ -121,14 +122,6 @@ def package_files(
     return files
 
 
-def preliminary_files(
-    plan: PayloadPlan, layout: Layout, images: Mapping[str, ImageInfo]
-) -> list[PackageFile]:
-    """The same entries before anything is copied: sizes, and sha256 where ingest has it."""
-    digests = {path: {"sha256": info.sha256} for path, info in images.items()}
-    return package_files(plan, digests, layout, images)
-
-
 def write_generated(
     root: Path,
     items: Sequence[tuple[str, bytes, str, str]],
@@ -181,9 +174,14 @@ def validate_staged(
     processes: int | None,
     schema_dir: Path | None,
     progress: Callable[[int, int], None] | None = None,
+    proofs: Mapping[str, Proof | None] | None = None,
 ) -> BagValidation:
     """BagIt (full: every digest re-read), the profile, and dc.xml/mets.xml (schemas and METS
-    semantics against the manifest digests) of the staged bag, in one result."""
+    semantics against the manifest digests) of the staged bag, in one result. ``proofs`` (bag
+    path → :class:`~bagsmith.xmlschemas.Proof`): the metadata files whose bytes were validated
+    against the schemas when they were built; read again (and hashed as they are read), they are
+    not run through the XSD a second time when they are still those bytes."""
+    proofs = proofs or {}
     validation = validate_bag(
         root, mode=Mode.FULL, processes=processes, progress=progress, facts=profile is not None
     )
@@ -194,7 +192,9 @@ def validate_staged(
     validation.facts = validation.reader = None
     payload = set(digests)
     validation.report.extend(
-        check_metadata_file(root / DC_PATH, DC_PATH, kind="dc", schema_dir=schema_dir)
+        check_metadata_file(
+            root / DC_PATH, DC_PATH, kind="dc", schema_dir=schema_dir, proof=proofs.get(DC_PATH)
+        )
     )
     validation.report.extend(
         check_metadata_file(
@@ -206,6 +206,7 @@ def validate_staged(
             digests=digests,
             image_sizes={path: (i.width, i.height) for path, i in images.items()},
             schema_dir=schema_dir,
+            proof=proofs.get(METS_PATH),
         )
     )
     return validation

@@ -1,12 +1,13 @@
 """Use case ``package``: an article (text or saved page), its images and sidecar → one validated
 BagIt bag with Dublin Core, METS and the article record, checked against a BagIt profile.
 
-Steps (docs/tutorial.md): parse and characterise; build DC and METS and validate them against
-the official schemas; check the bag-info tags the profile requires; copy and hash every source
-once into a staging folder beside the destination, add the metadata files, bag-info.txt and the
-tag manifests; validate the staged bag (BagIt, profile, METS semantics); only then rename it
-into place (or write the archive). Any failure leaves no bag at the destination, no staging
-folder, and the sources as they were.
+Steps (docs/tutorial.md): parse and characterise; check the bag-info tags the profile requires;
+copy and hash every source once into a staging folder beside the destination; build DC and METS
+(with those digests) once and validate them against the official schemas, then add them, the
+record, bag-info.txt and the tag manifests; validate the staged bag (BagIt, profile, METS
+semantics; the XSD is not run again on metadata files that are still the bytes just
+validated); only then rename it into place (or write the archive). Any failure leaves no bag at
+the destination, no staging folder, and the sources as they were.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import fixity, interrupts
+from .. import fixity, interrupts, xmlschemas
 from ..bagit import destination, staging
 from ..bagit.payload import PayloadPolicy, scan_mapped
 from ..bagit.profiles import Profile, load_profile
@@ -218,20 +219,11 @@ def package_article(
         record = dataclasses.replace(record, rights_uri=rights_uri)
     images = bag_images(parsed.images, layout)
 
-    # 2. Dublin Core and METS against the official schemas, before anything is written
+    # 2. the bag-info tags (DC and METS are built once, in staging, with the digests)
     given = merge_info(options.info, article_info(record), options.bag_group)
     archivist = _archivist(given)
     organization = _organization(given)
-    early = describe_article(
-        record,
-        steps.preliminary_files(plan, layout, images),
-        created=created,
-        archivist=archivist,
-        organization=organization,
-        schema_dir=options.schema_dir,
-        events=options.events,
-    )
-    _refuse_metadata(early.report.errors)
+    xmlschemas.validator(options.schema_dir)  # the schemas are there, before any hashing
 
     # 3. the bag-info tags the profile requires, before any hashing
     info = list(given)
@@ -320,6 +312,10 @@ def package_article(
                     processes=processes,
                     schema_dir=options.schema_dir,
                     progress=update,
+                    proofs={
+                        described.dc_file.path: described.dc_proof,
+                        METS_PATH: described.mets_proof,
+                    },
                 )
             steps.fail_invalid(validation)
             with interrupts.deferred():

@@ -21,8 +21,10 @@ their XPath). Then the section is freed from its last node to its first (:func:`
 
 from __future__ import annotations
 
+import hashlib
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +73,7 @@ _TOP_KINDS = {
 
 
 class _Collector:
-    def __init__(self, validator: Validator, display: str) -> None:
+    def __init__(self, validator: Validator | None, display: str) -> None:
         self.validator = validator
         self.display = display
         self.problems: list[Problem] = []
@@ -99,6 +101,7 @@ class _Collector:
         one section; errors outside ``el`` are not this section's."""
         if el.tag not in _TOP_KINDS:
             return  # reported by the skeleton check, at its line
+        assert self.validator is not None
         added = [etree.Element(_STOP)]
         el.addnext(added[0])  # libxml2 stops at it: what the parser read ahead is not checked
         if el.tag in (_m("structLink"), _m("behaviorSec")):
@@ -133,6 +136,102 @@ def _drop(root: Any, el: Any) -> None:
     root.remove(el)
 
 
+@dataclass(frozen=True)
+class Proof:
+    """What a clean check by :func:`validate_stream` of a document held in memory shows:
+    bytes with this SHA-256 are a valid ``expect`` document (``mets``, ``dc``) against the
+    schema set ``schemas`` (:attr:`Validator.fingerprint`). Lives only in this process: it is
+    never written anywhere, so it cannot be forged by what a bag contains."""
+
+    sha256: str
+    schemas: Hashable
+    expect: str | None
+
+
+def validate_with_proof(
+    data: bytes, validator: Validator, display: str, *, expect: str
+) -> tuple[list[Problem], Proof | None]:
+    """:func:`validate_stream` of a document in memory, and the :class:`Proof` of its bytes
+    when it has no problem (and the validator knows its schema set)."""
+    problems = validate_stream(data, validator, display, expect=expect)
+    if problems or not validator.fingerprint[1]:
+        return problems, None
+    return problems, Proof(hashlib.sha256(data).hexdigest(), validator.fingerprint, expect)
+
+
+class _Hashing:
+    """A binary stream that hashes (SHA-256) every byte read from it."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.raw.read(size)
+        self.sha.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def read_proven(
+    source: Path | bytes,
+    validator: Validator,
+    display: str,
+    proof: Proof,
+    *,
+    expect: str | None = None,
+    visit: Callable[[Any], None] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Problem] | None:
+    """:func:`validate_stream` without the XSD, for a document whose bytes this process has
+    proven valid (:func:`validate_with_proof`): read and parsed the same way (size limit,
+    unsafe prolog, well-formedness, DTD refused; ``visit`` sees every section), the bytes
+    hashed as the parser reads them. ``[]`` when the bytes parsed are the proven ones (same
+    SHA-256, same schema set, same kind of document). ``None`` otherwise — the document changed
+    since, or anything else is amiss: the caller must then check it in full with
+    :func:`validate_stream` (and a fresh ``visit``, as this one has seen the sections)."""
+    if (
+        proof.schemas != validator.fingerprint
+        or proof.expect != expect
+        or not validator.fingerprint[1]
+    ):
+        return None
+    stream, problems = _open(source, display, max_bytes)
+    if stream is None:
+        return None
+    hashing = _Hashing(stream)
+    try:
+        problems = _run(hashing, None, display, expect, visit)
+        hashing.drain()
+    finally:
+        hashing.close()
+    if problems or hashing.sha.hexdigest() != proof.sha256:
+        return None
+    return []
+
+
+def _open(source: Path | bytes, display: str, max_bytes: int) -> tuple[Any, list[Problem]]:
+    """The document as a binary stream, or ``None`` and why it is not read at all."""
+    try:
+        size = source.stat().st_size if isinstance(source, Path) else len(source)
+    except OSError as exc:
+        return None, [
+            Problem("xml-not-well-formed", f"cannot read the file: {exc.strerror or exc}", display)
+        ]
+    if size > max_bytes:
+        return None, [too_large(display, size, max_bytes)]
+    unsafe = prolog_problem(source, display)
+    if unsafe is not None:
+        return None, [unsafe]
+    return (source.open("rb") if isinstance(source, Path) else io.BytesIO(source)), []
+
+
 def validate_stream(
     source: Path | bytes,
     validator: Validator,
@@ -144,18 +243,9 @@ def validate_stream(
 ) -> list[Problem]:
     """Problems of one untrusted document: unsafe/malformed XML, XSD errors with lines.
     ``visit`` receives each top-level section of a METS document (before it is dropped)."""
-    try:
-        size = source.stat().st_size if isinstance(source, Path) else len(source)
-    except OSError as exc:
-        return [
-            Problem("xml-not-well-formed", f"cannot read the file: {exc.strerror or exc}", display)
-        ]
-    if size > max_bytes:
-        return [too_large(display, size, max_bytes)]
-    unsafe = prolog_problem(source, display)
-    if unsafe is not None:
-        return [unsafe]
-    stream = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+    stream, problems = _open(source, display, max_bytes)
+    if stream is None:
+        return problems
     try:
         return _run(stream, validator, display, expect, visit)
     finally:
@@ -164,11 +254,13 @@ def validate_stream(
 
 def _run(
     stream: Any,
-    validator: Validator,
+    validator: Validator | None,
     display: str,
     expect: str | None,
     visit: Callable[[Any], None] | None,
 ) -> list[Problem]:
+    """Parse ``stream`` section by section; without a ``validator`` (a proven document) only
+    the XML checks and ``visit``, no XSD."""
     collector = _Collector(validator, display)
     events = etree.iterparse(
         stream,
@@ -207,7 +299,8 @@ def _run(
                     skeleton.append((el.tag, el.sourceline))
                     if visit is not None:
                         visit(el)
-                    collector.section(root, el)
+                    if validator is not None:
+                        collector.section(root, el)
                 _drop(root, el)
     except etree.XMLSyntaxError as exc:
         message = str(exc.msg) if getattr(exc, "msg", None) else str(exc)
@@ -228,6 +321,8 @@ def _run(
                 1,
             )
         ]
+    if validator is None:
+        return []
     if mets:
         shell = etree.Element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap)
         if root.sourceline is not None and root.sourceline < _MAX_SETTABLE_LINE:

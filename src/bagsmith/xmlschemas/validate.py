@@ -55,8 +55,10 @@ def check_failed(display: str, exc: Exception, line: int | None = None) -> Probl
 class Validator:
     """The compiled driver schema of one cache; reuse it for many documents."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, fingerprint: tuple[tuple[str, str], ...] = ()) -> None:
         self.directory = directory
+        #: which schema set this is: the cache folder and the SHA-256 of each of its files
+        self.fingerprint = (str(directory), fingerprint)
         resolver = CacheResolver(directory)
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
         parser.resolvers.add(resolver)
@@ -128,4 +130,4 @@ def validator(directory: Path | None = None) -> Validator:
 
 @lru_cache(maxsize=4)
 def _compiled(directory: str, fingerprint: tuple[tuple[str, str], ...]) -> Validator:
-    return Validator(Path(directory))
+    return Validator(Path(directory), fingerprint)

@@ -1,0 +1,154 @@
+"""``package`` builds DC and METS once and runs the XSD once per document; the check of the
+staged bag skips the XSD only for the very bytes this process validated (issue 16)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bagsmith.pipeline import describing
+from bagsmith.pipeline.describing import Description, check_metadata_file, describe_article
+from bagsmith.pipeline.packaging import PackageOptions, package_article
+from bagsmith.xmlschemas import stream
+
+from .metadata_helpers import example_article
+from .test_package_support import INFO, make_example
+
+CREATED = "2026-11-27T09:30:00Z"
+
+
+@pytest.fixture
+def xsd_runs(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, bool]]:
+    """Every parse of a document by the streaming checker: (display, whether the XSD ran)."""
+    runs: Counter[tuple[str, bool]] = Counter()
+    real = stream._run
+
+    def spy(source: Any, validator: Any, display: str, *args: Any) -> Any:
+        runs[display, validator is not None] += 1
+        return real(source, validator, display, *args)
+
+    monkeypatch.setattr(stream, "_run", spy)
+    return runs
+
+
+@pytest.fixture
+def built(schema_cache: Path, tmp_path: Path) -> Description:
+    article, files = example_article(tmp_path / "src")
+    result = describe_article(article, files, created=CREATED)
+    assert result.report.problems == [] and result.mets_proof and result.dc_proof
+    return result
+
+
+def test_package_builds_and_validates_each_document_once(
+    tmp_path: Path,
+    schema_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    xsd_runs: Counter[tuple[str, bool]],
+) -> None:
+    example = make_example(tmp_path / "src")
+    builds: list[int] = []
+    real_build = describing.build_mets
+
+    def counting_build(data: Any) -> bytes:
+        builds.append(1)
+        return real_build(data)
+
+    monkeypatch.setattr(describing, "build_mets", counting_build)
+    result = package_article(
+        example / "article" / "article.txt",
+        tmp_path / "bag",
+        PackageOptions(images=example / "article", info=INFO),
+    )
+    assert result.validation is not None and result.validation.valid
+    assert builds == [1]
+    # the XSD once per document (when it is built), then the staged files parsed again —
+    # hashed as they are read and checked semantically — without the XSD
+    assert xsd_runs == {
+        ("dc.xml", True): 1,
+        ("mets.xml", True): 1,
+        ("data/metadata/dc.xml", False): 1,
+        ("data/mets.xml", False): 1,
+    }
+
+
+def test_proven_bytes_skip_the_xsd_but_not_the_semantic_checks(
+    built: Description, tmp_path: Path, xsd_runs: Counter[tuple[str, bool]]
+) -> None:
+    path = tmp_path / "mets.xml"
+    path.write_bytes(built.mets_xml)
+    assert check_metadata_file(path, "data/mets.xml", proof=built.mets_proof) == []
+    assert xsd_runs == {("data/mets.xml", False): 1}
+    # a digest the manifests disagree with is still found: only the XSD is skipped
+    xsd_runs.clear()
+    problems = check_metadata_file(
+        path,
+        "data/mets.xml",
+        digests={"data/article.txt": {"sha256": "0" * 64}},
+        proof=built.mets_proof,
+    )
+    assert [p.code for p in problems] == ["mets-checksum-mismatch"]
+    assert xsd_runs == {("data/mets.xml", False): 1}
+
+
+def test_a_mets_changed_on_disk_after_validation_is_checked_in_full(
+    built: Description, tmp_path: Path, xsd_runs: Counter[tuple[str, bool]]
+) -> None:
+    """The proof is for the bytes validated in memory; the file read from disk is hashed as it
+    is parsed, and bytes that differ are run through the XSD (and their errors reported)."""
+    changed = built.mets_xml.replace(b"<premis:size>", b"<premis:size>twelve kB ", 1)
+    assert changed != built.mets_xml
+    path = tmp_path / "mets.xml"
+    path.write_bytes(changed)
+    problems = check_metadata_file(path, "data/mets.xml", proof=built.mets_proof)
+    assert {p.code for p in problems} == {"xml-schema-invalid"}
+    assert any("twelve kB" in p.message for p in problems)
+    assert xsd_runs == {("data/mets.xml", False): 1, ("data/mets.xml", True): 1}
+    # the same bytes in memory (no file) likewise
+    problems = check_metadata_file(changed, "data/mets.xml", proof=built.mets_proof)
+    assert {p.code for p in problems} == {"xml-schema-invalid"}
+
+
+def test_a_change_that_keeps_the_xml_valid_is_still_read_in_full(
+    built: Description, tmp_path: Path, xsd_runs: Counter[tuple[str, bool]]
+) -> None:
+    """A byte changed in a comment-free text node: still schema-valid, but not the proven
+    bytes, so the full check runs (and the semantic checks run on what is on disk)."""
+    changed = built.mets_xml.replace(b'LABEL="', b'LABEL="X', 1)
+    path = tmp_path / "mets.xml"
+    path.write_bytes(changed)
+    assert check_metadata_file(path, "data/mets.xml", proof=built.mets_proof) == []
+    assert xsd_runs[("data/mets.xml", True)] == 1
+
+
+@pytest.mark.parametrize("change", ["schemas", "kind"])
+def test_a_proof_for_other_schemas_or_another_kind_is_not_used(
+    built: Description, tmp_path: Path, xsd_runs: Counter[tuple[str, bool]], change: str
+) -> None:
+    assert built.mets_proof is not None
+    proof = (
+        dataclasses.replace(built.mets_proof, schemas=("elsewhere", (("mets.xsd", "0"),)))
+        if change == "schemas"
+        else built.dc_proof
+    )
+    path = tmp_path / "mets.xml"
+    path.write_bytes(built.mets_xml)
+    assert check_metadata_file(path, "data/mets.xml", proof=proof) == []
+    assert xsd_runs == {("data/mets.xml", True): 1}
+
+
+def test_no_proof_for_invalid_bytes(
+    schema_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_build = describing.build_mets
+
+    def bad_size(data: Any) -> bytes:
+        return real_build(data).replace(b"<premis:size>", b"<premis:size>twelve kB ", 1)
+
+    monkeypatch.setattr(describing, "build_mets", bad_size)
+    article, files = example_article(tmp_path / "src")
+    result = describe_article(article, files, created=CREATED)
+    assert result.report.errors and result.mets_proof is None and result.dc_proof is not None
