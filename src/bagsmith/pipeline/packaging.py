@@ -39,6 +39,7 @@ from ..bagit.writer import (
     write_tag_files,
 )
 from ..errors import DestinationError, MetadataError, UsageError
+from ..metadata.logical import figure_sections
 from ..metadata.mets import PackageEvent
 from ..model import Agent, Article
 from ..problems import Problem, Severity
@@ -224,6 +225,7 @@ def package_article(
     archivist = _archivist(given)
     organization = _organization(given)
     xmlschemas.validator(options.schema_dir)  # the schemas are there, before any hashing
+    figure_sections(record)  # every figure's section exists (MetadataError), before any hashing
 
     # 3. the bag-info tags the profile requires, before any hashing
     info = list(given)
