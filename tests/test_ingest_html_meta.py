@@ -206,10 +206,125 @@ def test_the_label_and_its_date_in_one_element_or_two(tmp_path: Path, line: str)
     )
 
 
-def article_dates_of(page: str) -> list[tuple[str, str]]:
+def article_dates_of(page: str, kind: str = "labelled") -> list[tuple[str, str]]:
     import lxml.html
 
     from bagsmith.ingest.htmlmeta import article_dates
 
     doc = lxml.html.document_fromstring(page)
-    return [s for s in article_dates(doc.find("body"), doc) if s[0] == "labelled"]
+    return [s for s in article_dates(doc.find("body"), doc) if s[0] == kind]
+
+
+# --- published, updated, local days (issue #12, date ≥ 90 %) -------------------------------
+
+
+def test_a_day_the_article_shows_as_updated_wins(tmp_path: Path) -> None:
+    # the day the page tells its readers it was last changed is the version archived
+    _, day = _read(
+        tmp_path,
+        '<meta property="article:published_time" content="2019-10-15T16:59:59+02:00">',
+        '<article><h1>Cranes</h1><div class="author-text">Hanna Berg · Updated Mar 12, 2020'
+        f"</div>{_body()}</article>",
+    )
+    assert day == "2020-03-12"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Last updated on 12 Mar, 2020. 3 min read",
+        "Aktualisiert: 12.03.2020, 10:27",
+        "Stand: 12.03.2020 18:00 Uhr",
+        "Mis à jour le 12 mars 2020",
+    ],
+)
+def test_updated_labels_in_other_languages(line: str) -> None:
+    sources = article_dates_of(
+        f"<html><body><h1>Cranes</h1><p>{line}</p>{_body(2)}</body></html>", "updated"
+    )
+    assert sources == [("updated", "2020-03-12")]
+
+
+def test_a_time_marked_date_modified_is_not_the_articles_time(tmp_path: Path) -> None:
+    _, day = _read(
+        tmp_path,
+        "",
+        '<article><h1>Cranes</h1><time itemprop="dateModified" datetime="2018-08-29">29.08.'
+        '2018</time><time itemprop="datePublished" datetime="2018-06-22">22.06.2018</time>'
+        f"{_body()}</article>",
+    )
+    assert day == "2018-06-22"
+
+
+def test_a_time_classed_published_and_updated_is_the_publication() -> None:
+    # WordPress themes put hAtom's "published updated" on the one date they show
+    sources = article_dates_of(
+        '<html><body><h1>Cranes</h1><time class="entry-date published updated" '
+        f'datetime="2020-02-22">22. Februar 2020</time>{_body(2)}</body></html>',
+        "time",
+    )
+    assert sources == [("time", "2020-02-22")]
+
+
+def test_a_utc_stamp_is_read_as_the_local_day_of_the_address() -> None:
+    # published at 02:25 UTC, the evening before in New York: the path names the local day
+    from bagsmith.ingest.htmlmeta import local_day, url_day
+
+    day = url_day("https://harbour.example/2020/02/24/cranes-sold/")
+    assert day == "2020-02-24"
+    assert local_day("2020-02-25T02:25:54Z", [], day) == "2020-02-24"
+    assert local_day("2020-02-25T02:25:54+01:00", [], day) is None  # a local stamp: as written
+    assert local_day("2020-02-28T02:25:54Z", [], day) is None  # days apart: not the same
+    assert url_day("https://harbour.example/2017/7/12/cranes") == "2017-07-12"
+    assert url_day("https://harbour.example/2017/13/12/cranes") is None
+
+
+def test_a_utc_stamp_of_the_page_is_corrected_as_the_metadata_is(tmp_path: Path) -> None:
+    # a local midnight (CET) stored in UTC, in the metadata and in the article's <time>
+    _, day = _read(
+        tmp_path,
+        '<meta property="article:published_time" content="2022-11-06T23:00:00.000Z">',
+        '<article><h1>Cranes</h1><time datetime="2022-11-06T23:00:00.000Z"></time>'
+        f"{_body()}</article>",
+    )
+    assert day == "2022-11-07"
+
+
+def test_the_date_line_in_the_articles_header() -> None:
+    import lxml.html
+
+    from bagsmith.ingest.htmlmeta import header_date
+
+    # the date above the title, in the header that holds it
+    doc = lxml.html.document_fromstring(
+        '<html><body><div class="article"><div class="head"><div class="kicker">6 May 2022 - '
+        f"2:00 a.m.</div><h1>Cranes</h1></div><article>{_body()}</article></div></body></html>"
+    )
+    assert header_date(doc.find(".//h1"), []) == "2022-05-06"
+    # it is a kind of source of its own: with the metadata split, it decides
+    sources = [("article:published_time", "2022-05-06"), ("json-ld", "2022-05-05"),
+               ("extractor", "2022-05-05"), ("header", "2022-05-06")]  # fmt: skip
+    assert choose_published(sources) == "2022-05-06"
+
+
+def test_the_header_date_under_the_title() -> None:
+    import lxml.html
+
+    from bagsmith.ingest.htmlmeta import header_date
+
+    doc = lxml.html.document_fromstring(
+        '<html><body><header><h1>Cranes</h1><p>Hanna Berg</p><span class="x">Mittwoch, '
+        "26.01.2022 - 14:30</span></header><p>Posted 01.01.2020 in the text</p></body></html>"
+    )
+    assert header_date(doc.find(".//h1"), []) == "2022-01-26"
+    big = doc.find(".//header")
+    big.append(lxml.html.fromstring(f"<div>{PROSE * 10}</div>"))  # no longer a header
+    assert header_date(doc.find(".//h1"), []) is None
+
+
+def test_numbers_alone_read_as_the_metadata_reads_them() -> None:
+    assert choose_published([("json-ld", "2021-11-01"), ("header", "2021-01-11"),
+                             ("time", "2021-01-11")]) == "2021-11-01"  # fmt: skip
+    # a day that is no exchange of the metadata's stays the page's own
+    sources = [("json-ld", "2021-11-02"), ("header", "2021-01-11"), ("time", "2021-01-11")]
+    assert choose_published(sources) == "2021-01-11"

@@ -48,6 +48,8 @@ class PageMeta:
     # the site's own names (og:site_name, the JSON-LD publisher, the host): never an author
     # when a person is named
     site_names: list[str] = field(default_factory=list)
+    # the day the page's address names (/2020/02/24/), for stamps given in UTC
+    url_day: str | None = None
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -174,11 +176,13 @@ def _instant(value: str) -> datetime.datetime | None:
         return None
 
 
-def local_day(value: str, others: list[str]) -> str | None:
+def local_day(value: str, others: list[str], url_day: str | None = None) -> str | None:
     """The publication day as the page's readers saw it, for a time stamp given in UTC: the
     day of another stamp of the page naming the same instant in local time (``<time
-    datetime="…-04:00">``), or — for a stamp at 22:00 or 23:00 sharp UTC, a local midnight
-    stored in UTC by sites east of Greenwich — the next day. None: nothing to correct."""
+    datetime="…-04:00">``), the day in the page's address when it is the day before or after
+    (``/2020/02/24/`` for ``2020-02-25T02:25Z``: the publisher's path is in local time), or —
+    for a stamp at 22:00 or 23:00 sharp UTC, a local midnight stored in UTC by sites east of
+    Greenwich — the next day. None: nothing to correct."""
     moment = _instant(value)
     if moment is None or moment.utcoffset() != datetime.timedelta(0):
         return None
@@ -186,9 +190,31 @@ def local_day(value: str, others: list[str]) -> str | None:
         local = _instant(other)
         if local is not None and local.utcoffset() and abs(local - moment).total_seconds() < 120:
             return local.date().isoformat()
+    if url_day is not None:
+        try:
+            gap = abs((datetime.date.fromisoformat(url_day) - moment.date()).days)
+        except ValueError:
+            gap = 0
+        if gap == 1:
+            return url_day
     if moment.hour in (22, 23) and moment.minute == 0 and moment.second == 0:
         return (moment + datetime.timedelta(hours=2)).date().isoformat()
     return None
+
+
+# a whole day in an address's path, as publishers write them: /2020/02/24/, /2017/7/12/
+_URL_DAY = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
+
+
+def url_day(url: str | None) -> str | None:
+    """The day a page's address names in its path (``/2020/02/24/slug``), or None."""
+    found = _URL_DAY.search(urlsplit(url or "").path)
+    if found is None:
+        return None
+    try:
+        return datetime.date(int(found[1]), int(found[2]), int(found[3])).isoformat()
+    except ValueError:
+        return None
 
 
 def _without_lead(value: str) -> list[str]:
@@ -259,19 +285,6 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         ]
         if n
     ]
-    stamps = [t.get("datetime") or "" for t in itertools.islice(doc.iter("time"), 200)]
-    raws = [(key, metas[key]) for key in _DATE_METAS if metas.get(key)]
-    if isinstance(ld.get("datePublished"), str):
-        raws.append(("json-ld", ld["datePublished"]))
-    for time in itertools.islice(doc.iter("time"), 200):
-        if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
-            raws.append(("time-meta", time.get("datetime") or time.text_content()))
-            break
-    for key, raw in raws:
-        day = local_day(raw, stamps) or to_edtf(raw)
-        if day:
-            meta.date_sources.append((key, day))
-    meta.date_published = next((day for _, day in meta.date_sources), None)
     canonical = next(
         (
             link.get("href")
@@ -284,6 +297,20 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         _http(canonical) or _http(metas.get("og:url")) or _http(ld.get("url"))
         or _http(ld.get("mainEntityOfPage"))
     )  # fmt: skip
+    meta.url_day = url_day(meta.source_url)
+    stamps = [t.get("datetime") or "" for t in itertools.islice(doc.iter("time"), 200)]
+    raws = [(key, metas[key]) for key in _DATE_METAS if metas.get(key)]
+    if isinstance(ld.get("datePublished"), str):
+        raws.append(("json-ld", ld["datePublished"]))
+    for time in itertools.islice(doc.iter("time"), 200):
+        if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
+            raws.append(("time-meta", time.get("datetime") or time.text_content()))
+            break
+    for key, raw in raws:
+        day = local_day(raw, stamps, meta.url_day) or to_edtf(raw)
+        if day:
+            meta.date_sources.append((key, day))
+    meta.date_published = next((day for _, day in meta.date_sources), None)
     lang = doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang")
     lang = lang or metas.get("content-language") or ld.get("inLanguage")
     if isinstance(lang, str) and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*", lang):
@@ -387,25 +414,36 @@ def clean_names(raw: list[str], sites: set[str] = frozenset()) -> list[str]:  # 
     return list(out.values())
 
 
-# the sources of a publication day, strongest first: the page's specific metadata, what the
+# the sources of a publication day, strongest first: a day the article shows as its last
+# change ("Updated …": the version a capture keeps), the page's specific metadata, what the
 # article shows as its date, htmldate's reading (through the extractor), then the generic
 # "date" metas (often the day a CMS generated the page) and what the text states
 DATE_ORDER = (
-    "article:published_time", "og:published_time", "datepublished", "json-ld", "time-meta",
-    "itemprop", "publishdate", "pubdate", "dc.date.issued", "dcterms.issued", "dcterms.created",
-    "citation_publication_date", "labelled", "byline-date", "time", "extractor", "date", "dc.date",
-    "date-class", "byline", "text",
+    "updated", "article:published_time", "og:published_time", "datepublished", "json-ld",
+    "time-meta", "itemprop", "publishdate", "pubdate", "dc.date.issued", "dcterms.issued",
+    "dcterms.created", "citation_publication_date", "header", "labelled", "byline-date", "time",
+    "extractor", "date", "dc.date", "date-class", "byline", "text",
 )  # fmt: skip
 
 
-_PAGE_KINDS = {"labelled", "byline-date", "time", "extractor", "date-class", "byline", "text"}
+_PAGE_KINDS = {
+    "updated", "header", "labelled", "byline-date", "time", "extractor", "date-class", "byline",
+    "text",
+}  # fmt: skip
+
+
+def _swapped(day: str) -> str:
+    """The day with its day and month exchanged (``2021-01-11`` → ``2021-11-01``)."""
+    return f"{day[:4]}-{day[8:10]}-{day[5:7]}"
 
 
 def choose_published(sources: list[tuple[str, str]]) -> str | None:
     """The day of the strongest source (by ``DATE_ORDER``) that states a whole day, unless
     another day is stated by more kinds of source (the page's metadata counting as one kind,
     each kind of date the page shows as one, htmldate as one); a year or a month only when
-    no source states a day."""
+    no source states a day. A day the page shows whose day and month, exchanged, give the
+    day of the page's metadata is read that way ("11/01/2021" is 1 November when the
+    metadata says 2021-11-01: numbers alone do not say which comes first)."""
     rank = {name: i for i, name in enumerate(DATE_ORDER)}
     ordered = sorted(
         ((rank.get(key, len(rank)), i, day, key) for i, (key, day) in enumerate(sources) if day)
@@ -413,6 +451,11 @@ def choose_published(sources: list[tuple[str, str]]) -> str | None:
     days = [(day, key) for _, _, day, key in ordered if re.fullmatch(r"\d{4}-\d\d-\d\d", day)]
     if not days:
         return ordered[0][2] if ordered else None
+    stated = {day for day, key in days if key not in _PAGE_KINDS}
+    days = [
+        (_swapped(day) if key in _PAGE_KINDS and _swapped(day) in stated else day, key)
+        for day, key in days
+    ]
     kinds: dict[str, set[str]] = {}
     for day, key in days:
         kinds.setdefault(day, set()).add(key if key in _PAGE_KINDS else "metadata")
@@ -443,6 +486,7 @@ _BYLINE_CLASS = re.compile(
     re.IGNORECASE,
 )
 _NOT_PUBLISHED_CLASS = re.compile(r"updated|modified|comment|reply|changed", re.IGNORECASE)
+_PUBLISHED_CLASS = re.compile(r"published|entry-date|post-date", re.IGNORECASE)
 
 
 def page_date(text: str) -> str | None:
@@ -522,7 +566,7 @@ def from_article(
     title: lxml.etree._Element | None = None,
 ) -> None:
     """What the article shows about its authors and date, as sources for :func:`decide`."""
-    meta.date_sources += article_dates(root, doc, title)
+    meta.date_sources += article_dates(root, doc, title, meta.url_day)
     meta.author_sources.append(("page-byline", article_byline(root, doc, title)))
 
 
@@ -551,15 +595,107 @@ def article_byline(
     return []
 
 
+def _modified(el: lxml.etree._Element) -> bool:
+    """An element that holds the day the page was changed, not published: marked
+    ``itemprop="dateModified"``, or classed as such (``updated``, ``modified``) without
+    also being classed as the publication's (``entry-date published updated``, the hAtom
+    classes many themes put on the one date they show)."""
+    if "datemodified" in (el.get("itemprop") or "").lower():
+        return True
+    names = " ".join(filter(None, [el.get("class"), el.get("id")]))
+    return bool(_NOT_PUBLISHED_CLASS.search(names)) and not _PUBLISHED_CLASS.search(names)
+
+
+def _time_day(el: lxml.etree._Element, stamps: list[str], url: str | None) -> str | None:
+    """The day of a ``<time>``: its ``datetime`` (a UTC stamp read as the local day, see
+    :func:`local_day`) or its text."""
+    stamp = el.get("datetime") or ""
+    return (
+        (local_day(stamp, stamps, url) if stamp else None)
+        or page_date(stamp)
+        or page_date(_short_text(el, 80) or "")
+    )
+
+
+# a date the page shows as the day it was last changed: "Updated Mar 12, 2020", "Last updated
+# on 20 Feb, 2020", "Aktualisiert: 11.04.2020", "Stand: 28.04.2020 18:00 Uhr", "Mis à jour le …"
+_UPDATED_LABEL = re.compile(
+    r"(?:^|[\s|·•(])(?:last\s+updated|updated|(?:zuletzt\s+)?aktualisiert|stand|mis\s+à\s+jour"
+    r"|actualizado|aggiornato|bijgewerkt)(?:\s+(?:on|am|le|el|il|op))?\s*:?\s*(?P<date>\S.{5,38})",
+    re.IGNORECASE,
+)
+
+
+def _updated(el: lxml.etree._Element) -> str | None:
+    """The day of an "Updated …" date in the element's own text or tail."""
+    for text in (el.text, el.tail):
+        if text and len(text) < 200:
+            label = _UPDATED_LABEL.search(text)
+            day = page_date(label.group("date")) if label else None
+            if day:
+                return day
+    return None
+
+
+def _header(title: lxml.etree._Element) -> lxml.etree._Element | None:
+    """The article's header: the largest of the title's nearest containers (up to four
+    levels) that holds little more than the title, its kicker, byline and date (under 800
+    characters)."""
+    header = None
+    node = title
+    for _ in range(4):
+        node = node.getparent()
+        if node is None or node.tag in ("body", "html") or _short_text(node, 800) is None:
+            break
+        header = node
+    return header
+
+
+def header_date(
+    title: lxml.etree._Element | None, stamps: list[str], url: str | None = None
+) -> str | None:
+    """The first day the article's header shows (:func:`_header`): before the title (a date
+    line above it), else after it (under it, beside the byline); a ``<time>`` or an element
+    whose own text is a date; never a day marked as the page's change."""
+    header = _header(title) if title is not None else None
+    if header is None or title is None:
+        return None
+    before: str | None = None
+    after: str | None = None
+    seen = False
+    for el in header.iter():
+        if el is title:
+            seen = True
+            continue
+        if not isinstance(el.tag, str) or el.tag in ("script", "style") or _modified(el):
+            continue
+        if seen and title in el.iterancestors():
+            continue
+        if el.tag == "time":
+            day = _time_day(el, stamps, url)
+        elif len(el) == 0:
+            day = page_date(el.text or "") or page_date(el.tail or "")
+        else:
+            day = page_date(el.text or "")
+        if day and not seen:
+            before = day
+            break
+        if day and seen and after is None:
+            after = day
+    return before or after
+
+
 def article_dates(
     root: lxml.etree._Element,
     doc: lxml.etree._Element,
     title: lxml.etree._Element | None = None,
+    url: str | None = None,
 ) -> list[tuple[str, str]]:
     """Days the page shows for its article: an element marked ``itemprop="datePublished"``,
-    and — from the article's title to its end — a labelled date ("Veröffentlicht am …",
-    "Published: …"), the first ``<time>`` and the first element classed as a date ("date",
-    "datum", "entry-date" …)."""
+    the first day the article's header shows (:func:`header_date`), and — from the article's
+    title to its end — a labelled date ("Veröffentlicht am …", "Published: …"), an "Updated
+    …" date, the first ``<time>`` and the first element classed as a date ("date", "datum",
+    "entry-date" …). ``url``: the day the page's address names (for UTC stamps)."""
     out: list[tuple[str, str]] = []
     for el in itertools.islice(doc.iter(), 20000):
         if not isinstance(el.tag, str) or el.tag in ("meta", "time"):
@@ -569,15 +705,20 @@ def article_dates(
             if day:
                 out.append(("itemprop", day))
                 break
+    stamps = [t.get("datetime") or "" for t in itertools.islice(doc.iter("time"), 200)]
+    header = header_date(title, stamps, url)
+    if header:
+        out.append(("header", header))
     found: dict[str, str] = {}
     for el in _article_span(root, doc, title):
+        if "updated" not in found and (day := _updated(el)):
+            found["updated"] = day
         names = " ".join(filter(None, [el.get("class"), el.get("id")]))
-        if _NOT_PUBLISHED_CLASS.search(names):
-            continue
-        if "time" not in found and el.tag == "time":
-            day = page_date(el.get("datetime") or "") or page_date(_short_text(el, 80) or "")
-            if day:
+        if el.tag == "time":
+            if "time" not in found and not _modified(el) and (day := _time_day(el, stamps, url)):
                 found["time"] = day
+        elif _NOT_PUBLISHED_CLASS.search(names):
+            pass
         elif "date-class" not in found and _DATE_CLASS.search(names):
             day = page_date(_short_text(el, 80) or "")
             if day:
@@ -586,9 +727,10 @@ def article_dates(
             day = page_date(_short_text(el, 120) or "")
             if day:
                 found["byline-date"] = day
-        if "labelled" not in found and (day := _labelled(el)):
+        skip = _NOT_PUBLISHED_CLASS.search(names)
+        if "labelled" not in found and not skip and (day := _labelled(el)):
             found["labelled"] = day
-        if len(found) == 4:
+        if len(found) == 5:
             break
     out.extend(found.items())
     return out
