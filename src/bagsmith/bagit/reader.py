@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 
 from .. import fixity
 from ..errors import InputError
-from .textlines import TagDecodeError, decode_lines
+from .textlines import TagDecodeError, decode_line_blocks, decode_lines
 
 if TYPE_CHECKING:  # archives are read when one is opened: validating a folder starts faster
     from .archive import ArchiveProblem
@@ -101,6 +101,11 @@ class BagReader(ABC):
         """
         with self.open(rel) as fh:
             yield from decode_lines(fh, encoding, rel)
+
+    def line_blocks(self, rel: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
+        """:meth:`lines` a block at a time: (number of the block's first line, its lines)."""
+        with self.open(rel) as fh:
+            yield from decode_line_blocks(fh, encoding, rel)
 
     @abstractmethod
     def tag_files(self) -> list[FileEntry]:

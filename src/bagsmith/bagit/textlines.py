@@ -49,6 +49,14 @@ def _strip_eol(line: str) -> str:
 
 def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, str]]:
     """Decode a binary stream into numbered lines (see :meth:`BagReader.lines`)."""
+    for first, lines in decode_line_blocks(fh, encoding, rel):
+        yield from enumerate(lines, first)
+
+
+def decode_line_blocks(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, list[str]]]:
+    """:func:`decode_lines` a block at a time: (number of the block's first line, its lines),
+    for readers that handle many lines at once (a manifest of a million files). The errors
+    are the same, raised after the lines before the faulty one were yielded."""
     codec = codecs.lookup(encoding)
     number = 0
     limit = limits.get("line-bytes")
@@ -62,7 +70,7 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
                 line = _strip_eol(raw)
                 if number == 1:
                     line = line.lstrip("\ufeff")
-                yield number, line
+                yield number, [line]
         except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
             reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
             raise TagDecodeError(rel, number + 1, encoding, reason) from None
@@ -102,18 +110,21 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
         pieces = text.split("\n")
         if pieces[-1] == "":
             pieces.pop()
-        for line in pieces:
-            if line.endswith("\r"):
-                line = line[:-1]
-            if "\r" in line:  # a CR inside a line is a line ending too (paths encode CR)
-                for part in line.split("\r"):
-                    number += 1
-                    yield number, part
-                continue
-            if len(line) > limit:
-                raise LineTooLong(rel, number + 1, limit)
-            number += 1
-            yield number, line
+        if "\r" in text:  # CR LF endings; a CR inside a line is a line ending too
+            lines: list[str] = []
+            for line in pieces:
+                if line.endswith("\r"):
+                    line = line[:-1]
+                lines.extend(line.split("\r") if "\r" in line else (line,))
+            pieces = lines
+        if pieces and max(map(len, pieces)) > limit:
+            over = next(i for i, line in enumerate(pieces) if len(line) > limit)
+            if over:
+                yield number + 1, pieces[:over]
+            raise LineTooLong(rel, number + over + 1, limit)
+        if pieces:
+            yield number + 1, pieces
+            number += len(pieces)
         if not block:
             return
 

@@ -215,8 +215,14 @@ class _Validator:
 
     # -- manifests ----------------------------------------------------------------------------
     def _lines(self, name: str) -> Iterator[tuple[int, str]]:
+        for first, lines in self._blocks(name):
+            yield from enumerate(lines, first)
+
+    def _blocks(self, name: str) -> Iterator[tuple[int, list[str]]]:
+        """The lines of a tag file a block at a time; a file that cannot be read or decoded
+        is reported and ends there."""
         try:
-            yield from self.reader.lines(name, self.decl.codec)
+            yield from self.reader.line_blocks(name, self.decl.codec)
         except TagDecodeError as exc:
             code = getattr(exc, "code", "tag-file-undecodable")
             what = (
@@ -284,7 +290,7 @@ class _Validator:
 
     def _load(self, table: ManifestTable) -> None:
         for index, name in enumerate(table.manifest_names):
-            table.load(index, self._lines(name), self.report)
+            table.load(index, self._blocks(name), self.report)
         for path, having, missing in table.disagreements():
             self.report.add(
                 "manifests-disagree",

@@ -1,0 +1,150 @@
+"""Manifests read a block of lines at a time load exactly what line-by-line reading loads.
+
+``ManifestTable.load`` takes plain blocks of payload lines in a few passes in C (issue 16: the
+manifest parse was ~1.5 µs a line) and falls back to reading a block line by line, with every
+check, when any line of it is not plain or a path is listed again. Here random manifests with
+every kind of line — duplicates within a block and across blocks, conflicting digests, paths
+only one manifest lists, tabs, upper-case hex, '%', '..', './', '*', bad digests — cut into
+random blocks, must give the same entries and the same problems as the line-by-line reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+
+from bagsmith.bagit.mtable import CompactEntries, ManifestTable
+from bagsmith.problems import Report
+
+ALGS = (("sha512", "manifest-sha512.txt"), ("sha256", "manifest-sha256.txt"))
+
+
+def _digest(alg: str, path: str, salt: int = 0) -> str:
+    return hashlib.new(alg, f"{path}{salt}".encode()).hexdigest()
+
+
+def _manifest(rng: random.Random, alg: str, paths: list[str], odd: float) -> list[str]:
+    lines = []
+    for path in paths:
+        digest = _digest(alg, path)
+        sep = "  "
+        if rng.random() < odd:
+            kind = rng.randrange(12)
+            if kind == 0:
+                lines.append(f"{digest}  {path}")  # listed twice, same digest
+            elif kind == 1:
+                lines.append(f"{_digest(alg, path, 1)}  {path}")  # listed again, other digest
+            elif kind == 2:
+                sep = "\t"
+            elif kind == 3:
+                digest = digest.upper()
+            elif kind == 4:
+                path = path.replace("data/", "data/100%25 ", 1)
+            elif kind == 5:
+                path = "./" + path
+            elif kind == 6:
+                sep = " *"
+            elif kind == 7:
+                digest = digest[:-1] + "g"
+            elif kind == 8:
+                digest = digest[:-2]
+            elif kind == 9:
+                path = path.replace("data/", "data/../", 1)
+            elif kind == 10:
+                lines.append("")
+            else:
+                path = "tagfile.txt"
+        lines.append(f"{digest}{sep}{path}")
+    return lines
+
+
+def _blocks(rng: random.Random, lines: list[str]) -> list[tuple[int, list[str]]]:
+    out = []
+    i = 0
+    while i < len(lines):
+        n = rng.randint(1, 60)
+        out.append((i + 1, lines[i : i + n]))
+        i += n
+    return out
+
+
+def _load(
+    manifests: list[list[tuple[int, list[str]]]], compact: bool
+) -> tuple[dict[str, bytes], list[tuple[str, str, str | None, int | None]], dict[str, str]]:
+    table = ManifestTable(ALGS, payload=True, duplicate_is_error=True, compact=compact)
+    report = Report("bag")
+    for index, blocks in enumerate(manifests):
+        table.load(index, iter(blocks), report)
+    problems = [(p.code, p.message, p.path, p.line) for p in report]
+    return dict(table.entries.items()), problems, table.raw_names
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("compact", [False, True])
+def test_blocks_load_what_lines_load(
+    seed: int, compact: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    paths = [f"data/{rng.choice('abc')}/{i:04d}-{rng.choice(['x', 'é', 'Ab'])}" for i in range(400)]
+    odd = rng.choice([0.0, 0.0, 0.002, 0.01, 0.05])
+    manifests = []
+    for alg, _name in ALGS:
+        listed = [p for p in paths if rng.random() > (0.003 if seed % 3 else 0.0)]
+        if seed % 4 == 1:
+            rng.shuffle(listed)
+        manifests.append(_blocks(rng, _manifest(rng, alg, listed, odd)))
+    calls: list[bool] = []
+    real = ManifestTable._load_block
+
+    def spy(self: ManifestTable, *args: object) -> bool:
+        took = real(self, *args)  # type: ignore[arg-type]
+        calls.append(took)
+        return took
+
+    monkeypatch.setattr(ManifestTable, "_load_block", spy)
+    got = _load(manifests, compact)
+    monkeypatch.setattr(ManifestTable, "_load_block", lambda *_args: False)
+    want = _load(manifests, compact)
+    assert got == want
+    if odd == 0.0 and seed % 3 == 0:  # plain lines, both manifests list every path
+        assert calls and all(calls)  # so every block is taken in bulk
+
+
+def test_a_block_of_plain_lines_is_taken_whole_and_checked() -> None:
+    table = ManifestTable(ALGS, payload=True)
+    lines = [f"{_digest('sha512', p)}  {p}" for p in ("data/a", "data/b")]
+    assert table._load_block(lines, 1, 1, 65)
+    lines256 = [f"{_digest('sha256', p)}\t\t{p}" for p in ("data/b", "data/a")]
+    assert table._load_block(lines256, 2, 65, 97)
+    assert set(table.entries) == {"data/a", "data/b"}
+    value = table.entries["data/a"]
+    assert value[0] == 3
+    assert value[1:65].hex() == _digest("sha512", "data/a")
+    assert value[65:97].hex() == _digest("sha256", "data/a")
+    # listed again (same manifest), listed twice in one block, a partly new block: refused whole
+    assert not table._load_block(lines256[:1], 2, 65, 97)
+    fresh = ManifestTable(ALGS, payload=True)
+    twice = [f"{_digest('sha512', 'data/c')}  data/c"] * 2
+    assert not fresh._load_block(twice, 1, 1, 65)
+    assert not fresh.entries
+    assert fresh._load_block(twice[:1], 1, 1, 65)
+    mixed = [f"{_digest('sha512', p)}  {p}" for p in ("data/c", "data/d")]
+    assert not fresh._load_block(mixed, 1, 1, 65)
+    assert list(fresh.entries) == ["data/c"]
+    # a digest with white space in it, one too short, not hex: never taken in bulk
+    good = _digest("sha512", "data/e")
+    for digest in (good[:10] + " " + good[11:], good[:-1], good[:-1] + "z"):
+        assert not fresh._load_block([f"{digest}  data/e", f"{good}  data/f"], 1, 1, 65)
+
+
+def test_the_compact_table_takes_blocks_too() -> None:
+    table = ManifestTable(ALGS, payload=True, compact=True)
+    assert isinstance(table.entries, CompactEntries)
+    lines = [f"{_digest('sha512', f'data/{i}')}  data/{i}" for i in range(50)]
+    assert table._load_block(lines, 1, 1, 65)
+    assert len(table.entries) == 50
+    assert table.entries.get("data/7") == b"\x01" + bytes.fromhex(
+        _digest("sha512", "data/7")
+    ) + bytes(32)
