@@ -8,10 +8,12 @@ name for the bagit-python option it mirrors). See docs/validation.md.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from .facts import BagFacts, FactsCollector, ManifestDigests
 from .fetch import FetchEntry, parse_fetch
 from .manifest import split_manifest_name
 from .mtable import ManifestTable
-from .names import CollisionFinder, is_os_file
+from .names import OS_FILES, CollisionFinder, is_os_file
 from .reader import BagReader, Digested, FileEntry, TagDecodeError, open_bag
 
 Progress = Callable[[int, int], None]
@@ -123,6 +125,31 @@ def validate_bag(
     if result.facts is not None:
         result.reader = reader  # to read a file again (METS) without opening the bag again
     return result
+
+
+_path = itemgetter(0)
+_size = itemgetter(1)
+_special = itemgetter(2)
+
+
+def _plain_names(names: list[str]) -> bool:
+    """Whether no two of a folder's NAMES can differ only by case or Unicode normalization:
+    all ASCII, and no two alike ignoring case (checked at once for the whole folder)."""
+    joined = "/".join(names)  # '/' is in no name
+    return joined.isascii() and len(set(joined.lower().split("/"))) == len(names)
+
+
+def _maybe_os_files(files: list[FileEntry]) -> bool:
+    """Whether an operating-system file (:func:`is_os_file`) may be among FILES: False when
+    no name can be one (one search of the folder's paths)."""
+    global _os_file_search
+    if _os_file_search is None:
+        names = "|".join(re.escape(name) for name in sorted(OS_FILES))
+        _os_file_search = re.compile(rf"/(?:{names}|\._[^/\x00]*)(?:\x00|\Z)").search
+    return _os_file_search("\x00".join(map(_path, files))) is not None
+
+
+_os_file_search: Callable[[str], re.Match[str] | None] | None = None
 
 
 class _Validator:
@@ -311,6 +338,8 @@ class _Validator:
         counts = [0, 0]  # files, bytes
 
         def on_names(folder: str, names: list[str]) -> None:
+            if _plain_names(names):
+                return  # no two names can differ only by case or normalization
             finder = CollisionFinder(case=True)
             for name in names:
                 for c in finder.add(name):
@@ -323,24 +352,36 @@ class _Validator:
         collector = self.collector
         kept = self.kept
 
-        def regular_files() -> Iterator[FileEntry]:
-            for entry in self.reader.payload_files(on_names):
-                if collector is not None:
+        def regular(files: list[FileEntry]) -> list[FileEntry]:
+            """The regular files of a folder's (counted); the others reported."""
+            if collector is not None:
+                for entry in files:
                     collector.add_payload(entry)
-                path = entry.path
-                if is_os_file(path.rpartition("/")[2]):
-                    self.report.add(
-                        "os-special-file", "an operating-system file is in the payload", path
-                    )
-                if entry.special is not None:
-                    self.report.add(
-                        "file-unreadable", f"not a regular file ({entry.special}); not read", path
-                    )
-                    specials.append(path)
-                    continue
-                counts[0] += 1
-                counts[1] += entry.size
-                yield entry
+            if _maybe_os_files(files):
+                for entry in files:
+                    if is_os_file(entry.path.rpartition("/")[2]):
+                        self.report.add(
+                            "os-special-file",
+                            "an operating-system file is in the payload",
+                            entry.path,
+                        )
+            if list(map(_special, files)).count(None) != len(files):
+                for entry in files:
+                    if entry.special is not None:
+                        self.report.add(
+                            "file-unreadable",
+                            f"not a regular file ({entry.special}); not read",
+                            entry.path,
+                        )
+                        specials.append(entry.path)
+                files = [entry for entry in files if entry.special is None]
+            counts[0] += len(files)
+            counts[1] += sum(map(_size, files))
+            return files
+
+        def regular_files() -> Iterator[FileEntry]:
+            for files in self.reader.payload_folders(on_names):
+                yield from regular(files)
 
         if self.result.mode is Mode.FULL and table.algorithms:
             declared = self.decl.payload_oxum[0] if self.decl.payload_oxum else None
@@ -359,14 +400,22 @@ class _Validator:
                 self._check_digests(done, table, unlisted)
         else:
             load()
-            for entry in regular_files():
-                key = entry.path if entry.path in entries else self._fallback(entry.path, table)
-                if key is None:
-                    unlisted.append(entry)
-                elif kept is not None:
-                    kept[key] = entries.pop(key)
-                else:
-                    del entries[key]
+            for batch in self.reader.payload_folders(on_names):
+                files = regular(batch)
+                paths = list(map(_path, files))
+                if all(map(entries.__contains__, paths)):  # the common case: all listed
+                    values = list(map(entries.pop, paths))
+                    if kept is not None:
+                        kept.update(zip(paths, values, strict=True))
+                    continue
+                for entry in files:
+                    key = entry.path if entry.path in entries else self._fallback(entry.path, table)
+                    if key is None:
+                        unlisted.append(entry)
+                    elif kept is not None:
+                        kept[key] = entries.pop(key)
+                    else:
+                        del entries[key]
         for path in specials:
             entries.pop(path, None)
         for folder, reason in self.reader.unreadable_folders:
