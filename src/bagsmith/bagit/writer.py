@@ -34,6 +34,9 @@ COMPUTED_TAGS = ("Payload-Oxum", "Bag-Size")
 _OPEN_WRITE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 _BUFFER = 1024 * 1024
+#: Files per batch copied in this process (one process): the manifest lines of a batch are
+#: written together, so memory holds at most two batches' worth, whatever the file count.
+BATCH_FILES = 2000
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ def _results(
         return [(f.source, f.relpath, f.mtime_ns, f.size) for f in batch]
 
     if processes <= 1 or (len(files) <= 32 and total < 16 * 1024 * 1024):
-        for batch in fixity.batches(files, 16 * 1024 * 1024, 2000):
+        for batch in fixity.batches(files, 16 * 1024 * 1024, BATCH_FILES):
             yield batch, _copy_batch(str(root), job(batch), algorithms, keep)
         return
     target = fixity.batch_target(total, processes)
@@ -177,11 +180,8 @@ def make_dirs(root: Path, plan: PayloadPlan) -> None:
     for d in plan.dirs:
         os.makedirs(os.path.join(root, d.relpath), exist_ok=True)
         known.add(d.relpath)
-    for f in plan.files:  # parents the plan has no folder for (a one-file source)
-        parent = f.relpath.rpartition("/")[0]
-        if parent not in known:
-            os.makedirs(os.path.join(root, parent), exist_ok=True)
-            known.add(parent)
+    for parent in sorted(plan.files.folders() - known):  # no folder in the plan: a file source
+        os.makedirs(os.path.join(root, parent), exist_ok=True)
 
 
 def copy_payload(

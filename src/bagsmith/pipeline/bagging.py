@@ -323,7 +323,9 @@ def split_plan(
         )
     parts: list[PayloadPlan] = [PayloadPlan()]
     used = 0
-    for f in sorted(plan.files, key=lambda f: f.relpath):
+    files = plan.files
+    in_order = files if files.in_path_order() else sorted(files, key=lambda f: f.relpath)
+    for f in in_order:
         cost = _cost(f.relpath, f.size, algorithms)
         if cost > budget:
             raise UsageError(
