@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from bagsmith import xmlschemas
+from bagsmith.metadata.checks import MetsFacts
 from bagsmith.pipeline import describing
 from bagsmith.pipeline.describing import Description, check_metadata_file, describe_article
 from bagsmith.pipeline.packaging import PackageOptions, package_article
@@ -23,15 +25,17 @@ CREATED = "2026-11-27T09:30:00Z"
 
 @pytest.fixture
 def xsd_runs(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, bool]]:
-    """Every parse of a document by the streaming checker: (display, whether the XSD ran)."""
+    """Every parse of a document by the checker, whole or by sections: (display, whether the
+    XSD ran)."""
     runs: Counter[tuple[str, bool]] = Counter()
-    real = stream._run
+    for name in ("_run", "_whole"):
+        real = getattr(stream, name)
 
-    def spy(source: Any, validator: Any, display: str, *args: Any) -> Any:
-        runs[display, validator is not None] += 1
-        return real(source, validator, display, *args)
+        def spy(source: Any, validator: Any, display: str, *args: Any, real: Any = real) -> Any:
+            runs[display, validator is not None] += 1
+            return real(source, validator, display, *args)
 
-    monkeypatch.setattr(stream, "_run", spy)
+        monkeypatch.setattr(stream, name, spy)
     return runs
 
 
@@ -106,7 +110,9 @@ def test_a_mets_changed_on_disk_after_validation_is_checked_in_full(
     problems = check_metadata_file(path, "data/mets.xml", proof=built.mets_proof)
     assert {p.code for p in problems} == {"xml-schema-invalid"}
     assert any("twelve kB" in p.message for p in problems)
-    assert xsd_runs == {("data/mets.xml", False): 1, ("data/mets.xml", True): 1}
+    # not parsed for the proof (its digest differs), then checked whole, then by sections
+    # for the report with lines
+    assert xsd_runs == {("data/mets.xml", True): 2}
     # the same bytes in memory (no file) likewise
     problems = check_metadata_file(changed, "data/mets.xml", proof=built.mets_proof)
     assert {p.code for p in problems} == {"xml-schema-invalid"}
@@ -152,3 +158,38 @@ def test_no_proof_for_invalid_bytes(
     article, files = example_article(tmp_path / "src")
     result = describe_article(article, files, created=CREATED)
     assert result.report.errors and result.mets_proof is None and result.dc_proof is not None
+
+
+def _facts_and_problems(data: bytes, display: str) -> tuple[MetsFacts, list[Any]]:
+    facts = MetsFacts(display)
+    problems = xmlschemas.validate_stream(
+        data, xmlschemas.validator(), display, expect="mets", visit=facts.visit
+    )
+    return facts, problems
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b"", b""),
+        (b"<premis:size>", b"<premis:size>twelve kB "),  # schema-invalid
+        (b"</mets:metsHdr>", b"</mets:metsHdr><mets:bogus/>"),  # misplaced section
+        (b"<mets:fileSec", b"<mets:fileSec <"),  # not well-formed
+        (b'<?xml version="1.0" encoding="UTF-8"?>', b'<?xml version="1.0"?><!DOCTYPE x>'),
+    ],
+    ids=["valid", "invalid", "misplaced", "malformed", "dtd"],
+)
+def test_whole_and_by_sections_find_the_same(
+    built: Description, monkeypatch: pytest.MonkeyPatch, change: tuple[bytes, bytes]
+) -> None:
+    """A small document is parsed whole (one XSD run); by sections (a large one, or for the
+    report of any problem) the problems and the facts of the semantic checks are the same."""
+    data = built.mets_xml.replace(*change, 1) if change[0] else built.mets_xml
+    assert change[0] in built.mets_xml
+    whole = _facts_and_problems(data, "data/mets.xml")
+    monkeypatch.setattr(stream, "WHOLE_MAX_BYTES", 0)
+    sections = _facts_and_problems(data, "data/mets.xml")
+    assert whole == sections
+    assert (whole[1] == []) is (change[0] == b"")
+    if not whole[1]:
+        assert whole[0].files and whole[0].ids and whole[0].mix
