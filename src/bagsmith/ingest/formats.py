@@ -177,6 +177,10 @@ class _Signatures:
 
     def match(self, bof: bytes, eof: bytes) -> list[tuple[Any, str | None]]:
         found: list[tuple[Any, str | None, str]] = []
+        # whether a buffer holds a literal, asked once per buffer: many signatures share one
+        # (twenty AutoCAD formats look for b"$ACADVER" in the same 128 KiB)
+        in_bof: dict[bytes, bool] = {}
+        in_eof: dict[bytes, bool] = {}
         for element, puid, signatures in self._formats(bof):
             try:
                 if found and not self._good(puid, element, found):
@@ -187,12 +191,19 @@ class _Signatures:
                             continue
                         if pattern is None:
                             raise _Broken
+                        if needle is not None:
+                            held = in_eof if kind == _EOF else in_bof
+                            present = held.get(needle)
+                            if present is None:
+                                present = held[needle] = needle in (eof if kind == _EOF else bof)
+                            if not present:
+                                break
                         if kind == _BOF:
-                            hit = (needle is None or needle in bof) and pattern.match(bof)
+                            hit = pattern.match(bof)
                         elif kind == _EOF:
-                            hit = (needle is None or needle in eof) and pattern.search(eof)
+                            hit = pattern.search(eof)
                         else:
-                            hit = (needle is None or needle in bof) and pattern.search(bof)
+                            hit = pattern.search(bof)
                         if not hit:
                             break
                     else:
