@@ -106,6 +106,41 @@ def test_broken_images_get_clear_problems(tmp_path: Path) -> None:
     assert characterise(whole).problems == ()
 
 
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_jpeg_damage_is_found_as_a_full_decode_finds_it(tmp_path: Path, progressive: bool) -> None:
+    """characterise decodes a JPEG at 1/8 scale (every coefficient is still read): on damaged
+    copies (cut short, bytes overwritten; seeded) it calls a file corrupt exactly when
+    Pillow's full decode fails."""
+    import io
+    import random
+
+    buffer = io.BytesIO()
+    Image.effect_noise((160, 120), 60).convert("RGB").save(
+        buffer, "JPEG", quality=90, progressive=progressive
+    )
+    data = buffer.getvalue()
+    rnd = random.Random(16)
+    verdicts = []
+    for n in range(40):
+        damaged = bytearray(data)
+        for _ in range(rnd.choice([1, 3, 20])):
+            damaged[rnd.randrange(700, len(damaged))] = rnd.randrange(256)
+        if n % 3 == 0:
+            damaged = damaged[: rnd.randrange(700, len(damaged))]
+        try:
+            with Image.open(io.BytesIO(damaged)) as img:
+                img.load()
+            full = "ok"
+        except OSError:
+            full = "corrupt"
+        path = tmp_path / f"{n}.jpg"
+        path.write_bytes(damaged)
+        codes = [p.code for p in characterise(path).problems]
+        assert codes == ([] if full == "ok" else ["image-corrupt"]), n
+        verdicts.append(full)
+    assert 5 < verdicts.count("corrupt") < 35  # both kinds of outcome were compared
+
+
 @pytest.mark.parametrize(
     ("name", "number"),
     [("07.jpg", 7), ("img-7.png", 7), ("7_tank.jpg", 7), ("fig_12.tif", 12), ("photo3.jpg", 3),
