@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
+from lxml import etree
+
 from ..problems import Problem
 from .premis import DIGEST_NAMES
 from .xmlns import METS, MIX, XLINK, q
@@ -30,7 +32,11 @@ _TARGETS: dict[str, set[str]] = {
     "DMDID": {"dmdSec"},
     "ADMID": {"amdSec", "techMD", "rightsMD", "sourceMD", "digiprovMD"},
 }
-_METS_PREFIX = f"{{{METS}}}"
+_WITH_ID = etree.XPath("descendant-or-self::*[@ID]")
+_WITH_REFS = etree.XPath(
+    "descendant-or-self::m:*[" + " or ".join(f"@{a}" for a in _TARGETS) + "]",
+    namespaces={"m": METS},
+)
 
 
 _BIG_LINE = 65535
@@ -90,16 +96,16 @@ class MetsFacts:
 
     def visit(self, section: Any) -> None:
         """Take what the checks need from one top-level section of the METS document."""
-        for el in section.iter():
-            if not isinstance(el.tag, str):
-                continue
+        # the elements with an ID, and the METS elements with a reference, found by libxml2
+        # (in document order, as a walk over every element would visit them)
+        for el in _WITH_ID(section):
             ident = el.get("ID")
             if ident and ident not in self.ids:
                 self.ids[ident] = (sys.intern(el.tag), _line(el))
-            if el.tag.startswith(_METS_PREFIX):
-                for attr in _TARGETS:
-                    for ref in (el.get(attr) or "").split():
-                        self.refs.append((attr, ref, _line(el)))  # attr: a constant
+        for el in _WITH_REFS(section):
+            for attr in _TARGETS:
+                for ref in (el.get(attr) or "").split():
+                    self.refs.append((attr, ref, _line(el)))  # attr: a constant
         if section.tag == q(METS, "fileSec"):
             if self.filesec_line is None:
                 self.filesec_line = _line(section)
