@@ -10,7 +10,8 @@ per worker count (fresh output folder each time), then validates the resulting b
 the worker counts alternate and the median run is shown. Prints articles/s, bags/s and MB/s
 (source bytes for packaging, payload bytes for validation), the CPU time per item and the
 cores kept busy (CPU time of this process and its workers / wall time), and the speed-up of
-the largest worker count over one worker. The load average (``os.getloadavg``) is printed with
+the largest worker count over one worker. With workers, the parent's own share of the CPU is
+shown too: the work it does per item is serial, and bounds the speed-up (Amdahl). The load average (``os.getloadavg``) is printed with
 every row: the machine may be shared, and the wall-clock speed-up is only meaningful on an
 idle one — the CPU columns show how much of it is the machine's load.
 
@@ -91,22 +92,25 @@ def load() -> str:
     return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its reaped children (the pool's workers)."""
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process, and of its reaped children (the pool's workers)."""
     own, kids = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def measure(task: str, workers: int, run: Any) -> dict[str, Any]:
-    """Run ``run()`` -> (items, bytes); wall time, CPU time and the load around it."""
-    before, cpu0 = load(), cpu_seconds()
+    """Run ``run()`` -> (items, bytes); wall time, CPU time (of this process, the parent, and
+    of the workers) and the load around it."""
+    before, (own0, kids0) = load(), cpu_seconds()
     started = time.perf_counter()
     items, nbytes = run()
     seconds = time.perf_counter() - started
-    cpu = cpu_seconds() - cpu0
+    own1, kids1 = cpu_seconds()
+    parent = own1 - own0
+    cpu = parent + kids1 - kids0
     return {
         "task": task,
         "workers": workers,
@@ -116,6 +120,10 @@ def measure(task: str, workers: int, run: Any) -> dict[str, Any]:
         "mb_per_s": round(nbytes / 1e6 / seconds, 2),
         "cpu_seconds": round(cpu, 2),
         "cpu_per_item_ms": round(1000 * cpu / items, 1),
+        # the parent's own CPU (with workers: reading the collection, the journal, the
+        # results): its share bounds the speed-up more workers can give (Amdahl)
+        "parent_cpu_per_item_ms": round(1000 * parent / items, 1),
+        "parent_share": round(parent / cpu, 3) if cpu else 0.0,
         "cores_used": round(cpu / seconds, 2),
         "load_before": before,
         "load_after": load(),
@@ -203,7 +211,8 @@ def main() -> None:
             print(
                 f"{task:8} workers={workers}: {row['seconds']:7.2f}s (runs {row['runs']})  "
                 f"{row['items_per_s']:7.2f} {unit[task]}  {row['mb_per_s']:7.2f} MB/s  "
-                f"CPU {row['cpu_per_item_ms']} ms/item, {row['cores_used']} cores busy  "
+                f"CPU {row['cpu_per_item_ms']} ms/item (parent {row['parent_cpu_per_item_ms']}"
+                f" ms, {100 * row['parent_share']:.1f} %), {row['cores_used']} cores busy  "
                 f"({row['load_before']} -> {row['load_after']})",
                 flush=True,
             )

@@ -9,6 +9,13 @@ attributes of the top level are then validated with a skeleton in which every se
 replaced by a minimal valid stand-in at the same line. Documents with another root (Dublin
 Core) are small and validated as a whole.
 
+A document of up to 4 MiB (an article's METS, a Dublin Core record) is first parsed whole and
+checked against the schemas in one run (:func:`_whole`), a third of the CPU of the sections;
+when that finds any problem, the same bytes go through the sections for the report, so the
+problems and their lines are the same either way. :func:`read_proven` is the check of a
+document this process has validated already (:class:`Proof`): parsed and visited the same way,
+its bytes hashed, no XSD.
+
 Cost is linear in the document. A section is never *moved* into another element: lxml (6.2)
 re-points the namespace of every moved node through a cache it fills with the wrong key, so
 a move costs the square of the section's size (a 30 MB METS took 21 s, a 300 MB one hours).
