@@ -115,6 +115,8 @@ def test_page_meta_author_that_is_the_site_yields_to_the_byline(tmp_path: Path) 
         ("Freitag, 21. Januar 2022", "2022-01-21"),
         ("2023-11-07 15:03:30", "2023-11-07"),
         ("March 5, 2021", "2021-03-05"),
+        ("4. 2. 2022.", "2022-02-04"),  # spaces after the dots: still day.month.year
+        ("Veröffentlicht: 04. 02. 2022, 10:00", "2022-02-04"),
         ("the harbour", None),
     ],
 )
@@ -328,3 +330,26 @@ def test_numbers_alone_read_as_the_metadata_reads_them() -> None:
     # a day that is no exchange of the metadata's stays the page's own
     sources = [("json-ld", "2021-11-02"), ("header", "2021-01-11"), ("time", "2021-01-11")]
     assert choose_published(sources) == "2021-01-11"
+
+
+def test_the_day_the_article_shows_that_the_metadata_calls_its_change(tmp_path: Path) -> None:
+    # unlabelled, but the metadata says it is the day of the last change: an updated day
+    sources = [("json-ld", "2021-03-16"), ("modified", "2021-03-20"), ("extractor", "2021-03-16"),
+               ("byline-date", "2021-03-20"), ("date-class", "2021-03-20")]  # fmt: skip
+    assert choose_published(sources) == "2021-03-20"
+    # the same day published and changed: nothing to tell apart
+    sources = [("json-ld", "2021-03-16"), ("modified", "2021-03-16"), ("extractor", "2021-03-16"),
+               ("byline-date", "2021-03-20"), ("date-class", "2021-03-20")]  # fmt: skip
+    assert choose_published(sources) == "2021-03-16"
+    # a changed day alone decides nothing
+    assert choose_published([("modified", "2021-03-20"), ("date", "2021-03-16")]) == "2021-03-16"
+    assert choose_published([("json-ld", "2021"), ("modified", "2021-03-20")]) == "2021"
+    assert choose_published([("modified", "2021-03-20")]) is None
+    _, day = _read(
+        tmp_path,
+        '<meta property="article:published_time" content="2021-11-29T14:13:37+01:00">'
+        '<meta property="article:modified_time" content="2022-01-12T14:27:30+01:00">',
+        '<article><h1>Cranes</h1><div class="author-box">Hanna Berg <span class="icon">'
+        f"</span> 12.01.2022</div>{_body()}</article>",
+    )
+    assert day == "2022-01-12"

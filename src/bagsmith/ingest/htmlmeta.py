@@ -24,6 +24,9 @@ _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle
 _DATE_METAS = ("article:published_time", "datepublished", "date", "pubdate", "publishdate",
                "dc.date", "dc.date.issued", "dcterms.created", "dcterms.issued",
                "citation_publication_date", "og:published_time")  # fmt: skip
+# the day the page was last changed (never its publication; see choose_published)
+_MODIFIED_METAS = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
+                   "last-modified")  # fmt: skip
 MAX_JSON_LD = 1024 * 1024
 
 
@@ -306,11 +309,15 @@ def read_meta(doc: lxml.etree._Element, path: str, report: Report) -> PageMeta:
         if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
             raws.append(("time-meta", time.get("datetime") or time.text_content()))
             break
+    modified = [metas[key] for key in _MODIFIED_METAS if metas.get(key)]
+    if isinstance(ld.get("dateModified"), str):
+        modified.append(ld["dateModified"])
+    raws.extend(("modified", raw) for raw in modified)
     for key, raw in raws:
         day = local_day(raw, stamps, meta.url_day) or to_edtf(raw)
         if day:
             meta.date_sources.append((key, day))
-    meta.date_published = next((day for _, day in meta.date_sources), None)
+    meta.date_published = next((d for key, d in meta.date_sources if key != "modified"), None)
     lang = doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang")
     lang = lang or metas.get("content-language") or ld.get("inLanguage")
     if isinstance(lang, str) and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*", lang):
@@ -437,6 +444,24 @@ def _swapped(day: str) -> str:
     return f"{day[:4]}-{day[8:10]}-{day[5:7]}"
 
 
+_SHOWN = {"header", "labelled", "byline-date", "time", "date-class"}
+
+
+def _shown_updates(sources: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The sources, and — when the article shows, unlabelled, the day its metadata gives as
+    its last change (``dateModified``, ``article:modified_time``) and not as its
+    publication — that day as an "updated" day: the page shows its readers the day it was
+    changed (the version archived). ``modified`` days decide nothing by themselves."""
+    if any(key == "updated" for key, _ in sources):
+        return sources
+    changed = {day for key, day in sources if key == "modified"}
+    published = {day for key, day in sources if key not in _PAGE_KINDS and key != "modified"}
+    for key, day in sources:
+        if key in _SHOWN and day in changed and day not in published:
+            return [*sources, ("updated", day)]
+    return sources
+
+
 def choose_published(sources: list[tuple[str, str]]) -> str | None:
     """The day of the strongest source (by ``DATE_ORDER``) that states a whole day, unless
     another day is stated by more kinds of source (the page's metadata counting as one kind,
@@ -444,9 +469,12 @@ def choose_published(sources: list[tuple[str, str]]) -> str | None:
     no source states a day. A day the page shows whose day and month, exchanged, give the
     day of the page's metadata is read that way ("11/01/2021" is 1 November when the
     metadata says 2021-11-01: numbers alone do not say which comes first)."""
+    sources = _shown_updates(sources)
     rank = {name: i for i, name in enumerate(DATE_ORDER)}
     ordered = sorted(
-        ((rank.get(key, len(rank)), i, day, key) for i, (key, day) in enumerate(sources) if day)
+        (rank.get(key, len(rank)), i, day, key)
+        for i, (key, day) in enumerate(sources)
+        if day and key != "modified"
     )
     days = [(day, key) for _, _, day, key in ordered if re.fullmatch(r"\d{4}-\d\d-\d\d", day)]
     if not days:
@@ -489,13 +517,18 @@ _NOT_PUBLISHED_CLASS = re.compile(r"updated|modified|comment|reply|changed", re.
 _PUBLISHED_CLASS = re.compile(r"published|entry-date|post-date", re.IGNORECASE)
 
 
+_SPACED_DAY = re.compile(r"\b(\d{1,2})\.\s(\d{1,2})\.\s?(\d{4})\b")
+
+
 def page_date(text: str) -> str | None:
     """A whole day stated in a page's metadata or text, in any of the forms and languages
     htmldate reads ("01.11.2023", "31. Oktober 2023", "30 septembre 2018", "2023-11-07
-    15:03"), or None."""
+    15:03"), or None. A day, month and year written with spaces after the dots ("4. 2. 2022",
+    as Czech, Polish and some German pages write them) is read as day.month.year."""
     text = " ".join(text.split())
     if not text or len(text) > 80:
         return None
+    text = _SPACED_DAY.sub(r"\1.\2.\3", text)
     iso = to_edtf(text)
     if iso and len(iso) == 10:
         return iso
