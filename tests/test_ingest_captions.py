@@ -151,11 +151,11 @@ def test_free_text_is_no_date_without_the_parser() -> None:
 
     script = (
         "import sys; from bagsmith.ingest.dates import to_edtf; "
-        "print([to_edtf(v) for v in ('Lesezeit: 1 Min.', 'Uhr', '20.06.2019', '07:30')], "
+        "print([to_edtf(v) for v in ('Lesezeit: 1 Min.', 'Uhr', '20.06.2019', '07:30', '128')], "
         "'edtf' in sys.modules)"
-    )
+    )  # '128': a number in the article's header, read for its date (issue 12)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["[None,", "None,", "None,", "None]", "False"]
+    assert out.stdout.split() == ["[None,", "None,", "None,", "None,", "None]", "False"]
 
 
 @pytest.mark.parametrize(

@@ -160,6 +160,7 @@ def is_valid_edtf(value: str) -> bool:
         not _EDTF_CHARACTERS.fullmatch(_SEASON_QUALIFIER.sub("^", value))
         or _LONE_DOT.search(value)  # EDTF's only dots are ".." (20.06.2019 is not EDTF)
         or (":" in value and "T" not in value)  # a time only after T (07:30 is not)
+        or value.isdigit()  # digits alone are a year of four (plain, above), else no date
     ):
         return False  # not worth importing the parser for
     from edtf import parse_edtf  # ~0.1 s to import (pyparsing grammar): only when needed
