@@ -353,3 +353,11 @@ def test_the_day_the_article_shows_that_the_metadata_calls_its_change(tmp_path: 
         f"</span> 12.01.2022</div>{_body()}</article>",
     )
     assert day == "2022-01-12"
+
+
+def test_a_sentence_about_an_update_is_no_updated_date() -> None:
+    page = (
+        "<html><body><h1>Cranes</h1><p>The harbour's list was updated on 12 March 2020 with two "
+        f"cranes.</p>{_body(2)}</body></html>"
+    )
+    assert article_dates_of(page, "updated") == []

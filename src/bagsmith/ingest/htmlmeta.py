@@ -653,16 +653,18 @@ def _time_day(el: lxml.etree._Element, stamps: list[str], url: str | None) -> st
 # a date the page shows as the day it was last changed: "Updated Mar 12, 2020", "Last updated
 # on 20 Feb, 2020", "Aktualisiert: 11.04.2020", "Stand: 28.04.2020 18:00 Uhr", "Mis à jour le …"
 _UPDATED_LABEL = re.compile(
-    r"(?:^|[\s|·•(])(?:last\s+updated|updated|(?:zuletzt\s+)?aktualisiert|stand|mis\s+à\s+jour"
+    r"(?:^|[|·•(–—])\s*(?:last\s+updated|updated|(?:zuletzt\s+)?aktualisiert|stand|mis\s+à\s+jour"
     r"|actualizado|aggiornato|bijgewerkt)(?:\s+(?:on|am|le|el|il|op))?\s*:?\s*(?P<date>\S.{5,38})",
     re.IGNORECASE,
 )
 
 
 def _updated(el: lxml.etree._Element) -> str | None:
-    """The day of an "Updated …" date in the element's own text or tail."""
+    """The day of an "Updated …" date line in the element's own text or tail: the label first
+    or after a separator (``NAME · Updated …``); a sentence that mentions an update is no
+    date line."""
     for text in (el.text, el.tail):
-        if text and len(text) < 200:
+        if text and len(text) < 120:
             label = _UPDATED_LABEL.search(text)
             day = page_date(label.group("date")) if label else None
             if day:
