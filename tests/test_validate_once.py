@@ -62,6 +62,14 @@ def test_package_builds_and_validates_each_document_once(
         return real_build(data)
 
     monkeypatch.setattr(describing, "build_mets", counting_build)
+    hashed: list[str] = []
+    real_hash = stream._sha256_of
+
+    def spy_hash(source: Any) -> Any:
+        hashed.append("data/" + str(source).split("/data/", 1)[1])
+        return real_hash(source)
+
+    monkeypatch.setattr(stream, "_sha256_of", spy_hash)
     result = package_article(
         example / "article" / "article.txt",
         tmp_path / "bag",
@@ -69,14 +77,11 @@ def test_package_builds_and_validates_each_document_once(
     )
     assert result.validation is not None and result.validation.valid
     assert builds == [1]
-    # the XSD once per document (when it is built), then the staged files parsed again —
-    # hashed as they are read and checked semantically — without the XSD
-    assert xsd_runs == {
-        ("dc.xml", True): 1,
-        ("mets.xml", True): 1,
-        ("data/metadata/dc.xml", False): 1,
-        ("data/mets.xml", False): 1,
-    }
+    # the XSD once per document, when it is built (the METS's semantic facts collected in
+    # the same parse); the staged files are read back and hashed (their bytes are the ones
+    # validated), not parsed again
+    assert xsd_runs == {("dc.xml", True): 1, ("mets.xml", True): 1}
+    assert sorted(hashed) == ["data/metadata/dc.xml", "data/mets.xml"]
 
 
 def test_proven_bytes_skip_the_xsd_but_not_the_semantic_checks(
@@ -96,6 +101,49 @@ def test_proven_bytes_skip_the_xsd_but_not_the_semantic_checks(
     )
     assert [p.code for p in problems] == ["mets-checksum-mismatch"]
     assert xsd_runs == {("data/mets.xml", False): 1}
+
+
+def test_known_facts_are_checked_against_the_bag_without_a_parse(
+    built: Description, tmp_path: Path, xsd_runs: Counter[tuple[str, bool]]
+) -> None:
+    assert built.mets_facts is not None
+    path = tmp_path / "mets.xml"
+    path.write_bytes(built.mets_xml)
+    kwargs: dict[str, Any] = {"proof": built.mets_proof, "facts": built.mets_facts}
+    assert check_metadata_file(path, "data/mets.xml", **kwargs) == []
+    wrong = {"data/article.txt": {"sha256": "0" * 64}}
+    problems = check_metadata_file(path, "data/mets.xml", digests=wrong, **kwargs)
+    assert [p.code for p in problems] == ["mets-checksum-mismatch"]
+    assert problems[0].path == "data/mets.xml" and problems[0].line
+    assert xsd_runs == {}  # neither parsed nor validated: hashed
+    # the facts given are copied, never resolved themselves: they serve again
+    assert not built.mets_facts.resolved
+    assert check_metadata_file(path, "data/mets.xml", **kwargs) == []
+
+
+def test_known_facts_are_not_used_for_changed_bytes(
+    built: Description, tmp_path: Path, xsd_runs: Counter[tuple[str, bool]]
+) -> None:
+    """Schema-valid bytes that are not the proven ones: parsed, validated, and checked on
+    their own facts (a CHECKSUM changed on disk no longer matches the manifests)."""
+    article = next(iter(built.mets_facts.files if built.mets_facts else ()))
+    assert article.checksum is not None
+    attribute = f'CHECKSUM="{article.checksum}"'.encode()
+    assert attribute in built.mets_xml
+    changed = built.mets_xml.replace(attribute, b'CHECKSUM="' + b"0" * 64 + b'"', 1)
+    path = tmp_path / "mets.xml"
+    path.write_bytes(changed)
+    assert article.href is not None and article.checksum_type == "SHA-256"
+    digests = {f"data/{article.href}": {"sha256": article.checksum}}
+    problems = check_metadata_file(
+        path,
+        "data/mets.xml",
+        digests=digests,
+        proof=built.mets_proof,
+        facts=built.mets_facts,
+    )
+    assert [p.code for p in problems] == ["mets-checksum-mismatch"]
+    assert xsd_runs == {("data/mets.xml", True): 1}
 
 
 def test_a_mets_changed_on_disk_after_validation_is_checked_in_full(

@@ -94,6 +94,21 @@ class MetsFacts:
     base: str | None = None
     resolved: bool = False  # hrefs turned into bag paths (done once, by problems())
 
+    def copy(self, display: str) -> MetsFacts:
+        """The same facts, unresolved, for the document at ``display`` (:meth:`problems`
+        resolves the hrefs of the copy, never of these)."""
+        if self.resolved:
+            raise ValueError("the facts were resolved already")
+        return MetsFacts(
+            display,
+            dict(self.ids),
+            list(self.refs),
+            list(self.files),
+            self.filesec_line,
+            {k: list(v) for k, v in self.mix.items()},
+            self.base,
+        )
+
     def visit(self, section: Any) -> None:
         """Take what the checks need from one top-level section of the METS document."""
         # the elements with an ID, and the METS elements with a reference, found by libxml2

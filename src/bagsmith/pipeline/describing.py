@@ -100,6 +100,9 @@ class Description:
     # of the written files (check_metadata_file) to skip the XSD
     dc_proof: xmlschemas.Proof | None = None
     mets_proof: xmlschemas.Proof | None = None
+    # what the semantic checks need from the METS (collected as it was validated; with the
+    # proof: the bytes need not be parsed again to check them against the bag)
+    mets_facts: MetsFacts | None = None
 
 
 def describe_article(
@@ -178,17 +181,21 @@ def describe_article(
             f"the article record holds text that XML cannot represent: {exc}"
         ) from exc
     report = Report("metadata")
-    proofs: list[xmlschemas.Proof | None] = [None, None]
+    dc_proof = mets_proof = facts = None
     if validate:
         validator = xmlschemas.validator(schema_dir)
-        for index, (name, data, kind) in enumerate(
-            (("dc.xml", dc_bytes, "dc"), ("mets.xml", mets_bytes, "mets"))
-        ):
-            problems, proofs[index] = xmlschemas.validate_with_proof(
-                data, validator, name, expect=kind
-            )
-            report.extend(problems)
-    return Description(dc_bytes, mets_bytes, report, dc_file, *proofs)
+        problems, dc_proof = xmlschemas.validate_with_proof(
+            dc_bytes, validator, "dc.xml", expect="dc"
+        )
+        report.extend(problems)
+        facts = MetsFacts(mets_path)
+        problems, mets_proof = xmlschemas.validate_with_proof(
+            mets_bytes, validator, "mets.xml", expect="mets", visit=facts.visit
+        )
+        report.extend(problems)
+    return Description(
+        dc_bytes, mets_bytes, report, dc_file, dc_proof, mets_proof, facts if mets_proof else None
+    )
 
 
 def check_metadata_file(
@@ -202,6 +209,7 @@ def check_metadata_file(
     image_sizes: Mapping[str, tuple[int, int]] | None = None,
     schema_dir: Path | None = None,
     proof: xmlschemas.Proof | None = None,
+    facts: MetsFacts | None = None,
 ) -> list[Problem]:
     """Problems of one METS (``kind="mets"``) or Dublin Core (``kind="dc"``) document from any
     bag: unsafe or malformed XML, XSD errors (every embedded schema loaded) with their lines,
@@ -209,21 +217,27 @@ def check_metadata_file(
 
     With ``proof`` (``package`` checking the files it has just written: the
     :class:`Description`'s), the XSD is not run again when the bytes read are the ones this
-    process validated (same SHA-256, same schemas); anything else is checked in full."""
+    process validated (same SHA-256, same schemas); with ``facts`` too (the METS facts
+    collected as those bytes were validated), the document is only hashed, not parsed again.
+    Anything else is checked in full."""
     validator = xmlschemas.validator(schema_dir)
     problems: list[Problem] | None = None
+    found = MetsFacts(display)  # hrefs are resolved from the folder of display
     if proof is not None:
-        facts = MetsFacts(display)  # hrefs are resolved from the folder of display
+        visit: Callable[[Any], None] | None = found.visit
+        if facts is not None or kind != "mets":
+            visit = None  # nothing to collect: the bytes are only hashed
+            found = facts.copy(display) if facts is not None else found
         problems = xmlschemas.read_proven(
-            source, validator, display, proof, expect=kind, visit=facts.visit
+            source, validator, display, proof, expect=kind, visit=visit
         )
     if problems is None:
-        facts = MetsFacts(display)
+        found = MetsFacts(display)
         problems = xmlschemas.validate_stream(
-            source, validator, display, expect=kind, visit=facts.visit
+            source, validator, display, expect=kind, visit=found.visit
         )
     if kind == "mets" and not any(p.code in _UNREADABLE for p in problems):
-        problems += facts.problems(
+        problems += found.problems(
             bag_files=bag_files, required=required, digests=digests, image_sizes=image_sizes
         )
     return problems

@@ -17,6 +17,7 @@ from ..bagit.validate import BagValidation, Mode, validate_bag
 from ..bagit.writer import Digests
 from ..errors import BagError, InputError
 from ..ingest.formats import identify_all
+from ..metadata.checks import MetsFacts
 from ..metadata.mets import PackageEvent
 from ..model import ImageInfo, PackageFile
 from ..problems import Problem, Severity
@@ -175,12 +176,14 @@ def validate_staged(
     schema_dir: Path | None,
     progress: Callable[[int, int], None] | None = None,
     proofs: Mapping[str, Proof | None] | None = None,
+    mets_facts: MetsFacts | None = None,
 ) -> BagValidation:
     """BagIt (full: every digest re-read), the profile, and dc.xml/mets.xml (schemas and METS
     semantics against the manifest digests) of the staged bag, in one result. ``proofs`` (bag
     path → :class:`~bagsmith.xmlschemas.Proof`): the metadata files whose bytes were validated
     against the schemas when they were built; read again (and hashed as they are read), they are
-    not run through the XSD a second time when they are still those bytes."""
+    not run through the XSD a second time when they are still those bytes; nor, with
+    ``mets_facts`` (collected as the METS was validated), parsed again."""
     proofs = proofs or {}
     validation = validate_bag(
         root, mode=Mode.FULL, processes=processes, progress=progress, facts=profile is not None
@@ -207,6 +210,7 @@ def validate_staged(
             image_sizes={path: (i.width, i.height) for path, i in images.items()},
             schema_dir=schema_dir,
             proof=proofs.get(METS_PATH),
+            facts=mets_facts,
         )
     )
     return validation

@@ -318,6 +318,7 @@ def package_article(
                         described.dc_file.path: described.dc_proof,
                         METS_PATH: described.mets_proof,
                     },
+                    mets_facts=described.mets_facts,
                 )
             steps.fail_invalid(validation)
             with interrupts.deferred():

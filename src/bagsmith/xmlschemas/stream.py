@@ -161,11 +161,16 @@ class Proof:
 
 
 def validate_with_proof(
-    data: bytes, validator: Validator, display: str, *, expect: str
+    data: bytes,
+    validator: Validator,
+    display: str,
+    *,
+    expect: str,
+    visit: Callable[[Any], None] | None = None,
 ) -> tuple[list[Problem], Proof | None]:
     """:func:`validate_stream` of a document in memory, and the :class:`Proof` of its bytes
     when it has no problem (and the validator knows its schema set)."""
-    problems = validate_stream(data, validator, display, expect=expect)
+    problems = validate_stream(data, validator, display, expect=expect, visit=visit)
     if problems or not validator.fingerprint[1]:
         return problems, None
     return problems, Proof(hashlib.sha256(data).hexdigest(), validator.fingerprint, expect)
@@ -204,9 +209,10 @@ def read_proven(
     """:func:`validate_stream` without the XSD, for a document whose bytes this process has
     proven valid (:func:`validate_with_proof`): read and parsed the same way (size limit,
     unsafe prolog, well-formedness, DTD refused; ``visit`` sees every section), the bytes
-    hashed as the parser reads them. ``[]`` when the bytes parsed are the proven ones (same
-    SHA-256, same schema set, same kind of document). ``None`` otherwise — the document changed
-    since, or anything else is amiss: the caller must then check it in full with
+    hashed as the parser reads them; without ``visit`` (nothing to see in it), only hashed:
+    those bytes passed every check already. ``[]`` when the bytes read are the proven ones
+    (same SHA-256, same schema set, same kind of document). ``None`` otherwise — the document
+    changed since, or anything else is amiss: the caller must then check it in full with
     :func:`validate_stream` (and a fresh ``visit``, as this one has seen the sections)."""
     if (
         proof.schemas != validator.fingerprint
@@ -214,6 +220,8 @@ def read_proven(
         or not validator.fingerprint[1]
     ):
         return None
+    if visit is None:
+        return [] if _sha256_of(source) == proof.sha256 else None
     stream, problems = _open(source, display, max_bytes)
     if stream is None:
         return None
@@ -232,6 +240,20 @@ def read_proven(
     if problems or hashing.sha.hexdigest() != proof.sha256:
         return None
     return []
+
+
+def _sha256_of(source: Path | bytes) -> str | None:
+    """The SHA-256 of a document (read 1 MiB at a time), None when it cannot be read."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    sha = hashlib.sha256()
+    try:
+        with source.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                sha.update(block)
+    except OSError:
+        return None
+    return sha.hexdigest()
 
 
 def _open(source: Path | bytes, display: str, max_bytes: int) -> tuple[Any, list[Problem]]:
