@@ -181,9 +181,12 @@ class _Signatures:
         # (twenty AutoCAD formats look for b"$ACADVER" in the same 128 KiB)
         in_bof: dict[bytes, bool] = {}
         in_eof: dict[bytes, bool] = {}
+        # the PUIDs a format found so far has priority over: fido's as_good_as_any for a
+        # format not found yet (it is never among them: each format comes once)
+        outranked: set[str] = set()
         for element, puid, signatures in self._formats(bof):
             try:
-                if found and not self._good(puid, element, found):
+                if puid in outranked:
                     continue
                 for name, patterns, _first in signatures:
                     for kind, pattern, needle in patterns:
@@ -208,6 +211,7 @@ class _Signatures:
                             break
                     else:
                         found.append((element, name, puid))
+                        outranked |= self._priority[puid]
             except Exception:  # as fido: the rest of this format's signatures are not tried
                 continue
         return [(e, n) for e, n, puid in found if self._good(puid, e, found)]
