@@ -110,15 +110,25 @@ class Layout:
         return None
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
-
-
 def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None) -> Layout:
     """Decide the bag path of the article, its page folder, every image and the sidecar."""
     article = parsed.article
     if article.source_path is None:
         raise InputError("the article record does not say which file it came from")
+    resolved: dict[str, str] = {}
+
+    def realpath(path: Path | str) -> str:
+        """os.path.realpath, once per path while planning (each costs a system call per path
+        component, and the same images and folders are asked about several times)."""
+        key = os.fspath(path)
+        found = resolved.get(key)
+        if found is None:
+            found = resolved[key] = os.path.realpath(key)
+        return found
+
+    def _inside(path: Path, folder: Path) -> bool:
+        return Path(realpath(path)).is_relative_to(realpath(folder))
+
     source = Path(article.source_path)
     sources: list[tuple[Path, str]] = [(source, f"{ARTICLE_DIR}/{source.name}")]
     folders: list[Path] = []
@@ -129,10 +139,10 @@ def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None)
             sources.append((saved, f"{ARTICLE_DIR}/{saved.name}"))
             folders.append(saved)
     covered = list(folders)  # folder sources: their files are in the bag already
-    seen = {os.path.realpath(src) for src, _ in sources}
+    seen = {realpath(src) for src, _ in sources}
 
     def add(path: Path, rel: str) -> None:
-        real = os.path.realpath(path)
+        real = realpath(path)
         if real in seen or any(_inside(path, f) for f in covered):
             return
         seen.add(real)
@@ -142,7 +152,7 @@ def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None)
     if article.source_format == "html":  # the page's own images stay beside the page
         for path in characterised:
             if _inside(path, page_dir) and not (images is not None and _inside(path, images)):
-                beside = Path(os.path.realpath(path)).relative_to(os.path.realpath(page_dir))
+                beside = Path(realpath(path)).relative_to(realpath(page_dir))
                 add(path, f"{ARTICLE_DIR}/{beside.as_posix()}")
     if images is not None:
         folders.append(images)
@@ -153,7 +163,7 @@ def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None)
                 add(entry, f"{IMAGES_DIR}/{entry.name}")
     for path in characterised:  # sidecar images outside --images
         if images is not None and _inside(path, images):
-            rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(images)).as_posix()
+            rel = Path(realpath(path)).relative_to(realpath(images)).as_posix()
             add(path, f"{IMAGES_DIR}/{rel}")
         else:
             add(path, f"{IMAGES_DIR}/{path.name}")
