@@ -18,7 +18,7 @@ from ..problems import Problem
 from .resolver import RefuseAll
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
-_PROLOG_CHUNK = 64 * 1024
+_PROLOG_CHUNK = 4 * 1024  # the root start tag of most documents is in the first piece
 
 
 @dataclass
@@ -101,7 +101,7 @@ def prolog_problem(source: Path | bytes | IO[bytes], name: str) -> Problem | Non
     libxml2 itself reads the prolog (the same parser that will read the document, so whatever
     the encoding — UTF-8, UTF-16 with or without a byte order mark … — and however many
     comments and processing instructions come first, it sees what the parser will see),
-    fed in 64 KiB pieces and stopped at the root element's start tag: the memory used is
+    fed in 4 KiB pieces and stopped at the root element's start tag: the memory used is
     that of the prolog, and libxml2 refuses a comment or instruction over 10 MB. No DTD is
     loaded, no entity expanded, nothing is fetched. A document libxml2 cannot read returns
     None here: the parse that follows reports it.
