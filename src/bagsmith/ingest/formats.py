@@ -123,11 +123,13 @@ class _Signatures:
     def __init__(self, fido: Any) -> None:
         self._priority: dict[str, frozenset[str]] = fido.puid_has_priority_over_map
         compiled: dict[bytes, re.Pattern[bytes] | None] = {}
+        analysed: dict[tuple[bytes, int], tuple[int | None, bytes | None]] = {}
         self._table: list[_Format] = []
         for element in fido.formats:
             signatures: list[_Signature] = []
             for sig in element.findall("signature"):
                 patterns: list[_Pattern] = []
+                first = None
                 for pat in sig.findall("pattern"):
                     position, regex = pat.find("position"), pat.find("regex")
                     if position is None or regex is None or regex.text is None:
@@ -146,10 +148,13 @@ class _Signatures:
                     elif pattern is None:
                         patterns.append((_BROKEN, None, None))
                     else:
-                        patterns.append((kind, pattern, *_analyse(source, kind)[1:]))
-                first = None
-                if patterns and patterns[0][0] == _BOF and patterns[0][1] is not None:
-                    first = _analyse(patterns[0][1].pattern, _BOF)[0]
+                        # each pattern read once (the same one recurs in many signatures)
+                        facts = analysed.get((source, kind))
+                        if facts is None:
+                            facts = analysed[source, kind] = _analyse(source, kind)
+                        if not patterns and kind == _BOF:
+                            first = facts[0]  # what a match of the first pattern starts with
+                        patterns.append((kind, pattern, facts[1]))
                 signatures.append((sig.findtext("name"), patterns, first))
             self._table.append((element, element.find("puid").text, signatures))
         self._by_first: dict[int, list[_Format]] = {}
