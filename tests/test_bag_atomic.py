@@ -160,6 +160,26 @@ def test_stale_staging_of_live_process_is_left_alone(tmp_path: Path) -> None:
     assert live.is_dir() and other.is_dir() and not dead.exists()
 
 
+def test_stale_staging_of_a_killed_process_not_yet_reaped_is_removed(tmp_path: Path) -> None:
+    # a worker killed mid-bag is a zombie until its parent waits for it; kill(pid, 0) still
+    # succeeds, but it will never write again: the next run must not wait for the parent
+    dest = tmp_path / "bag"
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    zombie = tmp_path / f".bag{staging.STAGING}{child.pid}"
+    zombie.mkdir()
+    try:
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{child.pid}/stat").read_bytes().split(b") ")[1][:1] != b"Z":
+            assert time.monotonic() < deadline, "the child did not exit"
+            time.sleep(0.01)
+        os.kill(child.pid, 0)  # not reaped: the pid still answers
+        assert not staging.pid_alive(child.pid)
+        assert staging.remove_stale(dest) == [zombie]
+    finally:
+        child.wait()
+    assert not zombie.exists()
+
+
 def test_error_after_copy_removes_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "src"
     src.mkdir()

@@ -3,7 +3,8 @@
 A bag is built in ``.<DEST name>.bagsmith-staging-<pid>`` in DEST's parent folder (same file
 system, so the final rename is atomic). Data is flushed to disk (``syncfs``) before the rename.
 On an error or an interrupt the staging folder is removed; after a hard kill it may stay
-behind, and the next run for the same DEST removes staging folders whose process is gone.
+behind, and the next run for the same DEST removes staging folders whose process is gone
+(exited, or killed and not yet reaped by its parent).
 Archives are written the same way to ``.<name>.bagsmith-partial-<pid>`` and linked into place
 (a link never replaces an existing file).
 """
@@ -33,6 +34,8 @@ def partial_path(dest: Path) -> Path:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether the process ``pid`` may still write: a zombie (killed, not yet reaped by its
+    parent) answers ``kill(pid, 0)`` but will never write again, so it counts as gone."""
     if pid == os.getpid():
         return False  # a leftover from an earlier process that had our pid: not in use
     try:
@@ -40,8 +43,18 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:  # Linux: the state letter follows the parenthesised command name
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False  # no /proc (or it went away meanwhile): the kill above decides
+    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
+    return state in (b"Z", b"X")
 
 
 def remove_stale(dest: Path) -> list[Path]:
