@@ -51,7 +51,8 @@ class _Match:
 _BOF, _EOF, _BOF_SEARCH, _UNCHECKED, _BROKEN = range(5)
 _KINDS = {"BOF": _BOF, "EOF": _EOF, "VAR": _BOF_SEARCH, "IFB": _BOF_SEARCH}
 # kind, compiled pattern (None: fido raises there), bytes every match contains (or None)
-_Pattern = tuple[int, "re.Pattern[bytes] | None", "bytes | None"]
+# and for an end-of-file pattern that ends at the end of the buffer, the longest match
+_Pattern = tuple[int, "re.Pattern[bytes] | None", "bytes | None", "int | None"]
 _Signature = tuple["str | None", list[_Pattern], "int | None"]  # name, patterns, first byte
 _Format = tuple[Any, str, list[_Signature]]  # format element, PUID, signatures
 
@@ -67,21 +68,26 @@ _SLOW = 200_000
 _SEARCHED = 65_536  # about the start positions of a search in fido's 128 KiB buffers
 
 
-def _analyse(regex: bytes, kind: int) -> tuple[int | None, bytes | None]:
+def _analyse(regex: bytes, kind: int) -> tuple[int | None, bytes | None, int | None]:
     """What a pattern requires, read from its parse (None when it cannot be told):
 
     * the byte a ``re.match`` of it must find first, when it starts (after ``\\A``) with a
       literal byte — a file that starts with another byte cannot match;
     * for a pattern slow to fail (see ``_SLOW``), its longest run of literal bytes at the
       top level (every match contains it): when the buffer does not, the pattern cannot
-      match, and looking for those bytes is much quicker than the regex failing."""
+      match, and looking for those bytes is much quicker than the regex failing;
+    * for an end-of-file pattern that ends with ``\\Z`` (at the top level, not in a branch)
+      and cannot match more than so many bytes, that number: every match starts that far from
+      the end of the buffer at most, so the search can start there instead of trying every
+      position of 128 KiB (``search(eof, pos)`` sees the same string: ``\\A``, ``^`` and
+      look-behinds are not moved)."""
     try:
         from re import _constants as c  # type: ignore[attr-defined]
         from re import _parser  # type: ignore[attr-defined]
 
         parsed = _parser.parse(regex, 0)
         if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
-            return None, None
+            return None, None, None
         items = [(op, v) for op, v in parsed if not (op is c.AT and v is c.AT_BEGINNING_STRING)]
         first = items[0][1] if items and items[0][0] is c.LITERAL else None
         # how many ways the engine may try before failing: start positions × repeat lengths;
@@ -101,12 +107,17 @@ def _analyse(regex: bytes, kind: int) -> tuple[int | None, bytes | None]:
                 continue
             needle = max(needle, bytes(run), key=len)
             run.clear()
+        tail = None
+        if kind == _EOF and items and items[-1] == (c.AT, c.AT_END_STRING):
+            widest = parsed.getwidth()[1]
+            tail = widest if widest < c.MAXREPEAT else None
         return (
             first if kind == _BOF else None,
             needle if slow and len(needle) >= 3 else None,
+            tail,
         )
     except Exception:  # any doubt: the pattern is always tried
-        return None, None
+        return None, None, None
 
 
 class _Signatures:
@@ -123,7 +134,7 @@ class _Signatures:
     def __init__(self, fido: Any) -> None:
         self._priority: dict[str, frozenset[str]] = fido.puid_has_priority_over_map
         compiled: dict[bytes, re.Pattern[bytes] | None] = {}
-        analysed: dict[tuple[bytes, int], tuple[int | None, bytes | None]] = {}
+        analysed: dict[tuple[bytes, int], tuple[int | None, bytes | None, int | None]] = {}
         self._table: list[_Format] = []
         for element in fido.formats:
             signatures: list[_Signature] = []
@@ -133,7 +144,7 @@ class _Signatures:
                 for pat in sig.findall("pattern"):
                     position, regex = pat.find("position"), pat.find("regex")
                     if position is None or regex is None or regex.text is None:
-                        patterns.append((_BROKEN, None, None))
+                        patterns.append((_BROKEN, None, None, None))
                         continue
                     kind = _KINDS.get(position.text or "", _UNCHECKED)
                     source = regex.text.encode("utf8")
@@ -144,9 +155,9 @@ class _Signatures:
                             compiled[source] = None
                     pattern = compiled.get(source)
                     if kind == _UNCHECKED:
-                        patterns.append((kind, None, None))
+                        patterns.append((kind, None, None, None))
                     elif pattern is None:
-                        patterns.append((_BROKEN, None, None))
+                        patterns.append((_BROKEN, None, None, None))
                     else:
                         # each pattern read once (the same one recurs in many signatures)
                         facts = analysed.get((source, kind))
@@ -154,7 +165,7 @@ class _Signatures:
                             facts = analysed[source, kind] = _analyse(source, kind)
                         if not patterns and kind == _BOF:
                             first = facts[0]  # what a match of the first pattern starts with
-                        patterns.append((kind, pattern, facts[1]))
+                        patterns.append((kind, pattern, facts[1], facts[2]))
                 signatures.append((sig.findtext("name"), patterns, first))
             self._table.append((element, element.find("puid").text, signatures))
         self._by_first: dict[int, list[_Format]] = {}
@@ -189,12 +200,13 @@ class _Signatures:
         # the PUIDs a format found so far has priority over: fido's as_good_as_any for a
         # format not found yet (it is never among them: each format comes once)
         outranked: set[str] = set()
+        size = len(eof)
         for element, puid, signatures in self._formats(bof):
             try:
                 if puid in outranked:
                     continue
                 for name, patterns, _first in signatures:
-                    for kind, pattern, needle in patterns:
+                    for kind, pattern, needle, tail in patterns:
                         if kind == _UNCHECKED:
                             continue
                         if pattern is None:
@@ -209,7 +221,7 @@ class _Signatures:
                         if kind == _BOF:
                             hit = pattern.match(bof)
                         elif kind == _EOF:
-                            hit = pattern.search(eof)
+                            hit = pattern.search(eof, 0 if tail is None else max(0, size - tail))
                         else:
                             hit = pattern.search(bof)
                         if not hit:
