@@ -26,9 +26,11 @@ from bagsmith.bagit.payload import (
 )
 from bagsmith.pipeline.bagging import BagOptions, create_bag
 
-#: Bytes a planned file may cost: its name, sizes and offsets in flat buffers come to ~40;
+#: Bytes a planned file may cost: its path, sizes and offsets in flat buffers come to ~50;
 #: a SourceFile object per file (with its two path strings) took ~270.
 PLAN_BYTES_PER_FILE = 80
+#: ... and a file with a folder of its own (a SourceDir object took another ~170).
+PLAN_BYTES_PER_FILE_AND_FOLDER = 150
 #: Bytes the whole `bag` run may grow by per file (peak), everything bounded excluded.
 BAG_BYTES_PER_FILE = 100
 
@@ -55,6 +57,7 @@ def traced(run: Callable[[], object]) -> tuple[int, int]:
     tracemalloc.start()
     try:
         kept = run()
+        gc.collect()  # empties the free lists too (tuples freed stay allocated there)
         current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -66,6 +69,13 @@ def test_plan_costs_few_bytes_per_file(trees: tuple[Path, Path]) -> None:
     """What the plan of 1,200 files holds beyond the plan of 600 (the same fixed part)."""
     held = [traced(lambda: scan_sources([src], PayloadPolicy()))[0] for src in trees]  # noqa: B023
     assert (held[1] - held[0]) / 600 < PLAN_BYTES_PER_FILE, held
+
+
+def test_plan_costs_few_bytes_per_folder(tmp_path: Path) -> None:
+    """One file a folder: the folders are kept as compactly as the files."""
+    trees = [make_tree(tmp_path / f"n{n}", n, per=1) for n in (300, 600)]
+    held = [traced(lambda: scan_sources([src], PayloadPolicy()))[0] for src in trees]  # noqa: B023
+    assert (held[1] - held[0]) / 300 < PLAN_BYTES_PER_FILE_AND_FOLDER, held
 
 
 def test_bag_peak_grows_little_per_file(

@@ -13,8 +13,9 @@ The rules (documented in docs/bagging.md):
   and names that Windows cannot store.
 * Files are listed in code-point order of their bag path, so manifests are deterministic.
 
-A plan holds its files in a :class:`FileList`: flat buffers, ~40 bytes a file (a million files:
-~40 MB), where a list of :class:`SourceFile` objects took ~270 (docs/benchmarks.md).
+A plan holds its files in a :class:`FileList` and its folders in a :class:`DirList`: flat
+buffers, ~50 bytes a file (a million files: ~50 MB), where lists of :class:`SourceFile` and
+:class:`SourceDir` objects took ~270 a file and ~170 a folder (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -77,66 +78,125 @@ class SourceFile:
     mtime_ns: int
 
 
-class FileList(Sequence[SourceFile]):
-    """The files of a plan, in the order added, kept in flat buffers.
+def _os_path(relpath: str) -> str:
+    return relpath if os.sep == "/" else relpath.replace("/", os.sep)
 
-    Per file: its name (the last part of its bag path) as UTF-8 bytes back to back, where it
-    ends (8 bytes), its size and mtime (8 bytes each) and the index of its *root* (4 bytes).
-    A root is what the files of one folder share: the bag path of the folder and the folder
-    it is read from, so the source path is not stored per file but joined again
-    (``os.path.join(folder, name)``, only where that gives back exactly the path added). An
-    item read back is a new :class:`SourceFile` equal to the one added.
-    """
 
-    __slots__ = ("_ends", "_mtimes", "_names", "_root_ids", "_root_of", "_roots", "_sizes")
+class _Paths:
+    """Bag paths back to back as UTF-8 in one buffer, with where each ends and a time each."""
 
-    def __init__(self, items: Iterable[SourceFile] = ()) -> None:
-        self._names = bytearray()
+    __slots__ = ("_ends", "_mtimes", "_text")
+
+    def __init__(self) -> None:
+        self._text = bytearray()
         self._ends = array("Q")
-        self._sizes = array("q")
         self._mtimes = array("q")
-        self._root_of = array("I")
-        #: (bag path of the folder with its "/", source folder, or the whole source path when
-        #: ``joined`` is False, or None for placeholders; joined)
-        self._roots: list[tuple[str, str | None, bool]] = []
-        self._root_ids: dict[tuple[str, str | None, bool], int] = {}
-        for item in items:
-            self.append(item)
 
-    def append(self, item: SourceFile) -> None:
-        prefix, _, name = item.relpath.rpartition("/")
-        prefix = prefix + "/" if prefix else ""
-        source = item.source
-        root: tuple[str, str | None, bool]
-        if source is None:
-            root = (prefix, None, False)
-        else:
-            head, tail = os.path.split(source)
-            if tail == name and os.path.join(head, tail) == source:
-                root = (prefix, head, True)
-            else:
-                root = (prefix, source, False)
-        index = self._root_ids.get(root)
-        if index is None:
-            index = self._root_ids[root] = len(self._roots)
-            self._roots.append(root)
-        self._names += name.encode("utf-8", "surrogatepass")
-        self._ends.append(len(self._names))
-        self._sizes.append(item.size)
-        self._mtimes.append(item.mtime_ns)
-        self._root_of.append(index)
+    def _add(self, relpath: str, mtime_ns: int) -> None:
+        self._text += relpath.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._text))
+        self._mtimes.append(mtime_ns)
+
+    def _path(self, i: int) -> str:
+        start = self._ends[i - 1] if i else 0
+        return self._text[start : self._ends[i]].decode("utf-8", "surrogatepass")
+
+    def _pop(self) -> None:
+        self._ends.pop()
+        self._mtimes.pop()
+        del self._text[self._ends[-1] if self._ends else 0 :]
 
     def __len__(self) -> int:
         return len(self._ends)
 
+    def _index(self, i: int) -> int:
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("index out of range")
+        return i
+
+    def relpaths(self) -> Iterator[str]:
+        for i in range(len(self._ends)):
+            yield self._path(i)
+
+    def in_path_order(self) -> bool:
+        """True when the bag paths are in code-point order (as a walk lists them)."""
+        last = None
+        for path in self.relpaths():
+            if last is not None and path < last:
+                return False
+            last = path
+        return True
+
+
+class FileList(_Paths, Sequence[SourceFile]):
+    """The files of a plan, in the order added, kept in flat buffers (~45 bytes a file).
+
+    Per file: its bag path as UTF-8 bytes back to back, where it ends, its size and mtime (8
+    bytes each) and the index of its *base* (4 bytes). A base is a bag path and a source path
+    the file's paths both start with, followed by the same rest: a top source and its bag path
+    for every file a walk finds below it, so source paths are not stored per file but joined
+    again (always to exactly the path added; a file whose source shares nothing with its bag
+    path has a base of its own). An item read back is a new :class:`SourceFile` equal to the
+    one added.
+    """
+
+    __slots__ = ("_base_ids", "_base_of", "_bases", "_last", "_sizes")
+
+    def __init__(self, items: Iterable[SourceFile] = ()) -> None:
+        super().__init__()
+        self._sizes = array("q")
+        self._base_of = array("I")
+        #: (bag path, source path or None for placeholders): source = base + rest of bag path
+        self._bases: list[tuple[str, str | None]] = []
+        self._base_ids: dict[tuple[str, str | None], int] = {}
+        self._last = -1
+        for item in items:
+            self.append(item)
+
+    def _base(self, relpath: str, source: str | None) -> int:
+        last = self._last
+        if last >= 0:
+            rel, src = self._bases[last]
+            if source is None:
+                if src is None:
+                    return last
+            elif (
+                src is not None
+                and relpath.startswith(rel)
+                and source == src + _os_path(relpath[len(rel) :])
+            ):
+                return last
+        if source is None:
+            base: tuple[str, str | None] = ("", None)
+        else:
+            base = (relpath, source)  # nothing in common: the whole path
+            cut = relpath.find("/")
+            while cut >= 0:  # the longest common rest that starts with "/"
+                rest = _os_path(relpath[cut:])
+                if source.endswith(rest) and len(source) > len(rest):
+                    base = (relpath[:cut], source[: len(source) - len(rest)])
+                    break
+                cut = relpath.find("/", cut + 1)
+        index = self._base_ids.get(base)
+        if index is None:
+            index = self._base_ids[base] = len(self._bases)
+            self._bases.append(base)
+        self._last = index
+        return index
+
+    def append(self, item: SourceFile) -> None:
+        self._base_of.append(self._base(item.relpath, item.source))
+        self._add(item.relpath, item.mtime_ns)
+        self._sizes.append(item.size)
+
     def _item(self, i: int) -> SourceFile:
-        start = self._ends[i - 1] if i else 0
-        name = self._names[start : self._ends[i]].decode("utf-8", "surrogatepass")
-        prefix, source, joined = self._roots[self._root_of[i]]
-        if joined:
-            assert source is not None
-            source = os.path.join(source, name)
-        return SourceFile(prefix + name, source, self._sizes[i], self._mtimes[i])
+        relpath = self._path(i)
+        rel, source = self._bases[self._base_of[i]]
+        if source is not None:
+            source += _os_path(relpath[len(rel) :])
+        return SourceFile(relpath, source, self._sizes[i], self._mtimes[i])
 
     @overload
     def __getitem__(self, i: int) -> SourceFile: ...
@@ -147,11 +207,7 @@ class FileList(Sequence[SourceFile]):
     def __getitem__(self, i: int | slice) -> SourceFile | list[SourceFile]:
         if isinstance(i, slice):
             return [self._item(k) for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("file index out of range")
-        return self._item(i)
+        return self._item(self._index(i))
 
     def __iter__(self) -> Iterator[SourceFile]:
         for i in range(len(self._ends)):
@@ -173,20 +229,11 @@ class FileList(Sequence[SourceFile]):
 
     def folders(self) -> set[str]:
         """The bag path of every folder that holds a file (``data/a`` for ``data/a/b.txt``)."""
-        return {prefix[:-1] for prefix, _, _ in self._roots if prefix}
-
-    def in_path_order(self) -> bool:
-        """True when the files are in code-point order of their bag paths (as a walk lists them)."""
-        last = None
-        for f in self:
-            if last is not None and f.relpath < last:
-                return False
-            last = f.relpath
-        return True
+        return {path.rpartition("/")[0] for path in self.relpaths() if "/" in path}
 
     def sort(self, *, key: Callable[[SourceFile], str]) -> None:
         fresh = FileList(sorted(self, key=key))
-        for slot in FileList.__slots__:
+        for slot in (*_Paths.__slots__, *FileList.__slots__):
             setattr(self, slot, getattr(fresh, slot))
 
 
@@ -196,10 +243,66 @@ class SourceDir:
     mtime_ns: int
 
 
+class DirList(_Paths, Sequence[SourceDir]):
+    """The folders of a plan, in the order added, in flat buffers (bag path and mtime)."""
+
+    __slots__ = ()
+
+    def __init__(self, items: Iterable[SourceDir] = ()) -> None:
+        super().__init__()
+        for item in items:
+            self.append(item)
+
+    def append(self, item: SourceDir) -> None:
+        self._add(item.relpath, item.mtime_ns)
+
+    def pop(self) -> SourceDir:
+        last = self[-1]
+        self._pop()
+        return last
+
+    def _item(self, i: int) -> SourceDir:
+        return SourceDir(self._path(i), self._mtimes[i])
+
+    @overload
+    def __getitem__(self, i: int) -> SourceDir: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[SourceDir]: ...
+
+    def __getitem__(self, i: int | slice) -> SourceDir | list[SourceDir]:
+        if isinstance(i, slice):
+            return [self._item(k) for k in range(*i.indices(len(self)))]
+        return self._item(self._index(i))
+
+    def __iter__(self) -> Iterator[SourceDir]:
+        for i in range(len(self._ends)):
+            yield self._item(i)
+
+    def __reversed__(self) -> Iterator[SourceDir]:
+        for i in range(len(self._ends) - 1, -1, -1):
+            yield self._item(i)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DirList | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<DirList of {len(self)} folders>"
+
+    def sort(self, *, key: Callable[[SourceDir], str]) -> None:
+        fresh = DirList(sorted(self, key=key))
+        for slot in _Paths.__slots__:
+            setattr(self, slot, getattr(fresh, slot))
+
+
 @dataclass
 class PayloadPlan:
     files: FileList = field(default_factory=FileList)
-    dirs: list[SourceDir] = field(default_factory=list)
+    dirs: DirList = field(default_factory=DirList)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
