@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .problems import Problem
 
@@ -278,8 +278,9 @@ class Interrupted(BagsmithError):
     code = "interrupted"
 
 
-@dataclass(frozen=True)
-class ErrorInfo:
+class ErrorInfo(NamedTuple):
+    """An error class of the catalogue: its code and its documentation."""
+
     code: str
     cls: type[BagsmithError]
     doc: str

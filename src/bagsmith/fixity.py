@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import signal
 import stat
@@ -23,6 +22,7 @@ from . import limits
 from .errors import ProcessesUnavailable, UsageError
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: `validate --fast` needs none
+    import hashlib
     from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Algorithms bagsmith can compute (and so verify), by their BagIt manifest name.
@@ -47,10 +47,24 @@ READ_CHUNK = 1024 * 1024
 _PR_SET_PDEATHSIG = 1
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-#: Direct constructors: faster than hashlib.new(name) when hashing many small files.
-_CONSTRUCTORS: dict[str, Callable[[], hashlib._Hash]] = {
-    name: getattr(hashlib, name) for name in SUPPORTED
-}
+#: Direct constructors: faster than hashlib.new(name) when hashing many small files. Filled
+#: when the first file is hashed: importing hashlib (OpenSSL's start-up) is a fifth of the
+#: start-up of `validate`, and `validate --fast` hashes nothing.
+_CONSTRUCTORS: dict[str, Callable[[], hashlib._Hash]] = {}
+
+
+def _hashers(algorithms: Sequence[str]) -> list[hashlib._Hash]:
+    """A new hasher for each algorithm."""
+    if not _CONSTRUCTORS:
+        import hashlib
+
+        _CONSTRUCTORS.update((name, getattr(hashlib, name)) for name in SUPPORTED)
+    try:
+        return [_CONSTRUCTORS[a]() for a in algorithms]
+    except KeyError:
+        import hashlib
+
+        return [hashlib.new(a) for a in algorithms]
 
 
 def normalize_algorithm(name: str) -> str:
@@ -93,7 +107,7 @@ def is_valid_digest(algorithm: str, digest: str) -> bool:
 
 def hash_stream(stream: IO[bytes], algorithms: Sequence[str], chunk: int = CHUNK) -> dict[str, str]:
     """Digest a readable binary stream once for every algorithm."""
-    hashers = [hashlib.new(a) for a in algorithms]
+    hashers = _hashers(algorithms)
     while True:
         block = stream.read(chunk)
         if not block:
@@ -204,7 +218,7 @@ def digest_file(
     """:func:`hash_file` with the raw digests, in the order of ALGORITHMS (validation compares
     them with the manifests' as bytes: no hex on either side). ``expect``: see
     :func:`open_regular`."""
-    hashers = [_CONSTRUCTORS[a]() if a in _CONSTRUCTORS else hashlib.new(a) for a in algorithms]
+    hashers = _hashers(algorithms)
     fd, size = _open_checked(path, follow_links, expect)
     try:
         if size <= SMALL_FILE:

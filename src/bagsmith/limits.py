@@ -12,12 +12,10 @@ Values are read where the input is read: :func:`get` is a dictionary look-up.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import UsageError
 
@@ -27,8 +25,9 @@ GIB = 1024 * MIB
 TIB = 1024 * GIB
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
+    """A limit on hostile or absurd input: its default, unit and problem code."""
+
     name: str
     default: int
     unit: str
@@ -224,4 +223,6 @@ def load_json(text: str | bytes) -> Any:
         depth = json_depth(text)
         if depth > limit:
             raise TooDeep(depth, limit)
+    import json  # only here: `validate` starts faster without it
+
     return json.loads(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..problems import Report
 from .manifest import decode_path, unsafe_reason
@@ -19,8 +19,9 @@ from .manifest import decode_path, unsafe_reason
 _LINE = re.compile(r"^(\S+)[ \t]+(\d{1,20}|-)[ \t]+(.+)$")
 
 
-@dataclass(frozen=True)
-class FetchEntry:
+class FetchEntry(NamedTuple):
+    """One fetch.txt line: the URL, the length if known, the path."""
+
     url: str
     length: int | None  # None for '-' (unknown)
     path: str

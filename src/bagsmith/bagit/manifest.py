@@ -7,7 +7,7 @@ Paths in manifests are relative to the bag's base directory with ``/`` separator
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _DECODE = re.compile(r"%(0[AaDd]|25)")
 _DECODE_MAP = {"0a": "\n", "0d": "\r", "25": "%"}
@@ -46,16 +46,18 @@ def format_line(digest: str, relpath: str) -> str:
     return f"{digest}  {encode_path(relpath)}\n"
 
 
-@dataclass(frozen=True)
-class ManifestLine:
+class ManifestLine(NamedTuple):
+    """One manifest line read: its digest and its path."""
+
     digest: str
     path: str  # decoded, normalised (no leading './')
     binary_marker: bool = False
     dot_slash: bool = False  # the path was written with a leading './'
 
 
-@dataclass(frozen=True)
-class LineProblem:
+class LineProblem(NamedTuple):
+    """Why a manifest line could not be read: a problem code and a message."""
+
     code: str  # a problem code from the catalogue
     message: str
 

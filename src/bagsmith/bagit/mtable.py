@@ -10,6 +10,7 @@ whole.
 
 from __future__ import annotations
 
+import binascii
 import re
 import unicodedata
 from array import array
@@ -196,46 +197,61 @@ class ManifestTable:
         plain: the digest, the white space of the first line, then ``data/…`` with no '%',
         NUL or '..' (what :meth:`load` reads line by line to the same entries), each path
         listed once, all new to the table or all listed by other manifests only. Otherwise
-        load nothing and return False: the block is read line by line, with every check."""
+        load nothing and return False: the block is read line by line, with every check.
+
+        Each line is cut in two: its digest and separator (``heads``, all of one width) and
+        its path. The separators are checked in place (every ``cut``-th character) and cut
+        out, the digests decoded at once, and the entries' values built in one buffer of
+        records.
+        """
         n = len(lines)
         size = end - start
         hexw = 2 * size
         first = lines[0]
-        sep = len(first) - hexw - len(first[hexw:].lstrip(" \t"))
-        if sep <= 0:
+        sep = first[hexw : len(first) - len(first[hexw:].lstrip(" \t"))]
+        if not sep:
             return False
-        cut = hexw + sep
-        lead = first[hexw:cut] + "data/"
-        if "".join([line[hexw : cut + 5] for line in lines]) != lead * n:
-            return False
+        cut = hexw + len(sep)
+        heads = "".join([line[:cut] for line in lines])
+        if len(heads) != n * cut:
+            return False  # a line shorter than a digest and its separator
+        for k, char in enumerate(sep):
+            if heads[hexw + k :: cut] != char * n:
+                return False
         paths = [line[cut:] for line in lines]
-        joined = "\n".join(paths)
-        if "%" in joined or "\x00" in joined or ".." in joined:
+        joined = "\n".join(paths)  # (no path holds a line feed)
+        if ("\n" + joined).count("\ndata/") != n or "%" in joined or "\x00" in joined:
             return False
-        try:
-            # whitespace inside a digest is skipped by fromhex: caught by the length
-            raw = bytes.fromhex("".join([line[:hexw] for line in lines]))
-        except ValueError:
-            return False
-        if len(raw) != n * size:
+        if ".." in joined:
             return False
         entries = self.entries
+        width = self.width
         olds = list(map(entries.get, paths))
         missing = olds.count(None)
-        if missing == n:
-            head = _BYTE[bit] + bytes(start - 1)
-            tail = bytes(self.width - end)
-            values = [head + raw[i : i + size] + tail for i in range(0, n * size, size)]
-        elif missing:
+        if missing and missing != n:
             return False
+        try:
+            hexes = bytearray(heads, "ascii")
+            for k in range(len(sep)):  # the separators out, column by column
+                del hexes[hexw :: cut - k]
+            digests = binascii.unhexlify(hexes)  # anything left that is not hex: refused
+        except ValueError:  # (binascii.Error, UnicodeEncodeError)
+            return False
+        if missing:
+            buffer = bytearray(n * width)
+            buffer[::width] = _BYTE[bit] * n
         else:
-            masks = b"".join(olds)[:: self.width]  # type: ignore[arg-type]
+            buffer = bytearray(b"".join(olds))  # type: ignore[arg-type]
+            masks = buffer[::width]
             if any(mask & bit for mask in set(masks)):
                 return False  # listed twice in this manifest: reported line by line
-            values = [
-                _BYTE[old[0] | bit] + old[1:start] + raw[i : i + size] + old[end:]  # type: ignore[index]
-                for old, i in zip(olds, range(0, n * size, size), strict=True)
-            ]
+            buffer[::width] = masks.translate(_WITH_BIT[bit])
+        for k in range(size):  # each record's digest, byte by byte across the records
+            buffer[start + k :: width] = digests[k::size]
+        records = bytes(buffer)
+        if len(records) != n * width:
+            return False
+        values = [records[i : i + width] for i in range(0, n * width, width)]
         fresh = dict(zip(paths, values, strict=True))
         if len(fresh) != n:
             return False  # listed twice in this block: reported line by line
@@ -326,6 +342,8 @@ class ManifestTable:
 
 _TWIN_BITS = 1 << 26
 _BYTE = [bytes((i,)) for i in range(256)]
+#: translation tables setting one bit (a manifest's) in every mask byte
+_WITH_BIT = {1 << i: bytes(m | 1 << i for m in range(256)) for i in range(8)}
 
 
 def _portable_key(path: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Files that operating systems create on their own. Bagging them is a policy choice.
 OS_FILES = frozenset(
@@ -31,8 +31,9 @@ def is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-@dataclass(frozen=True)
-class Collision:
+class Collision(NamedTuple):
+    """Two names that differ only by normalization or by case."""
+
     kind: str  # "normalization" | "case"
     first: str
     second: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import UsageError
 
@@ -22,16 +22,18 @@ FOLD_WIDTH = 79
 _LABEL_FORBIDDEN = re.compile(r"[:\r\n]")
 
 
-@dataclass(frozen=True)
-class Tag:
+class Tag(NamedTuple):
+    """One ``Label: value`` tag of a tag file, with the line it starts on."""
+
     label: str
     value: str
     line: int  # 1-based line on which the tag starts
     unusual_separator: bool = False
 
 
-@dataclass(frozen=True)
-class TagLineError:
+class TagLineError(NamedTuple):
+    """A tag file line that is neither a tag nor a continuation."""
+
     line: int
     text: str
 

@@ -7,7 +7,6 @@ Commands stay thin: parse options, call one public library function, render the 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import signal
 import sys
@@ -43,6 +42,8 @@ class Output:
             click.echo(text, err=True)
 
     def emit_json(self, data: object) -> None:
+        import json  # only for --json: a plain run starts faster without it
+
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
 
     def progress(

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..bagit.contents import read_contents
 from ..problems import Problem, Severity
 
 LOGGER = "bagsmith"
@@ -62,6 +61,8 @@ def bag_files(path: str | Path, verb: str) -> None:
     logger = _logger()
     if logger is None:
         return
+    from ..bagit.contents import read_contents  # only for a record that is kept
+
     contents = read_contents(path)
     digests: dict[str, list[str]] = {}
     for algorithm, entries in sorted(contents.manifests.items()):
@@ -76,6 +77,8 @@ def checked_files(path: str | Path, mode: str, found: Sequence[Problem]) -> None
     logger = _logger()
     if logger is None:
         return
+    from ..bagit.contents import read_contents
+
     try:
         contents = read_contents(path)
     except Exception:  # not a bag, unreadable: the problems say so already

@@ -80,6 +80,8 @@ class UnreadableBag:
 
 @dataclass
 class ValidationRun:
+    """The bags of one run, validated or unreadable."""
+
     mode: Mode
     bags: list[BagValidation] = field(default_factory=list)
     unreadable: list[UnreadableBag] = field(default_factory=list)
