@@ -15,6 +15,7 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import overload
 
 from .. import fixity
@@ -280,6 +281,12 @@ class ManifestTable:
         → the other paths of its group with their values. Empty for almost every bag."""
         groups: dict[str, list[str]] = {}
         if isinstance(self.entries, dict):
+            # checked at once: all ASCII, and no two alike ignoring case
+            joined = "\x00".join(self.entries)  # (no path holds a NUL)
+            if joined.isascii() and (
+                joined.islower() or len(set(map(str.lower, self.entries))) == len(self.entries)
+            ):
+                return {}
             first: dict[str, str] = {}
             for path in self.entries:
                 key = _portable_key(path)
@@ -332,6 +339,10 @@ class ManifestTable:
         if len(self.algorithms) < 2:
             return
         full = self.full_mask
+        if isinstance(self.entries, dict):
+            masks = bytes(map(_first, self.entries.values()))
+            if masks.count(full) == len(masks):
+                return  # every entry in every manifest: checked at once
         for path, value in self.entries.items():
             mask = value[0]
             if mask != full:
@@ -342,6 +353,7 @@ class ManifestTable:
 
 _TWIN_BITS = 1 << 26
 _BYTE = [bytes((i,)) for i in range(256)]
+_first = itemgetter(0)
 #: translation tables setting one bit (a manifest's) in every mask byte
 _WITH_BIT = {1 << i: bytes(m | 1 << i for m in range(256)) for i in range(8)}
 
