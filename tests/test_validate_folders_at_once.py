@@ -8,13 +8,16 @@ ticked off the manifests in one pass; anything else goes file by file as before.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bagsmith.bagit.names import OS_FILES, is_os_file
-from bagsmith.bagit.reader import FileEntry, open_bag
+from bagsmith.bagit.reader import FileEntry, FolderReader, open_bag
 from bagsmith.bagit.validate import Mode, _maybe_os_files, _plain_names, validate_bag
 from tests.validate_helpers import write_bag
 
@@ -82,3 +85,106 @@ def test_every_file_is_walked_once_in_folders(tmp_path: Path) -> None:
     assert flat == list(reader.payload_files())
     assert sorted(e.path for e in flat) == sorted(f"data/{p}" for p in files)
     assert all(len({e.path.rpartition("/")[0] for e in folder}) == 1 for folder in folders)
+
+
+# --- one process: each file hashed by its name in its folder, held open ----------------------
+
+
+def _spy_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = FolderReader.digest_folders
+
+    def spy(self: FolderReader, *args: Any, **kwargs: Any) -> Any:
+        calls.append(self.location)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(FolderReader, "digest_folders", spy)
+    return calls
+
+
+def test_one_process_hashes_as_it_walks_and_reports_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"d{i % 3}/f{i}.txt": bytes([i]) * i for i in range(40)}
+    bag = write_bag(tmp_path / "bag", files)
+    (bag / "data" / "d1" / "f1.txt").write_bytes(b"changed")
+    (bag / "data" / "d2" / "extra.txt").write_bytes(b"unlisted")
+    (bag / "data" / "d0" / "f3.txt").unlink()
+    (bag / "data" / "d0" / "link").symlink_to(bag / "data" / "d0" / "f6.txt")
+    calls = _spy_folders(monkeypatch)
+    progress: list[tuple[int, int]] = []
+    one = validate_bag(bag, processes=1, progress=lambda b, f: progress.append((b, f)))
+    assert calls == [str(bag.resolve())]
+    two = validate_bag(bag, processes=2)
+    assert calls == [str(bag.resolve())]  # (two processes: the pool, as before)
+    assert sorted(map(str, one.report)) == sorted(map(str, two.report))
+    assert {p.code for p in one.report} == {
+        "payload-digest-mismatch",
+        "payload-file-unlisted",
+        "payload-file-missing",
+        "file-unreadable",
+        "payload-oxum-mismatch",
+    }
+    assert (one.payload_files, one.payload_bytes) == (two.payload_files, two.payload_bytes)
+    assert progress[-1] == (one.payload_bytes, one.payload_files)
+
+
+def test_a_file_swapped_for_a_link_or_a_fifo_after_the_listing_is_never_read(
+    tmp_path: Path,
+) -> None:
+    bag = write_bag(tmp_path / "bag", {"sub/a.txt": b"a", "sub/b.txt": b"b", "sub/c.txt": b"c"})
+    outside = _outside(tmp_path)
+    sub = bag / "data" / "sub"
+
+    def on_names(folder: str, names: list[str]) -> None:
+        if folder == "data/sub":  # listed as regular files; swapped before they are opened
+            (sub / "a.txt").unlink()
+            (sub / "a.txt").symlink_to(outside / "a.txt")
+            (sub / "b.txt").unlink()
+            os.mkfifo(sub / "b.txt")
+
+    walk = open_bag(bag).digest_folders(("sha256",), on_names)
+    assert walk is not None
+    [(files, done)] = list(walk)
+    assert [d.path for d in done] == ["data/sub/a.txt", "data/sub/b.txt", "data/sub/c.txt"]
+    a, b, c = done
+    assert a.digests is None and "symbolic link" in (a.error or "")
+    assert b.digests is None and "FIFO" in (b.error or "")
+    assert c.digests == [hashlib.sha256(b"c").digest()] and c.size == 1
+    assert [(f.path, f.size) for f in files] == [
+        ("data/sub/a.txt", len(os.readlink(sub / "a.txt"))),
+        ("data/sub/b.txt", 0),
+        ("data/sub/c.txt", 1),
+    ]
+
+
+def test_a_folder_swapped_for_a_link_while_it_is_hashed_is_never_read_through(
+    tmp_path: Path,
+) -> None:
+    bag = write_bag(tmp_path / "bag", {"sub/a.txt": b"a", "sub/deeper/a.txt": b"a"})
+    outside = _outside(tmp_path)
+
+    def on_names(folder: str, names: list[str]) -> None:
+        if folder == "data/sub":  # open and listed: now moved away, a link in its place
+            (bag / "data" / "sub").rename(tmp_path / "moved")
+            (bag / "data" / "sub").symlink_to(outside, target_is_directory=True)
+
+    walk = open_bag(bag).digest_folders(("sha256",), on_names)
+    assert walk is not None
+    done = [d for _files, digested in walk for d in digested]
+    reader = open_bag(bag)
+    # the files of the folder listed are hashed (by name, in that folder); its subfolder is
+    # reached through the link's path only to be refused, and nothing outside is ever read
+    assert [(d.path, d.digests) for d in done] == [
+        ("data/sub/a.txt", [hashlib.sha256(b"a").digest()])
+    ]
+    assert (outside / "a.txt").read_bytes() == b"secret"
+    assert reader.is_dir("data")
+
+
+def _outside(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    (outside / "deeper").mkdir(parents=True)
+    (outside / "a.txt").write_bytes(b"secret")
+    (outside / "deeper" / "a.txt").write_bytes(b"secret")
+    return outside

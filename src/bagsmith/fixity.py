@@ -151,12 +151,19 @@ def open_regular(
 
 
 def _open_checked(
-    path: str | os.PathLike[str], follow_links: bool, expect: tuple[int, int] | None
+    path: str | os.PathLike[str],
+    follow_links: bool,
+    expect: tuple[int, int] | None,
+    dir_fd: int | None = None,
 ) -> tuple[int, int]:
-    """:func:`open_regular`, also returning the file's size (from the same ``fstat``)."""
+    """:func:`open_regular`, also returning the file's size (from the same ``fstat``).
+
+    ``dir_fd``: PATH is one name in the folder open at this descriptor (a folder opened
+    without following links: nothing on the way can be a link, and O_NOFOLLOW refuses a link
+    in the name's place)."""
     flags = _OPEN_READ | (0 if follow_links else _NOFOLLOW)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, flags, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow_links:
             raise OSError(errno.ELOOP, "a symbolic link; never followed") from None
@@ -177,7 +184,7 @@ def _open_checked(
                         "not the file listed: its path goes through a symbolic link (or it "
                         "was replaced since); never followed",
                     )
-            elif not _opened_as_named(fd, path):
+            elif dir_fd is None and not _opened_as_named(fd, path):
                 raise OSError(errno.ELOOP, "its path goes through a symbolic link; never followed")
     except BaseException:
         os.close(fd)
@@ -214,12 +221,17 @@ def digest_file(
     *,
     follow_links: bool = True,
     expect: tuple[int, int] | None = None,
+    dir_fd: int | None = None,
 ) -> tuple[list[bytes], int]:
     """:func:`hash_file` with the raw digests, in the order of ALGORITHMS (validation compares
     them with the manifests' as bytes: no hex on either side). ``expect``: see
-    :func:`open_regular`."""
+    :func:`open_regular`. ``dir_fd``: PATH is a name in the folder open at this descriptor,
+    which was opened without following links (``follow_links=False`` then refuses a link in
+    the name's place)."""
+    if dir_fd is not None and "/" in os.fspath(path):
+        raise ValueError(f"{path!r} is not one name in a folder")
     hashers = _hashers(algorithms)
-    fd, size = _open_checked(path, follow_links, expect)
+    fd, size = _open_checked(path, follow_links, expect, dir_fd)
     try:
         if size <= SMALL_FILE:
             data = os.read(fd, size + 1)
@@ -331,6 +343,7 @@ def process_pool(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    _hashers(())  # hashlib loaded before the workers fork, as the pool's modules are
     before = set(multiprocessing.active_children())
     pool: ProcessPoolExecutor | None = None
     try:

@@ -137,6 +137,19 @@ class BagReader(ABC):
         if run:
             yield run
 
+    def digest_folders(
+        self,
+        algorithms: tuple[str, ...],
+        on_names: Callable[[str, list[str]], None] | None = None,
+        *,
+        total_bytes: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[tuple[list[FileEntry], list[Digested]]] | None:
+        """:meth:`payload_folders` with the digests of each folder's regular files, hashed in
+        this process as the walk goes; None when the reader has no faster way than
+        :meth:`digest` of :meth:`payload_files`."""
+        return None
+
     @abstractmethod
     def digest(
         self,
@@ -271,10 +284,23 @@ class FolderReader(BagReader):
     def _walk_folders(
         self, top: str, skip: str | None, on_names: Callable[[str, list[str]], None] | None
     ) -> Iterator[list[FileEntry]]:
-        """The files of each folder, depth first, names sorted. Each folder is opened without
-        following a link and must be the folder its parent's listing saw (device and inode),
-        so a folder swapped for a link during the walk is never listed; files carry the
-        identity their listing saw."""
+        for _fd, files in self._listed_folders(top, skip, on_names):
+            yield files
+
+    def _listed_folders(
+        self,
+        top: str,
+        skip: str | None,
+        on_names: Callable[[str, list[str]], None] | None,
+        *,
+        stat_files: bool = True,
+    ) -> Iterator[tuple[int, list[FileEntry]]]:
+        """The files of each folder with the folder's descriptor (open until the next folder
+        is asked for), depth first, names sorted. Each folder is opened without following a
+        link and must be the folder its parent's listing saw (device and inode), so a folder
+        swapped for a link during the walk is never listed; files carry the identity their
+        listing saw. ``stat_files=False``: a file the listing says is regular is not looked
+        at (size -1, no identity), for a caller that opens it by name in the folder."""
         try:
             st = os.lstat(self._abs(top) if top else str(self.root))
         except OSError as exc:
@@ -308,6 +334,9 @@ class FolderReader(BagReader):
                 files: list[FileEntry] = []
                 add = files.append
                 for entry in entries:
+                    if not stat_files and entry.is_file(follow_symlinks=False):
+                        add(entry_of((prefix + entry.name, -1, None, None)))
+                        continue
                     try:
                         st = entry.stat(follow_symlinks=False)  # fstatat on the folder's fd
                     except OSError as exc:
@@ -327,7 +356,7 @@ class FolderReader(BagReader):
                     else:
                         add(FileEntry(prefix + entry.name, st.st_size, _kind(mode)))
                 if files:
-                    yield files
+                    yield fd, files
                 stack.extend(reversed(subdirs))
             finally:
                 os.close(fd)
@@ -348,6 +377,61 @@ class FolderReader(BagReader):
         if not self.is_dir("data"):
             return iter(())
         return self._walk_folders("data", None, on_names)
+
+    def digest_folders(
+        self,
+        algorithms: tuple[str, ...],
+        on_names: Callable[[str, list[str]], None] | None = None,
+        *,
+        total_bytes: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[tuple[list[FileEntry], list[Digested]]] | None:
+        """Each file is opened by its name in its folder while the folder is open (the
+        folder was opened without following links, the name with O_NOFOLLOW): no ``stat``
+        of it beforehand, and its size is the ``fstat`` of the descriptor hashed."""
+        if not self.is_dir("data"):
+            return iter(())
+        return self._digest_folders(algorithms, on_names, total_bytes, progress)
+
+    def _digest_folders(
+        self,
+        algorithms: tuple[str, ...],
+        on_names: Callable[[str, list[str]], None] | None,
+        total_bytes: int | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> Iterator[tuple[list[FileEntry], list[Digested]]]:
+        target = fixity.batch_target(total_bytes, 1)
+        counted = [0, 0, 0, 0]  # bytes and files reported; bytes and files since
+        digest_file = fixity.digest_file
+        for fd, files in self._listed_folders("data", None, on_names, stat_files=False):
+            done: list[Digested] = []
+            for i, entry in enumerate(files):
+                if entry.size >= 0:  # not a regular file, or a file that could not be seen
+                    continue
+                path = entry.path
+                name = path.rpartition("/")[2]
+                try:
+                    digests, size = digest_file(name, algorithms, follow_links=False, dir_fd=fd)
+                except OSError as exc:
+                    try:
+                        size = os.stat(name, dir_fd=fd, follow_symlinks=False).st_size
+                    except OSError:
+                        size = 0
+                    done.append(Digested(path, None, size, exc.strerror or str(exc)))
+                else:
+                    done.append(Digested(path, digests, size))
+                files[i] = FileEntry(path, size)
+                if progress is not None:
+                    counted[2] += size
+                    counted[3] += 1
+                    if counted[2] >= target or counted[3] >= 2000:
+                        counted[0] += counted[2]
+                        counted[1] += counted[3]
+                        counted[2] = counted[3] = 0
+                        progress(counted[0], counted[1])
+            yield files, done
+        if progress is not None and counted[3]:
+            progress(counted[0] + counted[2], counted[1] + counted[3])
 
     def digest(
         self,
