@@ -7,19 +7,21 @@ positions found by a small scanner that walks the text beside ``json.loads``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .. import limits
 from ..errors import InputError, MetadataError
 from ..resources import canonical_rights_uri, json_schema
 from .content import xml_illegal
 from .dates import is_valid_edtf
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_SIDECAR_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -53,19 +55,27 @@ def field_path(path: Path_) -> str:
     return out or "(top level)"
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML without implicit timestamps: dates stay the strings the archivist wrote."""
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    """Safe YAML without implicit timestamps: dates stay the strings the archivist wrote.
+    (PyYAML is imported here, when a YAML sidecar is read: ~10 ms of every `parse` else.)"""
+    import yaml
 
+    class _Loader(yaml.SafeLoader):
+        pass
 
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    _Loader.yaml_implicit_resolvers = {
+        key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return _Loader
 
 
 def _no_aliases(text: str, where: str) -> None:
     """Aliases could multiply a small file into a huge structure: a sidecar has no need."""
-    for event in yaml.parse(text, Loader=_Loader):
+    import yaml
+
+    for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, yaml.AliasEvent):
             raise MetadataError(
                 "YAML aliases (*name) are not allowed in a sidecar",
@@ -75,10 +85,12 @@ def _no_aliases(text: str, where: str) -> None:
 
 
 def _yaml(text: str, where: str) -> tuple[Any, dict[Path_, int]]:
-    loader: _Loader | None = None
+    import yaml
+
+    loader: yaml.SafeLoader | None = None
     try:
         # (inside the try: the reader refuses a NUL as the loader is made; found by fuzzing)
-        loader = _Loader(text)
+        loader = _loader()(text)
         _no_aliases(text, where)
         node = loader.get_single_node()
         if node is None:
