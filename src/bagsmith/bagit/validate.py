@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import fixity
 from ..problems import Report, Severity
 from . import mtable
 from .declaration import Declaration, read_declaration
-from .facts import BagFacts, FactsCollector, ManifestDigests
 from .fetch import FetchEntry, parse_fetch
 from .manifest import split_manifest_name
 from .mtable import ManifestTable
 from .names import OS_FILES, CollisionFinder, is_os_file
 from .reader import BagReader, Digested, FileEntry, TagDecodeError, open_bag
+
+if TYPE_CHECKING:  # gathered only for profile and METS checks: imported then
+    from .facts import BagFacts, FactsCollector
 
 Progress = Callable[[int, int], None]
 #: Decides, once bag-info.txt is read, whether to gather :class:`BagFacts`: called with the
@@ -198,6 +200,8 @@ class _Validator:
             info = tuple((t.label, t.value, t.line) for t in decl.bag_info)
             wanted = wanted(info, self.reader.is_file)
         if wanted:
+            from .facts import FactsCollector
+
             self.collector = FactsCollector()
             self.kept = {}
             self.kept_tags = {}
@@ -216,6 +220,8 @@ class _Validator:
         for problem in self.reader.late_problems:
             self.report.add(problem.code, problem.message, problem.path)
         if self.collector is not None and self.kept is not None:
+            from .facts import ManifestDigests
+
             digests = ManifestDigests(payload.algorithms, payload.offsets, self.kept)
             tag_digests = ManifestDigests(tags.algorithms, tags.offsets, self.kept_tags or {})
             self.result.facts = self.collector.build(

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..bagit.facts import BagFacts
 from ..bagit.reader import ArchiveReader, BagReader, FolderReader
 from ..bagit.tagfiles import PROFILE_ID_TAG
 from ..bagit.validate import BagValidation, Mode, validate_bag
@@ -34,6 +33,7 @@ from . import activity
 from .progress import ProgressFactory, step, tell_total
 
 if TYPE_CHECKING:  # profiles are imported when one is checked: `validate` must start fast
+    from ..bagit.facts import BagFacts
     from ..bagit.profiles import Profile
 
 # BagValidation and Mode are re-exported for the CLI, which imports only the pipeline
