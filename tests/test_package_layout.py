@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,42 @@ def test_mime_types() -> None:
     assert mime_type("data/metadata/meta.yaml") == "application/yaml"
     assert mime_type("data/article/page.HTML") == "text/html"
     assert mime_type("data/images/01.jpg") == "image/jpeg"
+
+
+def test_plan_layout_resolves_each_path_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning an article with 12 images asks the file system for the real path of each
+    source and folder once (it used to be up to five times per image); the plan is the same."""
+    import os
+
+    from PIL import Image
+
+    from bagsmith.pipeline import layout
+    from bagsmith.pipeline.parsing import parse_article
+
+    images = tmp_path / "images"
+    images.mkdir()
+    text = ["Harbour", "", "Photographs of the harbour.", ""]
+    for n in range(1, 13):
+        Image.new("RGB", (8, 8)).save(images / f"{n:02d}.jpg")
+        text += [f"#{n} Ship {n}", ""]
+    article = tmp_path / "article.txt"
+    article.write_text("\n".join(text), encoding="utf-8")
+    parsed = parse_article(article, images=images, identify_formats=False)
+    asked: list[str] = []
+    real = os.path.realpath
+
+    def counting(path: Any, *args: Any, **kwargs: Any) -> str:
+        asked.append(os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(layout.os.path, "realpath", counting)
+    plan = layout.plan_layout(parsed, images, None)
+    assert len(asked) == len(set(asked))
+    assert len(asked) <= 1 + 12 + 1  # the article, each image, the images folder
+    monkeypatch.setattr(layout.os.path, "realpath", real)
+    assert plan == layout.plan_layout(parsed, images, None)
+    assert [rel for _, rel in plan.sources][1:] == [
+        f"data/images/{n:02d}.jpg" for n in range(1, 13)
+    ]
