@@ -50,4 +50,21 @@ def test_bench_batch_runs_on_a_tiny_collection(tmp_path: Path, schema_cache: Pat
         ("validate", 2),
     ]
     assert all(r["items"] == 3 and r["cpu_seconds"] > 0 for r in rows)
+    assert all(0 <= r["parent_share"] <= 1 for r in rows)
+    assert "start-up of a batch (imports, fido table)" in done.stdout
     assert len([p for p in (tmp_path / "bags-2").iterdir() if p.is_dir()]) == 3
+
+
+@pytest.mark.slow
+def test_batch_steps_runs_on_a_tiny_collection(tmp_path: Path, schema_cache: Path) -> None:
+    """bench/batch_steps.py: every step of package_article is reported, once per article."""
+    args = [sys.executable, str(ROOT / "bench" / "batch_steps.py"), "--workdir", str(tmp_path)]
+    args += ["--articles", "2", "--images", "2", "--size", "40x30", "--runs", "1"]
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=300, env=dict(os.environ), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    for step in ("parse_article", "describe_article", "build_mets", "identify_formats"):
+        assert "ms CPU per article  (1.0 calls)" in lines[step], done.stdout
+    assert "sync_filesystem" in lines
