@@ -241,3 +241,40 @@ def test_whole_and_by_sections_find_the_same(
     assert (whole[1] == []) is (change[0] == b"")
     if not whole[1]:
         assert whole[0].files and whole[0].ids and whole[0].mix
+
+
+def test_batch_runs_the_xsd_once_per_document_of_each_article(
+    tmp_path: Path, schema_cache: Path, xsd_runs: Counter[tuple[str, bool]]
+) -> None:
+    """``run_batch`` (in this process): per article, DC and METS through the XSD once each."""
+    from PIL import Image
+
+    from bagsmith.pipeline.batch import BatchOptions, run_batch
+
+    class Inline:
+        description = "in-line"
+        workers = 1
+
+        def run(self, fn: Any, items: Any) -> Any:
+            for index, item in enumerate(items):
+                yield index, fn(item)
+
+        def close(self) -> None:
+            pass
+
+    collection = tmp_path / "collection"
+    for number in (1, 2, 3):
+        folder = collection / f"article-{number}"
+        (folder / "images").mkdir(parents=True)
+        (folder / "article.txt").write_text(
+            f"Harbour {number}\n\nPhotographs of the harbour.\n\n#1 Docks\n\n#2 Ships\n",
+            encoding="utf-8",
+        )
+        for figure in (1, 2):
+            Image.new("RGB", (16, 12), (number * 40, figure * 60, 90)).save(
+                folder / "images" / f"{figure:02d}.jpg"
+            )
+    options = BatchOptions(workers=1, info=INFO)
+    report = run_batch(collection, tmp_path / "bags", options, executor=Inline())
+    assert [o.status for o in report.outcomes] == ["packaged"] * 3 and not report.failed
+    assert xsd_runs == {("dc.xml", True): 3, ("mets.xml", True): 3}
