@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
@@ -11,8 +12,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:bagsmith:premis-event")
 
 
+@functools.lru_cache(maxsize=4096)
 def path_token(path: str) -> str:
-    """An NCName-safe token for a bag-relative path: readable slug + 8 hex of its sha1."""
+    """An NCName-safe token for a bag-relative path: readable slug + 8 hex of its sha1.
+    (Remembered for the last paths: a METS asks for each file's ~15 times.)"""
     slug = _UNSAFE.sub("_", path).strip("_.-")[:48] or "file"
     digest = hashlib.sha1(path.encode("utf-8")).hexdigest()[:8]
     return f"{slug}-{digest}"
