@@ -68,9 +68,9 @@ def test_help_imports_no_heavy_library() -> None:
 
 #: what `bagsmith parse` of one page does not need (issue 16: a page parsed in under 0.3 s, of
 #: which interpreter start-up and trafilatura's import take most): the sidecar's schema
-#: validator, the EDTF grammar (plain dates are checked without it), Pillow (no images), and
-#: for a text article the HTML stack
-PARSE_UNUSED = {"jsonschema", "edtf", "pyparsing", "PIL", "fido", "rich", "jinja2"}
+#: validator, the EDTF grammar (plain dates are checked without it), Pillow (no images),
+#: PyYAML (no YAML sidecar), and for a text article the HTML stack
+PARSE_UNUSED = {"jsonschema", "edtf", "pyparsing", "PIL", "fido", "rich", "jinja2", "yaml"}
 HTML_STACK = {"lxml", "trafilatura", "htmldate", "courlan"}
 
 ARTICLE = """Autumn in Győr

@@ -25,7 +25,17 @@ SUBSYSTEMS = frozenset(
     {"bagit", "ingest", "metadata", "xmlschemas", "deposit", "report", "capture"}
 )
 FOUNDATION = frozenset(
-    {"errors", "problems", "model", "fixity", "resources", "limits", "interrupts", "config"}
+    {
+        "errors",
+        "problems",
+        "model",
+        "fixity",
+        "resources",
+        "limits",
+        "interrupts",
+        "config",
+        "regexcache",
+    }
 )
 #: Top-level names that are not layers: the package itself (``__version__``) and ``-m``.
 ENTRY = frozenset({"__init__", "__main__"})

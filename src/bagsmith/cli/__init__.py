@@ -103,6 +103,8 @@ class LazyGroup(click.Group):
         module_name = _COMMANDS.get(cmd_name)
         if module_name is None:
             return None
+        if cmd_name == "parse":  # before its modules compile their regular expressions
+            _keep_compiled_regexes()
         try:
             module = importlib.import_module(f"{__name__}.{module_name}")
         except ModuleNotFoundError as exc:  # a command whose module is not part of this build
@@ -113,6 +115,16 @@ class LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         add_examples(command, cmd_name)
         return command
+
+
+def _keep_compiled_regexes() -> None:
+    """The bagsmith program (not a library caller's process) reuses compiled expressions."""
+    from .common import AS_PROGRAM
+
+    if AS_PROGRAM:
+        from .. import regexcache
+
+        regexcache.enable()
 
 
 @click.group(
