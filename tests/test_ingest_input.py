@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -294,3 +295,19 @@ def test_article_with_control_characters_packages(tmp_path: Path, schema_cache: 
     mets = etree.parse(str(dest / "data" / "mets.xml"))
     assert mets.getroot() is not None
     assert tree_state(src) == before
+
+
+def test_clean_line_is_its_definition_on_every_code_point() -> None:
+    """clean_line (one translate) against its definition: NFC, the invisible characters out,
+    every space separator (Zs) and control character (Cc) a space, white space squeezed."""
+    from bagsmith.ingest.text import _INVISIBLE, clean_line
+
+    def definition(line: str) -> str:
+        line = unicodedata.normalize("NFC", line).translate(_INVISIBLE)
+        line = "".join(" " if unicodedata.category(c) in ("Zs", "Cc") else c for c in line)
+        return " ".join(line.split())
+
+    every = "".join(chr(c) + "a" for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert clean_line(every) == definition(every)
+    for line in ("\u00a0 x\u3000y\x85z\u200b ", "e\u0301\x00\x7f\u2028", ""):
+        assert clean_line(line) == definition(line)
