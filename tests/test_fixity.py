@@ -133,3 +133,34 @@ def test_ctrl_c_with_idle_workers_prints_no_worker_traceback(tmp_path: Path) -> 
     assert proc.returncode == 130, err
     assert "interrupted" in out
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_a_pool_worker_whose_main_process_is_already_gone_exits_at_once() -> None:
+    # the main process can die between a worker's fork and its request to be killed with it
+    # (PR_SET_PDEATHSIG is not inherited across that gap): the worker must not wait for ever
+    code = "from bagsmith.fixity import worker_init; worker_init({}); print('waiting')"
+    gone = subprocess.run(
+        [sys.executable, "-c", code.format(2**22 + 12345)],  # not our parent: it died
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert gone.returncode == -signal.SIGKILL and "waiting" not in gone.stdout
+    alive = subprocess.run(
+        [sys.executable, "-c", code.format("__import__('os').getppid()")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert alive.returncode == 0 and alive.stdout.strip() == "waiting"
+
+
+def test_the_hashing_pool_tells_its_workers_who_their_main_process_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # forked workers inherit this stand-in: they see a parent other than the pool's and leave
+    monkeypatch.setattr(os, "getppid", lambda: 2**22 + 12345)
+    from concurrent.futures.process import BrokenProcessPool
+
+    with pytest.raises(BrokenProcessPool), fixity.process_pool(1) as pool:
+        pool.submit(os.getpid).result(timeout=60)

@@ -16,7 +16,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing, suppress
-from typing import IO, TYPE_CHECKING, NamedTuple, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from . import limits
 from .errors import ProcessesUnavailable, UsageError
@@ -271,12 +271,14 @@ def _hash_large(fd: int, hashers: list[hashlib._Hash]) -> int:
     return total
 
 
-def worker_init() -> None:
+def worker_init(parent: int | None = None) -> None:
     """Initialiser for worker processes: only the main process reacts to Ctrl-C.
 
     On Ctrl-C the main process stops the pool (and cleans up whatever it was writing); workers
     ignore SIGINT so a terminal shows no traceback per worker. SIGTERM gets its default action,
-    and on Linux a worker is killed when the main process dies, even by SIGKILL.
+    and on Linux a worker is killed when the main process dies, even by SIGKILL. ``parent``: the
+    main process's pid; a worker whose main process died before this ran (between the fork and
+    the request to be killed with it) exits at once instead of waiting for ever on its queue.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -285,6 +287,8 @@ def worker_init() -> None:
 
         with suppress(OSError, AttributeError):
             ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent:  # orphaned already: nobody to work for
+        os.kill(os.getpid(), signal.SIGKILL)  # what the request would have done
 
 
 class HashJob(NamedTuple):
@@ -328,7 +332,7 @@ def _started() -> None:
 
 def process_pool(
     processes: int,
-    initializer: Callable[[], None] | None = worker_init,
+    initializer: Callable[..., None] | None = worker_init,
     parameter: str = "processes",
 ) -> ProcessPoolExecutor:
     """A pool of ``processes`` worker processes (the setting ``parameter``), all started
@@ -346,11 +350,13 @@ def process_pool(
     _hashers(())  # hashlib loaded before the workers fork, as the pool's modules are
     before = set(multiprocessing.active_children())
     pool: ProcessPoolExecutor | None = None
+    initargs: tuple[Any, ...] = (os.getpid(),) if initializer is worker_init else ()
     try:
         pool = ProcessPoolExecutor(
             max_workers=processes,
             mp_context=multiprocessing.get_context("fork" if os.name == "posix" else "spawn"),
             initializer=initializer,
+            initargs=initargs,
         )
         pool.submit(_started).result()  # with fork, the first submit starts every worker
     except OSError as exc:  # EAGAIN, ENOMEM from fork; EMFILE from the pool's pipes
