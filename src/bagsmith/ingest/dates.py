@@ -122,11 +122,12 @@ _PLAIN_EDTF = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?[~?]?|\d{3}X|\d\dXX")
 
 
 # Every character the ``edtf`` grammar (EDTF levels 0-2) can match, and the one free character
-# it takes after a season's ``^``; pyparsing skips white space between tokens. A value made of
+# it takes after a season's ``^`` (white space may come between: pyparsing skips white space
+# between tokens). A value made of
 # anything else is refused without the parser (``tests/test_ingest_captions.py`` checks that
 # the parser refuses such values too).
 _EDTF_CHARACTERS = re.compile(r"[0-9XYESTZ+\-:/.,\[\]{}^?~%\s]+")
-_SEASON_QUALIFIER = re.compile(r"\^\S")
+_SEASON_QUALIFIER = re.compile(r"\^\s*\S")
 _LONE_DOT = re.compile(r"(?<!\.)\.(?!\.)")
 
 
