@@ -6,6 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (a property test that finds a new failure
+# by chance would turn a clean clone red without any change); set BAGSMITH_HYPOTHESIS_EXPLORE=1
+# to search with fresh random examples while working on a rule.
+settings.register_profile("bagsmith", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile("explore" if os.environ.get("BAGSMITH_HYPOTHESIS_EXPLORE") else "bagsmith")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BAGSMITH_SHARED", ROOT.parent / "shared"))
