@@ -115,3 +115,20 @@ def test_a_huge_section_is_checked_in_linear_time() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_nesting_past_the_parsers_depth_limit_is_malformed_whole_or_by_sections(
+    schema_cache_dir: Path,
+) -> None:
+    # lxml's limits stay on for untrusted documents (no XML_PARSE_HUGE): 300 nested elements
+    # inside a section are refused, by the whole-document check and the section-by-section one
+    from bagsmith.xmlschemas.safeparse import parse_untrusted
+
+    deep = b"<mets:xmlData>" * 300 + b"</mets:xmlData>" * 300
+    document = HEAD + dmd("d1").replace(b"<mets:xmlData>\n", deep, 1) + STRUCT + b"</mets:mets>"
+    found = problems(document, schema_cache_dir)
+    assert [(code, "Excessive depth" in message) for code, _, message in found] == [
+        ("xml-not-well-formed", True)
+    ]
+    parsed = parse_untrusted(document, "mets.xml")
+    assert parsed.tree is None and "Excessive depth" in parsed.problems[0].message

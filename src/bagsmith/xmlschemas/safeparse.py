@@ -27,15 +27,18 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
+#: How every untrusted document is read (whole or as a stream): no entities expanded, no
+#: network, no DTD loaded, lxml's limits on depth and text kept; comments and blank text kept.
+SAFE_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+
+
 def safe_parser() -> Any:
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-    )
+    parser = etree.XMLParser(**SAFE_OPTIONS)
     parser.resolvers.add(RefuseAll())
     return parser
 
@@ -118,10 +121,7 @@ def prolog_problem(source: Path | bytes | IO[bytes], name: str) -> Problem | Non
 def _scan_prolog(stream: IO[bytes], name: str) -> Problem | None:
     parser = etree.XMLPullParser(
         events=("start",),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
+        **SAFE_OPTIONS,
         remove_comments=True,
         remove_pis=True,
     )
