@@ -19,7 +19,6 @@ import argparse
 import collections
 import functools
 import importlib
-import os
 import shutil
 import sys
 import time
@@ -80,13 +79,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    if "BAGSMITH_SCHEMA_DIR" not in os.environ:
-        from bagsmith import xmlschemas
-
-        cache = args.workdir / "schemas"
-        if not cache.is_dir():
-            xmlschemas.install(xmlschemas.from_folder(args.schemas), cache)
-        os.environ["BAGSMITH_SCHEMA_DIR"] = str(cache)
+    bench_batch.use_schema_cache(args.workdir, args.schemas)
 
     from bagsmith.bagit import staging
     from bagsmith.pipeline.batch import BatchOptions, run_batch

@@ -90,6 +90,18 @@ def make_collection(folder: Path, articles: int, images: int, size: tuple[int, i
     return total
 
 
+def use_schema_cache(workdir: Path, schemas: Path) -> None:
+    """Point bagsmith at a schema cache in WORKDIR, installed once from SCHEMAS (the official
+    schemas), unless ``BAGSMITH_SCHEMA_DIR`` names one already."""
+    if "BAGSMITH_SCHEMA_DIR" not in os.environ:
+        from bagsmith import xmlschemas
+
+        cache = workdir / "schemas"
+        if not cache.is_dir():
+            xmlschemas.install(xmlschemas.from_folder(schemas), cache)
+        os.environ["BAGSMITH_SCHEMA_DIR"] = str(cache)
+
+
 def load() -> str:
     return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
@@ -176,13 +188,7 @@ def main() -> None:
     width, height = (int(v) for v in args.size.lower().split("x"))
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    if "BAGSMITH_SCHEMA_DIR" not in os.environ:
-        from bagsmith import xmlschemas
-
-        cache = args.workdir / "schemas"
-        if not cache.is_dir():
-            xmlschemas.install(xmlschemas.from_folder(args.schemas), cache)
-        os.environ["BAGSMITH_SCHEMA_DIR"] = str(cache)
+    use_schema_cache(args.workdir, args.schemas)
 
     name = f"coll-{args.articles}x{args.images}-{width}x{height}"
     t0 = time.perf_counter()
