@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import overload
+from typing import TypeVar, overload
 
 from ..errors import InputError, SourceConflictError
 from ..problems import Problem
@@ -82,8 +82,12 @@ def _os_path(relpath: str) -> str:
     return relpath if os.sep == "/" else relpath.replace("/", os.sep)
 
 
-class _Paths:
-    """Bag paths back to back as UTF-8 in one buffer, with where each ends and a time each."""
+_T = TypeVar("_T")
+
+
+class _Paths(Sequence[_T]):
+    """Bag paths back to back as UTF-8 in one buffer, with where each ends and a time each;
+    a subclass makes its items from them (:meth:`_item`)."""
 
     __slots__ = ("_ends", "_mtimes", "_text")
 
@@ -116,6 +120,31 @@ class _Paths:
             raise IndexError("index out of range")
         return i
 
+    def _item(self, i: int) -> _T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[_T]: ...
+
+    def __getitem__(self, i: int | slice) -> _T | list[_T]:
+        if isinstance(i, slice):
+            return [self._item(k) for k in range(*i.indices(len(self)))]
+        return self._item(self._index(i))
+
+    def __iter__(self) -> Iterator[_T]:
+        for i in range(len(self._ends)):
+            yield self._item(i)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, type(self) | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     def relpaths(self) -> Iterator[str]:
         for i in range(len(self._ends)):
             yield self._path(i)
@@ -130,7 +159,7 @@ class _Paths:
         return True
 
 
-class FileList(_Paths, Sequence[SourceFile]):
+class FileList(_Paths[SourceFile]):
     """The files of a plan, in the order added, kept in flat buffers (~45 bytes a file).
 
     Per file: its bag path as UTF-8 bytes back to back, where it ends, its size and mtime (8
@@ -198,28 +227,6 @@ class FileList(_Paths, Sequence[SourceFile]):
             source += _os_path(relpath[len(rel) :])
         return SourceFile(relpath, source, self._sizes[i], self._mtimes[i])
 
-    @overload
-    def __getitem__(self, i: int) -> SourceFile: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[SourceFile]: ...
-
-    def __getitem__(self, i: int | slice) -> SourceFile | list[SourceFile]:
-        if isinstance(i, slice):
-            return [self._item(k) for k in range(*i.indices(len(self)))]
-        return self._item(self._index(i))
-
-    def __iter__(self) -> Iterator[SourceFile]:
-        for i in range(len(self._ends)):
-            yield self._item(i)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, FileList | list | tuple):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"<FileList of {len(self)} files>"
 
@@ -243,7 +250,7 @@ class SourceDir:
     mtime_ns: int
 
 
-class DirList(_Paths, Sequence[SourceDir]):
+class DirList(_Paths[SourceDir]):
     """The folders of a plan, in the order added, in flat buffers (bag path and mtime)."""
 
     __slots__ = ()
@@ -264,31 +271,9 @@ class DirList(_Paths, Sequence[SourceDir]):
     def _item(self, i: int) -> SourceDir:
         return SourceDir(self._path(i), self._mtimes[i])
 
-    @overload
-    def __getitem__(self, i: int) -> SourceDir: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[SourceDir]: ...
-
-    def __getitem__(self, i: int | slice) -> SourceDir | list[SourceDir]:
-        if isinstance(i, slice):
-            return [self._item(k) for k in range(*i.indices(len(self)))]
-        return self._item(self._index(i))
-
-    def __iter__(self) -> Iterator[SourceDir]:
-        for i in range(len(self._ends)):
-            yield self._item(i)
-
     def __reversed__(self) -> Iterator[SourceDir]:
         for i in range(len(self._ends) - 1, -1, -1):
             yield self._item(i)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, DirList | list | tuple):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<DirList of {len(self)} folders>"
