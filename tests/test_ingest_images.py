@@ -208,3 +208,41 @@ def test_broken_image_fails_the_run_unless_allowed(article: Path, tmp_path: Path
     assert figs[7].image is not None and figs[7].image.format == "PNG"
     assert figs[7].image.problems and "content is PNG" in figs[7].image.problems[0]
     assert {"image-unreadable", "image-extension-mismatch"} <= set(result.report.codes())
+
+
+def test_an_image_is_read_once_for_its_digest_and_pillow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """characterise hashes a small image and gives Pillow the same bytes (one open, one read):
+    what is described is exactly what was hashed. A file over fixity.SMALL_FILE is hashed in a
+    stream and opened again (memory stays bounded); both ways describe it alike."""
+    import builtins
+    import os
+
+    from bagsmith import fixity
+
+    path = tmp_path / "photo.jpg"
+    _jpeg_with_metadata(path)
+    opened: list[str] = []
+    real_os_open, real_open = os.open, builtins.open
+
+    def os_open(file: str, *args: object, **kwargs: object) -> int:
+        opened.append(os.fspath(file))
+        return real_os_open(file, *args, **kwargs)  # type: ignore[arg-type]
+
+    def py_open(file: object, *args: object, **kwargs: object) -> object:
+        opened.append(os.fspath(file) if isinstance(file, str | os.PathLike) else str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(builtins, "open", py_open)
+    once = characterise(path)
+    assert opened.count(str(path)) == 1
+    monkeypatch.setattr(fixity, "SMALL_FILE", 16)  # as if the photograph were large
+    opened.clear()
+    streamed = characterise(path)
+    assert opened.count(str(path)) == 3  # the digest, the first bytes, Pillow
+    monkeypatch.undo()
+    assert once == streamed and once.problems == ()
+    assert once.info is not None
+    assert once.info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

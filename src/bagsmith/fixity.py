@@ -215,6 +215,41 @@ def hash_file(
     return {a: d.hex() for a, d in zip(algorithms, raw, strict=True)}, size
 
 
+def hash_file_keeping(
+    path: str | os.PathLike[str], algorithms: Sequence[str]
+) -> tuple[dict[str, str], int, bytes | None]:
+    """:func:`hash_file` that also returns the bytes it hashed when the file is small (at most
+    :data:`SMALL_FILE`, read in one call anyway), None for a larger one: a caller that reads
+    the file again (Pillow, characterising an image) reads *these* bytes instead of the file
+    a second time, so what it describes is exactly what was hashed. Memory: one small file."""
+    hashers = _hashers(algorithms)
+    fd, size = _open_checked(path, True, None)
+    try:
+        if size <= SMALL_FILE:
+            whole = _read_all(fd, size)
+            size = len(whole)
+            for h in hashers:
+                h.update(whole)
+            data = whole if size <= SMALL_FILE else None  # grown since fstat: not kept
+        else:
+            data = None
+            size = _hash_large(fd, hashers)
+    finally:
+        os.close(fd)
+    return {a: h.hexdigest() for a, h in zip(algorithms, hashers, strict=True)}, size, data
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The rest of the file open at FD, expected to be SIZE bytes (one call when it is)."""
+    data = os.read(fd, size + 1)
+    if len(data) != size:  # the file changed size since fstat, or a short read
+        parts = [data]
+        while block := os.read(fd, CHUNK):
+            parts.append(block)
+        data = b"".join(parts)
+    return data
+
+
 def digest_file(
     path: str | os.PathLike[str],
     algorithms: Sequence[str],
@@ -234,12 +269,7 @@ def digest_file(
     fd, size = _open_checked(path, follow_links, expect, dir_fd)
     try:
         if size <= SMALL_FILE:
-            data = os.read(fd, size + 1)
-            if len(data) != size:  # the file changed size since fstat, or a short read
-                parts = [data]
-                while block := os.read(fd, CHUNK):
-                    parts.append(block)
-                data = b"".join(parts)
+            data = _read_all(fd, size)
             size = len(data)
             for h in hashers:
                 h.update(data)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # Pillow is imported where an image is read (~30 ms; a text a
     from PIL import Image
 
 from .. import limits
-from ..fixity import hash_file
+from ..fixity import hash_file_keeping
 from ..model import ImageInfo
 from ..problems import Problem
 from .embedded import clean, degrees, read_iptc, read_xmp
@@ -165,15 +165,21 @@ def characterise(path: Path) -> Checked:
     problems: list[Problem] = []
     embedded_problems: list[Problem] = []
     try:
-        digests, size = hash_file(path, ["sha256"])
-        head = path.open("rb").read(32)
+        # one read for the digest and for Pillow (a file up to 4 MiB): the bytes described
+        # are the bytes hashed; a larger file is hashed in a stream and opened again
+        digests, size, data = hash_file_keeping(path, ["sha256"])
+        if data is None:
+            with open(path, "rb") as fh:
+                head = fh.read(32)
+        else:
+            head = data[:32]
     except OSError as exc:
         return Checked(where, None, (Problem("image-unreadable", f"cannot read: {exc}", where),))
     try:
         Image.MAX_IMAGE_PIXELS = limits.get("image-pixels")  # Pillow's own check, same limit
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with Image.open(path if data is None else io.BytesIO(data)) as img:
                 fmt = img.format or "unknown"
                 width, height = img.size
                 limit = limits.get("image-pixels")
