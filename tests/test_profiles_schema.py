@@ -464,3 +464,31 @@ def test_default_cache_dir_follows_xdg(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr("sys.platform", "linux")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert cache_dir() == tmp_path / "bagsmith" / "profiles"
+
+
+def test_a_profile_text_is_schema_checked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`batch` loads its profile for every article: the schema check (a pure function of the
+    text) runs once per text; every load still reads the file, so a changed profile is checked
+    again, and each load gets its own document."""
+    from bagsmith.bagit import profiles
+
+    calls: list[object] = []
+    real = profiles.check_document
+
+    def counted(document: Any) -> list[tuple[str, str]]:
+        calls.append(document)
+        return real(document)
+
+    monkeypatch.setattr(profiles, "check_document", counted)
+    monkeypatch.setattr(profiles, "_CHECKED", {})
+    path = write_profile(tmp_path, profile_doc("1.3.0"), name="archive-x")
+    first, second = load_profile_file(path), load_profile_file(path)
+    assert len(calls) == 1 and first == second and first.document is not second.document
+    path.write_text(json.dumps(profile_doc("1.3.0", {"Serialization": "never"})), "utf-8")
+    with pytest.raises(ProfileError, match=r"\$\.Serialization"):
+        load_profile_file(path)
+    with pytest.raises(ProfileError, match=r"\$\.Serialization"):
+        load_profile_file(path)
+    assert len(calls) == 2
