@@ -3,7 +3,12 @@ progress display (log lines with a fake clock)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -158,3 +163,47 @@ def test_an_existing_bag_of_this_batch_is_adopted_a_foreign_one_refused(tmp_path
     assert x2.status == "skipped" and x2.valid
     assert [w["code"] for w in x2.warnings] == ["batch-bag-adopted"]
     assert x3.status == "packaged"
+
+
+_ORPHAN_SCRIPT = r"""
+import os, sys, time
+from bagsmith.pipeline.executors import LocalExecutor
+
+def park(n):
+    os.write(1, b"%d\n" % os.getpid())  # one write: the two workers' lines never mix
+    time.sleep(600)
+
+list(LocalExecutor(2).run(park, [0, 1]))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_batch_workers_die_with_a_killed_main_process() -> None:
+    # a worker outliving its main process would wait for ever on its queue, holding the
+    # caller's pipe (here, the test's): killed with SIGKILL, the main process cleans nothing up
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    workers = [int(proc.stdout.readline()) for _ in range(2)]
+    try:
+        assert all(_alive(pid) for pid in workers)
+        proc.kill()
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers)
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.stdout.close()

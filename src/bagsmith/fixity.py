@@ -301,17 +301,13 @@ def _hash_large(fd: int, hashers: list[hashlib._Hash]) -> int:
     return total
 
 
-def worker_init(parent: int | None = None) -> None:
-    """Initialiser for worker processes: only the main process reacts to Ctrl-C.
-
-    On Ctrl-C the main process stops the pool (and cleans up whatever it was writing); workers
-    ignore SIGINT so a terminal shows no traceback per worker. SIGTERM gets its default action,
-    and on Linux a worker is killed when the main process dies, even by SIGKILL. ``parent``: the
-    main process's pid; a worker whose main process died before this ran (between the fork and
-    the request to be killed with it) exits at once instead of waiting for ever on its queue.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def die_with_parent(parent: int | None = None) -> None:
+    """Initialiser for worker processes: on Linux a worker is killed when the main process
+    dies, even by SIGKILL (a worker left behind would wait for ever on its queue, holding
+    whatever its parent's caller reads from, such as a terminal's or a test's pipe).
+    ``parent``: the main process's pid; a worker whose main process died before this ran
+    (between the fork and the request to be killed with it, which is not inherited across
+    that gap) exits at once."""
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -319,6 +315,18 @@ def worker_init(parent: int | None = None) -> None:
             ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if parent is not None and os.getppid() != parent:  # orphaned already: nobody to work for
         os.kill(os.getpid(), signal.SIGKILL)  # what the request would have done
+
+
+def worker_init(parent: int | None = None) -> None:
+    """Initialiser for hashing worker processes: only the main process reacts to Ctrl-C.
+
+    On Ctrl-C the main process stops the pool (and cleans up whatever it was writing); workers
+    ignore SIGINT so a terminal shows no traceback per worker. SIGTERM gets its default action,
+    and the worker dies with the main process (:func:`die_with_parent`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
 
 
 class HashJob(NamedTuple):
@@ -380,7 +388,9 @@ def process_pool(
     _hashers(())  # hashlib loaded before the workers fork, as the pool's modules are
     before = set(multiprocessing.active_children())
     pool: ProcessPoolExecutor | None = None
-    initargs: tuple[Any, ...] = (os.getpid(),) if initializer is worker_init else ()
+    initargs: tuple[Any, ...] = (
+        (os.getpid(),) if initializer in (worker_init, die_with_parent) else ()
+    )
     try:
         pool = ProcessPoolExecutor(
             max_workers=processes,

@@ -88,7 +88,9 @@ class LocalExecutor:
         return self._workers
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return fixity.process_pool(self._workers, initializer=None, parameter="workers")
+        return fixity.process_pool(
+            self._workers, initializer=fixity.die_with_parent, parameter="workers"
+        )
 
     def run(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Outcome]:
         todo: deque[int] = deque(range(len(items)))
