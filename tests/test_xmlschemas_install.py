@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import re
 import socket
 import threading
@@ -18,6 +19,7 @@ from bagsmith import xmlschemas
 from bagsmith.cli import main
 from bagsmith.errors import SchemaCacheError
 from bagsmith.pipeline.describing import install_schemas, schema_status
+from bagsmith.xmlschemas import cache
 from bagsmith.xmlschemas.cache import INDEX_FILE, cache_dir
 
 EXPECTED_FILES = {s.file for s in xmlschemas.official_schemas()}
@@ -82,6 +84,34 @@ def test_install_from_folder_records_sha256_and_status(
     assert state.complete
     assert (target / "catalog.xml").is_file() and (target / "bagsmith" / "driver.xsd").is_file()
     _no_leftovers(target)
+
+
+def test_status_sees_a_change_after_it_hashed_the_file(
+    shared_schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """status() remembers each file's hash under its inode, size and times: a file rewritten
+    with the same size, its modification time set back, is still hashed again (its change
+    time moved), and so is a file replaced by another."""
+    monkeypatch.setattr(cache, "_SETTLED_NS", 0)  # remember even files written just now
+    target = tmp_path / "cache"
+    xmlschemas.install(xmlschemas.from_folder(shared_schemas), target)
+    assert xmlschemas.status(target).complete  # hashed and remembered
+    assert any(key.startswith(str(target)) for key in cache._HASHED)
+    xmlschemas.validator(target)
+    schema = target / "mix" / "mix20.xsd"
+    before = schema.stat()
+    data = schema.read_bytes()
+    schema.write_bytes(data.replace(b"a", b"b", 1))  # same size, other bytes
+    os.utime(schema, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert schema.stat().st_size == before.st_size
+    by_file = {f.file: f for f in xmlschemas.status(target).files}
+    assert not by_file["mix/mix20.xsd"].matches
+    with pytest.raises(SchemaCacheError, match=re.escape("mix/mix20.xsd")):
+        xmlschemas.validator(target)
+    replacement = target / "mix" / "new.xsd"
+    replacement.write_bytes(data)
+    replacement.replace(schema)  # the installed bytes again, in another file
+    assert xmlschemas.status(target).complete
 
 
 def test_status_detects_changed_and_missing_files(shared_schemas: Path, tmp_path: Path) -> None:

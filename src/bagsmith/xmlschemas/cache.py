@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,51 @@ def cache_dir() -> Path:
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+#: the SHA-256 of each schema file read, under the identity and times of the file it was read
+#: from (device, inode, size, modification and change times in nanoseconds): ``status`` runs
+#: before every schema check (three times an article in ``package``), and hashing the 0.5 MB
+#: of the cache each time cost ~0.7 ms. A write to a file changes its change time (which no
+#: program can set back), a replaced file has another inode: either is hashed again. File
+#: times move in clock ticks of a few milliseconds, so (as git does with its index) a file
+#: changed less than ``_SETTLED_NS`` before it was hashed is not remembered: a second write in
+#: the same tick, same size, would leave its times as they were.
+_HASHED: dict[str, tuple[tuple[int, ...], str]] = {}
+_HASHED_MAX = 256
+_SETTLED_NS = 2_000_000_000
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The SHA-256 of the file at ``path`` (None when it cannot be read), hashed again only
+    when the file is not the one hashed last time (see ``_HASHED``)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    known = _HASHED.get(str(path))
+    if known is not None and known[0] == key:
+        return known[1]
+    try:
+        with path.open("rb") as fh:
+            data = fh.read()
+            after = os.fstat(fh.fileno())
+    except OSError:
+        return None
+    digest = sha256_of(data)
+    settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) >= _SETTLED_NS
+    if settled and (
+        after.st_dev,
+        after.st_ino,
+        after.st_size,
+        after.st_mtime_ns,
+        after.st_ctime_ns,
+    ) == key:
+        if len(_HASHED) >= _HASHED_MAX:
+            _HASHED.clear()
+        _HASHED[str(path)] = (key, digest)
+    return digest
 
 
 @dataclass(frozen=True)
@@ -106,10 +152,7 @@ def status(directory: Path | None = None) -> CacheStatus:
     for file, key, namespace in entries:
         path = directory / file
         info = recorded.get(file) or {}
-        try:
-            actual: str | None = sha256_of(path.read_bytes())
-        except OSError:
-            actual = None
+        actual = _file_sha256(path)
         out.append(
             FileStatus(
                 file=file,
