@@ -1,14 +1,20 @@
-"""The PREMIS events and agents of a METS are copies of one element per shape (issue 16):
-the same bytes as building each one, fewer builds."""
+"""The PREMIS events and agents of a METS are built and serialised once per shape, and
+written for each file with its own values (issue 16): the same bytes as building each one,
+fewer builds; values escaped as lxml escapes them."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from lxml import etree
 
-from bagsmith.metadata import mets
+from bagsmith.metadata import ids, mets
 from bagsmith.model import Agent
 from bagsmith.pipeline.describing import describe_article
 
@@ -17,11 +23,24 @@ from .metadata_helpers import example_article
 CREATED = "2026-11-27T09:30:00Z"
 
 
-def _mets(tmp_path: Path, name: str) -> bytes:
+#: values that lxml escapes or refuses to write as they are, in texts and attributes
+AWKWARD = "A & B <c> \"d\" 'e' \r\n\tÉva ő 🙂 ]]> &amp;"
+
+
+def _mets(tmp_path: Path, name: str, awkward: bool = False) -> bytes:
     article, files = example_article(tmp_path / name)
+    when = CREATED
+    if awkward:  # every value a shape has a placeholder for, with characters XML escapes
+        image = files[1].image or article.figures[0].image
+        assert image is not None
+        odd = dataclasses.replace(image, exif={"Artist": AWKWARD, "Copyright": "<©>"})
+        figure = dataclasses.replace(article.figures[0], image=odd)
+        article = dataclasses.replace(article, figures=(figure, *article.figures[1:]))
+        files[1] = dataclasses.replace(files[1], path='data/images/a&b <"é">\t\'.jpg')
+        when = CREATED + " & <later>"
     events = (
-        mets.PackageEvent("fixity check", CREATED, "compared", "pass", "equal", None, ()),
-        mets.PackageEvent("capture", CREATED, "fetched", "success", None, None, ("software",)),
+        mets.PackageEvent("fixity check", when, "compared", "pass", "equal", None, ()),
+        mets.PackageEvent("capture", when, "fetched", "success", None, None, ("software",)),
     )
     archivist = Agent("Erzsébet Nagy", "archivist", "person", email="en@example.org")
     return describe_article(
@@ -29,8 +48,9 @@ def _mets(tmp_path: Path, name: str) -> bytes:
     ).mets_xml
 
 
+@pytest.mark.parametrize("awkward", [False, True], ids=["plain", "awkward-values"])
 def test_copies_give_the_bytes_of_elements_built_one_by_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, awkward: bool
 ) -> None:
     built: list[str] = []
     real_event, real_agent = mets.event_element, mets.agent_element
@@ -45,11 +65,47 @@ def test_copies_give_the_bytes_of_elements_built_one_by_one(
 
     monkeypatch.setattr(mets, "event_element", counting_event)
     monkeypatch.setattr(mets, "agent_element", counting_agent)
-    copied = _mets(tmp_path, "a")
+    copied = _mets(tmp_path, "a", awkward)
     shapes = len(built)
     built.clear()
-    monkeypatch.setattr(mets._Copies, "_copy", lambda *args: False)  # build every one
-    one_by_one = _mets(tmp_path, "b")
+    monkeypatch.setattr(mets._Copies, "_copy", lambda *args: None)  # build every one
+    one_by_one = _mets(tmp_path, "b", awkward)
     assert copied == one_by_one
+    if awkward:
+        assert AWKWARD.encode() not in copied  # escaped (else the test proves nothing)
+        assert f'CREATED="{CREATED}"'.encode() in copied
+        assert f"{CREATED} &amp; &lt;later&gt;<".encode() in copied  # an event's time
     assert copied.count(b"<premis:event ") == len(built) - built.count("agent")
     assert shapes < len(built) / 2  # most events and agents were copies
+
+
+@given(st.text(max_size=80), st.text(max_size=40))
+def test_event_uuids_are_uuid5_of_path_and_event_type(path: str, event_type: str) -> None:
+    expected = uuid.uuid5(ids.EVENT_NAMESPACE, f"{path}\0{event_type}")
+    assert ids.event_uuid(path, event_type) == str(expected)
+
+
+_XML_TEXT = st.one_of(
+    st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=30),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+)
+
+
+@given(_XML_TEXT)
+@example("data/images/01.jpg")
+@example("a & b")
+def test_values_are_escaped_as_lxml_writes_them(value: str) -> None:
+    """What the shapes get in their placeholders: lxml's own text of the value, in element
+    content and in an attribute; what lxml refuses (control characters) is refused alike."""
+    holder = etree.Element("x")
+    try:
+        holder.text = value
+    except ValueError:
+        with pytest.raises(ValueError):
+            mets._escaped(value, attribute=False)
+        with pytest.raises(ValueError):
+            mets._escaped(value, attribute=True)
+        return
+    assert etree.tostring(holder, encoding="unicode") == f"<x>{mets._escaped(value, False)}</x>"
+    holder = etree.Element("x", a=value)
+    assert etree.tostring(holder, encoding="unicode") == f'<x a="{mets._escaped(value, True)}"/>'

@@ -13,10 +13,10 @@ is never held in memory as a whole. Same inputs and same ``created`` → byte-id
 
 from __future__ import annotations
 
-import copy
 import io
 import posixpath
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -131,16 +131,18 @@ class _Stream:
     def text(self, value: str) -> None:
         self.out.write(value.encode("utf-8"))
 
-    def _serialise(self, el: Any, level: int) -> str:
+    def serialise(self, el: Any, level: int) -> str:
+        """``el`` (made by :func:`element`) indented as at ``level`` of the document, without
+        the namespace declarations of the root."""
         etree.indent(el, space="  ", level=level)
         return str(etree.tostring(el, encoding="unicode")).replace(self.decl, "", 1)
 
     def write(self, el: Any, level: int) -> None:
-        self.text("  " * level + self._serialise(el, level) + "\n")
+        self.text("  " * level + self.serialise(el, level) + "\n")
 
     def open(self, el: Any, level: int) -> str:
         """Write ``el``'s start tag (el must be empty); returns its end tag."""
-        start = self._serialise(el, level)
+        start = self.serialise(el, level)
         assert start.endswith("/>")
         self.text("  " * level + start[:-2] + ">\n")
         return "  " * level + f"</{start[1:].split()[0].rstrip('/>')}>\n"
@@ -168,9 +170,10 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
     for el in _dmd_sections(data.article, files, refs, created):
         stream.write(el, 1)
     rights_of = file_rights(data.article, files, figure_files)
-    copies = _Copies(agents)
+    copies = _Copies(agents, stream.serialise)
     for pf in files:
-        stream.write(_file_amd(pf, agents, data, created, rights_of.get(pf.path), copies), 1)
+        text = _file_amd(pf, agents, data, created, rights_of.get(pf.path), copies)
+        stream.text("  " * _AMD + text + "\n")
     dmd_of = {
         pf.path: dmd_ids(fig_id)
         for pf, fig_id in zip(
@@ -415,69 +418,72 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
     return out
 
 
-_SLOT = "bagsmith-slot-4f2c-"  # placeholder texts in the shapes _Copies builds
+_SLOT = "bagsmith-slot-4f2c-"  # placeholders in the shapes _Copies builds
+_SLOTS = re.compile(re.escape(_SLOT) + "([a-z]+)")
+_ATTRIBUTE_SLOTS = frozenset({"mdid", "created"})  # the others are element texts
+#: text written as it is in element content and in attribute values alike: printable ASCII
+#: but for the characters XML escapes (anything else is escaped by lxml, see _escaped)
+_VERBATIM = re.compile(r"[ !#-%'-;=?-~]*")
+
+
+def _escaped(value: str, attribute: bool) -> str:
+    """``value`` as lxml writes it in an attribute value or in element content (lxml itself
+    escapes anything but plain ASCII, and refuses what XML cannot hold with ValueError, as
+    when it builds the element)."""
+    if _VERBATIM.fullmatch(value):
+        return value
+    el = etree.Element("x")
+    if attribute:
+        el.set("a", value)
+        return str(etree.tostring(el, encoding="unicode"))[len('<x a="') : -len('"/>')]
+    el.text = value
+    return str(etree.tostring(el, encoding="unicode"))[len("<x>") : -len("</x>")]
 
 
 class _Copies:
-    """The content of a file's ``digiprovMD`` (``mdWrap`` with one PREMIS event or agent in
-    it) built by :func:`event_element` / :func:`agent_element` once per shape — event type,
-    detail, outcome, linked agents; or the agent — and deep-copied for every file after that
-    (libxml2 copies a subtree several times faster than lxml builds it an element at a time;
-    a METS of 20 images holds ~130 events and ~70 agents), with the copy's own identifier,
-    time, outcome note and object set where the shape has their placeholders: the same
-    elements, attributes and texts, so the same bytes."""
+    """A file's ``digiprovMD`` (``mdWrap`` with one PREMIS event or agent in it) built by
+    :func:`event_element` / :func:`agent_element` and serialised once per shape — event type,
+    detail, outcome, linked agents; or the agent — with placeholders where each file's values
+    go (its ID and CREATED, the event's identifier, time, object and outcome note); for every
+    file after that, the serialised text with that file's values, escaped as lxml escapes them,
+    in the placeholders: the same elements, attributes and texts, so the same bytes. A METS
+    of 20 images holds ~130 events and ~70 agents; lxml builds (or even copies) and serialises
+    a subtree many times slower than a string is joined."""
 
-    def __init__(self, agents: Sequence[AgentRef]) -> None:
+    def __init__(self, agents: Sequence[AgentRef], serialise: Callable[[Any, int], str]) -> None:
         self.agents = agents
-        self._shapes: dict[Any, tuple[Any, dict[str, tuple[int, ...]]] | None] = {}
+        self.serialise = serialise  # an element at a level of the document -> its text
+        self._shapes: dict[Any, tuple[list[str], list[str]] | None] = {}
 
-    def _copy(self, md: Any, key: Any, build: Any, values: Mapping[str, str]) -> bool:
-        """Append a copy of the shape ``key`` (made by ``build(holder)`` the first time) with
-        ``values`` in its placeholders; False when the shape cannot be copied (a placeholder
-        not found exactly once): the caller builds the element itself."""
+    def _copy(self, key: Any, build: Callable[[], Any], values: Mapping[str, str]) -> str | None:
+        """The text of the shape ``key`` (built by ``build()`` with placeholders the first
+        time) with ``values`` in its placeholders; None when the shape cannot be used (a
+        placeholder not found exactly once): the caller builds the element itself."""
         if key not in self._shapes:
-            holder = element(METS, "digiprovMD")
-            build(holder)
-            wrap = holder[0]
-            slots: dict[str, tuple[int, ...]] = {}
-            clean = True
-            for node in wrap.iter():
-                text = node.text
-                if isinstance(text, str) and text.startswith(_SLOT):
-                    name = text[len(_SLOT) :]
-                    clean = clean and name not in slots
-                    path: list[int] = []
-                    while node is not wrap:
-                        parent = node.getparent()
-                        path.append(parent.index(node))
-                        node = parent
-                    slots[name] = tuple(reversed(path))
-            clean = clean and set(slots) == set(values)
-            self._shapes[key] = (wrap, slots) if clean else None
+            pieces = _SLOTS.split(self.serialise(build(), _AMD_CHILD))
+            names = pieces[1::2]  # literal text, placeholder, literal text, …
+            clean = len(set(names)) == len(names) and set(names) == set(values)
+            self._shapes[key] = (pieces, names) if clean else None
         shape = self._shapes[key]
         if shape is None:
-            return False
-        wrap, slots = shape
-        copied = copy.deepcopy(wrap)
-        md.append(copied)
-        for name, where in slots.items():
-            node = copied
-            for index in where:
-                node = node[index]
-            node.text = values[name]
-        return True
+            return None
+        pieces, names = shape
+        out = list(pieces)
+        for index, name in enumerate(names):
+            out[2 * index + 1] = _escaped(values[name], name in _ATTRIBUTE_SLOTS)
+        return "".join(out)
 
-    def event(self, md: Any, event: Event) -> None:
-        values = {"id": event.identifier, "when": event.datetime, "object": event.object_path}
+    def event(self, md_id: str, created: str, event: Event) -> str:
+        """The text of the ``digiprovMD`` ``md_id`` holding ``event``."""
+        values = {
+            "mdid": md_id,
+            "created": created,
+            "id": event.identifier,
+            "when": event.datetime,
+            "object": event.object_path,
+        }
         if event.outcome_note:
             values["note"] = event.outcome_note
-        probe = replace(
-            event,
-            identifier=_SLOT + "id",
-            datetime=_SLOT + "when",
-            object_path=_SLOT + "object",
-            outcome_note=_SLOT + "note" if event.outcome_note else None,
-        )
         key = (
             "event",
             event.event_type,
@@ -487,18 +493,41 @@ class _Copies:
             event.agents,
         )
 
-        def build(parent: Any) -> None:
-            event_element(_wrap(parent, "PREMIS:EVENT", PREMIS_VERSION), probe, self.agents)
-
-        if not self._copy(md, key, build, values):
+        def build(md_id: str, created: str, event: Event) -> Any:
+            md = element(METS, "digiprovMD", ID=md_id, CREATED=created)
             event_element(_wrap(md, "PREMIS:EVENT", PREMIS_VERSION), event, self.agents)
+            return md
 
-    def agent(self, md: Any, ref: AgentRef) -> None:
-        def build(parent: Any) -> None:
-            agent_element(_wrap(parent, "PREMIS:AGENT", PREMIS_VERSION), ref)
+        def probe() -> Any:
+            return build(
+                _SLOT + "mdid",
+                _SLOT + "created",
+                replace(
+                    event,
+                    identifier=_SLOT + "id",
+                    datetime=_SLOT + "when",
+                    object_path=_SLOT + "object",
+                    outcome_note=_SLOT + "note" if event.outcome_note else None,
+                ),
+            )
 
-        if not self._copy(md, ("agent", ref), build, {}):
-            build(md)
+        text = self._copy(key, probe, values)
+        return self.serialise(build(md_id, created, event), _AMD_CHILD) if text is None else text
+
+    def agent(self, md_id: str, ref: AgentRef) -> str:
+        """The text of the ``digiprovMD`` ``md_id`` holding the agent ``ref``."""
+
+        def build(md_id: str) -> Any:
+            md = element(METS, "digiprovMD", ID=md_id)
+            agent_element(_wrap(md, "PREMIS:AGENT", PREMIS_VERSION), ref)
+            return md
+
+        text = self._copy(("agent", ref), lambda: build(_SLOT + "mdid"), {"mdid": md_id})
+        return self.serialise(build(md_id), _AMD_CHILD) if text is None else text
+
+
+_AMD = 1  # the level of an amdSec in the document (a child of the root)
+_AMD_CHILD = _AMD + 1
 
 
 def _file_amd(
@@ -506,11 +535,12 @@ def _file_amd(
     agents: Sequence[AgentRef],
     data: MetsInput,
     created: str,
-    rights: Rights | None = None,
-    copies: _Copies | None = None,
-) -> Any:
-    """One file's amdSec: its PREMIS object (MIX inside for images), its events and the agents
-    those events link — everything a reader such as metsrw finds from the file's ADMID."""
+    rights: Rights | None,
+    copies: _Copies,
+) -> str:
+    """One file's amdSec, as text at its level of the document (no indentation before it):
+    its PREMIS object (MIX inside for images), its events and the agents those events link —
+    everything a reader such as metsrw finds from the file's ADMID."""
     amd = element(METS, "amdSec", ID=ids.amd_id(pf.path))
     tech = sub(amd, METS, "techMD", ID=ids.premis_object_id(pf.path), CREATED=created)
     name, version = format_designation(pf)
@@ -526,16 +556,20 @@ def _file_amd(
         md = sub(amd, METS, "rightsMD", ID=ids.rights_md_id(pf.path), CREATED=created)
         rights_element(_wrap(md, "PREMIS:RIGHTS", PREMIS_VERSION), rights, pf.path)
     events = file_events(pf, created, data)
-    copies = copies or _Copies(agents)
     linked: set[str] = set()
+    between = "\n" + "  " * _AMD_CHILD
+    parts: list[str] = []
     for number, event in enumerate(events, start=1):
-        md = sub(amd, METS, "digiprovMD", ID=ids.event_md_id(pf.path, number), CREATED=created)
-        copies.event(md, event)
+        parts += (between, copies.event(ids.event_md_id(pf.path, number), created, event))
         linked.update(event.agents or [a.key for a in agents])
+    token = ids.path_token(pf.path)
     for number, ref in enumerate((a for a in agents if a.key in linked), start=1):
-        md = sub(amd, METS, "digiprovMD", ID=f"agent{number}-" + ids.path_token(pf.path))
-        copies.agent(md, ref)
-    return amd
+        parts += (between, copies.agent(f"agent{number}-{token}", ref))
+    # the digiprovMDs go after the techMD and rightsMD, before the end tag, each on its line
+    text = copies.serialise(amd, _AMD)
+    end = "\n" + "  " * _AMD + "</mets:amdSec>"
+    assert text.endswith(end), text[-40:]
+    return text[: -len(end)] + "".join(parts) + end
 
 
 def _groups(files: Sequence[PackageFile]) -> list[str]:

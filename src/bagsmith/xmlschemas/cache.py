@@ -69,14 +69,9 @@ def _file_sha256(path: Path) -> str | None:
     except OSError:
         return None
     digest = sha256_of(data)
+    unchanged = (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns, after.st_ctime_ns)
     settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) >= _SETTLED_NS
-    if settled and (
-        after.st_dev,
-        after.st_ino,
-        after.st_size,
-        after.st_mtime_ns,
-        after.st_ctime_ns,
-    ) == key:
+    if settled and unchanged == key:
         if len(_HASHED) >= _HASHED_MAX:
             _HASHED.clear()
         _HASHED[str(path)] = (key, digest)
