@@ -164,3 +164,22 @@ def test_the_hashing_pool_tells_its_workers_who_their_main_process_is(
 
     with pytest.raises(BrokenProcessPool), fixity.process_pool(1) as pool:
         pool.submit(os.getpid).result(timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("digest", "valid"),
+    [
+        ("ab" * 32, True),
+        ("AB" * 32, True),
+        ("0x" + "ab" * 31, False),  # int(…, 16) reads a Python number: it took these
+        ("0X" + "ab" * 31, False),
+        ("ab" * 31 + "a_", False),
+        (" " + "ab" * 31 + "a", False),
+        ("ab" * 31 + "ag", False),
+        ("ab" * 31 + "a\u0663", False),  # an Arabic-Indic digit: int() took it too
+        ("ab" * 31, False),
+    ],
+)
+def test_a_digest_is_hex_digits_only(digest: str, valid: bool) -> None:
+    assert fixity.is_valid_digest("sha256", digest) is valid
+    assert not fixity.is_valid_digest("no-such-algorithm", digest)

@@ -96,13 +96,11 @@ def parse_algorithms(names: Iterable[str], *, for_writing: bool = True) -> tuple
 
 def is_valid_digest(algorithm: str, digest: str) -> bool:
     length = SUPPORTED.get(algorithm)
-    if length is None or len(digest) != length:
-        return False
-    try:
-        int(digest, 16)
-    except ValueError:
-        return False
-    return True
+    # hex digits only: int(digest, 16) also took '0x…', '_' and white space
+    return length is not None and len(digest) == length and not digest.strip(_HEX_DIGITS)
+
+
+_HEX_DIGITS = "0123456789abcdefABCDEF"
 
 
 def hash_stream(stream: IO[bytes], algorithms: Sequence[str], chunk: int = CHUNK) -> dict[str, str]:
