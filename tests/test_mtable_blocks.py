@@ -5,7 +5,8 @@ manifest parse was ~1.5 µs a line) and falls back to reading a block line by li
 check, when any line of it is not plain or a path is listed again. Here random manifests with
 every kind of line — duplicates within a block and across blocks, conflicting digests, paths
 only one manifest lists, tabs, upper-case hex, '%', '..', './', '*', bad digests — cut into
-random blocks, must give the same entries and the same problems as the line-by-line reader.
+random blocks, must give the same entries and the same problems as the line-by-line reader;
+a table without digests (``--fast``), the same masks and problems as one with them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import random
 
 import pytest
 
-from bagsmith.bagit.mtable import CompactEntries, ManifestTable
+from bagsmith.bagit.mtable import CompactEntries, ManifestTable, NeedDigests
 from bagsmith.problems import Report
 
 ALGS = (("sha512", "manifest-sha512.txt"), ("sha256", "manifest-sha256.txt"))
@@ -70,21 +71,31 @@ def _blocks(rng: random.Random, lines: list[str]) -> list[tuple[int, list[str]]]
     return out
 
 
+Loaded = tuple[dict[str, bytes], list[tuple[str, str, str | None, int | None]], dict[str, str]]
+
+
 def _load(
-    manifests: list[list[tuple[int, list[str]]]], compact: bool
-) -> tuple[dict[str, bytes], list[tuple[str, str, str | None, int | None]], dict[str, str]]:
-    table = ManifestTable(ALGS, payload=True, duplicate_is_error=True, compact=compact)
+    manifests: list[list[tuple[int, list[str]]]], compact: bool, digests: bool = True
+) -> Loaded | None:
+    """What a table loads from these manifests; None: a table without digests gave up."""
+    table = ManifestTable(
+        ALGS, payload=True, duplicate_is_error=True, compact=compact, digests=digests
+    )
     report = Report("bag")
-    for index, blocks in enumerate(manifests):
-        table.load(index, iter(blocks), report)
+    try:
+        for index, blocks in enumerate(manifests):
+            table.load(index, iter(blocks), report)
+    except NeedDigests:
+        return None
     problems = [(p.code, p.message, p.path, p.line) for p in report]
     return dict(table.entries.items()), problems, table.raw_names
 
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize("digests", [True, False])
 def test_blocks_load_what_lines_load(
-    seed: int, compact: bool, monkeypatch: pytest.MonkeyPatch
+    seed: int, compact: bool, digests: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
     paths = [f"data/{rng.choice('abc')}/{i:04d}-{rng.choice(['x', 'é', 'Ab'])}" for i in range(400)]
@@ -104,12 +115,21 @@ def test_blocks_load_what_lines_load(
         return took
 
     monkeypatch.setattr(ManifestTable, "_load_block", spy)
-    got = _load(manifests, compact)
+    got = _load(manifests, compact, digests)
     monkeypatch.setattr(ManifestTable, "_load_block", lambda *_args: False)
-    want = _load(manifests, compact)
+    want = _load(manifests, compact, digests)
     assert got == want
     if odd == 0.0 and seed % 3 == 0:  # plain lines, both manifests list every path
         assert calls and all(calls)  # so every block is taken in bulk
+    if not digests:  # the same masks and problems as with digests, unless it gave up
+        full = _load(manifests, compact)
+        assert full is not None
+        repeated = {"manifest-duplicate-entry", "manifest-conflicting-entry"}
+        if got is None:  # only for a path listed twice in one manifest
+            assert repeated & {code for code, *_ in full[1]}
+        else:
+            masks = {path: value[:1] for path, value in full[0].items()}
+            assert got == (masks, full[1], full[2])
 
 
 def test_a_block_of_plain_lines_is_taken_whole_and_checked() -> None:

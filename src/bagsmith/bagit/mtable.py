@@ -16,7 +16,7 @@ import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from operator import itemgetter
-from typing import overload
+from typing import cast, overload
 
 from .. import fixity
 from ..problems import Report, Severity
@@ -39,29 +39,45 @@ class ManifestTable:
         payload: bool,
         duplicate_is_error: bool = False,
         compact: bool = False,
+        digests: bool = True,
     ) -> None:
         """``manifests``: (algorithm, manifest file name) pairs, loaded in this order.
 
         ``duplicate_is_error``: a path listed twice with the same digest is an error (BagIt
         1.0, as bagit-python and the LoC conformance suite judge it), else a warning.
-        ``compact``: keep the entries in a :class:`CompactEntries` (very many files)."""
+        ``compact``: keep the entries in a :class:`CompactEntries` (very many files).
+        ``digests=False``: keep only where each path is listed (the mask), for a caller that
+        compares no digest (``--fast``); the digests are still checked for their form, and a
+        line whose digest matters (a path listed again in the same manifest: the same digest
+        or another?) raises :class:`NeedDigests`: load again after :meth:`keep_digests`."""
         self.duplicate_severity = Severity.ERROR if duplicate_is_error else None
         pairs = list(manifests)
         self.algorithms: tuple[str, ...] = tuple(a for a, _ in pairs)
         self.manifest_names: list[str] = [n for _, n in pairs]
         self.payload = payload
+        self.full_mask = (1 << len(self.algorithms)) - 1
+        self._compact = compact
+        self._layout(digests)
+
+    def _layout(self, digests: bool) -> None:
+        """Where each digest goes in an entry's value (none without ``digests``), and an
+        empty table."""
+        self.digests = digests
         self.offsets: list[int] = []
         offset = 1
         for alg in self.algorithms:
             self.offsets.append(offset)
-            offset += fixity.SUPPORTED[alg] // 2
+            offset += fixity.SUPPORTED[alg] // 2 if digests else 0
         self.width = offset
-        self.full_mask = (1 << len(self.algorithms)) - 1
         self.entries: dict[str, bytes] | CompactEntries = (
-            CompactEntries(self.width) if compact else {}
+            CompactEntries(self.width) if self._compact else {}
         )
         #: undecoded path → decoded path, for paths with '%' (peers that do not encode '%')
         self.raw_names: dict[str, str] = {}
+
+    def keep_digests(self) -> None:
+        """Empty the table and keep every digest from now on (after :class:`NeedDigests`)."""
+        self._layout(True)
 
     def load(self, index: int, blocks: Iterable[tuple[int, list[str]]], report: Report) -> None:
         """Read the ``index``-th manifest from its lines, given a block at a time: (number of
@@ -70,7 +86,7 @@ class ManifestTable:
         alg = self.algorithms[index]
         bit = 1 << index
         start = self.offsets[index]
-        end = start + fixity.SUPPORTED[alg] // 2
+        end = start + fixity.SUPPORTED[alg] // 2 if self.digests else start
         entries = self.entries
         blank = bytes(self.width)
         markers = 0
@@ -78,13 +94,13 @@ class ManifestTable:
         dotted = 0
         first_dotted = 0
         fast = re.compile(
-            r"([0-9A-Fa-f]{" + str((end - start) * 2) + r"})[ \t]+([^ \t*./\\~%][^%\x00]*)"
+            r"([0-9A-Fa-f]{" + str(fixity.SUPPORTED[alg]) + r"})[ \t]+([^ \t*./\\~%][^%\x00]*)"
         )
         need_data = self.payload
         head = bytes((bit,)) + blank[1:start]
         tail = blank[end:]
         fullmatch = fast.fullmatch
-        fromhex = bytes.fromhex
+        fromhex = bytes.fromhex if self.digests else _no_digest
         get = entries.get
         for first, lines in blocks:
             if self.payload and self._load_block(lines, bit, start, end):
@@ -150,11 +166,13 @@ class ManifestTable:
                     raw = _raw_path(text)
                     if raw is not None and raw != path:
                         self.raw_names[raw] = path
-                digest = bytes.fromhex(parsed.digest)
+                digest = fromhex(parsed.digest)
                 old = entries.get(path)
                 if old is None:
                     entries[path] = b"".join((bytes((bit,)), blank[1:start], digest, blank[end:]))
                 elif old[0] & bit:
+                    if not self.digests:
+                        raise NeedDigests(path)  # the same digest, or another?
                     if old[start:end] == digest:
                         report.add(
                             "manifest-duplicate-entry",
@@ -206,20 +224,20 @@ class ManifestTable:
         records.
         """
         n = len(lines)
-        size = end - start
-        hexw = 2 * size
+        size = end - start  # 0: a table without digests
+        hexw = fixity.SUPPORTED[self.algorithms[bit.bit_length() - 1]]
         first = lines[0]
         sep = first[hexw : len(first) - len(first[hexw:].lstrip(" \t"))]
         if not sep:
             return False
         cut = hexw + len(sep)
-        heads = "".join([line[:cut] for line in lines])
+        heads = "".join(map(itemgetter(slice(cut)), lines))
         if len(heads) != n * cut:
             return False  # a line shorter than a digest and its separator
         for k, char in enumerate(sep):
             if heads[hexw + k :: cut] != char * n:
                 return False
-        paths = [line[cut:] for line in lines]
+        paths = list(map(itemgetter(slice(cut, None)), lines))
         joined = "\n".join(paths)  # (no path holds a line feed)
         if ("\n" + joined).count("\ndata/") != n or "%" in joined or "\x00" in joined:
             return False
@@ -238,22 +256,37 @@ class ManifestTable:
             digests = binascii.unhexlify(hexes)  # anything left that is not hex: refused
         except ValueError:  # (binascii.Error, UnicodeEncodeError)
             return False
-        if missing:
-            buffer = bytearray(n * width)
-            buffer[::width] = _BYTE[bit] * n
+        fresh: dict[str, bytes]
+        if not size:  # no digests kept (their form is checked): a value is its mask alone
+            if missing:
+                fresh = dict.fromkeys(paths, _BYTE[bit])
+            else:
+                listed = cast(list[bytes], olds)  # (none missing)
+                kinds = set(listed)
+                if any(old[0] & bit for old in kinds):
+                    return False  # listed twice in this manifest: reported line by line
+                if len(kinds) == 1:  # the common case: every path in the same manifests
+                    fresh = dict.fromkeys(paths, _BYTE[listed[0][0] | bit])
+                else:
+                    ored = [_BYTE[old[0] | bit] for old in listed]
+                    fresh = dict(zip(paths, ored, strict=True))
         else:
-            buffer = bytearray(b"".join(olds))  # type: ignore[arg-type]
-            masks = buffer[::width]
-            if any(mask & bit for mask in set(masks)):
-                return False  # listed twice in this manifest: reported line by line
-            buffer[::width] = masks.translate(_WITH_BIT[bit])
-        for k in range(size):  # each record's digest, byte by byte across the records
-            buffer[start + k :: width] = digests[k::size]
-        records = bytes(buffer)
-        if len(records) != n * width:
-            return False
-        values = [records[i : i + width] for i in range(0, n * width, width)]
-        fresh = dict(zip(paths, values, strict=True))
+            if missing:
+                buffer = bytearray(n * width)
+                buffer[::width] = _BYTE[bit] * n
+            else:
+                buffer = bytearray(b"".join(olds))  # type: ignore[arg-type]
+                masks = buffer[::width]
+                if any(mask & bit for mask in set(masks)):
+                    return False  # listed twice in this manifest: reported line by line
+                buffer[::width] = masks.translate(_WITH_BIT[bit])
+            for k in range(size):  # each record's digest, byte by byte across the records
+                buffer[start + k :: width] = digests[k::size]
+            records = bytes(buffer)
+            if len(records) != n * width:
+                return False
+            values = [records[i : i + width] for i in range(0, n * width, width)]
+            fresh = dict(zip(paths, values, strict=True))
         if len(fresh) != n:
             return False  # listed twice in this block: reported line by line
         if isinstance(entries, dict):
@@ -281,10 +314,12 @@ class ManifestTable:
         → the other paths of its group with their values. Empty for almost every bag."""
         groups: dict[str, list[str]] = {}
         if isinstance(self.entries, dict):
-            # checked at once: all ASCII, and no two alike ignoring case
+            # checked at once: all ASCII, and no two alike ignoring case (bytes.islower: a
+            # table lookup a character; str.islower looks each one up in the Unicode database)
             joined = "\x00".join(self.entries)  # (no path holds a NUL)
             if joined.isascii() and (
-                joined.islower() or len(set(map(str.lower, self.entries))) == len(self.entries)
+                joined.encode("ascii").islower()
+                or len(set(map(str.lower, self.entries))) == len(self.entries)
             ):
                 return {}
             first: dict[str, str] = {}
@@ -349,6 +384,15 @@ class ManifestTable:
                 having = [n for i, n in enumerate(self.manifest_names) if mask & (1 << i)]
                 missing = [n for i, n in enumerate(self.manifest_names) if not mask & (1 << i)]
                 yield path, having, missing
+
+
+class NeedDigests(Exception):
+    """A table without digests met a line whose digest matters (see :class:`ManifestTable`)."""
+
+
+def _no_digest(hexdigest: str) -> bytes:
+    """What a table without digests keeps of a digest (its form is checked before)."""
+    return b""
 
 
 _TWIN_BITS = 1 << 26

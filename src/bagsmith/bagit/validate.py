@@ -210,10 +210,9 @@ class _Validator:
             self.report.add("payload-dir-missing", "the bag has no data/ folder", "data")
 
         def load() -> None:
-            for table in (payload, tags):
-                self._load(table)
+            self._load(payload, twins=True)
+            self._load(tags)
             self._read_fetch(payload)
-            self.twins = payload.portable_twins()
 
         self._payload(payload, load)
         self._tags(tags)
@@ -307,6 +306,13 @@ class _Validator:
             payload=True,
             duplicate_is_error=strict,
             compact=payload_bytes >= mtable.COMPACT_FROM_BYTES,
+            # no digest is compared without hashing, unless the facts keep them (a manifest
+            # is read again when one matters: a folder's, never an archive member twice)
+            digests=(
+                self.result.mode is Mode.FULL
+                or self.collector is not None
+                or self.reader.serialized
+            ),
         )
         tags = ManifestTable(ordered[True], payload=False, duplicate_is_error=strict)
         self.result.payload_algorithms = list(payload.algorithms)
@@ -321,15 +327,36 @@ class _Validator:
             )
         return payload, tags
 
-    def _load(self, table: ManifestTable) -> None:
-        for index, name in enumerate(table.manifest_names):
-            table.load(index, self._blocks(name), self.report)
+    def _load(self, table: ManifestTable, *, twins: bool = False) -> None:
+        """Read a table's manifests; ``twins``: find its portable twins (:attr:`twins`).
+
+        A table without digests that meets a line whose digest matters (a path listed again
+        in one manifest), or twins (compared by digest), is read again with its digests: what
+        the first reading reported is taken back, so the problems are those of one reading
+        with digests, in the same order."""
+        mark = len(self.report.problems)
+        try:
+            self._read_manifests(table)
+            found = table.portable_twins() if twins else {}
+            if found and not table.digests:
+                raise mtable.NeedDigests(next(iter(found)))
+        except mtable.NeedDigests:
+            del self.report.problems[mark:]
+            table.keep_digests()
+            self._read_manifests(table)
+            found = table.portable_twins() if twins else {}
+        if twins:
+            self.twins = found
         for path, having, missing in table.disagreements():
             self.report.add(
                 "manifests-disagree",
                 f"{path} is listed in {', '.join(having)} but not in {', '.join(missing)}",
                 missing[0],
             )
+
+    def _read_manifests(self, table: ManifestTable) -> None:
+        for index, name in enumerate(table.manifest_names):
+            table.load(index, self._blocks(name), self.report)
 
     # -- payload ------------------------------------------------------------------------------
     def _payload(self, table: ManifestTable, load: Callable[[], None]) -> None:
@@ -338,7 +365,6 @@ class _Validator:
         In full mode the hashing workers start on the first files before the manifests are
         read (their algorithms are known from their names), so reading them overlaps hashing.
         """
-        entries = table.entries
         unlisted: list[FileEntry] = []
         specials: list[str] = []
         counts = [0, 0]  # files, bytes
@@ -417,6 +443,7 @@ class _Validator:
                 self._check_digests(done, table, unlisted)
         else:
             load()
+            entries = table.entries  # (a table read again has new entries)
             for batch in self.reader.payload_folders(on_names):
                 files = regular(batch)
                 paths = list(map(_path, files))
@@ -433,6 +460,7 @@ class _Validator:
                         kept[key] = entries.pop(key)
                     else:
                         del entries[key]
+        entries = table.entries
         for path in specials:
             entries.pop(path, None)
         for folder, reason in self.reader.unreadable_folders:
