@@ -246,3 +246,28 @@ def test_an_image_is_read_once_for_its_digest_and_pillow(
     assert once == streamed and once.problems == ()
     assert once.info is not None
     assert once.info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("sidecar_image", [False, True], ids=["folder", "with-sidecar-image"])
+def test_a_link_loop_among_the_images_is_skipped_not_a_crash(
+    article: Path, tmp_path: Path, sidecar_image: bool
+) -> None:
+    """Matching images asks for real paths only to leave out the sidecar's images (none here
+    but in the second case), without the extra stat of Path.resolve, which raised
+    RuntimeError on a link that points to itself: such a name is skipped and reported."""
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.new("RGB", (10, 10)).save(images / "01.jpg")
+    Image.new("RGB", (10, 10)).save(images / "02.jpg")
+    (images / "07.jpg").symlink_to("07.jpg")
+    sidecar = None
+    if sidecar_image:
+        sidecar = tmp_path / "metadata.yaml"
+        sidecar.write_text("figures:\n  - number: 2\n    image: 02.jpg\n", "utf-8")
+    result = read_article(article, images_dir=images, metadata=sidecar)
+    figs = {f.number: f for f in result.article.figures}
+    assert figs[1].image is not None and figs[2].image is not None and figs[7].image is None
+    skipped = [p for p in result.report if p.code == "image-file-skipped"]
+    assert [Path(p.path or "").name for p in skipped] == ["07.jpg"]
+    assert "not a regular file" in skipped[0].message
+    assert not result.unmatched_images

@@ -123,7 +123,9 @@ def test_plan_layout_resolves_each_path_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Planning an article with 12 images asks the file system for the real path of each
-    source and folder once (it used to be up to five times per image); the plan is the same."""
+    source and folder once (it used to be up to five times per image); an image of the images
+    folder that is no link is that folder's real path and its name, and the bag paths of the
+    record and the images reuse what the plan found: the plan and the bag paths are the same."""
     import os
 
     from PIL import Image
@@ -149,10 +151,17 @@ def test_plan_layout_resolves_each_path_once(
 
     monkeypatch.setattr(layout.os.path, "realpath", counting)
     plan = layout.plan_layout(parsed, images, None)
-    assert len(asked) == len(set(asked))
-    assert len(asked) <= 1 + 12 + 1  # the article, each image, the images folder
+    record = layout.bag_article(parsed.article, plan)
+    by_bag_path = layout.bag_images(parsed.images, plan)
+    assert sorted(asked) == sorted([str(article), str(images)])
     monkeypatch.setattr(layout.os.path, "realpath", real)
-    assert plan == layout.plan_layout(parsed, images, None)
+    again = layout.plan_layout(parsed, images, None)
+    assert plan == again
     assert [rel for _, rel in plan.sources][1:] == [
         f"data/images/{n:02d}.jpg" for n in range(1, 13)
     ]
+    assert [f.image.path for f in record.figures if f.image] == list(by_bag_path)
+    assert list(by_bag_path) == [f"data/images/{n:02d}.jpg" for n in range(1, 13)]
+    fresh = layout.Layout(again.sources, again.article_path, again.sidecar_path, again.folders)
+    assert layout.bag_article(parsed.article, fresh) == record  # without what the plan found
+    assert layout.bag_images(parsed.images, fresh) == by_bag_path

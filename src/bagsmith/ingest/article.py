@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import stat
 from collections import Counter
 from dataclasses import dataclass
@@ -224,11 +225,13 @@ def _match_images(
 ) -> list[Path]:
     """Pair files of ``images_dir`` with figures by the number in their names; the rest are
     reported as unmatched, never guessed."""
-    taken = {p.resolve() for p in images.values()}
+    taken = {os.path.realpath(p) for p in images.values()}  # (the sidecar's images)
     by_number: dict[int, list[Path]] = {}
     unmatched: list[Path] = []
     for path in sorted(images_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir() or path.resolve() in taken:
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if taken and os.path.realpath(path) in taken:
             continue
         if not path.is_file():  # a FIFO, socket or device: named, never opened
             what = _special_kind(path)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import dataclasses
 import mimetypes
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -66,6 +66,8 @@ class Layout:
     sidecar_path: str | None  # bag path of the sidecar
     folders: tuple[Path, ...]  # source folders that are read (the bag must not be inside)
     uses: tuple[tuple[str, str], ...] = ()  # (bag path or folder, METS USE) other than default
+    #: real paths found while planning (path as given -> os.path.realpath), for bag_path_of
+    real: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def use_of(self, relpath: str) -> str:
         """The METS fileGrp USE of a file: ``metadata`` for the sidecar, the USE given for
@@ -92,21 +94,33 @@ class Layout:
             uses=self.uses + tuple((rel, use) for _, rel, use in extra),
         )
 
+    def _realpath(self, path: str | Path) -> str:
+        key = os.fspath(path)
+        found = self.real.get(key)
+        return found if found is not None else os.path.realpath(key)
+
     @cached_property
-    def _resolved(self) -> tuple[tuple[Path, str, bool], ...]:
-        """(real path, bag path, is a folder) of every source, resolved once: bag_path_of is
-        asked for every image, and resolving all sources each time cost 2 system calls per
-        path component per source (~10 % of `batch`'s time for 20 images an article)."""
-        return tuple((Path(os.path.realpath(src)), rel, src.is_dir()) for src, rel in self.sources)
+    def _resolved(self) -> tuple[tuple[str, str, str | None], ...]:
+        """(real path, bag path, the real path and "/" when it is a folder) of every source,
+        resolved once: bag_path_of is asked for every image, and resolving all sources each
+        time cost 2 system calls per path component per source (~10 % of `batch`'s time for
+        20 images an article). Real paths are normalised, so comparing them as text is
+        comparing them as paths."""
+        out = []
+        for src, rel in self.sources:
+            real = self._realpath(src)
+            below = (real if real.endswith("/") else real + "/") if src.is_dir() else None
+            out.append((real, rel, below))
+        return tuple(out)
 
     def bag_path_of(self, source: str | Path) -> str | None:
         """The bag path a source file ends up at, or None when it is not packaged."""
-        real = Path(os.path.realpath(source))
-        for top, rel, folder in self._resolved:
+        real = self._realpath(source)
+        for top, rel, below in self._resolved:
             if real == top:
                 return rel
-            if folder and real.is_relative_to(top):
-                return f"{rel}/{real.relative_to(top).as_posix()}"
+            if below is not None and real.startswith(below):
+                return f"{rel}/{real[len(below) :]}"
         return None
 
 
@@ -159,7 +173,12 @@ def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None)
         for entry in sorted(images.iterdir(), key=lambda p: p.name):
             if entry.name.startswith(".") or not is_image_name(entry):
                 continue
-            if entry.is_symlink() or entry.is_file():
+            link = entry.is_symlink()
+            if link or entry.is_file():
+                if not link:  # a file of the folder: the folder's real path and its name
+                    resolved.setdefault(
+                        os.fspath(entry), os.path.join(realpath(images), entry.name)
+                    )
                 add(entry, f"{IMAGES_DIR}/{entry.name}")
     for path in characterised:  # sidecar images outside --images
         if images is not None and _inside(path, images):
@@ -178,7 +197,7 @@ def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None)
                 hint="rename the sidecar file",
             )
         sources.append((metadata, sidecar_path))
-    return Layout(tuple(sources), sources[0][1], sidecar_path, tuple(folders))
+    return Layout(tuple(sources), sources[0][1], sidecar_path, tuple(folders), real=resolved)
 
 
 def check_output_outside(layout: Layout, bag_dir: Path) -> None:
