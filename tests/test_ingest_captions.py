@@ -314,3 +314,47 @@ def test_article_lines_are_not_clutter(line: str) -> None:
 def test_trailing_vote_widget_is_cut_from_a_line() -> None:
     assert strip_trailing_widget("Budapest, 1956. -1 Points Upvote Downvote") == "Budapest, 1956."
     assert strip_trailing_widget("Budapest, 1956.") == "Budapest, 1956."
+
+
+_DATE_WORDS = st.sampled_from(
+    ["October", "Oct.", "May", "may", "Sept", "23", "23rd", "1956", "1950s", "1800s", "56", "٢٣",
+     "١٩٥٦", "2004", "between", "from", "and", "to", "–", "-", "/", ",", ".", "circa", "possibly",
+     "of", "the", "Budapest", "?", "1956-10-23", "12", "x1956", "19567"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DATE_WORDS, max_size=9).map(" ".join))
+@example("the 1950s and 1960s")
+@example("23 October – 4 November 1956")
+@example("١٩٥٦")
+def test_find_dates_skips_only_patterns_that_cannot_match(text: str) -> None:
+    """find_dates does not scan a text without four digits in a row (every pattern needs them),
+    nor with the month patterns one without a month's name: the dates are those of a scan with
+    every pattern."""
+    from unittest import mock
+
+    from bagsmith.ingest import dates
+
+    assert {k for k, p in dates._PATTERNS if dates._M in p.pattern} == dates._MONTH_PATTERNS
+    always = mock.Mock(search=lambda text: True)
+    with (
+        mock.patch.object(dates, "_FOUR_DIGITS", always),
+        mock.patch.object(dates, "_MONTH_NAME", always),
+    ):
+        every = find_dates(text)
+    assert find_dates(text) == every
+
+
+@given(st.text(alphabet=st.sampled_from("aZ Gy ő19²٣.-,éEİß"), max_size=12) | st.text(max_size=12))
+def test_place_folding_and_digit_check_short_cuts(text: str) -> None:
+    """An ASCII name is folded by casefold alone and searched for digits by one regular
+    expression: the same as decomposing it and asking every character."""
+    import unicodedata
+
+    from bagsmith.ingest import places
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    slow = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    assert places.fold(text) == slow
+    assert places._has_digit(text) == any(ch.isdigit() for ch in text)

@@ -42,6 +42,7 @@ follows it (commenters' text) does not reach the record either.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 UI_WORDS = frozenset(
@@ -239,9 +240,13 @@ def clutter_reason(line: str) -> str | None:
         and _SIGN_UP.search(text)
     ):
         return "newsletter prompt"
-    words = [w.casefold().strip("'’-") for w in _WORD.findall(text)]
+    # at most _MAX_UI_WORDS words: a line of more is read no further (nor its letters counted)
+    first = list(itertools.islice(_WORD.finditer(text), _MAX_UI_WORDS + 1))
+    if not first or len(first) > _MAX_UI_WORDS:
+        return None
+    words = [m.group().casefold().strip("'’-") for m in first]
     letters = sum(ch.isalpha() for ch in text)
-    if words and len(words) <= _MAX_UI_WORDS and letters >= len(text.replace(" ", "")) * 0.6:
+    if letters >= len(text.replace(" ", "")) * 0.6:
         vocabulary = UI_WORDS | _GLUE
         if all(w in vocabulary for w in words) and (
             any(w in UI_WORDS for w in words) or len(words) == 1

@@ -99,6 +99,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(rf"{_NOT_NUM_BEFORE}{_g('y', _Y)}" + _NOT_NUM_AFTER)),
 ]
 
+#: every pattern above needs four digits in a row (a year, or a decade's "1950"), and those
+#: of ``_MONTH_PATTERNS`` a month's name: a text without them is not scanned by them
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_MONTH_NAME = re.compile(_M)
+_MONTH_PATTERNS = frozenset({"md-md-y", "m-dd-y", "dm-dm-y", "dd-m-y", "m-d-y", "d-m-y", "m-y"})
+
 _APPROX_BEFORE = re.compile(
     r"(?:\b(?:circa|c\.|ca\.|about|around|approximately|approx\.)\s*)$", re.IGNORECASE
 )
@@ -233,9 +239,14 @@ def _value(kind: str, m: re.Match[str]) -> tuple[str | None, int]:
 
 def find_dates(text: str) -> list[DateMention]:
     """Every date the text states, in order of appearance, most specific reading first."""
+    if not _FOUR_DIGITS.search(text):
+        return []
+    months = _MONTH_NAME.search(text) is not None
     taken: list[tuple[int, int]] = []  # spans of earlier patterns, sorted, not overlapping
     found: list[DateMention] = []
     for kind, pattern in _PATTERNS:
+        if not months and kind in _MONTH_PATTERNS:
+            continue
         new: list[tuple[int, int]] = []
         i = 0  # matches come in text order: one pass over ``taken`` per pattern
         for m in pattern.finditer(text):

@@ -63,6 +63,8 @@ class _Entry(NamedTuple):
 
 def fold(text: str) -> str:
     """Lower case without diacritics: "Győr" → "gyor"."""
+    if text.isascii():  # nothing to decompose, no combining marks
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -231,9 +233,19 @@ def capitalised_phrases(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def _has_digit(text: str) -> bool:
+    """Whether any character of ``text`` is a digit (``str.isdigit``: superscripts too)."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(ch.isdigit() for ch in text)
+
+
 def _is_place_phrase(text: str) -> bool:
     words = text.split()
-    if not 1 <= len(words) <= 5 or any(ch.isdigit() for ch in text):
+    if not 1 <= len(words) <= 5 or _has_digit(text):
         return False
     if fold(words[0]) in _NOT_PLACES:
         return False
