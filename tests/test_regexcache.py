@@ -1,4 +1,5 @@
-"""Compiled regular expressions kept between runs of `bagsmith parse` (bagsmith.regexcache).
+"""Compiled regular expressions kept between runs of `bagsmith parse` and `package`
+(bagsmith.regexcache).
 
 The oracle is Python's own compiler: ``Pattern.__eq__`` compares the pattern, the flags and the
 compiled code, so a kept pattern equal to a fresh ``re._compiler.compile`` is the same program.
@@ -153,3 +154,57 @@ def test_the_file_name_follows_the_interpreter(monkeypatch: pytest.MonkeyPatch) 
     name = regexcache.cache_file().name
     monkeypatch.setattr(sys, "version", sys.version + " (another build)")
     assert regexcache.cache_file().name != name
+
+
+def _package(article: Path, out: Path, env: dict[str, str], *, as_program: bool = True) -> str:
+    """`bagsmith package` as its own program (or through `main`, as a library caller would);
+    the METS with its times blanked."""
+    args = [
+        "package",
+        str(article / "article.txt"),
+        "--images",
+        str(article / "images"),
+        "--output",
+        str(out),
+        "--info",
+        "Source-Organization=Test",
+    ]
+    probe = "import sys; from bagsmith.cli import main; main(sys.argv[1:], prog_name='bagsmith')"
+    cmd = [sys.executable, *(["-m", "bagsmith"] if as_program else ["-c", probe]), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    mets = (out / "data" / "mets.xml").read_text(encoding="utf-8")
+    return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", "T", mets)
+
+
+def test_package_keeps_its_own_patterns_beside_parse(
+    tmp_path: Path, schema_cache_dir: Path
+) -> None:
+    from tests.batch_helpers import make_article
+
+    article = make_article(tmp_path / "art", 1, figures=2, sidecar=False)
+    cache = tmp_path / "cache"
+    env = {
+        **os.environ,
+        "BAGSMITH_CACHE_DIR": str(cache),
+        "BAGSMITH_SCHEMA_DIR": str(schema_cache_dir),
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    first = _package(article, tmp_path / "bag1", env)
+    [kept] = cache.glob("regex-package-*.marshal")
+    patterns = regexcache.load(kept)
+    assert any(isinstance(pattern, bytes) for pattern, _ in patterns)  # fido's signatures
+    for (pattern, flags), entry in patterns.items():
+        assert regexcache.make(pattern, entry) == ORIGINAL(pattern, flags), pattern
+    stamp = kept.stat().st_mtime_ns
+    # parse has its own file: neither cuts the other's to size nor rewrites it at every turn
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    run_parse(page, cache)
+    assert len(list(cache.glob("regex-parse-*.marshal"))) == 1
+    assert _package(article, tmp_path / "bag2", env) == first
+    assert kept.stat().st_mtime_ns == stamp  # all reused: nothing written again
+    # the same METS as a library caller's process makes without the cache
+    plain_env = {**env, "BAGSMITH_CACHE_DIR": str(tmp_path / "other")}
+    assert _package(article, tmp_path / "bag3", plain_env, as_program=False) == first
+    assert not list((tmp_path / "other").glob("regex-*"))

@@ -1,4 +1,5 @@
-"""Compiled regular expressions kept between runs of ``bagsmith parse`` (issues 12 and 16).
+"""Compiled regular expressions kept between runs of ``bagsmith parse`` or ``bagsmith package``
+(issues 12 and 16).
 
 Python compiles a regular expression with a parser and a compiler written in Python: of the
 ~0.3 s CPU a ``bagsmith parse`` of a saved page took, ~65 ms went to compiling the ~1,300
@@ -15,8 +16,8 @@ Why it is safe: the file's name holds the exact interpreter version and the engi
 ``Pattern.__eq__`` compares the code, and ``tests/test_regexcache.py`` compares each kept
 pattern with a fresh compile. A file that cannot be read or does not have the expected shape is
 ignored (and replaced); one that cannot be written is not an error (nothing is kept). Only the
-``bagsmith`` program itself, for ``parse``, turns it on (``bagsmith.cli``): a library caller's
-process is never changed.
+``bagsmith`` program itself, for ``parse`` and ``package`` (a file for each), turns it on
+(``bagsmith.cli``): a library caller's process is never changed.
 
 What is kept: the expressions this run used, then those of earlier runs, at most
 :data:`MAX_ENTRIES` (patterns over :data:`MAX_PATTERN` characters are compiled as usual). The
@@ -55,11 +56,15 @@ _used: dict[_Key, _Entry] = {}
 _state: dict[str, Any] = {"original": None, "file": None, "missed": 0, "loaded": False}
 
 
-def cache_file() -> Path:
-    """This interpreter's file: its name changes with anything the kept code depends on."""
+def cache_file(command: str = "parse") -> Path:
+    """This interpreter's file for ``command``: its name changes with anything the kept code
+    depends on. Each command keeps its own: ``package`` also compiles fido's ~2,000 signature
+    patterns, which ``parse`` never uses, and ``parse`` compiles some that ``package`` does
+    not; sharing one file, each would cut the other's part and rewrite it at every turn."""
     key = f"{FORMAT}|{sys.version}|{sys.implementation.cache_tag}|{_sre.MAGIC}|{_sre.CODESIZE}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return cache_folder() / f"regex-{sys.implementation.cache_tag}-{digest}.marshal"
+    tag = sys.implementation.cache_tag
+    return cache_folder() / f"regex-{command}-{tag}-{digest}.marshal"
 
 
 def build(pattern: str | bytes, flags: int) -> _Entry:
@@ -183,12 +188,12 @@ def disable() -> None:
     _used.clear()
 
 
-def enable() -> None:
-    """Build patterns from the kept code for the rest of this process (once; a no-op where the
-    interpreter's ``re`` is not the one this was written for)."""
+def enable(command: str = "parse") -> None:
+    """Build patterns from the kept code of ``command``'s file for the rest of this process
+    (once; a no-op where the interpreter's ``re`` is not the one this was written for)."""
     if _state["original"] is not None or not _supported():
         return
-    path = cache_file()
+    path = cache_file(command)
     _known.update(load(path))
     _state["loaded"] = bool(_known)
     _state["file"] = path

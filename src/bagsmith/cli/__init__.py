@@ -163,8 +163,8 @@ class LazyGroup(click.Group):
         module_name = _COMMANDS.get(cmd_name)
         if module_name is None:
             return None
-        if cmd_name == "parse":  # before its modules compile their regular expressions
-            _keep_compiled_regexes()
+        if cmd_name in ("parse", "package"):  # before its modules compile their expressions
+            _keep_compiled_regexes(cmd_name)
         try:
             module = importlib.import_module(f"{__name__}.{module_name}")
         except ModuleNotFoundError as exc:  # a command whose module is not part of this build
@@ -177,14 +177,14 @@ class LazyGroup(click.Group):
         return command
 
 
-def _keep_compiled_regexes() -> None:
+def _keep_compiled_regexes(command: str) -> None:
     """The bagsmith program (not a library caller's process) reuses compiled expressions."""
     from .common import AS_PROGRAM
 
     if AS_PROGRAM:
         from .. import regexcache
 
-        regexcache.enable()
+        regexcache.enable(command)
 
 
 @click.group(
