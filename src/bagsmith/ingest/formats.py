@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import operator
 import os
 import re
 import threading
@@ -50,10 +51,20 @@ class _Match:
 
 _BOF, _EOF, _BOF_SEARCH, _UNCHECKED, _BROKEN = range(5)
 _KINDS = {"BOF": _BOF, "EOF": _EOF, "VAR": _BOF_SEARCH, "IFB": _BOF_SEARCH}
-# kind, compiled pattern (None: fido raises there), bytes every match contains (or None)
-# and for an end-of-file pattern that ends at the end of the buffer, the longest match
-_Pattern = tuple[int, "re.Pattern[bytes] | None", "bytes | None", "int | None"]
-_Signature = tuple["str | None", list[_Pattern], "int | None"]  # name, patterns, first byte
+# kind, compiled pattern (None: fido raises there), bytes every match contains (or None),
+# for an end-of-file pattern that ends at the end of the buffer the longest match, and for
+# one that is literal bytes then anything up to the end, those bytes
+_Pattern = tuple[int, "re.Pattern[bytes] | None", "bytes | None", "int | None", "bytes | None"]
+# where a literal string must lie: in bof from an offset to an offset (None: to the end),
+# in the last so many bytes of eof, or anywhere in eof
+_BOF_WINDOW, _TAIL_WINDOW, _EOF_WINDOW = range(3)
+_Window = tuple[int, int, "int | None"]
+# how a signature can be ruled out (its gate, see _Plan): by a slot of the combined
+# expression (the pattern's source), by literal strings (one of which is in a window), or not
+_ALWAYS, _SLOT, _STRINGS = range(3)
+_Gate = tuple[int, Any]
+# name, patterns, first byte, gate
+_Signature = tuple["str | None", list[_Pattern], "int | None", _Gate]
 _Format = tuple[Any, str, list[_Signature]]  # format element, PUID, signatures
 
 
@@ -66,36 +77,71 @@ class _Broken(Exception):
 #: repeats) is slow to fail: ``\\A.{32768,70468}.{0,16}ER…`` ~0.7 ms on a photograph
 _SLOW = 200_000
 _SEARCHED = 65_536  # about the start positions of a search in fido's 128 KiB buffers
+_UNBOUNDED = 1 << 62  # no end: the whole buffer
+_NEEDLE = 4  # the shortest literal string looked for (shorter ones occur by chance)
+_CHOICES = 64  # at most this many strings one of which every match contains
+_NEAR = 8192  # a window of at most this many bytes at the start or the end is "near"
 
 
-def _analyse(regex: bytes, kind: int) -> tuple[int | None, bytes | None, int | None]:
-    """What a pattern requires, read from its parse (None when it cannot be told):
+@dataclass(frozen=True)
+class _Facts:
+    """What a pattern requires, read once from its parse (see :func:`_analyse`)."""
 
-    * the byte a ``re.match`` of it must find first, when it starts (after ``\\A``) with a
-      literal byte — a file that starts with another byte cannot match;
-    * for a pattern slow to fail (see ``_SLOW``), its longest run of literal bytes at the
-      top level (every match contains it): when the buffer does not, the pattern cannot
-      match, and looking for those bytes is much quicker than the regex failing;
-    * for an end-of-file pattern that ends with ``\\Z`` (at the top level, not in a branch)
-      and cannot match more than so many bytes, that number: every match starts that far from
-      the end of the buffer at most, so the search can start there instead of trying every
-      position of 128 KiB (``search(eof, pos)`` sees the same string: ``\\A``, ``^`` and
-      look-behinds are not moved)."""
+    first: int | None = None
+    needle: bytes | None = None
+    tail: int | None = None
+    last: bytes | None = None
+    varies: int = _UNBOUNDED
+    runs: tuple[tuple[frozenset[bytes], _Window], ...] = ()
+
+
+def _analyse(regex: bytes, kind: int) -> _Facts:
+    """What a pattern requires, read from its parse (nothing when it cannot be told):
+
+    * ``first``: the byte a ``re.match`` of it must find first, when it starts (after
+      ``\\A``) with a literal byte — a file that starts with another byte cannot match;
+    * ``needle``: for a pattern slow to fail (see ``_SLOW``), its longest run of literal
+      bytes at the top level (every match contains it): when the buffer does not, the
+      pattern cannot match, and looking for those bytes is much quicker than the regex
+      failing;
+    * ``tail``: for an end-of-file pattern that ends with ``\\Z`` (at the top level, not in
+      a branch) and cannot match more than so many bytes, that number: every match starts
+      that far from the end of the buffer at most, so the search can start there instead of
+      trying every position of 128 KiB (``search(eof, pos)`` sees the same string: ``\\A``,
+      ``^`` and look-behinds are not moved);
+    * ``last``: for an end-of-file pattern that is literal bytes, then any bytes (``(?s)``)
+      up to ``\\Z`` (``\\xff\\xd9.{0,65536}\\Z``), those bytes: it matches exactly when they
+      lie in the last ``tail`` bytes, which ``rfind`` tells from the end (the regular
+      expression engine searches from the start: the whole of a photograph for its last
+      two bytes);
+    * ``varies``: for a pattern matched at the start, how many lengths the repeats it opens
+      with may take together, about the positions the engine tries before it gives up
+      (``\\A.{0,65536}x``: 65,536; ``\\A.{2}x``: 0);
+    * ``runs``: sets of literal strings such that every match contains a string of each set,
+      each with the window of its buffer where that string lies. Read at the top level only
+      (what every match goes through): runs of literal bytes, of ``[abc]`` sets of literal
+      bytes and of ``(?:HTML|html)`` branches of literal strings, each run its strings'
+      product, kept when its shortest string has ``_NEEDLE`` bytes. A ``BOF`` pattern
+      matches at the start, so its string starts after the narrowest and ends before the
+      widest of what precedes it; a ``tail`` pattern's lies in the last ``tail`` bytes of
+      eof; other searches' anywhere in their buffer."""
     try:
         from re import _constants as c  # type: ignore[attr-defined]
         from re import _parser  # type: ignore[attr-defined]
 
         parsed = _parser.parse(regex, 0)
-        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
-            return None, None, None
-        items = [(op, v) for op, v in parsed if not (op is c.AT and v is c.AT_BEGINNING_STRING)]
+        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE | re.LOCALE):
+            return _Facts()
+        every = list(parsed)
+        items = [(op, v) for op, v in every if not (op is c.AT and v is c.AT_BEGINNING_STRING)]
         first = items[0][1] if items and items[0][0] is c.LITERAL else None
+        repeating = (c.MAX_REPEAT, c.MIN_REPEAT)
+        lead = [v for _op, v in itertools.takewhile(lambda i: i[0] in repeating, items)]
         # how many ways the engine may try before failing: start positions × repeat lengths;
         # a match at the start fails fast unless the pattern opens with repeats
-        repeats = [v for op, v in items if op in (c.MAX_REPEAT, c.MIN_REPEAT)]
+        repeats = [v for op, v in items if op in repeating]
         if kind == _BOF:
-            lead = itertools.takewhile(lambda i: i[0] in (c.MAX_REPEAT, c.MIN_REPEAT), items)
-            repeats = [v for _op, v in lead]
+            repeats = lead
         steps = _SEARCHED if kind != _BOF and first is None else 1
         for low, high, _sub in repeats:
             steps *= min(high, _SEARCHED) - low + 1
@@ -111,40 +157,232 @@ def _analyse(regex: bytes, kind: int) -> tuple[int | None, bytes | None, int | N
         if kind == _EOF and items and items[-1] == (c.AT, c.AT_END_STRING):
             widest = parsed.getwidth()[1]
             tail = widest if widest < c.MAXREPEAT else None
-        return (
-            first if kind == _BOF else None,
-            needle if slow and len(needle) >= 3 else None,
-            tail,
+        last = None
+        if tail is not None and parsed.state.flags & re.DOTALL:
+            literal = bytes(v for op, v in itertools.takewhile(lambda i: i[0] is c.LITERAL, items))
+            rest = items[len(literal) :]
+            anything = [(c.ANY, None)]
+            if literal and (
+                rest == [(c.AT, c.AT_END_STRING)]
+                or (
+                    len(rest) == 2
+                    and rest[0][0] in repeating
+                    and rest[0][1][0] == 0
+                    and list(rest[0][1][2]) == anything
+                )
+            ):
+                last = literal
+        return _Facts(
+            first=first if kind == _BOF else None,
+            needle=needle if slow and len(needle) >= 3 else None,
+            tail=tail,
+            last=last,
+            varies=sum(min(high, _UNBOUNDED) - low for low, high, _sub in lead),
+            runs=tuple(_runs(parsed, every, kind, tail)),
         )
     except Exception:  # any doubt: the pattern is always tried
-        return None, None, None
+        return _Facts()
+
+
+def _runs(
+    parsed: Any, items: list[Any], kind: int, tail: int | None
+) -> Iterable[tuple[frozenset[bytes], _Window]]:
+    """The ``runs`` of :func:`_analyse`."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    def choices(op: Any, value: Any) -> set[bytes] | None:
+        if op is c.LITERAL:
+            return {bytes([value])}
+        if op is c.IN and value and all(o is c.LITERAL for o, _v in value):
+            return {bytes([v]) for _o, v in value}
+        if op is c.BRANCH and all(
+            all(o is c.LITERAL for o, _v in alternative) for alternative in value[1]
+        ):
+            return {bytes(v for _o, v in alternative) for alternative in value[1]}
+        return None
+
+    run: set[bytes] | None = None
+    begin = 0
+    for index, (op, value) in enumerate([*items, (None, None)]):
+        found = choices(op, value) if op is not None else None
+        if found is not None:
+            if run is None:
+                run, begin = found, index
+            else:
+                run = {a + b for a in run for b in found}
+            if len(run) > _CHOICES:
+                run = set()  # too many strings: this run is not used
+            continue
+        if run and min(map(len, run)) >= _NEEDLE:
+            window: _Window
+            if kind == _BOF:
+                low = _parser.SubPattern(parsed.state, items[:begin]).getwidth()[0]
+                high = _parser.SubPattern(parsed.state, items[:index]).getwidth()[1]
+                window = (_BOF_WINDOW, low, high if high < c.MAXREPEAT else None)
+            elif kind == _EOF:
+                window = (_TAIL_WINDOW, tail, None) if tail else (_EOF_WINDOW, 0, None)
+            else:
+                window = (_BOF_WINDOW, 0, None)
+            yield frozenset(run), window
+        run = None
+
+
+def _combinable(pattern: re.Pattern[bytes]) -> bool:
+    """Whether a pattern can go, unchanged, into the combined expression of :class:`_Plan`:
+    ``(?s)`` and nothing else as global flags (written first, so the rest is its body), and
+    no groups of its own (the combined expression numbers its marker groups itself)."""
+    return (
+        pattern.flags == re.DOTALL
+        and pattern.pattern.startswith(b"(?s)")
+        and pattern.groups == 0
+        and not pattern.groupindex
+    )
+
+
+def _cost(window: _Window) -> int:
+    """About the bytes a search of a window reads (to choose what rules out a signature)."""
+    which, start, end = window
+    if which == _BOF_WINDOW:
+        return _UNBOUNDED if end is None else end - start
+    return start if which == _TAIL_WINDOW else _UNBOUNDED
+
+
+def _gate(patterns: list[_Pattern], facts: list[_Facts]) -> _Gate:
+    """The cheapest way to rule a signature out (see :class:`_Plan`): the slot of a pattern
+    matched at the start, tried at few positions; the strings of a pattern found in a short
+    window; else the cheaper of the two, or nothing. Only patterns before any broken one
+    count: fido raises at a broken pattern it reaches, so a later failure must not decide."""
+    cost = _UNBOUNDED * 4
+    gate: _Gate = (_ALWAYS, None)
+    for (kind, pattern, _needle, _tail, _last), fact in zip(patterns, facts, strict=True):
+        if kind == _UNCHECKED:
+            continue
+        if pattern is None:
+            break
+        if kind == _BOF and _combinable(pattern) and 2 * fact.varies < cost:
+            cost, gate = 2 * fact.varies, (_SLOT, (pattern.pattern, fact.first))
+        for strings, window in fact.runs:
+            if _cost(window) + 1 < cost:
+                cost, gate = _cost(window) + 1, (_STRINGS, (strings, window))
+    return gate
+
+
+def _tier(window: _Window) -> tuple[int, int]:
+    """Windows searched together: near the start of bof, far in bof (from ``_NEAR`` on),
+    anywhere in bof; near the end of eof; anywhere in eof."""
+    which, start, end = window
+    if which == _BOF_WINDOW:
+        near = end is not None and end <= _NEAR
+        return which, 0 if near else 1 if start >= _NEAR else 2
+    if which == _TAIL_WINDOW:
+        return which, 0 if start <= _NEAR else 1
+    return which, 0
+
+
+def _union(windows: list[_Window]) -> _Window:
+    """The smallest window holding these (all of one tier)."""
+    which = windows[0][0]
+    if which == _BOF_WINDOW:
+        ends = [end for _w, _s, end in windows]
+        end = None if None in ends else max(e for e in ends if e is not None)
+        return which, min(start for _w, start, _e in windows), end
+    if which == _TAIL_WINDOW:
+        return which, max(start for _w, start, _e in windows), None
+    return which, 0, None
+
+
+def _group(strings: list[tuple[bytes, _Window]]) -> list[tuple[bytes, list[bytes], _Window]]:
+    """Literal strings (of one tier) put in groups that share a byte X, each string cut to
+    start at X (at least ``_NEEDLE`` bytes left), each group one search: greedy, the byte
+    most strings not placed yet contain first. Each group: the strings it holds (whole), the
+    expression that finds its cut strings, and the window it searches."""
+    windows: dict[bytes, list[_Window]] = {}
+    for text, window in strings:
+        windows.setdefault(text, []).append(window)
+    left = set(windows)
+    out: list[tuple[bytes, list[bytes], _Window]] = []
+    while left:
+        count: dict[int, int] = {}
+        for text in left:
+            for byte in set(text[: len(text) - _NEEDLE + 1]):
+                count[byte] = count.get(byte, 0) + 1
+        byte = max(sorted(count), key=count.__getitem__)
+        placed = sorted(text for text in left if byte in text[: len(text) - _NEEDLE + 1])
+        cut = sorted({text[text.index(byte) + 1 :] for text in placed})
+        expression = re.escape(bytes([byte])) + b"(?:" + b"|".join(map(re.escape, cut)) + b")"
+        window = _union([w for text in placed for w in windows[text]])
+        out.append((expression, placed, window))
+        left -= set(placed)
+    return out
+
+
+_Gated = tuple["str | None", list[_Pattern], _Gate]  # name, patterns, gate in this plan
+
+
+@dataclass
+class _Plan:
+    """How the signatures that can match a file starting with one byte are sorted out, in a
+    few calls of the regular expression engine for all of them. Each signature is decided
+    first by one of its patterns (:func:`_gate`: the cheapest to rule out, none after a
+    broken one, which fido reaches first and raises at):
+
+    * a slot of ``combined``: the patterns matched at the start that fail fast
+      (``\\A\\xff\\xd8\\xff\\xe0.{2}JFIF\\x00``, ``\\A.{2,2}\\x2a``) in one expression
+      ``\\A(?:(?=P1)())?(?:(?=P2)())?…``: marker group *i* takes part in the match exactly
+      when ``Pi`` matches at the start (a look-ahead at position 0 sees what ``re.match``
+      sees; each optional group is tried and, failing, skipped, and what follows always
+      matches, so the engine never goes back on one): one call tells which of them match;
+    * ``groups``: a pattern that scans (``\\A.{0,65536}…``, a search) cannot match unless its
+      buffer holds, in the window where they must lie, one of the literal strings every
+      match of it contains (:func:`_analyse`); those strings are looked for together, in a
+      few searches of ``X(?:tail|tail…)`` (strings cut to start at a byte X: the engine skips
+      from X to X), one group of strings near the start of bof, far in it, near the end of
+      eof… (:func:`_group`); a signature none of whose groups is found is ruled out;
+    * ``always``: the others (nothing known, or their first pattern broken) are walked.
+
+    A signature ruled out has a pattern that does not match, and none before it that raises:
+    fido would have stopped it there, with nothing found or raised. ``formats`` keeps fido's
+    order; the formats walked for a file are those with a signature not ruled out."""
+
+    formats: list[tuple[Any, str, list[_Gated]]]
+    combined: list[re.Pattern[bytes]]
+    slots: int
+    groups: list[tuple[re.Pattern[bytes], _Window]]
+    by_slot: list[list[int]]
+    by_group: list[list[int]]
+    always: list[int]
 
 
 class _Signatures:
     """fido's ``match_formats`` over a table read once from its formats (see the module
     docstring): ``match(bof, eof)`` returns what ``Fido.match_formats(bof, eof)`` returns.
 
-    Every regular expression is compiled once, here. A signature whose first pattern is
-    anchored at the start of the file and begins with a literal byte cannot match a file that
-    starts with another byte, so for each first byte only the formats with a signature that
-    can match are walked — in fido's order; a format left out would have matched nothing,
-    raised nothing and changed no priority. A pattern slow to fail is tried only when the
-    buffer holds the literal bytes every match of it contains (:func:`_analyse`)."""
+    Every regular expression is compiled and analysed once, here. A signature whose first
+    pattern is matched at the start of the file and begins with a literal byte cannot match
+    a file that starts with another byte, so for each first byte only the formats with a
+    signature that can match are kept, in fido's order (a format left out would have matched
+    nothing, raised nothing and changed no priority). Of those, a few calls of the regular
+    expression engine rule out most signatures (:class:`_Plan`); the rest are walked by
+    fido's rules. A pattern slow to fail is tried only when the buffer holds the literal
+    bytes every match of it contains."""
 
     def __init__(self, fido: Any) -> None:
         self._priority: dict[str, frozenset[str]] = fido.puid_has_priority_over_map
         compiled: dict[bytes, re.Pattern[bytes] | None] = {}
-        analysed: dict[tuple[bytes, int], tuple[int | None, bytes | None, int | None]] = {}
+        analysed: dict[tuple[bytes, int], _Facts] = {}
         self._table: list[_Format] = []
         for element in fido.formats:
             signatures: list[_Signature] = []
             for sig in element.findall("signature"):
                 patterns: list[_Pattern] = []
-                first = None
+                facts: list[_Facts] = []
                 for pat in sig.findall("pattern"):
                     position, regex = pat.find("position"), pat.find("regex")
+                    fact = _Facts()
                     if position is None or regex is None or regex.text is None:
-                        patterns.append((_BROKEN, None, None, None))
+                        patterns.append((_BROKEN, None, None, None, None))
+                        facts.append(fact)
                         continue
                     kind = _KINDS.get(position.text or "", _UNCHECKED)
                     source = regex.text.encode("utf8")
@@ -155,33 +393,124 @@ class _Signatures:
                             compiled[source] = None
                     pattern = compiled.get(source)
                     if kind == _UNCHECKED:
-                        patterns.append((kind, None, None, None))
+                        patterns.append((kind, None, None, None, None))
                     elif pattern is None:
-                        patterns.append((_BROKEN, None, None, None))
+                        patterns.append((_BROKEN, None, None, None, None))
                     else:
                         # each pattern read once (the same one recurs in many signatures)
-                        facts = analysed.get((source, kind))
-                        if facts is None:
-                            facts = analysed[source, kind] = _analyse(source, kind)
-                        if not patterns and kind == _BOF:
-                            first = facts[0]  # what a match of the first pattern starts with
-                        patterns.append((kind, pattern, facts[1], facts[2]))
-                signatures.append((sig.findtext("name"), patterns, first))
+                        if (source, kind) not in analysed:
+                            analysed[source, kind] = _analyse(source, kind)
+                        fact = analysed[source, kind]
+                        patterns.append((kind, pattern, fact.needle, fact.tail, fact.last))
+                    facts.append(fact)
+                # what a match of the first pattern starts with
+                first = facts[0].first if patterns and patterns[0][0] == _BOF else None
+                gate = _gate(patterns, facts)
+                signatures.append((sig.findtext("name"), patterns, first, gate))
             self._table.append((element, element.find("puid").text, signatures))
-        self._by_first: dict[int, list[_Format]] = {}
+        # the literal strings of every gate, grouped once for all first bytes
+        tiers: dict[tuple[int, int], list[tuple[bytes, _Window]]] = {}
+        for _element, _puid, signatures in self._table:
+            for _name, _patterns, _first, (kind, value) in signatures:
+                if kind == _STRINGS:
+                    strings, window = value
+                    tiers.setdefault(_tier(window), []).extend((t, window) for t in strings)
+        self._groups: list[tuple[re.Pattern[bytes], _Window]] = []
+        self._group_of: dict[tuple[bytes, tuple[int, int]], int] = {}
+        for tier, members in sorted(tiers.items()):
+            for expression, placed, window in _group(members):
+                for text in placed:
+                    self._group_of[text, tier] = len(self._groups)
+                self._groups.append((re.compile(expression), window))
+        self._plans: dict[int, _Plan] = {}
+        self._combined: dict[tuple[bytes, ...], re.Pattern[bytes] | None] = {}
+        self._order = {
+            gate[1][0]: n
+            for n, (_e, _p, signatures) in enumerate(self._table)
+            for _name, _patterns, _first, gate in reversed(signatures)
+            if gate[0] == _SLOT
+        }
+        self._plan_lock = threading.Lock()
 
-    def _formats(self, bof: bytes) -> list[_Format]:
-        """The formats, in fido's order, with the signatures that can match a file starting
-        with ``bof[0]`` (-1: an empty file)."""
+    def _plan(self, bof: bytes) -> _Plan:
+        """The plan (:class:`_Plan`) for a file starting with ``bof[0]`` (-1: an empty file),
+        made on first use."""
         key = bof[0] if bof else -1
-        table = self._by_first.get(key)
-        if table is None:
-            table = self._by_first[key] = [
-                (element, puid, kept)
-                for element, puid, signatures in self._table
-                if (kept := [sig for sig in signatures if sig[2] is None or sig[2] == key])
-            ]
-        return table
+        plan = self._plans.get(key)
+        if plan is None:
+            with self._plan_lock:
+                plan = self._plans.get(key)
+                if plan is None:
+                    plan = self._plans[key] = self._make_plan(key)
+        return plan
+
+    def _make_plan(self, key: int) -> _Plan:
+        sources: set[tuple[bytes, int | None]] = set()  # of the slots: source, first byte
+        numbers: dict[int, int] = {}  # a group of self._groups: its number in this plan
+        formats: list[tuple[Any, str, list[_Gated]]] = []
+        for element, puid, signatures in self._table:
+            kept: list[_Gated] = []
+            for name, patterns, first, (kind, value) in signatures:
+                if first is not None and first != key:
+                    continue  # its first pattern starts with another byte
+                if kind == _SLOT:
+                    sources.add(value)
+                elif kind == _STRINGS:
+                    strings, window = value
+                    tier = _tier(window)
+                    value = frozenset(
+                        numbers.setdefault(self._group_of[t, tier], len(numbers)) for t in strings
+                    )
+                kept.append((name, patterns, (kind, value)))
+            if kept:
+                formats.append((element, puid, kept))
+        # the patterns that may start with any byte in one expression shared by all plans,
+        # those that start with this plan's byte in another (each compiled once)
+        order = self._order.__getitem__
+        combined: list[re.Pattern[bytes]] = []
+        slots: dict[bytes, int] = {}
+        for part in (
+            sorted((s for s, first in sources if first is None), key=order),
+            sorted((s for s, first in sources if first is not None), key=order),
+        ):
+            expression = self._combine(tuple(part))
+            if expression is not None:
+                combined.append(expression)
+                slots.update({source: len(slots) + n for n, source in enumerate(part)})
+        by_slot: list[list[int]] = [[] for _ in slots]
+        by_group: list[list[int]] = [[] for _ in numbers]
+        always: set[int] = set()
+        for position, (_element, _puid, kept) in enumerate(formats):
+            for index, (name, patterns, (kind, value)) in enumerate(kept):
+                if kind == _SLOT:
+                    slot = slots.get(value[0])
+                    kind, value = (_SLOT, slot) if slot is not None else (_ALWAYS, None)
+                    kept[index] = (name, patterns, (kind, value))
+                if kind == _SLOT:
+                    by_slot[value].append(position)
+                elif kind == _STRINGS:
+                    for number in value:
+                        by_group[number].append(position)
+                else:
+                    always.add(position)
+        groups = [self._groups[number] for number in sorted(numbers, key=numbers.__getitem__)]
+        return _Plan(formats, combined, len(slots), groups, by_slot, by_group, sorted(always))
+
+    def _combine(self, sources: tuple[bytes, ...]) -> re.Pattern[bytes] | None:
+        """The combined expression of these patterns (:class:`_Plan`), compiled once for all
+        the first bytes whose plans have the same (most bytes start no signature)."""
+        if not sources:
+            return None
+        if sources not in self._combined:
+            body = b"".join(b"(?:(?=" + source[4:] + b")())?" for source in sources)
+            try:
+                combined: re.Pattern[bytes] | None = re.compile(b"(?s)\\A" + body)
+            except Exception:  # pragma: no cover - every body compiled alone
+                combined = None
+            if combined is not None and combined.groups != len(sources):
+                combined = None  # pragma: no cover - no pattern has groups of its own
+            self._combined[sources] = combined
+        return self._combined[sources]
 
     def _good(self, puid: str, element: Any, found: list[tuple[Any, str | None, str]]) -> bool:
         """fido's ``as_good_as_any``: no format already found has priority over this one."""
@@ -191,39 +520,87 @@ class _Signatures:
             for other, _name, other_puid in found
         )
 
+    @staticmethod
+    def _hit(
+        kind: int,
+        pattern: re.Pattern[bytes],
+        needle: bytes | None,
+        tail: int | None,
+        last: bytes | None,
+        bof: bytes,
+        eof: bytes,
+        held: tuple[dict[bytes, bool], dict[bytes, bool]],
+    ) -> bool:
+        """Whether one pattern matches, as fido's ``re.match``/``re.search`` tells."""
+        if needle is not None:
+            buffer, seen = (eof, held[1]) if kind == _EOF else (bof, held[0])
+            present = seen.get(needle)
+            if present is None:
+                present = seen[needle] = needle in buffer
+            if not present:
+                return False
+        if kind == _BOF:
+            return pattern.match(bof) is not None
+        if kind != _EOF:
+            return pattern.search(bof) is not None
+        start = 0 if tail is None else max(0, len(eof) - tail)
+        if last is not None:
+            return eof.rfind(last, start) >= 0
+        return pattern.search(eof, start) is not None
+
     def match(self, bof: bytes, eof: bytes) -> list[tuple[Any, str | None]]:
+        plan = self._plan(bof)
+        size = len(eof)
+        slots: frozenset[int] = frozenset()
+        if plan.combined:
+            marks: tuple[Any, ...] = ()
+            for expression in plan.combined:
+                marks += expression.match(bof).groups(1)  # type: ignore[union-attr]
+            # a marker that took part holds b"" (false); one that did not holds 1
+            slots = frozenset(itertools.compress(range(plan.slots), map(operator.not_, marks)))
+        groups = frozenset(
+            number
+            for number, (expression, (which, start, end)) in enumerate(plan.groups)
+            if (
+                expression.search(bof, start, _UNBOUNDED if end is None else end)
+                if which == _BOF_WINDOW
+                else expression.search(eof, max(0, size - start) if which == _TAIL_WINDOW else 0)
+            )
+        )
+        walked = set(plan.always)
+        for slot in slots:
+            walked.update(plan.by_slot[slot])
+        for number in groups:
+            walked.update(plan.by_group[number])
         found: list[tuple[Any, str | None, str]] = []
         # whether a buffer holds a literal, asked once per buffer: many signatures share one
-        # (twenty AutoCAD formats look for b"$ACADVER" in the same 128 KiB)
-        in_bof: dict[bytes, bool] = {}
-        in_eof: dict[bytes, bool] = {}
+        held: tuple[dict[bytes, bool], dict[bytes, bool]] = ({}, {})
+        known: dict[tuple[re.Pattern[bytes], int], bool] = {}
         # the PUIDs a format found so far has priority over: fido's as_good_as_any for a
         # format not found yet (it is never among them: each format comes once)
         outranked: set[str] = set()
-        size = len(eof)
-        for element, puid, signatures in self._formats(bof):
+        for position in sorted(walked):
+            element, puid, signatures = plan.formats[position]
             try:
                 if puid in outranked:
                     continue
-                for name, patterns, _first in signatures:
-                    for kind, pattern, needle, tail in patterns:
+                for name, patterns, (gate, value) in signatures:
+                    if gate == _SLOT and value not in slots:
+                        continue  # ruled out: fido's break at a pattern that fails
+                    if gate == _STRINGS and value.isdisjoint(groups):
+                        continue  # ruled out: none of the strings it needs is there
+                    for kind, pattern, needle, tail, last in patterns:
                         if kind == _UNCHECKED:
                             continue
                         if pattern is None:
                             raise _Broken
-                        if needle is not None:
-                            held = in_eof if kind == _EOF else in_bof
-                            present = held.get(needle)
-                            if present is None:
-                                present = held[needle] = needle in (eof if kind == _EOF else bof)
-                            if not present:
-                                break
-                        if kind == _BOF:
-                            hit = pattern.match(bof)
-                        elif kind == _EOF:
-                            hit = pattern.search(eof, 0 if tail is None else max(0, size - tail))
-                        else:
-                            hit = pattern.search(bof)
+                        # a pattern's answer for these buffers, asked once (the JPEG
+                        # formats share their end-of-file pattern)
+                        hit = known.get((pattern, kind))
+                        if hit is None:
+                            hit = known[pattern, kind] = self._hit(
+                                kind, pattern, needle, tail, last, bof, eof, held
+                            )
                         if not hit:
                             break
                     else:
@@ -262,6 +639,7 @@ class FormatIdentifier:
         # and its container handling call it through the instance
         self._fido.match_formats = _Signatures(self._fido).match
         self._by_extension: dict[str, list[Any]] | None = None
+        self._described: dict[Any, _Match] = {}  # each format's element read once
         self._lock = threading.Lock()
 
     @property
@@ -285,8 +663,14 @@ class FormatIdentifier:
     def _collect(self, filename: str, matches: list[Any], delta: float, kind: str = "") -> None:
         self._found.append((matches, kind))
 
+    def _describe(self, element: Any) -> _Match:
+        described = self._described.get(element)
+        if described is None:
+            described = self._described[element] = self._read(element)
+        return described
+
     @staticmethod
-    def _describe(element: Any) -> _Match:
+    def _read(element: Any) -> _Match:
         version = (element.findtext("version") or "").strip() or None
         return _Match(
             puid=element.findtext("puid"),
