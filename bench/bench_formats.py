@@ -133,9 +133,7 @@ def main() -> None:
         for name, results in runs.items()
     }
     for key in medians["this tree"]:
-        line = f"  {key:28} " + "  ".join(
-            f"{name}: {medians[name][key]:8.1f}" for name in medians
-        )
+        line = f"  {key:28} " + "  ".join(f"{name}: {medians[name][key]:8.1f}" for name in medians)
         if "baseline" in medians:
             line += f"  ratio {medians['baseline'][key] / medians['this tree'][key]:5.2f}x"
         print(line)
