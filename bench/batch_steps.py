@@ -39,6 +39,11 @@ STEPS = {
         "write_manifests",
         "write_tag_files",
         "_record_bytes",
+        "resolve_profile",
+        "scan_mapped",
+        "bag_article",
+        "bag_images",
+        "bag_software_agent",
     ],
     "bagsmith.pipeline.package_steps": [
         "identify_formats",
