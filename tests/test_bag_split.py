@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import zipfile
 from pathlib import Path
@@ -13,6 +14,7 @@ import bagit
 import pytest
 from click.testing import CliRunner
 
+from bagsmith.bagit.payload import PayloadPlan, SourceDir, SourceFile
 from bagsmith.cli import main
 from bagsmith.cli.options import parse_size
 from bagsmith.errors import DestinationError, UsageError
@@ -157,3 +159,31 @@ def test_sizes() -> None:
     for bad in ("0", "-1GB", "3 parsecs", ""):
         with pytest.raises(UsageError):
             parse_size(bad, "--max-size")
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("shuffled", [False, True], ids=["walk-order", "any-order"])
+def test_each_folder_goes_with_the_first_file_below_its_parent(seed: int, shuffled: bool) -> None:
+    # the rule, written plainly (it was the code, quadratic in folders × files): a folder's
+    # entry goes to the first part holding a file below the folder's parent, else the first
+    rng = random.Random(seed)
+    folders = sorted({"/".join(rng.choices("abc", k=rng.randint(1, 4))) for _ in range(40)})
+    plan = PayloadPlan()
+    names = [f"{rng.choice(folders)}/f{n:03d}" for n in range(rng.randint(0, 60))]
+    names += [f"top{n}" for n in range(rng.randint(0, 3))]
+    names = sorted(set(names))
+    if shuffled:
+        rng.shuffle(names)
+    for name in names:
+        plan.files.append(SourceFile(name, None, rng.randint(0, 3000), 0))
+    for folder in folders:
+        plan.dirs.append(SourceDir(folder, 0))
+    parts = bagging.split_plan(plan, 24_000 + rng.randint(0, 20_000), ["sha256"])
+    assert [f.relpath for p in parts for f in p.files] == sorted(names)
+    for folder in folders:
+        prefix = folder.rsplit("/", 1)[0] + "/" if "/" in folder else ""
+        holding = [
+            k for k, p in enumerate(parts) if any(f.relpath.startswith(prefix) for f in p.files)
+        ]
+        homes = [k for k, p in enumerate(parts) if folder in [d.relpath for d in p.dirs]]
+        assert homes == [holding[0] if holding else 0], folder

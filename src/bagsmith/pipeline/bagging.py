@@ -11,7 +11,9 @@ of the CLI's ``Output.progress(description, total)`` context manager.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from ..bagit.payload import (
     OsFiles,
     PayloadPlan,
     PayloadPolicy,
+    SourceFile,
     Symlinks,
     scan_sources,
 )
@@ -341,12 +344,25 @@ def split_plan(
             used = 0
         parts[-1].files.append(f)
         used += cost
-    for d in plan.dirs:  # an empty folder goes with the first file below its parent, or first
-        prefix = d.relpath.rsplit("/", 1)[0] + "/" if "/" in d.relpath else ""
-        home = next((p for p in parts if any(f.relpath.startswith(prefix) for f in p.files)), None)
-        (home or parts[0]).dirs.append(d)
+    # an empty folder goes with the first file below its parent, or with the first part. The
+    # parts hold the files in path order, one run after another, so the files below a folder
+    # are consecutive and the first of them is found by bisection (not a scan of every part's
+    # files for each folder, which was quadratic)
+    starts = list(itertools.accumulate((len(p.files) for p in parts[:-1]), initial=0))
+    for d in plan.dirs:
+        if "/" not in d.relpath:  # every file is below data/: the first part's first file
+            parts[0].dirs.append(d)
+            continue
+        prefix = d.relpath.rsplit("/", 1)[0] + "/"
+        first = bisect.bisect_left(in_order, prefix, key=_relpath)
+        below = first < len(in_order) and in_order[first].relpath.startswith(prefix)
+        parts[bisect.bisect_right(starts, first) - 1 if below else 0].dirs.append(d)
     parts[0].warnings = list(plan.warnings)
     return parts
+
+
+def _relpath(f: SourceFile) -> str:
+    return f.relpath
 
 
 def _file_size(path: Path) -> int:
