@@ -165,3 +165,116 @@ def test_plan_layout_resolves_each_path_once(
     fresh = layout.Layout(again.sources, again.article_path, again.sidecar_path, again.folders)
     assert layout.bag_article(parsed.article, fresh) == record  # without what the plan found
     assert layout.bag_images(parsed.images, fresh) == by_bag_path
+
+
+def test_the_images_folder_is_listed_with_file_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest and the layout take each name's file type from the folder's listing: no
+    Path.stat or Path.lstat of an image by name (it was four a photograph); the figures,
+    the skipped names and the plan are the same as asking the file system name by name."""
+    import pathlib
+
+    from PIL import Image
+
+    from bagsmith.ingest import article as ingest_article
+    from bagsmith.pipeline import layout
+    from bagsmith.pipeline.parsing import parse_article
+
+    images = tmp_path / "images"
+    images.mkdir()
+    text = ["Harbour", "", "Photographs of the harbour.", ""]
+    for n in range(1, 7):
+        Image.new("RGB", (8, 8)).save(images / f"{n:02d}.jpg")
+        text += [f"#{n} Ship {n}", ""]
+    (images / "notes.txt").write_text("not an image", encoding="utf-8")
+    (images / "sub.jpg").mkdir()  # a folder with an image's name
+    (images / "07.jpg").symlink_to("07.jpg")  # a link to itself
+    article = tmp_path / "article.txt"
+    article.write_text("\n".join(text), encoding="utf-8")
+    asked: list[str] = []
+    real_stat = pathlib.Path.stat
+
+    def stat(self: pathlib.Path, *args: Any, **kwargs: Any) -> Any:
+        if self.parent == images:
+            asked.append(self.name)
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "stat", stat)
+    parsed = parse_article(article, images=images, identify_formats=False)
+    plan = layout.plan_layout(parsed, images, None)
+    assert asked == ["07.jpg"]  # only the link's kind, to name it in the note
+    with pytest.raises(SourceConflictError, match="symbolic link"):  # package refuses the link
+        scan_mapped(list(plan.sources), PayloadPolicy())
+
+    def by_name(folder: Path) -> list[tuple[Path, Any]]:  # what Path asks, name by name
+        class Entry:
+            def __init__(self, path: Path) -> None:
+                self.is_dir, self.is_file, self.is_symlink = (
+                    path.is_dir,
+                    path.is_file,
+                    path.is_symlink,
+                )
+
+        return [(p, Entry(p)) for p in sorted(folder.iterdir())]
+
+    monkeypatch.setattr(pathlib.Path, "stat", real_stat)
+    monkeypatch.setattr(ingest_article, "listing", by_name)
+    monkeypatch.setattr(layout, "listing", by_name)
+    again = parse_article(article, images=images, identify_formats=False)
+    assert again.article == parsed.article and again.report.codes() == parsed.report.codes()
+    assert [str(p) for p in again.report] == [str(p) for p in parsed.report]
+    assert layout.plan_layout(again, images, None) == plan
+    skipped = sorted(
+        Path(p.path or "").name for p in parsed.report if p.code == "image-file-skipped"
+    )
+    assert skipped == ["07.jpg", "notes.txt"]
+
+
+def test_scan_mapped_asks_each_source_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The payload plan of mapped sources lstats each source once (it was three system calls
+    a file: exists, is it a folder, what is it) and plans the same files and folders; a link
+    is still asked what it points to."""
+    import os
+
+    from bagsmith.bagit import payload
+
+    (tmp_path / "a.txt").write_text("a", encoding="utf-8")
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "1.jpg").write_bytes(b"x")
+    (tmp_path / "link.txt").symlink_to("a.txt")
+    sources = [
+        (tmp_path / "a.txt", "data/article/a.txt"),
+        (tmp_path / "pics", "data/images"),
+        (tmp_path / "link.txt", "data/b.txt"),
+    ]
+    asked: list[str] = []
+    real_lstat, real_stat = os.lstat, os.stat
+
+    def lstat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(f"lstat {Path(path).name}")
+        return real_lstat(path, *args, **kwargs)
+
+    def stat_(path: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(f"stat {Path(path).name}")
+        return real_stat(path, *args, **kwargs)
+
+    policy = PayloadPolicy(symlinks=payload.Symlinks.FOLLOW)
+    monkeypatch.setattr(payload.os, "lstat", lstat)
+    monkeypatch.setattr(payload.os, "stat", stat_)
+    plan = scan_mapped(sources, policy)
+    tops = [a for a in asked if a.split()[1] in ("a.txt", "pics", "link.txt")]
+    # the link: is what it points to a folder, and (followed) what is it
+    assert sorted(tops) == sorted(
+        ["lstat a.txt", "lstat pics", "lstat link.txt", "stat link.txt", "stat link.txt"]
+    )
+    monkeypatch.undo()
+    assert [f.relpath for f in plan.files] == [
+        "data/article/a.txt",
+        "data/b.txt",
+        "data/images/1.jpg",
+    ]
+    assert [d.relpath for d in plan.dirs] == ["data/images"]
+    assert plan == scan_mapped(sources, policy)
+    with pytest.raises(InputError, match="no such file"):
+        scan_mapped([*sources, (tmp_path / "gone.txt", "data/gone.txt")], policy)

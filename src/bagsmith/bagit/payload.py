@@ -350,10 +350,12 @@ class _Scanner:
             "not a regular file or folder (a FIFO, socket or device cannot be bagged)", path=path
         )
 
-    def _resolve(self, path: str, top: bool) -> os.stat_result | None:
-        """lstat, applying the symlink policy; None means: skip this entry."""
+    def _resolve(
+        self, path: str, top: bool, st: os.stat_result | None = None
+    ) -> os.stat_result | None:
+        """lstat (unless given), applying the symlink policy; None means: skip this entry."""
         try:
-            st = os.lstat(path)
+            st = st if st is not None else os.lstat(path)
         except FileNotFoundError:
             raise InputError("no such file or folder", path=path) from None
         except OSError as exc:
@@ -381,8 +383,8 @@ class _Scanner:
         )
         return real
 
-    def add_source(self, path: str, relpath: str) -> None:
-        st = self._resolve(path, top=True)
+    def add_source(self, path: str, relpath: str, lstat: os.stat_result | None = None) -> None:
+        st = self._resolve(path, top=True, st=lstat)
         assert st is not None
         if self._kind(path, st) == "file":
             self.plan.files.append(SourceFile(relpath, path, st.st_size, st.st_mtime_ns))
@@ -519,9 +521,12 @@ def scan_mapped(sources: list[tuple[Path, str]], policy: PayloadPolicy) -> Paylo
         raise InputError("no source given")
     taken: dict[str, str] = {}
     finders: dict[str, CollisionFinder] = {}
+    found: dict[str, os.stat_result] = {}  # each source's lstat, asked once
     for src, relpath in sources:
-        if not os.path.lexists(src):
-            raise InputError("no such file or folder", path=src)
+        try:
+            found[str(src)] = os.lstat(src)
+        except (OSError, ValueError):
+            raise InputError("no such file or folder", path=src) from None
         if not relpath.startswith("data/") or unsafe_parts(relpath):
             raise InputError(f"{relpath!r} is not a safe path under data/", path=src)
         if relpath in taken:
@@ -541,7 +546,7 @@ def scan_mapped(sources: list[tuple[Path, str]], policy: PayloadPolicy) -> Paylo
                 path=src,
                 hint="rename one of them",
             )
-    folders = [rel for src, rel in sources if src.is_dir()]
+    folders = [rel for src, rel in sources if _is_dir(src, found[str(src)])]
     for src, relpath in sources:
         for folder in folders:
             if relpath != folder and relpath.startswith(folder + "/"):
@@ -550,10 +555,15 @@ def scan_mapped(sources: list[tuple[Path, str]], policy: PayloadPolicy) -> Paylo
                 )
     scanner = _Scanner(policy)
     for src, relpath in sorted(sources, key=lambda t: t[1]):
-        scanner.add_source(str(src), relpath)
+        scanner.add_source(str(src), relpath, found[str(src)])
     scanner.plan.files.sort(key=lambda f: f.relpath)
     scanner.plan.dirs.sort(key=lambda d: d.relpath)
     return scanner.plan
+
+
+def _is_dir(path: Path, st: os.stat_result) -> bool:
+    """``path.is_dir()`` given its lstat: a link is asked about what it points to."""
+    return path.is_dir() if stat.S_ISLNK(st.st_mode) else stat.S_ISDIR(st.st_mode)
 
 
 def unsafe_parts(relpath: str) -> bool:

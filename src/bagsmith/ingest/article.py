@@ -29,7 +29,7 @@ from .content import (
 )
 from .dates import coverage
 from .htmlmeta import PageMeta
-from .images import characterise, is_image_name, number_in_name
+from .images import characterise, entry_is, is_image_name, listing, number_in_name
 from .sidecar import RIGHTS_FIELDS, Sidecar, load_sidecar
 from .text import parse_text
 
@@ -228,12 +228,12 @@ def _match_images(
     taken = {os.path.realpath(p) for p in images.values()}  # (the sidecar's images)
     by_number: dict[int, list[Path]] = {}
     unmatched: list[Path] = []
-    for path in sorted(images_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+    for path, entry in listing(images_dir):
+        if path.name.startswith(".") or entry_is(entry, "dir"):
             continue
         if taken and os.path.realpath(path) in taken:
             continue
-        if not path.is_file():  # a FIFO, socket or device: named, never opened
+        if not entry_is(entry, "file"):  # a FIFO, socket or device: named, never opened
             what = _special_kind(path)
             report.add("image-file-skipped", f"not a regular file ({what}); skipped", str(path))
             continue

@@ -10,7 +10,9 @@ camera, GPS; see embedded.py), SHA-256 and size in bytes.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import io
+import os
 import re
 import struct
 import warnings
@@ -53,6 +55,29 @@ _DATE_ORIGINAL, _DATE = 0x9003, 0x0132
 
 def is_image_name(path: Path) -> bool:
     return path.suffix.lower() in EXTENSIONS
+
+
+#: what Path.is_dir/is_file/is_symlink take for "no": the name or its target is gone, or a
+#: link loops
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def listing(folder: Path) -> list[tuple[Path, os.DirEntry[str]]]:
+    """The names of ``folder`` in order, each as its path and its listing entry: the entry
+    knows a name's file type from the listing (no system call for a name that is no link)."""
+    with os.scandir(folder) as entries:
+        return [(folder / e.name, e) for e in sorted(entries, key=lambda e: e.name)]
+
+
+def entry_is(entry: os.DirEntry[str], kind: str) -> bool:
+    """``Path.is_dir``, ``is_file`` or ``is_symlink`` (``kind``) of a listed name, as Path
+    answers it: a missing or looping target is no such thing, other errors are raised."""
+    try:
+        return bool(getattr(entry, f"is_{kind}")())
+    except OSError as exc:
+        if exc.errno in _NOT_THERE:
+            return False
+        raise
 
 
 @dataclass(frozen=True)

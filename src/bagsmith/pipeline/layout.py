@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..bagit.tagfiles import parse_tags
 from ..errors import InputError, SourceConflictError, UsageError
-from ..ingest.images import is_image_name
+from ..ingest.images import entry_is, is_image_name, listing
 from ..model import Article, ImageInfo
 from ..pipeline.parsing import ParseResult
 
@@ -170,16 +170,14 @@ def plan_layout(parsed: ParseResult, images: Path | None, metadata: Path | None)
                 add(path, f"{ARTICLE_DIR}/{beside.as_posix()}")
     if images is not None:
         folders.append(images)
-        for entry in sorted(images.iterdir(), key=lambda p: p.name):
-            if entry.name.startswith(".") or not is_image_name(entry):
+        for path, entry in listing(images):  # file types from the listing
+            if path.name.startswith(".") or not is_image_name(path):
                 continue
-            link = entry.is_symlink()
-            if link or entry.is_file():
+            link = entry_is(entry, "symlink")
+            if link or entry_is(entry, "file"):
                 if not link:  # a file of the folder: the folder's real path and its name
-                    resolved.setdefault(
-                        os.fspath(entry), os.path.join(realpath(images), entry.name)
-                    )
-                add(entry, f"{IMAGES_DIR}/{entry.name}")
+                    resolved.setdefault(os.fspath(path), os.path.join(realpath(images), path.name))
+                add(path, f"{IMAGES_DIR}/{path.name}")
     for path in characterised:  # sidecar images outside --images
         if images is not None and _inside(path, images):
             rel = Path(realpath(path)).relative_to(realpath(images)).as_posix()
