@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 from urllib.parse import quote, unquote
 
 from lxml import etree
@@ -450,21 +450,39 @@ class _Copies:
     of 20 images holds ~130 events and ~70 agents; lxml builds (or even copies) and serialises
     a subtree many times slower than a string is joined."""
 
+    #: the shapes made, kept from one METS to the next (the articles of a batch have the
+    #: same agents and the same kinds of events): (agents, shape key) -> the shape's text
+    #: cut at its placeholders, or None when it cannot be used
+    _shapes: ClassVar[dict[Any, tuple[list[str], list[str]] | None]] = {}
+    _MAX_SHAPES = 1024
+
+    #: each set of agents seen, by a number (shapes are keyed by it: hashing the agents'
+    #: dataclasses for every event would cost more than the lookup saves)
+    _agent_sets: ClassVar[dict[tuple[AgentRef, ...], int]] = {}
+
     def __init__(self, agents: Sequence[AgentRef], serialise: Callable[[Any, int], str]) -> None:
         self.agents = agents
+        sets = _Copies._agent_sets
+        if len(sets) >= _Copies._MAX_SHAPES:
+            sets.clear()
+            _Copies._shapes.clear()
+        self._agents = sets.setdefault(tuple(agents), len(sets))
         self.serialise = serialise  # an element at a level of the document -> its text
-        self._shapes: dict[Any, tuple[list[str], list[str]] | None] = {}
 
     def _copy(self, key: Any, build: Callable[[], Any], values: Mapping[str, str]) -> str | None:
         """The text of the shape ``key`` (built by ``build()`` with placeholders the first
         time) with ``values`` in its placeholders; None when the shape cannot be used (a
         placeholder not found exactly once): the caller builds the element itself."""
-        if key not in self._shapes:
+        key = (self._agents, key)  # the agents an event links are part of its shape
+        shapes = _Copies._shapes
+        if key not in shapes:
             pieces = _SLOTS.split(self.serialise(build(), _AMD_CHILD))
             names = pieces[1::2]  # literal text, placeholder, literal text, …
             clean = len(set(names)) == len(names) and set(names) == set(values)
-            self._shapes[key] = (pieces, names) if clean else None
-        shape = self._shapes[key]
+            if len(shapes) >= _Copies._MAX_SHAPES:
+                shapes.clear()
+            shapes[key] = (pieces, names) if clean else None
+        shape = shapes[key]
         if shape is None:
             return None
         pieces, names = shape
@@ -514,15 +532,17 @@ class _Copies:
         text = self._copy(key, probe, values)
         return self.serialise(build(md_id, created, event), _AMD_CHILD) if text is None else text
 
-    def agent(self, md_id: str, ref: AgentRef) -> str:
-        """The text of the ``digiprovMD`` ``md_id`` holding the agent ``ref``."""
+    def agent(self, md_id: str, index: int) -> str:
+        """The text of the ``digiprovMD`` ``md_id`` holding the agent ``index`` (of
+        ``agents``)."""
+        ref = self.agents[index]
 
         def build(md_id: str) -> Any:
             md = element(METS, "digiprovMD", ID=md_id)
             agent_element(_wrap(md, "PREMIS:AGENT", PREMIS_VERSION), ref)
             return md
 
-        text = self._copy(("agent", ref), lambda: build(_SLOT + "mdid"), {"mdid": md_id})
+        text = self._copy(("agent", index), lambda: build(_SLOT + "mdid"), {"mdid": md_id})
         return self.serialise(build(md_id), _AMD_CHILD) if text is None else text
 
 
@@ -563,8 +583,11 @@ def _file_amd(
         parts += (between, copies.event(ids.event_md_id(pf.path, number), created, event))
         linked.update(event.agents or [a.key for a in agents])
     token = ids.path_token(pf.path)
-    for number, ref in enumerate((a for a in agents if a.key in linked), start=1):
-        parts += (between, copies.agent(f"agent{number}-{token}", ref))
+    number = 0
+    for index, ref in enumerate(copies.agents):
+        if ref.key in linked:
+            number += 1
+            parts += (between, copies.agent(f"agent{number}-{token}", index))
     # the digiprovMDs go after the techMD and rightsMD, before the end tag, each on its line
     text = copies.serialise(amd, _AMD)
     end = "\n" + "  " * _AMD + "</mets:amdSec>"
