@@ -27,7 +27,9 @@ CREATED = "2026-11-27T09:30:00Z"
 AWKWARD = "A & B <c> \"d\" 'e' \r\n\tÉva ő 🙂 ]]> &amp;"
 
 
-def _mets(tmp_path: Path, name: str, awkward: bool = False) -> bytes:
+def _mets(
+    tmp_path: Path, name: str, awkward: bool = False, archivist: str = "Erzsébet Nagy"
+) -> bytes:
     article, files = example_article(tmp_path / name)
     when = CREATED
     if awkward:  # every value a shape has a placeholder for, with characters XML escapes
@@ -42,9 +44,9 @@ def _mets(tmp_path: Path, name: str, awkward: bool = False) -> bytes:
         mets.PackageEvent("fixity check", when, "compared", "pass", "equal", None, ()),
         mets.PackageEvent("capture", when, "fetched", "success", None, None, ("software",)),
     )
-    archivist = Agent("Erzsébet Nagy", "archivist", "person", email="en@example.org")
+    person = Agent(archivist, "archivist", "person", email="en@example.org")
     return describe_article(
-        article, files, created=CREATED, archivist=archivist, events=events, validate=False
+        article, files, created=CREATED, archivist=person, events=events, validate=False
     ).mets_xml
 
 
@@ -109,3 +111,15 @@ def test_values_are_escaped_as_lxml_writes_them(value: str) -> None:
     assert etree.tostring(holder, encoding="unicode") == f"<x>{mets._escaped(value, False)}</x>"
     holder = etree.Element("x", a=value)
     assert etree.tostring(holder, encoding="unicode") == f'<x a="{mets._escaped(value, True)}"/>'
+
+
+def test_shapes_kept_from_one_mets_to_the_next_follow_their_agents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shapes of a METS are reused by the next one only for the same agents: an event
+    links its agents by name, so another archivist is another shape."""
+    _mets(tmp_path, "first")  # its shapes are kept
+    kept = _mets(tmp_path, "second", archivist="Kovács Béla")
+    assert "Kovács Béla".encode() in kept and "Erzsébet".encode() not in kept
+    monkeypatch.setattr(mets._Copies, "_copy", lambda *args: None)  # build every one
+    assert kept == _mets(tmp_path, "third", archivist="Kovács Béla")
