@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from bagsmith.metadata.checks import check_mets
 from bagsmith.pipeline.describing import Description, check_metadata_file, describe_article
 from bagsmith.problems import Problem
 
@@ -281,3 +283,23 @@ def test_lines_stay_exact_beyond_line_65535(schema_cache: Path) -> None:
         ("mets-id-dangling", line_of(mets, b'FILEID="gone-')),
     ]
     assert problems[1].line > 65535
+
+
+def test_only_mets_elements_make_references_each_in_attribute_order() -> None:
+    """FILEID/DMDID/ADMID are METS references only on METS elements (an embedded record may
+    use the names for its own ends); the references of one element are checked FILEID, DMDID,
+    ADMID, whatever the order of its attributes."""
+    document = b"""<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:x="urn:example:x">
+  <mets:dmdSec ID="dmd-1"><mets:mdWrap MDTYPE="OTHER"><mets:xmlData>
+    <x:record ID="x-1" FILEID="not-a-mets-reference" ADMID="nor-this"/>
+  </mets:xmlData></mets:mdWrap></mets:dmdSec>
+  <mets:fileSec><mets:fileGrp><mets:file ID="f-1" ADMID="amd-gone" DMDID="dmd-gone x-1"/>
+  </mets:fileGrp></mets:fileSec>
+</mets:mets>"""
+    problems = check_mets(etree.ElementTree(etree.fromstring(document)), "data/mets.xml")
+    assert [p.message for p in only(problems, "mets-id-dangling")] == [
+        "DMDID 'dmd-gone' matches no ID in the document",
+        "DMDID 'x-1' points at a record element, not a dmdSec",
+        "ADMID 'amd-gone' matches no ID in the document",
+    ]
+    assert {p.line for p in problems} == {line_of(document, b'<mets:file ID="f-1"')}
