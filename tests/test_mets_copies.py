@@ -70,7 +70,7 @@ def test_copies_give_the_bytes_of_elements_built_one_by_one(
     copied = _mets(tmp_path, "a", awkward)
     shapes = len(built)
     built.clear()
-    monkeypatch.setattr(mets._Copies, "_copy", lambda *args: None)  # build every one
+    monkeypatch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)  # build every one
     one_by_one = _mets(tmp_path, "b", awkward)
     assert copied == one_by_one
     if awkward:
@@ -121,5 +121,5 @@ def test_shapes_kept_from_one_mets_to_the_next_follow_their_agents(
     _mets(tmp_path, "first")  # its shapes are kept
     kept = _mets(tmp_path, "second", archivist="Kovács Béla")
     assert "Kovács Béla".encode() in kept and "Erzsébet".encode() not in kept
-    monkeypatch.setattr(mets._Copies, "_copy", lambda *args: None)  # build every one
+    monkeypatch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)  # build every one
     assert kept == _mets(tmp_path, "third", archivist="Kovács Béla")

@@ -420,8 +420,12 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
 
 
 _SLOT = "bagsmith-slot-4f2c-"  # placeholders in the shapes _Copies builds
-_SLOTS = re.compile(re.escape(_SLOT) + "([a-z]+)")
-_ATTRIBUTE_SLOTS = frozenset({"mdid", "created"})  # the others are element texts
+_SLOTS = re.compile(re.escape(_SLOT) + "([a-z0-9]+)")
+_ATTRIBUTE_SLOTS = frozenset({"mdid", "techid", "created"})  # the others are element texts
+#: numbers in a probe (the PREMIS object's shape) where a file's own numbers go: the builders
+#: compare them with 0 and write them with str(); in the shape's text they become placeholders
+_PROBE_NUMBERS = {"size": 918_273_645_501, "isize": 918_273_645_502}
+_PROBE_NUMBERS |= {"width": 918_273_645_503, "height": 918_273_645_504}
 #: text written as it is in element content and in attribute values alike: printable ASCII
 #: but for the characters XML escapes (anything else is escaped by lxml, see _escaped)
 _VERBATIM = re.compile(r"[ !#-%'-;=?-~]*")
@@ -470,14 +474,25 @@ class _Copies:
         self._agents = sets.setdefault(tuple(agents), len(sets))
         self.serialise = serialise  # an element at a level of the document -> its text
 
-    def _copy(self, key: Any, build: Callable[[], Any], values: Mapping[str, str]) -> str | None:
+    def _copy(
+        self,
+        key: Any,
+        build: Callable[[], Any],
+        values: Mapping[str, str],
+        numbers: Mapping[str, int] | None = None,
+    ) -> str | None:
         """The text of the shape ``key`` (built by ``build()`` with placeholders the first
         time) with ``values`` in its placeholders; None when the shape cannot be used (a
-        placeholder not found exactly once): the caller builds the element itself."""
+        placeholder not found exactly once): the caller builds the element itself.
+        ``numbers``: placeholders the probe holds as numbers (an element's whole text)."""
         key = (self._agents, key)  # the agents an event links are part of its shape
         shapes = _Copies._shapes
         if key not in shapes:
-            pieces = _SLOTS.split(self.serialise(build(), _AMD_CHILD))
+            text = self.serialise(build(), _AMD_CHILD)
+            for name, number in (numbers or {}).items():
+                if name in values:
+                    text = text.replace(f">{number}<", f">{_SLOT}{name}<")
+            pieces = _SLOTS.split(text)
             names = pieces[1::2]  # literal text, placeholder, literal text, …
             clean = len(set(names)) == len(names) and set(names) == set(values)
             if len(shapes) >= _Copies._MAX_SHAPES:
@@ -533,6 +548,98 @@ class _Copies:
         text = self._copy(key, probe, values)
         return self.serialise(build(md_id, created, event), _AMD_CHILD) if text is None else text
 
+    def tech(self, pf: PackageFile, tech_id: str, created: str, statements: Sequence[str]) -> str:
+        """The text of the ``techMD`` ``tech_id`` of ``pf``: its PREMIS object, with MIX for
+        an image. The shape is everything the builders branch on or write as it is (the
+        format, which digests, the image's mode, depth, resolution, colour profile and
+        embedded metadata …); the placeholders hold the file's own path, digests, sizes and
+        name."""
+        image = pf.image
+        name, version = format_designation(pf)
+        algorithms = tuple(a for a in DIGEST_NAMES if pf.digests.get(a))
+        values = {
+            "techid": tech_id,
+            "created": created,
+            "path": pf.path,
+            "size": str(pf.size),
+            "origname": pf.original_name or posixpath.basename(pf.path),
+        }
+        values |= {f"d{i}": pf.digests[a].lower() for i, a in enumerate(algorithms)}
+        values |= {f"r{i}": statement for i, statement in enumerate(statements)}
+        image_key: tuple[Any, ...] | None = None
+        if image is not None:
+            image_key = (
+                image.format,
+                image.mime_type,
+                image.mode,
+                tuple(image.bits_per_sample),
+                image.icc_profile,
+                image.dpi,
+                tuple(image.embedded().items()),
+                image.size > 0,
+                bool(image.sha256),
+                image.width > 0,
+                image.height > 0,
+            )
+            values["mixpath"] = pf.path
+            if image.size > 0:
+                values["isize"] = str(image.size)
+            if image.sha256:
+                values["isha"] = image.sha256.lower()
+            if image.width > 0:
+                values["width"] = str(image.width)
+            if image.height > 0:
+                values["height"] = str(image.height)
+        key = (
+            "tech",
+            name,
+            version,
+            pf.format,
+            pf.puid,
+            pf.mime_type,
+            algorithms,
+            len(statements),
+            image_key,
+        )
+
+        def build(pf: PackageFile, tech_id: str, created: str, mix_path: str, rights: Any) -> Any:
+            tech = element(METS, "techMD", ID=tech_id, CREATED=created)
+            image = pf.image
+            mix = (
+                (lambda parent: mix_element(parent, image, mix_path, name, version))
+                if image is not None
+                else None
+            )
+            object_element(_wrap(tech, "PREMIS:OBJECT", PREMIS_VERSION), pf, mix, rights)
+            return tech
+
+        def probe() -> Any:
+            numbers = _PROBE_NUMBERS
+            probe_image = None
+            if image is not None:
+                probe_image = replace(
+                    image,
+                    size=numbers["isize"] if image.size > 0 else image.size,
+                    sha256=_SLOT + "isha" if image.sha256 else image.sha256,
+                    width=numbers["width"] if image.width > 0 else image.width,
+                    height=numbers["height"] if image.height > 0 else image.height,
+                )
+            probe_pf = replace(
+                pf,
+                path=_SLOT + "path",
+                size=numbers["size"],
+                digests={a: f"{_SLOT}d{i}" for i, a in enumerate(algorithms)},
+                image=probe_image,
+                original_name=_SLOT + "origname",
+            )
+            rights = [f"{_SLOT}r{i}" for i in range(len(statements))]
+            return build(probe_pf, _SLOT + "techid", _SLOT + "created", _SLOT + "mixpath", rights)
+
+        text = self._copy(key, probe, values, numbers=_PROBE_NUMBERS)
+        if text is None:
+            return self.serialise(build(pf, tech_id, created, pf.path, statements), _AMD_CHILD)
+        return text
+
     def agent(self, md_id: str, index: int) -> str:
         """The text of the ``digiprovMD`` ``md_id`` holding the agent ``index`` (of
         ``agents``)."""
@@ -562,38 +669,30 @@ def _file_amd(
     """One file's amdSec, as text at its level of the document (no indentation before it):
     its PREMIS object (MIX inside for images), its events and the agents those events link —
     everything a reader such as metsrw finds from the file's ADMID."""
-    amd = element(METS, "amdSec", ID=ids.amd_id(pf.path))
-    tech = sub(amd, METS, "techMD", ID=ids.premis_object_id(pf.path), CREATED=created)
-    name, version = format_designation(pf)
-    image = pf.image
-    mix = (
-        (lambda parent: mix_element(parent, image, pf.path, name, version))
-        if image is not None
-        else None
-    )
+    token = ids.path_token(pf.path)
+    between = "\n" + "  " * _AMD_CHILD
     statements = [rights.identifier(pf.path)] if rights is not None else []
-    object_element(_wrap(tech, "PREMIS:OBJECT", PREMIS_VERSION), pf, mix, statements)
+    parts = [
+        _start("mets:amdSec", (("ID", ids.amd_id(pf.path)),)) + ">",
+        between,
+        copies.tech(pf, ids.premis_object_id(pf.path), created, statements),
+    ]
     if rights is not None:
-        md = sub(amd, METS, "rightsMD", ID=ids.rights_md_id(pf.path), CREATED=created)
+        md = element(METS, "rightsMD", ID=ids.rights_md_id(pf.path), CREATED=created)
         rights_element(_wrap(md, "PREMIS:RIGHTS", PREMIS_VERSION), rights, pf.path)
+        parts += (between, copies.serialise(md, _AMD_CHILD))
     events = file_events(pf, created, data)
     linked: set[str] = set()
-    between = "\n" + "  " * _AMD_CHILD
-    parts: list[str] = []
     for number, event in enumerate(events, start=1):
         parts += (between, copies.event(ids.event_md_id(pf.path, number), created, event))
         linked.update(event.agents or [a.key for a in agents])
-    token = ids.path_token(pf.path)
     number = 0
     for index, ref in enumerate(copies.agents):
         if ref.key in linked:
             number += 1
             parts += (between, copies.agent(f"agent{number}-{token}", index))
-    # the digiprovMDs go after the techMD and rightsMD, before the end tag, each on its line
-    text = copies.serialise(amd, _AMD)
-    end = "\n" + "  " * _AMD + "</mets:amdSec>"
-    assert text.endswith(end), text[-40:]
-    return text[: -len(end)] + "".join(parts) + end
+    parts.append("\n" + "  " * _AMD + "</mets:amdSec>")
+    return "".join(parts)
 
 
 def _groups(files: Sequence[PackageFile]) -> list[str]:
@@ -637,7 +736,7 @@ def _file_entry(pf: PackageFile, href: str, dmdid: str | None, level: int) -> st
     """The ``file`` of ``pf`` (at ``href``), as text at ``level`` of the document: a small
     element of fixed form, written as lxml writes it (the golden METS test compares)."""
     token = ids.path_token(pf.path)
-    attrib = [("ID", "file-" + token), ("GROUPID", "Group-" + token)]
+    attrib = [("ID", ids.file_id(pf.path)), ("GROUPID", "Group-" + token)]
     mime = pf.mime_type or (pf.image.mime_type if pf.image else None)
     if mime:
         attrib.append(("MIMETYPE", mime))
@@ -645,7 +744,7 @@ def _file_entry(pf: PackageFile, href: str, dmdid: str | None, level: int) -> st
     checksum = checksum_of(pf)
     if checksum is not None:
         attrib += (("CHECKSUM", checksum[1]), ("CHECKSUMTYPE", checksum[0]))
-    attrib.append(("ADMID", "amd-" + token))
+    attrib.append(("ADMID", ids.amd_id(pf.path)))
     if dmdid:
         attrib.append(("DMDID", dmdid))
     flocat = (
