@@ -31,7 +31,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -228,16 +228,19 @@ def _runs(
         run = None
 
 
-def _combinable(pattern: re.Pattern[bytes]) -> bool:
-    """Whether a pattern can go, unchanged, into the combined expression of :class:`_Plan`:
-    ``(?s)`` and nothing else as global flags (written first, so the rest is its body), and
-    no groups of its own (the combined expression numbers its marker groups itself)."""
-    return (
-        pattern.flags == re.DOTALL
-        and pattern.pattern.startswith(b"(?s)")
-        and pattern.groups == 0
-        and not pattern.groupindex
-    )
+def _body(pattern: re.Pattern[bytes]) -> bytes | None:
+    """What a pattern is inside the combined expression of :class:`_Plan` (which has
+    ``(?s)`` as its flag), or None when it cannot go in: its body after ``(?s)`` when that is
+    its one global flag, written first; the whole of it within ``(?-s:…)`` when it has none;
+    and never when it has groups of its own (the combined expression numbers its marker
+    groups itself, and a back-reference would name another group there)."""
+    if pattern.groups or pattern.groupindex:
+        return None
+    if pattern.flags == re.DOTALL and pattern.pattern.startswith(b"(?s)"):
+        return pattern.pattern[4:]
+    if pattern.flags == 0:
+        return b"(?-s:" + pattern.pattern + b")"
+    return None
 
 
 def _cost(window: _Window) -> int:
@@ -260,8 +263,9 @@ def _gate(patterns: list[_Pattern], facts: list[_Facts]) -> _Gate:
             continue
         if pattern is None:
             break
-        if kind == _BOF and _combinable(pattern) and 2 * fact.varies < cost:
-            cost, gate = 2 * fact.varies, (_SLOT, (pattern.pattern, fact.first))
+        body = _body(pattern) if kind == _BOF else None
+        if body is not None and 2 * fact.varies < cost:
+            cost, gate = 2 * fact.varies, (_SLOT, (body, fact.first))
         for strings, window in fact.runs:
             if _cost(window) + 1 < cost:
                 cost, gate = _cost(window) + 1, (_STRINGS, (strings, window))
@@ -292,29 +296,46 @@ def _union(windows: list[_Window]) -> _Window:
     return which, 0, None
 
 
-def _group(strings: list[tuple[bytes, _Window]]) -> list[tuple[bytes, list[bytes], _Window]]:
-    """Literal strings (of one tier) put in groups that share a byte X, each string cut to
-    start at X (at least ``_NEEDLE`` bytes left), each group one search: greedy, the byte
-    most strings not placed yet contain first. Each group: the strings it holds (whole), the
-    expression that finds its cut strings, and the window it searches."""
-    windows: dict[bytes, list[_Window]] = {}
-    for text, window in strings:
-        windows.setdefault(text, []).append(window)
-    left = set(windows)
-    out: list[tuple[bytes, list[bytes], _Window]] = []
-    while left:
-        count: dict[int, int] = {}
-        for text in left:
-            for byte in set(text[: len(text) - _NEEDLE + 1]):
-                count[byte] = count.get(byte, 0) + 1
-        byte = max(sorted(count), key=count.__getitem__)
-        placed = sorted(text for text in left if byte in text[: len(text) - _NEEDLE + 1])
-        cut = sorted({text[text.index(byte) + 1 :] for text in placed})
-        expression = re.escape(bytes([byte])) + b"(?:" + b"|".join(map(re.escape, cut)) + b")"
-        window = _union([w for text in placed for w in windows[text]])
-        out.append((expression, placed, window))
-        left -= set(placed)
-    return out
+_Groups = tuple[list[tuple["re.Pattern[bytes]", _Window]], dict[tuple[bytes, tuple[int, int]], int]]
+
+
+def _group(tiers: dict[tuple[int, int], list[tuple[bytes, _Window]]]) -> _Groups:
+    """Literal strings (each with its window, by tier) put in groups that share a byte X, each
+    string cut to start at X (at least ``_NEEDLE`` bytes left), each group one search over the
+    smallest window that holds its strings' own; tier by tier, greedily, the byte most strings
+    not placed yet contain first (a string of a narrow window put with those of a wide one
+    was tried: more alternatives at each X cost more than the search they save). Returns the
+    groups (expression, window) and the group of each (string, tier)."""
+    made: list[tuple[int, set[bytes], _Window]] = []  # byte, cut strings, window
+    group_of: dict[tuple[bytes, tuple[int, int]], int] = {}
+
+    for tier in sorted(tiers):
+        windows: dict[bytes, list[_Window]] = {}
+        for text, window in tiers[tier]:
+            windows.setdefault(text, []).append(window)
+        left = set(windows)
+        while left:
+            count: dict[int, int] = {}
+            for text in left:
+                for byte in set(text[: len(text) - _NEEDLE + 1]):
+                    count[byte] = count.get(byte, 0) + 1
+            byte = max(sorted(count), key=count.__getitem__)
+            placed = sorted(text for text in left if byte in text[: len(text) - _NEEDLE + 1])
+            for text in placed:
+                group_of[text, tier] = len(made)
+            cuts = {text[text.index(byte) + 1 :] for text in placed}
+            made.append((byte, cuts, _union([w for text in placed for w in windows[text]])))
+            left -= set(placed)
+    groups = [
+        (
+            re.compile(
+                re.escape(bytes([b])) + b"(?:" + b"|".join(map(re.escape, sorted(c))) + b")"
+            ),
+            w,
+        )
+        for b, c, w in made
+    ]
+    return groups, group_of
 
 
 _Gated = tuple["str | None", list[_Pattern], _Gate]  # name, patterns, gate in this plan
@@ -329,10 +350,12 @@ class _Plan:
 
     * a slot of ``combined``: the patterns matched at the start that fail fast
       (``\\A\\xff\\xd8\\xff\\xe0.{2}JFIF\\x00``, ``\\A.{2,2}\\x2a``) in one expression
-      ``\\A(?:(?=P1)())?(?:(?=P2)())?…``: marker group *i* takes part in the match exactly
+      ``\\A(?:(?=P1)()|)(?:(?=P2)()|)…``: marker group *i* takes part in the match exactly
       when ``Pi`` matches at the start (a look-ahead at position 0 sees what ``re.match``
-      sees; each optional group is tried and, failing, skipped, and what follows always
-      matches, so the engine never goes back on one): one call tells which of them match;
+      sees; each branch's first way is tried and, failing, its empty second way taken, and
+      what follows always matches, so the engine never goes back on one): one call tells
+      which of them match (those that may start with any byte in one expression shared by
+      every plan, those that start with this plan's byte in another);
     * ``groups``: a pattern that scans (``\\A.{0,65536}…``, a search) cannot match unless its
       buffer holds, in the window where they must lie, one of the literal strings every
       match of it contains (:func:`_analyse`); those strings are looked for together, in a
@@ -352,6 +375,19 @@ class _Plan:
     by_slot: list[list[int]]
     by_group: list[list[int]]
     always: list[int]
+    # the groups' searches: number, bound search, start, end in bof / number, search, tail
+    in_bof: list[tuple[int, Any, int, int]] = field(default_factory=list)
+    in_eof: list[tuple[int, Any, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for number, (expression, (which, start, end)) in enumerate(self.groups):
+            if which == _BOF_WINDOW:
+                self.in_bof.append(
+                    (number, expression.search, start, _UNBOUNDED if end is None else end)
+                )
+            else:  # the last ``start`` bytes of eof, or all of it
+                tail = start if which == _TAIL_WINDOW else _UNBOUNDED
+                self.in_eof.append((number, expression.search, tail))
 
 
 class _Signatures:
@@ -415,13 +451,7 @@ class _Signatures:
                 if kind == _STRINGS:
                     strings, window = value
                     tiers.setdefault(_tier(window), []).extend((t, window) for t in strings)
-        self._groups: list[tuple[re.Pattern[bytes], _Window]] = []
-        self._group_of: dict[tuple[bytes, tuple[int, int]], int] = {}
-        for tier, members in sorted(tiers.items()):
-            for expression, placed, window in _group(members):
-                for text in placed:
-                    self._group_of[text, tier] = len(self._groups)
-                self._groups.append((re.compile(expression), window))
+        self._groups, self._group_of = _group(tiers)
         self._plans: dict[int, _Plan] = {}
         self._combined: dict[tuple[bytes, ...], re.Pattern[bytes] | None] = {}
         self._order = {
@@ -497,12 +527,12 @@ class _Signatures:
         return _Plan(formats, combined, len(slots), groups, by_slot, by_group, sorted(always))
 
     def _combine(self, sources: tuple[bytes, ...]) -> re.Pattern[bytes] | None:
-        """The combined expression of these patterns (:class:`_Plan`), compiled once for all
+        """The combined expression (:class:`_Plan`) of these bodies (:func:`_body`), compiled once for all
         the first bytes whose plans have the same (most bytes start no signature)."""
         if not sources:
             return None
         if sources not in self._combined:
-            body = b"".join(b"(?:(?=" + source[4:] + b")())?" for source in sources)
+            body = b"".join(b"(?:(?=" + source + b")()|)" for source in sources)
             try:
                 combined: re.Pattern[bytes] | None = re.compile(b"(?s)\\A" + body)
             except Exception:  # pragma: no cover - every body compiled alone
@@ -558,15 +588,8 @@ class _Signatures:
                 marks += expression.match(bof).groups(1)  # type: ignore[union-attr]
             # a marker that took part holds b"" (false); one that did not holds 1
             slots = frozenset(itertools.compress(range(plan.slots), map(operator.not_, marks)))
-        groups = frozenset(
-            number
-            for number, (expression, (which, start, end)) in enumerate(plan.groups)
-            if (
-                expression.search(bof, start, _UNBOUNDED if end is None else end)
-                if which == _BOF_WINDOW
-                else expression.search(eof, max(0, size - start) if which == _TAIL_WINDOW else 0)
-            )
-        )
+        groups = [n for n, search, start, end in plan.in_bof if search(bof, start, end)]
+        groups += [n for n, search, tail in plan.in_eof if search(eof, max(0, size - tail))]
         walked = set(plan.always)
         for slot in slots:
             walked.update(plan.by_slot[slot])
