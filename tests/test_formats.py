@@ -392,6 +392,8 @@ _RULES = """<formats>
   </signature></format>
 <format><puid>t/8</puid><signature><name>no groups of its own</name>
   <pattern><position>BOF</position><regex>(?s)\\A(AB|XY)\\1</regex></pattern></signature></format>
+<format><puid>t/9</puid><signature><name>no (?s): a dot is not a newline</name>
+  <pattern><position>BOF</position><regex>\\AXY.Z</regex></pattern></signature></format>
 </formats>"""
 
 
@@ -400,7 +402,7 @@ def test_fidos_rules_on_a_table_made_for_them() -> None:
     ``match_formats`` on a small table: a priority chain (t/1 over t/2 over t/3: fido skips
     t/2 once t/1 is found, so t/3 stays), a broken pattern ending its format, one not reached
     after a failure, an unknown position skipped, windows near and far, the end of the file,
-    a pattern with a group of its own."""
+    a pattern with a group of its own, one without ``(?s)`` (its dot is no newline)."""
     import xml.etree.ElementTree as ET
 
     from fido.fido import Fido
@@ -409,7 +411,7 @@ def test_fidos_rules_on_a_table_made_for_them() -> None:
 
     fido = Fido.__new__(Fido)
     fido.formats = ET.fromstring(_RULES).findall("format")
-    fido.puid_has_priority_over_map = {f"t/{n}": frozenset() for n in range(1, 9)}
+    fido.puid_has_priority_over_map = {f"t/{n}": frozenset() for n in range(1, 10)}
     fido.puid_has_priority_over_map |= {"t/1": frozenset({"t/2"}), "t/2": frozenset({"t/3"})}
     fido.current_count = 0
     table = _Signatures(fido)
@@ -418,6 +420,7 @@ def test_fidos_rules_on_a_table_made_for_them() -> None:
     pieces += [b"XYXY", b"\xff\xd9", b"x" * 4090, b"y" * 33000, b"\x00"]
     buffers = [b"", b"ABCDEF", b"ABCDEF MIDDLE END", b"AB" + b"." * 4094 + b"ABCD"]
     buffers += [b"AB" + b"." * 4095 + b"ABCD", b"y" * 32768 + b"FAR!\xff\xd9", b"XYXYCDEF"]
+    buffers += [b"XY\nZ", b"XY.Z"]  # (a pattern without (?s) keeps its own dot)
     buffers += [b"".join(rnd.choices(pieces, k=rnd.randrange(1, 6))) for _ in range(300)]
     seen: set[tuple[str, ...]] = set()
     for data in buffers:
@@ -426,4 +429,4 @@ def test_fidos_rules_on_a_table_made_for_them() -> None:
         assert table.match(bof, eof) == expected, data[:60]
         seen.add(tuple(sorted(e.findtext("puid") for e, _n in expected)))
     assert ("t/1", "t/3") in seen  # the chain: t/3 kept, t/2 never tried
-    assert {("t/5",), ("t/7",), ("t/8",)} <= seen
+    assert {("t/5",), ("t/7",), ("t/8",), ("t/9",)} <= seen
