@@ -24,6 +24,7 @@ matches, same priorities, a broken signature skipping the rest of its format as 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import itertools
 import operator
@@ -92,7 +93,24 @@ class _Facts:
     tail: int | None = None
     last: bytes | None = None
     varies: int = _UNBOUNDED
-    runs: tuple[tuple[frozenset[bytes], _Window], ...] = ()
+    source: bytes = b""  # the pattern, and its kind, for ``runs``
+    kind: int = _UNCHECKED
+
+    @functools.cached_property
+    def runs(self) -> tuple[tuple[frozenset[bytes], _Window], ...]:
+        """See :func:`_analyse`; read on first use (most signatures never need them: a
+        pattern matched at the start at one position rules them out first)."""
+        if not self.source:
+            return ()
+        try:
+            from re import _parser  # type: ignore[attr-defined]
+
+            parsed = _parser.parse(self.source, 0)
+            if parsed.state.flags & (re.IGNORECASE | re.VERBOSE | re.LOCALE):
+                return ()
+            return tuple(_runs(parsed, list(parsed), self.kind, self.tail))
+        except Exception:  # any doubt: none
+            return ()
 
 
 def _analyse(regex: bytes, kind: int) -> _Facts:
@@ -178,7 +196,8 @@ def _analyse(regex: bytes, kind: int) -> _Facts:
             tail=tail,
             last=last,
             varies=sum(min(high, _UNBOUNDED) - low for low, high, _sub in lead),
-            runs=tuple(_runs(parsed, every, kind, tail)),
+            source=regex,
+            kind=kind,
         )
     except Exception:  # any doubt: the pattern is always tried
         return _Facts()
@@ -263,10 +282,12 @@ def _gate(patterns: list[_Pattern], facts: list[_Facts]) -> _Gate:
             continue
         if pattern is None:
             break
+        if cost == 0:
+            break  # a pattern matched at one position: nothing is cheaper
         body = _body(pattern) if kind == _BOF else None
         if body is not None and 2 * fact.varies < cost:
             cost, gate = 2 * fact.varies, (_SLOT, (body, fact.first))
-        for strings, window in fact.runs:
+        for strings, window in fact.runs if cost > 1 else ():
             if _cost(window) + 1 < cost:
                 cost, gate = _cost(window) + 1, (_STRINGS, (strings, window))
     return gate
