@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from bagsmith.bagit import validate as validate_module
 from bagsmith.bagit.names import OS_FILES, is_os_file
-from bagsmith.bagit.reader import FileEntry, FolderReader, open_bag
+from bagsmith.bagit.reader import FolderReader, open_bag
 from bagsmith.bagit.validate import Mode, _maybe_os_files, _plain_names, validate_bag
 from tests.validate_helpers import write_bag
 
@@ -25,9 +26,8 @@ from tests.validate_helpers import write_bag
 @pytest.mark.parametrize("name", [*sorted(OS_FILES), "._photo.jpg", "._"])
 def test_every_operating_system_file_is_found_in_a_folder(name: str) -> None:
     assert is_os_file(name)
-    files = [FileEntry(f"data/a/{n}", 1) for n in ("x.txt", name, "z.txt")]
-    assert _maybe_os_files(files)
-    assert _maybe_os_files([FileEntry(f"data/{name}", 1)])
+    assert _maybe_os_files([f"data/a/{n}" for n in ("x.txt", name, "z.txt")])
+    assert _maybe_os_files([f"data/{name}"])
 
 
 @pytest.mark.parametrize(
@@ -40,8 +40,20 @@ def test_every_operating_system_file_is_found_in_a_folder(name: str) -> None:
 def test_names_that_only_look_like_operating_system_files_are_not(names: list[str]) -> None:
     assert not any(is_os_file(n) for n in names)
     # folders with such names hold no such file
-    assert not _maybe_os_files([FileEntry("data/._dir/x.txt", 1), FileEntry("data/.DS_Store/y", 1)])
-    assert not _maybe_os_files([FileEntry(f"data/sub/{n}", 1) for n in names])
+    assert not _maybe_os_files(["data/._dir/x.txt", "data/.DS_Store/y"])
+    assert not _maybe_os_files([f"data/sub/{n}" for n in names])
+
+
+def test_a_folder_of_plain_names_is_ruled_out_without_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def search(joined: str) -> None:
+        raise AssertionError(f"searched {joined!r}")
+
+    monkeypatch.setattr(validate_module, "_os_file_search", search)
+    assert not _maybe_os_files([f"data/sub/file-{i}.txt" for i in range(50)] + ["data/a b/c"])
+    with pytest.raises(AssertionError):  # a name starting with '.': searched
+        _maybe_os_files(["data/sub/.hidden"])
 
 
 def test_plain_names_are_only_those_with_no_possible_collision() -> None:

@@ -141,17 +141,26 @@ def _plain_names(names: list[str]) -> bool:
     return joined.isascii() and len(set(joined.lower().split("/"))) == len(names)
 
 
-def _maybe_os_files(files: list[FileEntry]) -> bool:
-    """Whether an operating-system file (:func:`is_os_file`) may be among FILES: False when
-    no name can be one (one search of the folder's paths)."""
+def _maybe_os_files(paths: list[str]) -> bool:
+    """Whether an operating-system file (:func:`is_os_file`) may be among the files at PATHS:
+    False when no name can be one. A few substring searches rule out almost every folder (no
+    name starting with '.', none of the other names); the others get one regular expression
+    search of the folder's paths."""
     global _os_file_search
+    joined = "\x00".join(paths)
+    if not any(part in joined for part in _OS_FILE_PARTS):
+        return False
     if _os_file_search is None:
         names = "|".join(re.escape(name) for name in sorted(OS_FILES))
         _os_file_search = re.compile(rf"/(?:{names}|\._[^/\x00]*)(?:\x00|\Z)").search
-    return _os_file_search("\x00".join(map(_path, files))) is not None
+    return _os_file_search(joined) is not None
 
 
 _os_file_search: Callable[[str], re.Match[str] | None] | None = None
+#: a part of every path to an operating-system file: '/.' (every name starting with '.'),
+#: the names that do not, cut shorter where one search finds two ('humbs.db': Thumbs.db and
+#: ehthumbs.db); tests/test_validate_folders_at_once.py tries every name of OS_FILES
+_OS_FILE_PARTS = ("/.", "\r", "humbs.db", "esktop.ini")
 
 
 class _Validator:
@@ -384,12 +393,14 @@ class _Validator:
         collector = self.collector
         kept = self.kept
 
-        def regular(files: list[FileEntry]) -> list[FileEntry]:
-            """The regular files of a folder's (counted); the others reported."""
+        def regular(files: list[FileEntry]) -> tuple[list[FileEntry], list[str]]:
+            """The regular files of a folder's (counted) and their paths; the others
+            reported."""
             if collector is not None:
                 for entry in files:
                     collector.add_payload(entry)
-            if _maybe_os_files(files):
+            paths = list(map(_path, files))
+            if _maybe_os_files(paths):
                 for entry in files:
                     if is_os_file(entry.path.rpartition("/")[2]):
                         self.report.add(
@@ -407,13 +418,14 @@ class _Validator:
                         )
                         specials.append(entry.path)
                 files = [entry for entry in files if entry.special is None]
+                paths = list(map(_path, files))
             counts[0] += len(files)
             counts[1] += sum(map(_size, files))
-            return files
+            return files, paths
 
         def regular_files() -> Iterator[FileEntry]:
             for files in self.reader.payload_folders(on_names):
-                yield from regular(files)
+                yield from regular(files)[0]
 
         declared = self.decl.payload_oxum[0] if self.decl.payload_oxum else None
         walk = None
@@ -445,8 +457,7 @@ class _Validator:
             load()
             entries = table.entries  # (a table read again has new entries)
             for batch in self.reader.payload_folders(on_names):
-                files = regular(batch)
-                paths = list(map(_path, files))
+                files, paths = regular(batch)
                 if all(map(entries.__contains__, paths)):  # the common case: all listed
                     values = list(map(entries.pop, paths))
                     if kept is not None:
