@@ -14,7 +14,7 @@ import binascii
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import cast, overload
 
@@ -93,18 +93,17 @@ class ManifestTable:
         first_marker = 0
         dotted = 0
         first_dotted = 0
-        fast = re.compile(
-            r"([0-9A-Fa-f]{" + str(fixity.SUPPORTED[alg]) + r"})[ \t]+([^ \t*./\\~%][^%\x00]*)"
-        )
         need_data = self.payload
         head = bytes((bit,)) + blank[1:start]
         tail = blank[end:]
-        fullmatch = fast.fullmatch
+        fullmatch = None
         fromhex = bytes.fromhex if self.digests else _no_digest
         get = entries.get
         for first, lines in blocks:
             if self.payload and self._load_block(lines, bit, start, end):
                 continue
+            if fullmatch is None:  # (compiled once lines are read one by one)
+                fullmatch = _plain_line(fixity.SUPPORTED[alg])
             for number, text in enumerate(lines, first):
                 m = fullmatch(text)
                 if m is not None:
@@ -384,6 +383,19 @@ class ManifestTable:
                 having = [n for i, n in enumerate(self.manifest_names) if mask & (1 << i)]
                 missing = [n for i, n in enumerate(self.manifest_names) if not mask & (1 << i)]
                 yield path, having, missing
+
+
+def _plain_line(hexw: int) -> Callable[[str], re.Match[str] | None]:
+    """A well-formed manifest line with a digest of HEXW hex digits and a plain path (no
+    '%', NUL, or first character that needs a check): its ``fullmatch``, compiled once."""
+    fullmatch = _PLAIN_LINES.get(hexw)
+    if fullmatch is None:
+        pattern = r"([0-9A-Fa-f]{" + str(hexw) + r"})[ \t]+([^ \t*./\\~%][^%\x00]*)"
+        fullmatch = _PLAIN_LINES[hexw] = re.compile(pattern).fullmatch
+    return fullmatch
+
+
+_PLAIN_LINES: dict[int, Callable[[str], re.Match[str] | None]] = {}
 
 
 class NeedDigests(Exception):

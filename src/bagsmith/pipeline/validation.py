@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,12 +61,14 @@ METS_NAMES = ("mets.xml", "METS.xml")
 DC_PATH = "data/metadata/dc.xml"
 
 
-@dataclass
 class UnreadableBag:
     """A BAG argument that could not be read at all (missing path, permission denied)."""
 
-    path: str
-    error: InputError
+    __slots__ = ("error", "path")
+
+    def __init__(self, path: str, error: InputError) -> None:
+        self.path = path
+        self.error = error
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,13 +79,15 @@ class UnreadableBag:
         }
 
 
-@dataclass
 class ValidationRun:
     """The bags of one run, validated or unreadable."""
 
-    mode: Mode
-    bags: list[BagValidation] = field(default_factory=list)
-    unreadable: list[UnreadableBag] = field(default_factory=list)
+    __slots__ = ("bags", "mode", "unreadable")
+
+    def __init__(self, mode: Mode) -> None:
+        self.mode = mode
+        self.bags: list[BagValidation] = []
+        self.unreadable: list[UnreadableBag] = []
 
     @property
     def valid(self) -> bool:
@@ -306,32 +309,65 @@ class _LocalProfiles:
         return None
 
 
-@dataclass(frozen=True)
+# _Checks and _Plan (and ValidationRun, UnreadableBag) are plain classes, not dataclasses:
+# creating a dataclass costs ~3 M instructions at import, on every `bagsmith validate`
+# (docs/benchmarks.md, issue 16); nothing compares, copies or prints them.
 class _Checks:
     """What a run checks beyond BagIt (the same for every bag of the run)."""
 
-    mode: Mode
-    processes: int | None
-    option: Profile | None  # --profile
-    declared: bool  # check the profiles bag-info.txt names
-    metadata: bool  # METS/DC checks (full mode)
-    schema_dir: Path | None
-    allow_holey: bool = False  # files still to fetch are info, not errors
-    local: _LocalProfiles = field(default_factory=_LocalProfiles)
+    __slots__ = (
+        "allow_holey",
+        "declared",
+        "local",
+        "metadata",
+        "mode",
+        "option",
+        "processes",
+        "schema_dir",
+    )
+
+    def __init__(
+        self,
+        mode: Mode,
+        processes: int | None,
+        option: Profile | None,  # --profile
+        declared: bool,  # check the profiles bag-info.txt names
+        metadata: bool,  # METS/DC checks (full mode)
+        schema_dir: Path | None,
+        allow_holey: bool = False,  # files still to fetch are info, not errors
+    ) -> None:
+        self.mode = mode
+        self.processes = processes
+        self.option = option
+        self.declared = declared
+        self.metadata = metadata
+        self.schema_dir = schema_dir
+        self.allow_holey = allow_holey
+        self.local = _LocalProfiles()
 
 
-@dataclass
 class _Plan:
     """What to check on top of BagIt for one bag; decided once its bag-info.txt is read."""
 
-    checks: _Checks
-    profiles: list[tuple[Profile, str]] = field(default_factory=list)  # (profile, source)
-    missing: list[tuple[str, int]] = field(default_factory=list)  # not available: (id, line)
-    documents: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
-    group: tuple[str, str, int] | None = None  # Bag-Group-Identifier, Bag-Count, its line
-    #: told the payload's size from Payload-Oxum, for a progress bar with a total
-    on_total: Callable[[int], None] | None = None
-    keep: bool = False  # the facts are wanted whatever is checked (validate_one(keep_facts))
+    __slots__ = ("checks", "documents", "group", "keep", "missing", "on_total", "profiles")
+
+    def __init__(
+        self,
+        checks: _Checks,
+        *,
+        on_total: Callable[[int], None] | None = None,
+        keep: bool = False,
+    ) -> None:
+        self.checks = checks
+        self.profiles: list[tuple[Profile, str]] = []  # (profile, source)
+        self.missing: list[tuple[str, int]] = []  # not available: (identifier, line)
+        self.documents: list[tuple[str, str]] = []  # (path, kind)
+        #: Bag-Group-Identifier, Bag-Count, its line
+        self.group: tuple[str, str, int] | None = None
+        #: told the payload's size from Payload-Oxum, for a progress bar with a total
+        self.on_total = on_total
+        #: the facts are wanted whatever is checked (validate_one(keep_facts))
+        self.keep = keep
 
     def __call__(
         self, info: Sequence[tuple[str, str, int]], is_file: Callable[[str], bool]
