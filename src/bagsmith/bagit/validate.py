@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import itemgetter
 from pathlib import Path
@@ -42,32 +41,54 @@ class Mode(StrEnum):
     COMPLETENESS = "completeness"
 
 
-@dataclass
 class BagValidation:
-    """The result of validating one bag."""
+    """The result of validating one bag. (A plain class: a dataclass of this size costs ~4 M
+    instructions to create, on every `bagsmith validate`'s start-up; none is compared.)"""
 
-    path: str
-    format: str
-    mode: Mode
-    report: Report
-    bagit_version: str | None = None
-    tag_encoding: str | None = None
-    payload_algorithms: list[str] = field(default_factory=list)
-    tag_algorithms: list[str] = field(default_factory=list)
-    payload_files: int = 0
-    payload_bytes: int = 0
-    payload_oxum: str | None = None
-    fetch_pending: int = 0
-    #: gathered during the same pass when asked for (``facts=``), for profile and METS checks
-    facts: BagFacts | None = field(default=None, repr=False)
-    #: with ``facts``: the reader, to read a file of the bag again (METS checks); read-only
-    reader: BagReader | None = field(default=None, repr=False)
-    #: checks composed on top by the pipeline (profiles, METS/DC), as JSON-ready dicts
-    profiles: list[dict[str, Any]] = field(default_factory=list)
-    metadata: dict[str, Any] | None = None
-    #: Bag-Group-Identifier, Bag-Count and the line of Bag-Count, when the bag has them (the
-    #: pipeline checks that a group validated together is whole)
-    group: tuple[str, str, int] | None = field(default=None, repr=False)
+    __slots__ = (
+        "bagit_version",
+        "facts",
+        "fetch_pending",
+        "format",
+        "group",
+        "metadata",
+        "mode",
+        "path",
+        "payload_algorithms",
+        "payload_bytes",
+        "payload_files",
+        "payload_oxum",
+        "profiles",
+        "reader",
+        "report",
+        "tag_algorithms",
+        "tag_encoding",
+    )
+
+    def __init__(self, path: str, format: str, mode: Mode, report: Report) -> None:
+        self.path = path
+        self.format = format
+        self.mode = mode
+        self.report = report
+        self.bagit_version: str | None = None
+        self.tag_encoding: str | None = None
+        self.payload_algorithms: list[str] = []
+        self.tag_algorithms: list[str] = []
+        self.payload_files = 0
+        self.payload_bytes = 0
+        self.payload_oxum: str | None = None
+        self.fetch_pending = 0
+        #: gathered during the same pass when asked for (``facts=``), for profile and METS
+        #: checks
+        self.facts: BagFacts | None = None
+        #: with ``facts``: the reader, to read a file of the bag again (METS checks); read-only
+        self.reader: BagReader | None = None
+        #: checks composed on top by the pipeline (profiles, METS/DC), as JSON-ready dicts
+        self.profiles: list[dict[str, Any]] = []
+        self.metadata: dict[str, Any] | None = None
+        #: Bag-Group-Identifier, Bag-Count and the line of Bag-Count, when the bag has them (the
+        #: pipeline checks that a group validated together is whole)
+        self.group: tuple[str, str, int] | None = None
 
     @property
     def valid(self) -> bool:
