@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..errors import SchemaCacheError
 from ..problems import Problem
-from .cache import INSTALL_HINT, cache_dir, require_installed
+from .cache import INSTALL_HINT, cache_dir, complete_fingerprint
 from .generated import DRIVER_FILE
 from .registry import BAGSMITH_DC_NS
 from .resolver import CacheResolver
@@ -123,9 +123,7 @@ class Validator:
 def validator(directory: Path | None = None) -> Validator:
     """The validator for the cache (compiled once per cache state); SchemaCacheError if absent."""
     directory = directory or cache_dir()
-    state = require_installed(directory)
-    fingerprint = tuple(sorted((f.file, f.sha256 or "") for f in state.files))
-    return _compiled(str(directory), fingerprint)
+    return _compiled(str(directory), complete_fingerprint(directory))
 
 
 @lru_cache(maxsize=4)
