@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,24 @@ def test_shapes_kept_from_one_mets_to_the_next_follow_their_agents(
     assert "Kovács Béla".encode() in kept and "Erzsébet".encode() not in kept
     monkeypatch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)  # build every one
     assert kept == _mets(tmp_path, "third", archivist="Kovács Béla")
+
+
+def test_shapes_shared_by_threads_give_each_document_its_own_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept shapes are shared by the threads of a process (the Python API may describe
+    in threads), and forgotten when there are too many: each METS still gets its own."""
+    names = [f"Archivist {n}" for n in range(4)]
+    expected = {}
+    with monkeypatch.context() as patch:
+        patch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)  # build every one
+        for name in names:
+            expected[name] = _mets(tmp_path, f"one-{name}", archivist=name)
+    monkeypatch.setattr(mets._Copies, "_MAX_SHAPES", 3)  # forgotten again and again
+    with ThreadPoolExecutor(4) as pool:
+        made = list(
+            pool.map(lambda n: (n, _mets(tmp_path, f"t{n[0]}-{n[1]}", archivist=n[1])),
+                     [(i, name) for i in range(3) for name in names])
+        )  # fmt: skip
+    for (_, name), data in made:
+        assert data == expected[name]

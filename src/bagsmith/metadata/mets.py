@@ -14,6 +14,7 @@ is never held in memory as a whole. Same inputs and same ``created`` → byte-id
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -445,6 +446,9 @@ def _escaped(value: str, attribute: bool) -> str:
     return str(etree.tostring(el, encoding="unicode"))[len("<x>") : -len("</x>")]
 
 
+_NO_SHAPE: Any = object()
+
+
 class _Copies:
     """A file's ``digiprovMD`` (``mdWrap`` with one PREMIS event or agent in it) built by
     :func:`event_element` / :func:`agent_element` and serialised once per shape — event type,
@@ -461,17 +465,17 @@ class _Copies:
     _shapes: ClassVar[dict[Any, tuple[list[str], list[str]] | None]] = {}
     _MAX_SHAPES = 1024
 
-    #: each set of agents seen, by a number (shapes are keyed by it: hashing the agents'
-    #: dataclasses for every event would cost more than the lookup saves)
+    #: each set of agents seen, by a number never given twice (shapes are keyed by it:
+    #: hashing the agents' dataclasses for every event would cost more than the lookup saves)
     _agent_sets: ClassVar[dict[tuple[AgentRef, ...], int]] = {}
+    _numbers: ClassVar[Iterator[int]] = itertools.count()
 
     def __init__(self, agents: Sequence[AgentRef], serialise: Callable[[Any, int], str]) -> None:
         self.agents = agents
         sets = _Copies._agent_sets
         if len(sets) >= _Copies._MAX_SHAPES:
             sets.clear()
-            _Copies._shapes.clear()
-        self._agents = sets.setdefault(tuple(agents), len(sets))
+        self._agents = sets.setdefault(tuple(agents), next(_Copies._numbers))
         self.serialise = serialise  # an element at a level of the document -> its text
 
     def _copy(
@@ -487,7 +491,8 @@ class _Copies:
         ``numbers``: placeholders the probe holds as numbers (an element's whole text)."""
         key = (self._agents, key)  # the agents an event links are part of its shape
         shapes = _Copies._shapes
-        if key not in shapes:
+        shape = shapes.get(key, _NO_SHAPE)
+        if shape is _NO_SHAPE:  # (another thread may clear the shapes at any time)
             text = self.serialise(build(), _AMD_CHILD)
             for name, number in (numbers or {}).items():
                 if name in values:
@@ -495,10 +500,10 @@ class _Copies:
             pieces = _SLOTS.split(text)
             names = pieces[1::2]  # literal text, placeholder, literal text, …
             clean = len(set(names)) == len(names) and set(names) == set(values)
+            shape = (pieces, names) if clean else None
             if len(shapes) >= _Copies._MAX_SHAPES:
                 shapes.clear()
-            shapes[key] = (pieces, names) if clean else None
-        shape = shapes[key]
+            shapes[key] = shape
         if shape is None:
             return None
         pieces, names = shape
