@@ -288,8 +288,11 @@ def _gate(patterns: list[_Pattern], facts: list[_Facts]) -> _Gate:
         if body is not None and 2 * fact.varies < cost:
             cost, gate = 2 * fact.varies, (_SLOT, (body, fact.first))
         for strings, window in fact.runs if cost > 1 else ():
-            if _cost(window) + 1 < cost:
-                cost, gate = _cost(window) + 1, (_STRINGS, (strings, window))
+            # windows within a KiB as dear: the longer strings, which share more bytes
+            # with others' (fewer searches) and occur by chance less
+            rank = (_cost(window) // 1024 + 1) * 1024 - min(map(len, strings))
+            if rank < cost:
+                cost, gate = rank, (_STRINGS, (strings, window))
     return gate
 
 
