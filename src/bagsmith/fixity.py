@@ -223,18 +223,24 @@ def hash_file_keeping(
     hashers = _hashers(algorithms)
     fd, size = _open_checked(path, True, None)
     try:
-        if size <= SMALL_FILE:
-            whole = _read_all(fd, size)
-            size = len(whole)
-            for h in hashers:
-                h.update(whole)
-            data = whole if size <= SMALL_FILE else None  # grown since fstat: not kept
-        else:
-            data = None
-            size = _hash_large(fd, hashers)
+        size, data = _hash_open(fd, size, hashers, keep=True)
     finally:
         os.close(fd)
     return {a: h.hexdigest() for a, h in zip(algorithms, hashers, strict=True)}, size, data
+
+
+def _hash_open(
+    fd: int, size: int, hashers: list[hashlib._Hash], keep: bool = False
+) -> tuple[int, bytes | None]:
+    """Hash the rest of the file open at FD (``size``: its size by ``fstat``): a small file in
+    one read, a larger one through a reusable buffer. Returns the bytes hashed and, with
+    ``keep``, the small file's bytes (None for a larger one, or one grown past the limit)."""
+    if size <= SMALL_FILE:
+        data = _read_all(fd, size)
+        for h in hashers:
+            h.update(data)
+        return len(data), data if keep and len(data) <= SMALL_FILE else None
+    return _hash_large(fd, hashers), None
 
 
 def _read_all(fd: int, size: int) -> bytes:
@@ -266,13 +272,7 @@ def digest_file(
     hashers = _hashers(algorithms)
     fd, size = _open_checked(path, follow_links, expect, dir_fd)
     try:
-        if size <= SMALL_FILE:
-            data = _read_all(fd, size)
-            size = len(data)
-            for h in hashers:
-                h.update(data)
-        else:
-            size = _hash_large(fd, hashers)
+        size, _ = _hash_open(fd, size, hashers)
     finally:
         os.close(fd)
     return [h.digest() for h in hashers], size
