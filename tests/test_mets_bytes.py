@@ -81,7 +81,7 @@ def many_figures() -> MetsInput:
             Figure(
                 number=number if number not in (7, 8) else None,
                 caption=f"Caption {number}: Budapest & Győr, <autumn> 1956",
-                description="A longer description." if number == 3 else None,
+                description='A longer "quoted"\tdescription.' if number == 3 else None,
                 date=("1956-11" if number % 3 else "1956-10-23/1956-11-04")
                 if number != 9
                 else None,
