@@ -67,14 +67,30 @@ def article_dates(article: Article) -> list[str]:
     return sorted(unique([f.date for f in article.figures]))
 
 
-def _simple(parent: Any, name: str, values: Sequence[str | None]) -> None:
-    for value in unique(values):
-        sub(parent, DC, name, value)
-
-
 def _record(parent: Any | None) -> Any:
     root = element(OAI_DC, "dc", DC_NSMAP) if parent is None else sub(parent, OAI_DC, "dc")
     return schema_location(root)
+
+
+def article_dc_fields(
+    article: Article, formats: Sequence[str], rights: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """The article's Dublin Core elements, in order: (element name, value)."""
+    spatial = unique([p for f in article.figures for p in places(f)])
+    return _fields(
+        ("title", [article.title]),
+        ("creator", list(article.creators)),
+        ("subject", list(article.subjects)),
+        ("publisher", [article.publisher]),
+        ("date", [article.date_published]),
+        ("type", ["Text"]),
+        ("format", list(formats)),
+        ("identifier", list(article.identifiers)),
+        ("source", [article.source_url]),
+        ("language", [article.language]),
+        ("coverage", [*spatial, *article_dates(article)]),
+        ("rights", [article.rights, *rights]),
+    )
 
 
 def article_dc(
@@ -84,46 +100,38 @@ def article_dc(
     parent: Any | None = None,
     rights: Sequence[str] = (),
 ) -> Any:
-    """The article's ``oai_dc:dc`` record. ``rights``: statements beyond ``article.rights``
-    (licence or rights statement URIs)."""
+    """The article's ``oai_dc:dc`` record (dc.xml). ``rights``: statements beyond
+    ``article.rights`` (licence or rights statement URIs). In the METS, the records of the
+    article and of each figure are written as text from the same fields (``mets._dc_section``)."""
     root = _record(parent)
-    spatial = unique([p for f in article.figures for p in places(f)])
-    _simple(root, "title", [article.title])
-    _simple(root, "creator", list(article.creators))
-    _simple(root, "subject", list(article.subjects))
-    _simple(root, "publisher", [article.publisher])
-    _simple(root, "date", [article.date_published])
-    _simple(root, "type", ["Text"])
-    _simple(root, "format", list(formats))
-    _simple(root, "identifier", list(article.identifiers))
-    _simple(root, "source", [article.source_url])
-    _simple(root, "language", [article.language])
-    _simple(root, "coverage", [*spatial, *article_dates(article)])
-    _simple(root, "rights", [article.rights, *rights])
+    for name, value in article_dc_fields(article, formats, rights):
+        sub(root, DC, name, value)
     return root
 
 
-def figure_dc(
-    article: Article,
-    figure: Figure,
-    ref: FigureRef,
-    parent: Any | None = None,
-    rights: Sequence[str] = (),
-) -> Any:
-    """One figure's ``oai_dc:dc`` record: caption, description, date, places, credit."""
-    root = _record(parent)
-    _simple(root, "title", [ref.label])
-    _simple(root, "contributor", [figure.credit])
-    _simple(root, "description", [figure.caption, figure.description])
-    _simple(root, "date", [figure.date])
-    _simple(root, "type", ["StillImage"])
-    _simple(root, "format", [ref.image_mime])
-    _simple(root, "identifier", [ref.image_path])
+def figure_dc_fields(
+    article: Article, figure: Figure, ref: FigureRef, rights: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """One figure's Dublin Core elements, in order (element name, value): caption,
+    description, date, places, credit."""
     part_of = unique([*article.identifiers, article.source_url, article.title])
-    _simple(root, "relation", part_of[:1])
-    _simple(root, "coverage", places(figure))
-    _simple(root, "rights", list(rights))
-    return root
+    return _fields(
+        ("title", [ref.label]),
+        ("contributor", [figure.credit]),
+        ("description", [figure.caption, figure.description]),
+        ("date", [figure.date]),
+        ("type", ["StillImage"]),
+        ("format", [ref.image_mime]),
+        ("identifier", [ref.image_path]),
+        ("relation", part_of[:1]),
+        ("coverage", places(figure)),
+        ("rights", list(rights)),
+    )
+
+
+def _fields(*groups: tuple[str, Sequence[str | None]]) -> list[tuple[str, str]]:
+    """Each group's distinct values (stripped, empty ones left out) under its element name."""
+    return [(name, value) for name, values in groups for value in unique(values)]
 
 
 def figure_label(figure: Figure, index: int) -> str:

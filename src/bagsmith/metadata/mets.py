@@ -27,7 +27,7 @@ from lxml import etree
 
 from ..model import EMBEDDED_FIELDS, Agent, Article, ImageInfo, PackageFile
 from . import ids
-from .dc import FigureRef, article_dc, figure_dc, figure_label
+from .dc import FigureRef, article_dc_fields, figure_dc_fields, figure_label
 from .logical import figure_sections, logical_map
 from .mix import mix_element
 from .mods import MODS_VERSION, RightsText, article_mods, figure_mods
@@ -44,7 +44,16 @@ from .premis import (
     object_element,
 )
 from .rights import Rights, article_rights, dc_rights, figure_rights, rights_element
-from .xmlns import METS, XLINK, element, iso_datetime, schema_location, sub
+from .xmlns import (
+    METS,
+    OAI_DC,
+    SCHEMA_LOCATIONS,
+    XLINK,
+    element,
+    iso_datetime,
+    schema_location,
+    sub,
+)
 
 GROUP_ORDER = ("original", "metadata")
 
@@ -169,7 +178,10 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
     stream.write(_header(data, created), 1)
     refs = _figure_refs(data.article, figure_files)
     for el in _dmd_sections(data.article, files, refs, created):
-        stream.write(el, 1)
+        if isinstance(el, str):
+            stream.text("  " + el + "\n")
+        else:
+            stream.write(el, 1)
     rights_of = file_rights(data.article, files, figure_files)
     copies = _Copies(agents, stream.serialise)
     for pf in files:
@@ -274,6 +286,7 @@ def _wrap(parent: Any, mdtype: str, version: str | None = None) -> Any:
 def _dmd_sections(
     article: Article, files: Sequence[PackageFile], refs: Sequence[FigureRef], created: str
 ) -> Iterator[Any]:
+    """The dmdSecs: an element (MODS), or text at its level of the document (Dublin Core)."""
     image_paths = {r.image_path for r in refs if r.image_path}
     formats = sorted(
         {
@@ -294,9 +307,8 @@ def _dmd_sections(
         [general.text()] if general else [],
     )
     yield section
-    section = element(METS, "dmdSec", ID="dmd-article", GROUPID="dmdgroup-article", CREATED=created)
-    article_dc(article, refs, formats, parent=_wrap(section, "DC"), rights=dc_rights(general))
-    yield section
+    fields = article_dc_fields(article, formats, dc_rights(general))
+    yield _dc_section("dmd-article", "dmdgroup-article", created, fields)
     fig_ids = ids.figure_ids([f.number for f in article.figures])
     for figure, ref, fig_id in zip(article.figures, refs, fig_ids, strict=True):
         rights = figure_rights(article, figure)
@@ -316,9 +328,34 @@ def _dmd_sections(
             _wrap(section, "MODS", MODS_VERSION), article, figure, ref, statements, embedded
         )
         yield section
-        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}", GROUPID=group, CREATED=created)
-        figure_dc(article, figure, ref, parent=_wrap(section, "DC"), rights=dc_rights(rights))
-        yield section
+        fields = figure_dc_fields(article, figure, ref, dc_rights(rights))
+        yield _dc_section(f"dmd-{fig_id}", group, created, fields)
+
+
+_DC_LOCATION = f"{OAI_DC} {SCHEMA_LOCATIONS[OAI_DC]}"
+
+
+def _dc_section(ident: str, group: str, created: str, fields: Sequence[tuple[str, str]]) -> str:
+    """A ``dmdSec`` holding the Dublin Core record of ``fields`` (``oai_dc:dc`` inside
+    ``mdWrap``/``xmlData``, as :func:`.dc.article_dc` builds it for dc.xml), as text at its
+    level of the document: a record of fixed form, written as lxml writes it (the golden METS
+    test compares)."""
+    attrib = (("ID", ident), ("GROUPID", group), ("CREATED", created))
+    record = _start("oai_dc:dc", (("xsi:schemaLocation", _DC_LOCATION),))
+    parts = [
+        _start("mets:dmdSec", attrib),
+        '>\n    <mets:mdWrap MDTYPE="DC">\n      <mets:xmlData>\n        ',
+        record,
+    ]
+    if fields:
+        parts.append(">")
+        for name, value in fields:
+            parts.append(f"\n          <dc:{name}>{_escaped(value, False)}</dc:{name}>")
+        parts.append("\n        </oai_dc:dc>")
+    else:
+        parts.append("/>")
+    parts.append("\n      </mets:xmlData>\n    </mets:mdWrap>\n  </mets:dmdSec>")
+    return "".join(parts)
 
 
 def embedded_note(image: ImageInfo) -> str:
