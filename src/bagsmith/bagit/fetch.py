@@ -16,7 +16,7 @@ from ..problems import Report
 from .manifest import decode_path, unsafe_reason
 
 #: LENGTH has at most 20 digits (2^64 has 20): a longer number is no file's length.
-_LINE = re.compile(r"^(\S+)[ \t]+(\d{1,20}|-)[ \t]+(.+)$")
+_LINE = r"^(\S+)[ \t]+(\d{1,20}|-)[ \t]+(.+)$"  # (compiled when first used, by re)
 
 
 class FetchEntry(NamedTuple):
@@ -36,7 +36,7 @@ def parse_fetch(
     for number, text in lines:
         if not text.strip():
             continue
-        m = _LINE.match(text)
+        m = re.match(_LINE, text)
         if m is None:
             report.add("fetch-line-invalid", f"{text!r} is not 'URL LENGTH PATH'", name, number)
             continue

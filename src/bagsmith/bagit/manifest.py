@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_DECODE = re.compile(r"%(0[AaDd]|25)")
+#: (patterns compiled when first used, by re: `validate` starts without them)
+_DECODE = r"%(0[AaDd]|25)"
 _DECODE_MAP = {"0a": "\n", "0d": "\r", "25": "%"}
 _MANIFEST_NAME = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
 
@@ -27,7 +28,7 @@ def decode_path(path: str) -> str:
     """Inverse of :func:`encode_path`; other ``%xx`` sequences are left as they are."""
     if "%" not in path:
         return path
-    return _DECODE.sub(lambda m: _DECODE_MAP[m.group(1).lower()], path)
+    return re.sub(_DECODE, lambda m: _DECODE_MAP[m.group(1).lower()], path)
 
 
 def manifest_name(algorithm: str, tag: bool = False) -> str:
@@ -62,14 +63,14 @@ class LineProblem(NamedTuple):
     message: str
 
 
-_LINE = re.compile(r"^([0-9A-Za-z]+)([ \t]+)(.*)$", re.DOTALL)
+_LINE = r"^([0-9A-Za-z]+)([ \t]+)(.*)$"
 
 
 def parse_line(line: str) -> ManifestLine | LineProblem:
     """Parse one manifest line (without its line ending)."""
     if not line or line[0] in " \t":
         return LineProblem("manifest-whitespace-invalid", "line starts with white space")
-    m = _LINE.match(line)
+    m = re.match(_LINE, line, re.DOTALL)
     if m is None:
         if any(ch.isspace() for ch in line):
             return LineProblem(

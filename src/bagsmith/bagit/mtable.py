@@ -26,8 +26,6 @@ from .manifest import LineProblem, decode_path, parse_line, unsafe_reason
 #: 200,000 files with sha256 + sha512 (below, the dict is faster and memory is no concern).
 COMPACT_FROM_BYTES = 48 * 1024 * 1024
 
-_RAW_PATH = re.compile(r"^[0-9A-Za-z]+[ \t]+\*?(.*)$", re.DOTALL)
-
 
 class ManifestTable:
     """Every path listed by a set of manifests (payload or tag), with the digests they give."""
@@ -313,11 +311,12 @@ class ManifestTable:
         → the other paths of its group with their values. Empty for almost every bag."""
         groups: dict[str, list[str]] = {}
         if isinstance(self.entries, dict):
-            # checked at once: all ASCII, and no two alike ignoring case (bytes.islower: a
-            # table lookup a character; str.islower looks each one up in the Unicode database)
+            # checked at once: all ASCII, and no two alike ignoring case (no upper case at all:
+            # lower() of ASCII is a table lookup a character, islower() a search of the
+            # Unicode database; a name with no letter is its own lower case too)
             joined = "\x00".join(self.entries)  # (no path holds a NUL)
             if joined.isascii() and (
-                joined.encode("ascii").islower()
+                joined.lower() == joined
                 or len(set(map(str.lower, self.entries))) == len(self.entries)
             ):
                 return {}
@@ -374,9 +373,13 @@ class ManifestTable:
             return
         full = self.full_mask
         if isinstance(self.entries, dict):
-            masks = bytes(map(_first, self.entries.values()))
-            if masks.count(full) == len(masks):
-                return  # every entry in every manifest: checked at once
+            if not self.digests:  # a value is one of the shared masks: compared by identity
+                if list(self.entries.values()).count(_BYTE[full]) == len(self.entries):
+                    return  # every entry in every manifest: checked at once
+            else:
+                masks = bytes(map(_first, self.entries.values()))
+                if masks.count(full) == len(masks):
+                    return  # every entry in every manifest: checked at once
         for path, value in self.entries.items():
             mask = value[0]
             if mask != full:
@@ -420,7 +423,7 @@ def _portable_key(path: str) -> str:
 
 
 def _raw_path(text: str) -> str | None:
-    m = _RAW_PATH.match(text)
+    m = re.match(r"^[0-9A-Za-z]+[ \t]+\*?(.*)$", text, re.DOTALL)  # (compiled once, by re)
     if m is None:
         return None
     raw = m.group(1)

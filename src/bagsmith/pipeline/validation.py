@@ -164,7 +164,7 @@ def validate_bags(
     return run
 
 
-_BAG_COUNT = re.compile(r"^\s*(\d+)\s+of\s+(\d+|\?)\s*$", re.IGNORECASE)
+_BAG_COUNT = r"^\s*(\d+)\s+of\s+(\d+|\?)\s*$"  # (compiled when first used, by re)
 
 
 def check_groups(bags: Sequence[BagValidation]) -> None:
@@ -177,7 +177,7 @@ def check_groups(bags: Sequence[BagValidation]) -> None:
         if bag.group is None:
             continue
         ident, count, line = bag.group
-        match = _BAG_COUNT.match(count)
+        match = re.match(_BAG_COUNT, count, re.IGNORECASE)
         if (
             match is None
             or match.group(1) == "0"
