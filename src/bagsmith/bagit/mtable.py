@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import binascii
 import re
-import unicodedata
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
-from typing import cast, overload
+from typing import TYPE_CHECKING, cast, overload
 
 from .. import fixity
 from ..problems import Report, Severity
 from .manifest import LineProblem, decode_path, parse_line, unsafe_reason
+
+if TYPE_CHECKING:  # a CompactEntries imports it (very many files): `validate` starts without
+    from array import array
 
 #: Payload manifests larger than this (in all) are read into a :class:`CompactEntries`: about
 #: 200,000 files with sha256 + sha512 (below, the dict is faster and memory is no concern).
@@ -419,7 +420,11 @@ _WITH_BIT = {1 << i: bytes(m | 1 << i for m in range(256)) for i in range(8)}
 
 def _portable_key(path: str) -> str:
     """The same for two names that differ only by case or Unicode normalization."""
-    return path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
+    if path.isascii():
+        return path.lower()
+    import unicodedata  # (only for names that are not ASCII: most bags never load it)
+
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 def _raw_path(text: str) -> str | None:
@@ -456,6 +461,8 @@ class CompactEntries:
         self._values: list[bytearray] = []  # one per chunk, width bytes per row
         self._paths: list[bytearray] = []  # one per chunk: UTF-8 paths back to back
         self._ends: list[array[int]] = []  # one per chunk: where each row's path ends
+        from array import array  # (here, not at the top: few bags need a compact table)
+
         self._hashes = array("I")  # the low 32 bits of each row's hash
         self._alive = bytearray()  # 1 per row still in the table
         self._slots = array("i", [-1]) * 16  # open addressing (linear probing): row or -1
@@ -519,6 +526,8 @@ class CompactEntries:
             row = len(self._hashes)
             r = row & _ROWS_MASK
             if not r:
+                from array import array
+
                 self._values.append(bytearray(w << _ROWS_BITS))
                 self._paths.append(bytearray())
                 self._ends.append(array("I"))
@@ -537,6 +546,8 @@ class CompactEntries:
             self._live += 1
 
     def _grow(self) -> None:
+        from array import array
+
         slots = array("i", [-1]) * (2 * len(self._slots))
         mask = len(slots) - 1
         for row, h in enumerate(self._hashes):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import NamedTuple
 
 #: Files that operating systems create on their own. Bagging them is a policy choice.
@@ -43,13 +42,16 @@ class CollisionFinder:
     """Streams names in and reports pairs that differ only by normalization (or case)."""
 
     def __init__(self, *, case: bool) -> None:
+        import unicodedata  # (here: a folder of plain names never needs it)
+
+        self._normalize = unicodedata.normalize
         self._case = case
         self._nfc: dict[str, str] = {}
         self._fold: dict[str, str] = {}
 
     def add(self, name: str) -> list[Collision]:
         found: list[Collision] = []
-        nfc = unicodedata.normalize("NFC", name)
+        nfc = self._normalize("NFC", name)
         other = self._nfc.get(nfc)
         if other is not None and other != name:
             found.append(Collision("normalization", other, name))
@@ -58,7 +60,7 @@ class CollisionFinder:
         if self._case:
             folded = nfc.casefold()
             other = self._fold.get(folded)
-            if other is not None and unicodedata.normalize("NFC", other) != nfc:
+            if other is not None and self._normalize("NFC", other) != nfc:
                 found.append(Collision("case", other, name))
             else:
                 self._fold.setdefault(folded, name)

@@ -9,7 +9,6 @@ name for the bagit-python option it mirrors). See docs/validation.md.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from operator import itemgetter
@@ -178,6 +177,16 @@ def _maybe_os_files(paths: list[str]) -> bool:
 
 
 _os_file_search: Callable[[str], re.Match[str] | None] | None = None
+
+
+def _normalize(form: str, name: str) -> str:
+    """``unicodedata.normalize``, imported when a name that is not ASCII needs it (a bag of
+    ASCII names never loads the module: one shared library less at start-up)."""
+    import unicodedata
+
+    return unicodedata.normalize(form, name)  # type: ignore[arg-type]
+
+
 #: a part of every path to an operating-system file: '/.' (every name starting with '.'),
 #: the names that do not, cut shorter where one search finds two ('humbs.db': Thumbs.db and
 #: ehthumbs.db); tests/test_validate_folders_at_once.py tries every name of OS_FILES
@@ -540,6 +549,8 @@ class _Validator:
         for other, other_value in self.twins.get(path, ()):
             if other in table.entries or not table.same_digests(value, other_value):
                 continue  # the other name is absent too, or it is another file
+            import unicodedata  # (only for names listed twice: most bags never load it)
+
             nfc = unicodedata.normalize("NFC", path) == unicodedata.normalize("NFC", other)
             kind, risk = (
                 ("normalization", "file systems that do not normalize names (Linux)")
@@ -560,7 +571,7 @@ class _Validator:
         entries = table.entries
         if not path.isascii():
             for form in ("NFC", "NFD"):
-                other = unicodedata.normalize(form, path)
+                other = _normalize(form, path)
                 if other != path and other in entries:
                     self.report.add(
                         "name-normalization-collision",
