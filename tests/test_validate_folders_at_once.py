@@ -58,6 +58,7 @@ def test_a_folder_of_plain_names_is_ruled_out_without_the_search(
 
 def test_plain_names_are_only_those_with_no_possible_collision() -> None:
     assert _plain_names(["a.txt", "b.txt", "A.txt.bak"])
+    assert _plain_names(["a.txt", "b.txt"]) and _plain_names(["1", "2", "-"])  # no upper case
     assert not _plain_names(["a.txt", "A.TXT"])
     nfc, nfd = unicodedata.normalize("NFC", "é"), unicodedata.normalize("NFD", "é")
     assert not _plain_names([nfc, "x"])  # not ASCII: the finder decides

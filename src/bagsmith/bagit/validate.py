@@ -158,7 +158,10 @@ def _plain_names(names: list[str]) -> bool:
     """Whether no two of a folder's NAMES can differ only by case or Unicode normalization:
     all ASCII, and no two alike ignoring case (checked at once for the whole folder)."""
     joined = "/".join(names)  # '/' is in no name
-    return joined.isascii() and len(set(joined.lower().split("/"))) == len(names)
+    if not joined.isascii():
+        return False
+    lower = joined.lower()  # no upper case at all: a folder's names are already distinct
+    return lower == joined or len(set(lower.split("/"))) == len(names)
 
 
 def _maybe_os_files(paths: list[str]) -> bool:
