@@ -91,21 +91,23 @@ def decode_line_blocks(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple
             if cut == 0:  # no complete line yet
                 pending = data
                 continue
-            data, pending = data[:cut], data[cut:]
+            pending = data[cut:]
         elif not data:
             return
         else:
             pending = b""
+            cut = len(data)
+        start = 0
         if first:
             first = False
-            if codec.name == "utf-8" and data.startswith(codecs.BOM_UTF8):
-                data = data[3:]
-        try:
-            text = data.decode(encoding)
+            if codec.name == "utf-8" and data.startswith(codecs.BOM_UTF8, 0, cut):
+                start = 3
+        try:  # the complete lines decoded where they are (not copied out of the block first)
+            text = str(memoryview(data)[start:cut], encoding)
         except UnicodeDecodeError:
             text = None
         if text is None:
-            _raise_at_line(data, encoding, rel, number)
+            _raise_at_line(data[start:cut], encoding, rel, number)
             return
         pieces = text.split("\n")
         if pieces[-1] == "":
@@ -117,7 +119,7 @@ def decode_line_blocks(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple
                     line = line[:-1]
                 lines.extend(line.split("\r") if "\r" in line else (line,))
             pieces = lines
-        if pieces and max(map(len, pieces)) > limit:
+        if len(text) > limit and max(map(len, pieces)) > limit:  # (no line longer than all)
             over = next(i for i, line in enumerate(pieces) if len(line) > limit)
             if over:
                 yield number + 1, pieces[:over]
