@@ -430,3 +430,41 @@ def test_fidos_rules_on_a_table_made_for_them() -> None:
         seen.add(tuple(sorted(e.findtext("puid") for e, _n in expected)))
     assert ("t/1", "t/3") in seen  # the chain: t/3 kept, t/2 never tried
     assert {("t/5",), ("t/7",), ("t/8",), ("t/9",)} <= seen
+
+
+_COMBINED_PROBE = r"""
+import hashlib, io, sys
+from PIL import Image
+from bagsmith.ingest.formats import FormatIdentifier
+photo = io.BytesIO()
+Image.new("RGB", (8, 8)).save(photo, "JPEG")
+found = FormatIdentifier()
+for data, name in ((photo.getvalue(), "a.jpg"), (b"Text of an article\n", "a.txt"), (b"{}", "a.json")):
+    found.identify_bytes(data, name)
+signatures = found._fido.match_formats.__self__
+sets = [frozenset(sources) for sources in signatures._combined]
+assert len(set(sets)) == len(sets), "one set of patterns compiled twice"
+for key in sorted(signatures._plans):
+    texts = [hashlib.sha256(p.pattern).hexdigest()[:16] for p in signatures._plans[key].combined]
+    print(key, *texts)
+"""
+
+
+def test_the_combined_expressions_are_the_same_in_every_process() -> None:
+    # a program keeps its compiled expressions between runs (regexcache): an expression whose
+    # text changed with the hash seed would be compiled afresh in every run, and the same
+    # patterns in another order compiled twice in one
+    import os
+    import subprocess
+    import sys
+
+    runs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-c", _COMBINED_PROBE], capture_output=True, text=True, env=env
+        )
+        assert proc.returncode == 0, proc.stderr
+        runs.append(proc.stdout)
+    assert len(runs[0].splitlines()) >= 2
+    assert runs[0] == runs[1] == runs[2]

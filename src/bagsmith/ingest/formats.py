@@ -523,7 +523,13 @@ class _Signatures:
                 formats.append((element, puid, kept))
         # the patterns that may start with any byte in one expression shared by all plans,
         # those that start with this plan's byte in another (each compiled once)
-        order = self._order.__getitem__
+        # in fido's order, then by the bytes: a total order, so the same sources make the same
+        # expression in every plan and every process (a set's order changes with the hash
+        # seed: the text would differ from one run to the next, compiled again each time and
+        # never found among the expressions the program keeps, regexcache)
+        def order(source: bytes) -> tuple[int, bytes]:
+            return self._order[source], source
+
         combined: list[re.Pattern[bytes]] = []
         slots: dict[bytes, int] = {}
         for part in (
