@@ -98,6 +98,14 @@ def test_every_file_is_walked_once_in_folders(tmp_path: Path) -> None:
     assert flat == list(reader.payload_files())
     assert sorted(e.path for e in flat) == sorted(f"data/{p}" for p in files)
     assert all(len({e.path.rpartition("/")[0] for e in folder}) == 1 for folder in folders)
+    # each file carries the device and inode its listing saw (hashing in processes opens
+    # only that file); a walk whose files are not hashed (--fast) leaves them out
+    for entry in flat:
+        st = os.lstat(bag / entry.path)
+        assert entry.ident == (st.st_dev, st.st_ino)
+    unidentified = [e for folder in reader.payload_folders(identify=False) for e in folder]
+    assert [e.ident for e in unidentified] == [None] * len(flat)
+    assert [e[:3] for e in unidentified] == [e[:3] for e in flat]
 
 
 # --- one process: each file hashed by its name in its folder, held open ----------------------

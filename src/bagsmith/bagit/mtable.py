@@ -237,7 +237,9 @@ class ManifestTable:
                 return False
         paths = list(map(itemgetter(slice(cut, None)), lines))
         joined = "\n".join(paths)  # (no path holds a line feed)
-        if ("\n" + joined).count("\ndata/") != n or "%" in joined or "\x00" in joined:
+        if not joined.startswith("data/") or joined.count("\ndata/") != n - 1:
+            return False
+        if "%" in joined or "\x00" in joined:
             return False
         if ".." in joined:
             return False

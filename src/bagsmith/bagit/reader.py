@@ -124,10 +124,11 @@ class BagReader(ABC):
         """
 
     def payload_folders(
-        self, on_names: Callable[[str, list[str]], None] | None = None
+        self, on_names: Callable[[str, list[str]], None] | None = None, *, identify: bool = True
     ) -> Iterator[list[FileEntry]]:
         """:meth:`payload_files` in lists, a folder's files at a time for a folder (in runs of
-        at most 1,000 otherwise), for callers that check many files at once."""
+        at most 1,000 otherwise), for callers that check many files at once. ``identify=False``:
+        a caller that hashes none of them needs no ``ident`` (a folder's files leave it None)."""
         run: list[FileEntry] = []
         for entry in self.payload_files(on_names):
             run.append(entry)
@@ -282,9 +283,14 @@ class FolderReader(BagReader):
             yield from files
 
     def _walk_folders(
-        self, top: str, skip: str | None, on_names: Callable[[str, list[str]], None] | None
+        self,
+        top: str,
+        skip: str | None,
+        on_names: Callable[[str, list[str]], None] | None,
+        *,
+        identify: bool = True,
     ) -> Iterator[list[FileEntry]]:
-        for _fd, files in self._listed_folders(top, skip, on_names):
+        for _fd, files in self._listed_folders(top, skip, on_names, identify=identify):
             yield files
 
     def _listed_folders(
@@ -294,13 +300,15 @@ class FolderReader(BagReader):
         on_names: Callable[[str, list[str]], None] | None,
         *,
         stat_files: bool = True,
+        identify: bool = True,
     ) -> Iterator[tuple[int, list[FileEntry]]]:
         """The files of each folder with the folder's descriptor (open until the next folder
         is asked for), depth first, names sorted. Each folder is opened without following a
         link and must be the folder its parent's listing saw (device and inode), so a folder
         swapped for a link during the walk is never listed; files carry the identity their
         listing saw. ``stat_files=False``: a file the listing says is regular is not looked
-        at (size -1, no identity), for a caller that opens it by name in the folder."""
+        at (size -1, no identity), for a caller that opens it by name in the folder;
+        ``identify=False``: no identity either (a caller that opens none of the files)."""
         try:
             st = os.lstat(self._abs(top) if top else str(self.root))
         except OSError as exc:
@@ -344,11 +352,8 @@ class FolderReader(BagReader):
                         continue
                     mode = st.st_mode
                     if is_reg(mode):
-                        add(
-                            entry_of(
-                                (prefix + entry.name, st.st_size, None, (st.st_dev, st.st_ino))
-                            )
-                        )
+                        seen = (st.st_dev, st.st_ino) if identify else None
+                        add(entry_of((prefix + entry.name, st.st_size, None, seen)))
                     elif is_dir(mode):
                         rel = prefix + entry.name
                         if rel != skip:
@@ -372,11 +377,11 @@ class FolderReader(BagReader):
         return self._walk("data", None, on_names)
 
     def payload_folders(
-        self, on_names: Callable[[str, list[str]], None] | None = None
+        self, on_names: Callable[[str, list[str]], None] | None = None, *, identify: bool = True
     ) -> Iterator[list[FileEntry]]:
         if not self.is_dir("data"):
             return iter(())
-        return self._walk_folders("data", None, on_names)
+        return self._walk_folders("data", None, on_names, identify=identify)
 
     def digest_folders(
         self,

@@ -489,7 +489,7 @@ class _Validator:
         else:
             load()
             entries = table.entries  # (a table read again has new entries)
-            for batch in self.reader.payload_folders(on_names):
+            for batch in self.reader.payload_folders(on_names, identify=False):  # none hashed
                 files, paths = regular(batch)
                 if all(map(entries.__contains__, paths)):  # the common case: all listed
                     values = list(map(entries.pop, paths))
