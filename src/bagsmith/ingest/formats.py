@@ -521,6 +521,7 @@ class _Signatures:
                 kept.append((name, patterns, (kind, value)))
             if kept:
                 formats.append((element, puid, kept))
+
         # the patterns that may start with any byte in one expression shared by all plans,
         # those that start with this plan's byte in another (each compiled once)
         # in fido's order, then by the bytes: a total order, so the same sources make the same
