@@ -6,7 +6,7 @@ the command line turns into a message and an exit code) — never another except
 traceback). Hangs and memory are bounded by the runner (Hypothesis deadlines in
 ``tests/test_fuzz_properties.py``; atheris ``-timeout`` and ``-rss_limit_mb`` in
 ``scripts/fuzz.py``). Inputs are written under one private temporary folder per process and
-nowhere else.
+nowhere else; the folder is removed when the process exits.
 
 Used by the Hypothesis property tests and by the coverage-guided fuzzer (``scripts/fuzz.py``,
 atheris); see docs/reliability.md.
@@ -14,10 +14,13 @@ atheris); see docs/reliability.md.
 
 from __future__ import annotations
 
+import atexit
 import bz2
+import functools
 import gzip
 import io
 import lzma
+import shutil
 import tarfile
 import tempfile
 import zipfile
@@ -28,6 +31,7 @@ from bagsmith.bagit.validate import Mode, validate_bag
 from bagsmith.errors import BagsmithError
 
 _ROOT = Path(tempfile.mkdtemp(prefix="bagsmith-fuzz-"))
+atexit.register(functools.partial(shutil.rmtree, _ROOT, ignore_errors=True))  # gone at exit
 
 BAGIT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 SEP = b"\n--8<--\n"

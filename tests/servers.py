@@ -309,10 +309,15 @@ def start_weed(base: Path) -> S3Server:
     (base / "s3.json").write_text(json.dumps(identities))
     ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin")}
     grpc = {name: free_port() for name in ports}
+    # everything weed writes goes under BASE: its logs (by default /tmp/weed.*.log.*) and the
+    # unix sockets it opens beside its TCP ports (by default /tmp/seaweedfs-*-PORT.sock)
     args = [
         weed,
+        f"-logdir={base}",
         "mini",
         f"-dir={base}",
+        f"-s3.localSocket={base / 's3.sock'}",
+        f"-filer.localSocket={base / 'filer.sock'}",
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
         "-webdav=false",

@@ -65,3 +65,19 @@ def test_any_input_gives_a_result_or_problems(target: str) -> None:
 )
 def test_crashes_found_by_fuzzing_stay_fixed(case: Path) -> None:
     fuzzing.TARGETS[case.parent.name](case.read_bytes())
+
+
+def test_the_private_input_folder_is_removed_at_exit() -> None:
+    """Every process that imports the targets (each xdist worker, each fuzzing run) writes
+    under its own temporary folder; nothing of it may be left behind in the system's /tmp."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    code = "from tests import fuzzing; fuzzing.tag_files(b'x'); print(fuzzing._ROOT)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    folder = Path(done.stdout.strip())
+    assert folder.name.startswith("bagsmith-fuzz-")
+    assert not folder.exists()
