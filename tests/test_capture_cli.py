@@ -266,6 +266,49 @@ def test_render_keeps_a_full_page_png_and_a_pdf(tmp_path: Path, schema_cache: Pa
     assert CliRunner().invoke(main, ["validate", str(dest)]).exit_code == 0
 
 
+@pytest.mark.slow
+def test_render_leaves_no_process_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chromium's profile, its own temporary files and every process it started are gone when
+    the rendering returns (they were left in /tmp, one set per capture)."""
+    import os
+    import shutil
+    import subprocess
+
+    from bagsmith.capture import render
+
+    if render.find_browser() is None:
+        pytest.skip("chromium is not installed (.ci/run installs it)")
+    # a short temporary directory: Chromium's singleton socket goes in it (a unix socket path
+    # is limited to 107 bytes, which pytest's own folders can exceed)
+    scratch = Path(tempfile.mkdtemp(prefix="bagsmith-test-", dir="/tmp"))
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    started: list[int] = []
+
+    class Recorded(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[call-overload]
+            started.append(self.pid)
+
+    monkeypatch.setattr(render.subprocess, "Popen", Recorded)
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><h1>Harbour</h1></body></html>", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        files = render.render_page(page, out, timeout=30)
+        left = list(scratch.iterdir())
+    finally:
+        shutil.rmtree(scratch)
+    assert [path.name for path, _ in files] == ["screenshot.png", "page.pdf"]
+    assert left == []
+    [browser] = started
+    with pytest.raises(ProcessLookupError):
+        os.killpg(browser, 0)
+
+
 def test_mets_links_every_captured_file_to_its_warc_record(
     site: Site, tmp_path: Path, schema_cache: Path
 ) -> None:

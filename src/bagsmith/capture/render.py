@@ -18,6 +18,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -93,6 +94,47 @@ class _Pipe:
             self.events.append(self._read_message(deadline))
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop Chromium and every process of its group, and wait until all are gone: its helpers
+    outlive the main process for a moment and write to the profile until they exit."""
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while _signal_group(proc.pid, 0):
+        if time.monotonic() > deadline:
+            _signal_group(proc.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+        time.sleep(0.02)
+
+
+def _remove_profile(profile: str) -> None:
+    """The profile, and the folder Chromium made in the temporary directory for its singleton
+    socket (``org.chromium.Chromium.*``, named by the profile's ``SingletonSocket`` link)."""
+    try:
+        socket = os.readlink(os.path.join(profile, "SingletonSocket"))
+    except OSError:
+        socket = ""
+    folder = os.path.dirname(socket)
+    if os.path.basename(folder).startswith("org.chromium.Chromium."):
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _signal_group(group: int, signum: int) -> bool:
+    """Send ``signum`` to a process group; False when no process of it is left."""
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of the group that is not ours any more
+        return False
+    return True
+
+
 def render_page(page: Path, out_dir: Path, timeout: float) -> list[tuple[Path, str]]:
     """Write ``screenshot.png`` and ``page.pdf`` of ``page`` into ``out_dir``; (file, MIME)."""
     browser = find_browser()
@@ -140,6 +182,8 @@ def render_page(page: Path, out_dir: Path, timeout: float) -> list[tuple[Path, s
         stderr=subprocess.DEVNULL,
         close_fds=False,  # descriptors bagsmith opens are close-on-exec; 3 and 4 are not
         preexec_fn=child_fds,  # only os.dup2: safe even with other threads running
+        # its own process group, so that its helpers (renderer, GPU, crashpad) stop with it
+        start_new_session=True,
     )
     os.close(to_r)
     os.close(from_w)
@@ -183,13 +227,8 @@ def render_page(page: Path, out_dir: Path, timeout: float) -> list[tuple[Path, s
     finally:
         for fd in (to_w, from_r):
             os.close(fd)
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
+        _stop(proc)
+        _remove_profile(profile)
     png = out_dir / SCREENSHOT_NAME
     png.write_bytes(base64.b64decode(shot["data"]))
     out = out_dir / PDF_NAME
