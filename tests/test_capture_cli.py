@@ -285,12 +285,13 @@ def test_render_leaves_no_process_and_no_temporary_file(
     scratch = Path(tempfile.mkdtemp(prefix="bagsmith-test-", dir="/tmp"))
     monkeypatch.setenv("TMPDIR", str(scratch))
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    started: list[int] = []
+    started: list[tuple[int, str]] = []
 
     class Recorded(subprocess.Popen):  # type: ignore[type-arg]
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[call-overload]
-            started.append(self.pid)
+        def __init__(self, args: list[str], **kwargs: object) -> None:
+            super().__init__(args, **kwargs)  # type: ignore[call-overload]
+            [profile] = [a.split("=", 1)[1] for a in args if a.startswith("--user-data-dir=")]
+            started.append((self.pid, profile))
 
     monkeypatch.setattr(render.subprocess, "Popen", Recorded)
     page = tmp_path / "page.html"
@@ -304,9 +305,25 @@ def test_render_leaves_no_process_and_no_temporary_file(
         shutil.rmtree(scratch)
     assert [path.name for path, _ in files] == ["screenshot.png", "page.pdf"]
     assert left == []
-    [browser] = started
+    [(browser, profile)] = started
     with pytest.raises(ProcessLookupError):
         os.killpg(browser, 0)
+    assert _processes_naming(profile) == []
+
+
+def _processes_naming(text: str) -> list[int]:
+    """The processes whose command line contains ``text`` (Chromium's helpers name the
+    profile)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if text.encode() in cmdline:
+                found.append(int(entry.name))
+    return found
 
 
 def test_mets_links_every_captured_file_to_its_warc_record(
