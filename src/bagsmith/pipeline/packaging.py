@@ -13,7 +13,6 @@ the destination, no staging folder, and the sources as they were.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +47,7 @@ from . import activity, writing
 from . import package_steps as steps
 from .bagging import bag_software_agent
 from .describing import describe_article, iso_now, resolve_created
+from .jsontext import dumps_indented
 from .layout import (
     GENERATED,
     METADATA_DIR,
@@ -398,7 +398,7 @@ def _now() -> str:
 
 
 def _record_bytes(record: Article) -> bytes:
-    text = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    text = dumps_indented(record.to_dict()) + "\n"
     return text.encode("utf-8")
 
 

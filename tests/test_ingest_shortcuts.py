@@ -1,0 +1,152 @@
+"""Short cuts of the parse side (issue 16) against the full work they stand for.
+
+Each short cut skips work that cannot change the result (a regular expression that cannot
+match a text, the standard library's slow JSON encoder); each test here runs both ways on
+generated input and asks for the same answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+from unittest import mock
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from bagsmith.ingest import captions, clutter
+from bagsmith.model import Article, Figure, ImageInfo, Section
+from bagsmith.pipeline.jsontext import dumps_indented
+from bagsmith.pipeline.packaging import _record_bytes
+
+# --- JSON text ------------------------------------------------------------------------------
+
+_TEXT = st.text(
+    alphabet=st.characters(codec=None, exclude_categories=())
+    | st.sampled_from('"\\\n\t\x00\x7f\u2028é')
+)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | _TEXT
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(_TEXT, inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+class _Label(str):
+    """A str subclass: left to json.dumps."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON)
+@example({"a": [], "b": {}, "c": [{}], "d": [[1.5, -0.0, 1e16, math.inf, -math.inf, math.nan]]})
+@example({"key": _Label("value")})
+@example({3: "an int key", None: True, 1.5: "a float key"})
+@example([True, 1, False, 0])
+def test_indented_json_is_the_standard_librarys(value: Any) -> None:
+    assert dumps_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_the_record_is_the_standard_librarys_json() -> None:
+    image = ImageInfo(
+        path="data/images/01.jpg", format="JPEG", mime_type="image/jpeg", width=480,
+        height=360, mode="RGB", bits_per_sample=[8, 8, 8], icc_profile=None, dpi=(72.0, 72.5),
+        exif={"make": "Zeiss \"Ikon\"", "date": "1956-10-23T12:00:00"}, sha256="ab" * 32,
+        size=75_000, problems=("a \u2028 problem",), xmp={"creator": "Ádám Klausz"},
+    )  # fmt: skip
+    record = Article(
+        title="Photographs of the Autumn\t1956",
+        creators=("Archivist 1", "Ünal Şık"),
+        sections=(Section(None, ("First.",)), Section("Later", ())),
+        figures=(
+            Figure(1, "Budapest", date="1956-10", places=("Budapest",), image=image),
+            Figure(None, ""),
+        ),
+        coverage="1956-10",
+    )
+    expected = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    assert _record_bytes(record) == expected.encode("utf-8")
+
+
+# --- clutter ----------------------------------------------------------------------------------
+
+# words and white space the widget and paywall rules turn on, letters their case-blind matches
+# take (İ, ı, ſ, K: one character each), and other white space (\x1c-\x1f, U+2028, U+3000)
+_CLUTTER_WORDS = st.sampled_from(
+    ["Upvote", "Downvote", "DOWNVOTE", "downvote", "dOwnvote", "Points", "point", "POİNTS",
+     "poınts", "pointſ", "-1", "+12", "12", "−3", "Subscribe", "SUBSCRİBE", "ſubscribe",
+     "subscrıbe", "now", "full story", "continue reading", "already a subscriber", "to", "the",
+     "1956.", "Budapest,", "x"]
+)  # fmt: skip
+_GAPS = st.sampled_from([" ", "", "  ", "\t", "\x1c", "\u2028", "\u3000", "\n", "\xa0"])
+_CLUTTER_LINES = st.lists(st.tuples(_CLUTTER_WORDS, _GAPS), max_size=8).map(
+    lambda pairs: "".join(word + gap for word, gap in pairs)
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_CLUTTER_LINES)
+@example("Budapest, 1956. -1 Points Upvote Downvote")
+@example("Budapest, 1956. 12 POİNTS\u3000")
+@example("Subscribe now")
+def test_widget_and_paywall_rules_skip_only_lines_they_cannot_match(line: str) -> None:
+    """The trailing widget is searched for only in a line ending like one, the paywall's
+    prompt only in a line that says "subscribe": the same answers as searching every line."""
+    widget = clutter._TRAILING_WIDGET
+    scanned = widget.sub("", line) if widget.search(line) else line
+    assert clutter.strip_trailing_widget(line) == scanned
+    assert clutter._paywall(line) == (clutter._PAYWALL.search(line) is not None)
+
+
+# --- credits ----------------------------------------------------------------------------------
+
+_CREDIT_WORDS = st.sampled_from(
+    ["Photo", "photo by", "BY", "bY", "Foto:", "Fot.", "FOT.", "Courtesy", "courtesy of", "©",
+     "(c)", "(C)", "Copyright", "Credit:", "Crédits photos :", "Source:", "Quelle:", "Budapest",
+     "1956", "Photo 1956: TASS", "/", "|", "(", ")", ".", "!", "?", ",", ":", "Reuters",
+     "Getty Images", "AP", "shutterstock", "Fortepan", "Ádám Klausz", "ſource:", "İmage:"]
+)  # fmt: skip
+_CREDIT_GAPS = st.sampled_from([" ", "", "  ", "\t", "\u2028"])
+_CAPTIONS = st.lists(st.tuples(_CREDIT_WORDS, _CREDIT_GAPS), max_size=8).map(
+    lambda pairs: "".join(word + gap for word, gap in pairs)
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_CAPTIONS)
+@example("Picture 1 of article 1: people stand before a damaged building.")
+@example("A crowd in Debrecen, October 2, 1956. (Fortepan/Photographer 1)")
+@example("Budapest, 1956. Photo by Ádám Klausz")
+@example("Budapest, 1956 / Shutterstock")
+@example("Budapest, 1956 (Reuters)")
+@example("Budapest, 1956. Reuters")
+def test_credit_patterns_skip_only_texts_they_cannot_match(text: str) -> None:
+    """The last two credit patterns are not searched for in a text without what each needs:
+    the credit and the rest are those of trying every pattern."""
+    every = tuple((pattern, None) for pattern, _needs in captions._CREDIT_PATTERNS)
+    with mock.patch.object(captions, "_CREDIT_PATTERNS", every):
+        scanned = captions.split_credit(text)
+    assert captions.split_credit(text) == scanned
+
+
+def test_credit_patterns_are_the_four() -> None:
+    patterns = [p for p, _ in captions._CREDIT_PATTERNS]
+    assert patterns == [
+        captions._PAREN_CREDIT,
+        captions._PAREN_AGENCY,
+        captions._TRAIL_CREDIT,
+        captions._AGENCY_CREDIT,
+    ]
+    assert all(isinstance(p, re.Pattern) for p in patterns)
