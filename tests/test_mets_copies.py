@@ -5,6 +5,7 @@ fewer builds; values escaped as lxml escapes them."""
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -86,6 +87,26 @@ def test_copies_give_the_bytes_of_elements_built_one_by_one(
 def test_event_uuids_are_uuid5_of_path_and_event_type(path: str, event_type: str) -> None:
     expected = uuid.uuid5(ids.EVENT_NAMESPACE, f"{path}\0{event_type}")
     assert ids.event_uuid(path, event_type) == str(expected)
+
+
+_PATH_PART = st.sampled_from(["data", "images", "a b", "é", ".", "..", "", "/", "mets.xml"])
+_PATHS = st.lists(_PATH_PART, max_size=5).map("/".join)
+
+
+@given(_PATHS, _PATHS)
+@example("data/images/01.jpg", "data")
+@example("data/../x.jpg", "data")
+@example("", "data")
+def test_relative_paths_are_those_of_relpath(path: str, base: str) -> None:
+    """An href's relative path, taken without the working folder, is ``posixpath.relpath``'s
+    from the working folder (and refused alike)."""
+    try:
+        expected = posixpath.relpath(path, base or ".")
+    except ValueError:
+        with pytest.raises(ValueError):
+            mets.relative_path(path, base)
+        return
+    assert mets.relative_path(path, base) == expected
 
 
 _XML_TEXT = st.one_of(

@@ -4,6 +4,7 @@ staged bag skips the XSD only for the very bytes this process validated (issue 1
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from bagsmith import xmlschemas
 from bagsmith.metadata.checks import MetsFacts
-from bagsmith.pipeline import describing
+from bagsmith.pipeline import describing, package_steps
 from bagsmith.pipeline.describing import Description, check_metadata_file, describe_article
 from bagsmith.pipeline.packaging import PackageOptions, package_article
 from bagsmith.xmlschemas import stream
@@ -70,6 +71,14 @@ def test_package_builds_and_validates_each_document_once(
         return real_hash(source)
 
     monkeypatch.setattr(stream, "_sha256_of", spy_hash)
+    written: list[bytes] = []
+
+    class Hashlib:  # what write_generated hashes of the files it writes
+        def new(self, name: str, data: bytes = b"") -> Any:
+            written.append(data)
+            return hashlib.new(name, data)
+
+    monkeypatch.setattr(package_steps, "hashlib", Hashlib())
     result = package_article(
         example / "article" / "article.txt",
         tmp_path / "bag",
@@ -82,6 +91,15 @@ def test_package_builds_and_validates_each_document_once(
     # validated), not parsed again
     assert xsd_runs == {("dc.xml", True): 1, ("mets.xml", True): 1}
     assert sorted(hashed) == ["data/metadata/dc.xml", "data/mets.xml"]
+    # dc.xml and the METS were hashed when they were built (the proof's SHA-256 is one of
+    # those digests), not again as they were written: only the record JSON was
+    bag = tmp_path / "bag"
+    assert set(written) == {(bag / "data/metadata/article.json").read_bytes()}
+    for name, algorithm in (("data/mets.xml", "sha256"), ("data/metadata/dc.xml", "sha512")):
+        manifest = (bag / f"manifest-{algorithm}.txt").read_text().splitlines()
+        assert (
+            f"{hashlib.new(algorithm, (bag / name).read_bytes()).hexdigest()}  {name}" in manifest
+        )
 
 
 def test_proven_bytes_skip_the_xsd_but_not_the_semantic_checks(

@@ -744,7 +744,17 @@ def _groups(files: Sequence[PackageFile]) -> list[str]:
 
 def href(path: str, base: str) -> str:
     """``path`` (bag-relative) as a URI reference relative to the folder of the METS file."""
-    return quote(posixpath.relpath(path, base or "."), safe="/-._~!$&'()*+,;=:@")
+    return quote(relative_path(path, base), safe="/-._~!$&'()*+,;=:@")
+
+
+def relative_path(path: str, base: str) -> str:
+    """``posixpath.relpath(path, base or ".")`` without asking the system for the working
+    folder twice per file: two relative paths that never climb (no ``..``) have the same
+    relative path from any folder, so they are resolved from ``/``. Anything else is asked
+    of ``relpath`` itself."""
+    if not path or path[0] == "/" or base[:1] == "/" or ".." in f"{path}/{base}".split("/"):
+        return posixpath.relpath(path, base or ".")
+    return posixpath.relpath("/" + path, "/" + base)
 
 
 def _start(tag: str, attrib: Sequence[tuple[str, str]]) -> str:

@@ -14,7 +14,7 @@ import mimetypes
 import os
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,9 @@ class Description:
     # what the semantic checks need from the METS (collected as it was validated; with the
     # proof: the bytes need not be parsed again to check them against the bag)
     mets_facts: MetsFacts | None = None
+    # the METS bytes' digests, one per algorithm of the files (dc.xml's are dc_file's): taken
+    # once, for the manifests and the proof
+    mets_digests: Mapping[str, str] = field(default_factory=dict)
 
 
 def describe_article(
@@ -157,7 +160,7 @@ def describe_article(
         dc_file = PackageFile(
             path=dc_path,
             size=len(dc_bytes),
-            digests={a: hashlib.new(a, dc_bytes).hexdigest() for a in algorithms},
+            digests=_digests(dc_bytes, algorithms),
             use="metadata",
             mime_type="application/xml",
             format=identify(dc_bytes, dc_path, "application/xml") if identify else None,
@@ -180,22 +183,41 @@ def describe_article(
         raise MetadataError(
             f"the article record holds text that XML cannot represent: {exc}"
         ) from exc
+    mets_digests = _digests(mets_bytes, algorithms)
     report = Report("metadata")
     dc_proof = mets_proof = facts = None
     if validate:
         validator = xmlschemas.validator(schema_dir)
         problems, dc_proof = xmlschemas.validate_with_proof(
-            dc_bytes, validator, "dc.xml", expect="dc"
+            dc_bytes, validator, "dc.xml", expect="dc", sha256=dc_file.digests.get("sha256")
         )
         report.extend(problems)
         facts = MetsFacts(mets_path)
         problems, mets_proof = xmlschemas.validate_with_proof(
-            mets_bytes, validator, "mets.xml", expect="mets", visit=facts.visit
+            mets_bytes,
+            validator,
+            "mets.xml",
+            expect="mets",
+            visit=facts.visit,
+            sha256=mets_digests.get("sha256"),
         )
         report.extend(problems)
     return Description(
-        dc_bytes, mets_bytes, report, dc_file, dc_proof, mets_proof, facts if mets_proof else None
+        dc_bytes,
+        mets_bytes,
+        report,
+        dc_file,
+        dc_proof,
+        mets_proof,
+        facts if mets_proof else None,
+        mets_digests,
     )
+
+
+def _digests(data: bytes, algorithms: Sequence[str]) -> dict[str, str]:
+    """The hex digests of ``data``, one per algorithm: each taken once, for the document's
+    fileSec entry or manifest lines and, SHA-256, for the proof of its validation."""
+    return {a: hashlib.new(a, data).hexdigest() for a in algorithms}
 
 
 def check_metadata_file(

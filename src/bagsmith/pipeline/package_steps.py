@@ -129,9 +129,13 @@ def write_generated(
     algorithms: Sequence[str],
     digests: Digests,
     mtime: int | None,
+    known: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[PackageFile]:
     """Write generated files ``(bag path, bytes, use, MIME type)`` into the staging folder,
-    recording their digests in ``digests``; returns their METS file entries."""
+    recording their digests in ``digests``; returns their METS file entries. ``known`` (bag
+    path → algorithm → hex): digests the caller took of these very bytes (dc.xml's and the
+    METS's, when they were built), not taken again; the full check of the staged bag re-reads
+    every file against the manifests."""
     out = []
     for relpath, data, use, mime in items:
         target = root / relpath
@@ -140,7 +144,10 @@ def write_generated(
             fh.write(data)
         if mtime is not None:
             os.utime(target, (mtime, mtime))
-        digests[relpath] = {alg: hashlib.new(alg, data).hexdigest() for alg in algorithms}
+        taken = (known or {}).get(relpath, {})
+        digests[relpath] = {
+            alg: taken.get(alg) or hashlib.new(alg, data).hexdigest() for alg in algorithms
+        }
         out.append(PackageFile(relpath, len(data), dict(digests[relpath]), use, mime))
     return out
 

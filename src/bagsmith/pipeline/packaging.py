@@ -295,6 +295,10 @@ def package_article(
                 algorithms,
                 digests,
                 epoch,
+                known={
+                    described.dc_file.path: described.dc_file.digests,
+                    METS_PATH: described.mets_digests,
+                },
             )
             if epoch is not None:
                 os.utime(stage / METADATA_DIR, (epoch, epoch))

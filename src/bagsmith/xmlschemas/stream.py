@@ -167,13 +167,16 @@ def validate_with_proof(
     *,
     expect: str,
     visit: Callable[[Any], None] | None = None,
+    sha256: str | None = None,
 ) -> tuple[list[Problem], Proof | None]:
     """:func:`validate_stream` of a document in memory, and the :class:`Proof` of its bytes
-    when it has no problem (and the validator knows its schema set)."""
+    when it has no problem (and the validator knows its schema set). ``sha256``: the SHA-256
+    of ``data`` when the caller has taken it already (it is not taken again)."""
     problems = validate_stream(data, validator, display, expect=expect, visit=visit)
     if problems or not validator.fingerprint[1]:
         return problems, None
-    return problems, Proof(hashlib.sha256(data).hexdigest(), validator.fingerprint, expect)
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    return problems, Proof(digest, validator.fingerprint, expect)
 
 
 class _Hashing:
