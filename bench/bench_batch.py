@@ -106,25 +106,37 @@ def load() -> str:
     return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
+def usage() -> tuple[resource.struct_rusage, resource.struct_rusage]:
+    """Resource use of this process, and of its reaped children (the pool's workers)."""
+    return resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
 def cpu_seconds() -> tuple[float, float]:
     """CPU time of this process, and of its reaped children (the pool's workers)."""
-    own, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
+    own, kids = usage()
     return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def measure(task: str, workers: int, run: Any) -> dict[str, Any]:
     """Run ``run()`` -> (items, bytes); wall time, CPU time (of this process, the parent, and
     of the workers) and the load around it."""
-    before, (own0, kids0) = load(), cpu_seconds()
+    before, (own0, kids0) = load(), usage()
     started = time.perf_counter()
     items, nbytes = run()
     seconds = time.perf_counter() - started
-    own1, kids1 = cpu_seconds()
-    parent = own1 - own0
-    cpu = parent + kids1 - kids0
+    own1, kids1 = usage()
+
+    def spent(field: str) -> float:  # this process and its workers together
+        return float(
+            getattr(own1, field)
+            - getattr(own0, field)
+            + getattr(kids1, field)
+            - getattr(kids0, field)
+        )
+
+    parent = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
+    user, system = spent("ru_utime"), spent("ru_stime")
+    cpu = user + system
     return {
         "task": task,
         "workers": workers,
@@ -139,6 +151,13 @@ def measure(task: str, workers: int, run: Any) -> dict[str, Any]:
         "parent_cpu_per_item_ms": round(1000 * parent / items, 1),
         "parent_share": round(parent / cpu, 3) if cpu else 0.0,
         "cores_used": round(cpu / seconds, 2),
+        # user and system (kernel) CPU, minor page faults and context switches (voluntary:
+        # waiting, e.g. for syncfs; involuntary: preempted) per item, workers included
+        "user_per_item_ms": round(1000 * user / items, 1),
+        "sys_per_item_ms": round(1000 * system / items, 1),
+        "faults_per_item": round(spent("ru_minflt") / items),
+        "waits_per_item": round(spent("ru_nvcsw") / items, 1),
+        "preempted_per_item": round(spent("ru_nivcsw") / items, 1),
         "load_before": before,
         "load_after": load(),
     }
@@ -184,6 +203,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
     parser.add_argument("--schemas", type=Path, default=ROOT.parent / "shared" / "schemas")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--only",
+        choices=["package", "validate"],
+        help="measure only this step (validate: the bags of an earlier run must be there)",
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -213,7 +237,7 @@ def main() -> None:
 
     results: list[dict[str, Any]] = []
     unit = {"package": "articles/s", "validate": "bags/s"}
-    for task in ("package", "validate"):
+    for task in [args.only] if args.only else ["package", "validate"]:
         runs: dict[int, list[dict[str, Any]]] = {w: [] for w in args.workers}
         for _ in range(args.repeat):  # interleaved: 1, 2, 1, 2 … so that load drifts are shared
             for workers in args.workers:
@@ -231,7 +255,10 @@ def main() -> None:
                 f"{row['items_per_s']:7.2f} {unit[task]}  {row['mb_per_s']:7.2f} MB/s  "
                 f"CPU {row['cpu_per_item_ms']} ms/item (parent {row['parent_cpu_per_item_ms']}"
                 f" ms, {100 * row['parent_share']:.1f} %), {row['cores_used']} cores busy  "
-                f"({row['load_before']} -> {row['load_after']})",
+                f"({row['load_before']} -> {row['load_after']})\n"
+                f"{'':8} user {row['user_per_item_ms']} ms, sys {row['sys_per_item_ms']} ms, "
+                f"{row['faults_per_item']} page faults, {row['waits_per_item']} waits, "
+                f"{row['preempted_per_item']} preemptions an item",
                 flush=True,
             )
     for task in ("package", "validate"):

@@ -7,6 +7,7 @@ removed first; whatever happens, the staging folder and a partial archive are re
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,22 +53,31 @@ class Stage:
         )
         self.path = staging.staging_path(target.bag_dir)
         self.partial = staging.partial_path(target.archive) if target.archive else None
+        self._flush: staging.Flush | None = None
 
     def create(self) -> Path:
         staging.create_dir(self.path)
         return self.path
 
-    def commit(self, epoch: int | None) -> None:
-        """Move the complete bag into place: rename the folder, or write and link the archive."""
+    def flush_early(self) -> None:
+        """The staged bag is complete and will only be read until :meth:`commit`: start flushing
+        it to disk now (a bag folder; an archive is flushed as itself). The caller forks no
+        process until then (the flush runs in a thread)."""
+        if self.target.archive is None and self._flush is None:
+            self._flush = staging.Flush(self.path)
+
+    def commit(self, epoch: int | None, *, sync_parent: bool = True) -> None:
+        """Move the complete bag into place: rename the folder, or write and link the archive
+        (``sync_parent=False``: the caller ``fsync`` s the destination's folder itself)."""
         target = self.target
         if target.archive is not None and self.partial is not None and target.fmt is not None:
             write_archive(self.path, self.partial, target.fmt, target.bag_dir.name, epoch)
             with interrupts.deferred():  # in place and recorded as such, or neither
-                staging.commit_file(self.partial, target.archive)
+                staging.commit_file(self.partial, target.archive, sync_parent=sync_parent)
                 interrupts.complete(target.archive)
         else:
             with interrupts.deferred():
-                staging.commit_dir(self.path, target.dest)
+                staging.commit_dir(self.path, target.dest, self._flush, sync_parent=sync_parent)
                 interrupts.complete(target.dest)
 
     def clean(self) -> None:
@@ -75,3 +85,7 @@ class Stage:
         staging.remove(self.path)
         if self.partial is not None:
             staging.remove(self.partial)
+        flush, self._flush = self._flush, None
+        if flush is not None:  # the thread does not outlive the run (its error is moot now)
+            with contextlib.suppress(OSError):
+                flush.wait()

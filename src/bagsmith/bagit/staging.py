@@ -1,7 +1,9 @@
 """Write beside the destination, then rename into place: no half-written bag at DEST, ever.
 
 A bag is built in ``.<DEST name>.bagsmith-staging-<pid>`` in DEST's parent folder (same file
-system, so the final rename is atomic). Data is flushed to disk (``syncfs``) before the rename.
+system, so the final rename is atomic). Data is flushed to disk (``syncfs``) before the rename;
+the flush may start early, in a thread (:class:`Flush`), once the bag is complete and while it is
+only read (the checks before the rename), and the rename waits for it.
 On an error or an interrupt the staging folder is removed; after a hard kill it may stay
 behind, and the next run for the same DEST removes staging folders whose process is gone
 (exited, or killed and not yet reaped by its parent).
@@ -17,6 +19,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 from ..errors import DestinationError
@@ -142,6 +145,33 @@ def sync_filesystem(path: Path) -> None:
         os.close(fd)
 
 
+class Flush:
+    """:func:`sync_filesystem` of ``path`` in a thread of its own, started once everything of a
+    staged bag is written: the wait for the disk (a few ms a bag, off the CPU) overlaps the checks
+    that only read the bag. :func:`commit_dir` waits for it (and raises its error) before the
+    rename; nothing may be written into the folder once it has started. The thread holds no lock
+    of ours; start it only where no process is forked meanwhile."""
+
+    def __init__(self, path: Path) -> None:
+        self._error: OSError | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(path,), name="bagsmith-flush", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            sync_filesystem(path)
+        except OSError as exc:
+            self._error = exc
+
+    def wait(self) -> None:
+        """Until the flush is done; its OSError, if it failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -155,9 +185,17 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def commit_dir(staging: Path, dest: Path) -> None:
-    """Flush and rename a finished staging folder to DEST (an empty folder at DEST is replaced)."""
-    sync_filesystem(staging)
+def commit_dir(
+    staging: Path, dest: Path, flush: Flush | None = None, *, sync_parent: bool = True
+) -> None:
+    """Flush and rename a finished staging folder to DEST (an empty folder at DEST is replaced);
+    with ``flush`` (started on ``staging`` when it was complete), wait for that one instead.
+    ``sync_parent=False``: the caller makes the rename durable itself (``fsync`` of DEST's
+    folder) before it tells anyone the bag is there."""
+    if flush is None:
+        sync_filesystem(staging)
+    else:
+        flush.wait()
     try:
         os.rename(staging, dest)
     except OSError as exc:
@@ -168,11 +206,13 @@ def commit_dir(staging: Path, dest: Path) -> None:
         raise DestinationError(
             f"cannot move the bag into place: {exc.strerror}", path=dest
         ) from None
-    fsync_dir(dest.parent)
+    if sync_parent:
+        fsync_dir(dest.parent)
 
 
-def commit_file(partial: Path, dest: Path) -> None:
-    """Flush and move a finished file to DEST without ever replacing an existing DEST."""
+def commit_file(partial: Path, dest: Path, *, sync_parent: bool = True) -> None:
+    """Flush and move a finished file to DEST without ever replacing an existing DEST
+    (``sync_parent``: as for :func:`commit_dir`)."""
     fd = os.open(partial, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -190,4 +230,5 @@ def commit_file(partial: Path, dest: Path) -> None:
         os.rename(partial, dest)
     else:
         os.unlink(partial)
-    fsync_dir(dest.parent)
+    if sync_parent:
+        fsync_dir(dest.parent)

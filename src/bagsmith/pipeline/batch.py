@@ -17,6 +17,9 @@ The same check applies without ``resume`` to a bag whose ``Bag-Group-Identifier`
 ``Bag-Count`` are the article's own: a retried task whose first attempt finished the bag.
 ``package_article`` writes atomically, so an article that was being packaged when the batch
 died has no bag and is simply packaged again (its staging leftovers are removed by the writer).
+A bag is flushed to disk before its rename into place, and the rename is made durable (an
+``fsync`` of the output folder, by this process for the local pool's workers) before the journal
+records the bag.
 
 Workers must see the collection and the output folder at the same paths (one machine, or a
 shared file system for a Dask cluster).
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fixity
+from ..bagit.staging import fsync_dir
 from ..errors import DestinationError, InputError, Interrupted, UsageError
 from .batch_tasks import (
     ArticleOutcome,
@@ -169,6 +173,8 @@ def run_batch(
                 def record(outcome: ArticleOutcome) -> None:
                     nonlocal done_items, done_bytes
                     outcome.source_bytes = sizes[outcome.index]
+                    if outcome.status == "packaged":  # its rename is durable before its record
+                        fsync_dir(output)
                     journal.write(_article_record(outcome))
                     report.outcomes.append(outcome)
                     done_items += 1

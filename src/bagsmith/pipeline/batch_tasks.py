@@ -145,6 +145,9 @@ def package_with_bagsmith(request: ArticleRequest) -> PackageSummary:
         created=opts.created,
         bag_group=(request.group, request.index, request.total),
         schema_dir=opts.schema_dir,
+        # a local pool: the batch's parent fsyncs the output folder before it journals the bag
+        # (the worker goes on meanwhile); a Dask worker, maybe on another machine, does it itself
+        sync_parent=opts.scheduler is not None,
     )
     if request.url is not None:
         from .capturing import CaptureOptions, capture_article

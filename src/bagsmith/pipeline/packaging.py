@@ -93,6 +93,9 @@ class PackageOptions:
     record_defaults: tuple[tuple[str, str], ...] = ()
     # package-level PREMIS events the caller recorded (a capture: one per captured file)
     events: tuple[PackageEvent, ...] = ()
+    # False: the caller fsyncs the output's folder itself before it reports the package
+    # (``batch``'s parent, before its journal records the bag), so the rename is durable
+    sync_parent: bool = True
 
 
 @dataclass
@@ -308,6 +311,8 @@ def package_article(
             )
             tags = bag_info_tags(info, totals, day=bagging_date(epoch), agent=bag_software_agent())
             write_tag_files(stage, algorithms, tags, epoch, options.tag_files)
+            if processes == 1:  # the bag is complete: flush it while it is checked (no fork)
+                run.flush_early()
             with step(progress, "Validating", totals.bytes) as update:
                 validation = steps.validate_staged(
                     stage,
@@ -326,7 +331,7 @@ def package_article(
                 )
             steps.fail_invalid(validation)
             with interrupts.deferred():
-                run.commit(epoch)
+                run.commit(epoch, sync_parent=options.sync_parent)
                 committed = True
             validation.path = str(target.final)
             report = None
