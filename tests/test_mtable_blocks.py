@@ -168,3 +168,121 @@ def test_the_compact_table_takes_blocks_too() -> None:
     assert table.entries.get("data/7") == b"\x01" + bytes.fromhex(
         _digest("sha512", "data/7")
     ) + bytes(32)
+
+
+def _text_line(rng: random.Random, alg: str, path: str, odd: float) -> list[str]:
+    """A manifest line as text, sometimes odd in a way that could put the fields of a block's
+    text out of step with its lines (white space where a separator may be found)."""
+    digest = _digest(alg, path)
+    if rng.random() >= odd:
+        return [f"{digest}  {path}"]
+    kind = rng.randrange(16)
+    if kind == 0:
+        return [f"{digest}  {path} "]  # white space at the end of the path
+    if kind == 1:
+        return [f"{digest}  {path}   "]
+    if kind == 2:
+        return [f"{digest}  {path.replace('/', '  /', 1)}"]  # a separator inside the path
+    if kind == 3:
+        return [digest, path]  # the digest and the path on two lines
+    if kind == 4:
+        return [f"{digest}  {path}  {digest}", path]
+    if kind == 5:
+        return [f" {digest}  {path}"]
+    if kind == 6:
+        return [f"{digest[:64]}  {digest[64:]}  {path}"]
+    if kind == 7:
+        return [f"{digest}   {path}"]  # a wider separator than the first line's
+    if kind == 8:
+        return [f"{digest}\t{path}"]
+    if kind == 9:
+        return ["", f"{digest}  {path}"]
+    if kind == 10:
+        return [f"{digest}  {path}", f"{digest}  {path}"]  # listed twice
+    if kind == 11:
+        return [f"{digest}x  {path}"]
+    if kind == 12:
+        return [f"{digest[:-2]}  {path}"]
+    if kind == 13:
+        return [f"{digest}  data/a%25b{path[4:]}"]
+    if kind == 14:
+        return [f"{digest}  {path}\r"]  # a CR: never taken from the text
+    return [f"{digest}  ", f"  {path}"]
+
+
+def _load_text(
+    texts: list[bytes], digests: bool, take: bool, block: int, monkeypatch: pytest.MonkeyPatch
+) -> Loaded | None:
+    """What a table loads from the manifests' bytes read by ``decode_line_blocks`` in blocks
+    of BLOCK bytes, offering their text to the table (``take``) or not (line by line)."""
+    import io
+
+    from bagsmith.bagit import textlines
+
+    monkeypatch.setattr(textlines, "_BLOCK", block)
+    table = ManifestTable(ALGS, payload=True, duplicate_is_error=True, digests=digests)
+    if not take:
+        monkeypatch.setattr(table, "_load_block", lambda *_args: False)
+    report = Report("bag")
+    try:
+        for index, data in enumerate(texts):
+            taker = table.taker(index) if take else None
+            blocks = textlines.decode_line_blocks(io.BytesIO(data), "utf-8", "m", taker)
+            table.load(index, blocks, report)
+    except NeedDigests:
+        return None
+    problems = [(p.code, p.message, p.path, p.line) for p in report]
+    return dict(table.entries.items()), problems, table.raw_names
+
+
+@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("digests", [True, False])
+def test_text_blocks_load_what_lines_load(
+    seed: int, digests: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text of a block taken whole (``ManifestTable.taker``) loads what its lines load
+    one by one: odd lines (white space that a separator could be found in, a line cut in
+    two, lines glued) are never taken out of step."""
+    rng = random.Random(1000 + seed)
+    paths = [f"data/{rng.choice('ab')}/{i:04d}-{rng.choice(['x', 'é', 'A b'])}" for i in range(300)]
+    odd = rng.choice([0.0, 0.01, 0.05, 0.3])
+    texts = []
+    for alg, _name in ALGS:
+        listed = [p for p in paths if rng.random() > (0.01 if seed % 3 == 1 else 0.0)]
+        if seed % 4 == 1:
+            rng.shuffle(listed)
+        lines = [line for path in listed for line in _text_line(rng, alg, path, odd)]
+        end = "\n" if seed % 5 else ""
+        texts.append(("\n".join(lines) + end).encode())
+    block = rng.choice([300, 1000, 4096, 65536])
+    got = _load_text(texts, digests, True, block, monkeypatch)
+    want = _load_text(texts, digests, False, block, monkeypatch)
+    assert got == want
+    if odd == 0.0 and digests:
+        assert got is not None and not got[1]
+
+
+def test_a_text_of_plain_lines_is_taken_whole() -> None:
+    table = ManifestTable(ALGS, payload=True, digests=False)
+    lines = [f"{_digest('sha512', p)}  {p}" for p in ("data/a", "data/b")]
+    take = table.taker(0)
+    assert take is not None
+    table._begin(1)
+    assert take("\n".join(lines) + "\n") == 2
+    with pytest.raises(NeedDigests):  # listed twice in one manifest: read again with digests
+        take("\n".join(lines))
+    for text in (
+        f"{lines[0]}\n{lines[1]} \n",  # white space after a path
+        f"{lines[0]}\n\n{lines[1]}\n",  # a blank line
+        f"{lines[0][:128]}\n{lines[0][128:]}\n",  # a line cut in two
+        f"{lines[0]}  {lines[1]}\n",  # two lines glued
+        f"{lines[0]}\ndata/b\n",  # a path without a digest
+        # two digits short, two too many: the digests' length is right, not their widths
+        f"{lines[0]}\n{lines[1][:126]}  data/b\n{lines[1][:128]}ab  data/c\n",
+    ):
+        for digests in (False, True):
+            fresh = ManifestTable(ALGS, payload=True, digests=digests)
+            fresh._begin(1)
+            take = fresh.taker(0)
+            assert take is not None and take(text) == 0
+            assert not fresh.entries

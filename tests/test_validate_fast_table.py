@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bagsmith.bagit import textlines
 from bagsmith.bagit import validate as validate_module
 from bagsmith.bagit.mtable import ManifestTable
 from bagsmith.bagit.validate import Mode, validate_bag
@@ -117,14 +118,31 @@ class _WithDigests(ManifestTable):
         super().__init__(*args, **kwargs)
 
 
+class _LineByLine(_WithDigests):
+    """... and reading every manifest line by line (no block taken whole, from its lines or
+    its text)."""
+
+    def taker(self, index: int) -> None:
+        return None
+
+    def _load_block(self, *args: Any) -> bool:
+        return False
+
+
 @pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize("mode", [Mode.FAST, Mode.COMPLETENESS])
 def test_fast_reports_what_a_table_with_digests_reports(
     tmp_path: Path, seed: int, mode: Mode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Against the plainest reading: every digest kept, every line read one by one, every
+    file looked up in the table one by one (``_walk_order``); the manifests are read in
+    blocks of a few lines (taken whole from their text, or their lines, or line by line)."""
     bag = _random_bag(tmp_path / "bag", seed)
-    got = validate_bag(bag, mode=mode)
-    monkeypatch.setattr(validate_module, "ManifestTable", _WithDigests)
+    with monkeypatch.context() as patch:
+        patch.setattr(textlines, "_BLOCK", random.Random(seed).choice([200, 700, 65536]))
+        got = validate_bag(bag, mode=mode)
+    monkeypatch.setattr(validate_module, "ManifestTable", _LineByLine)
+    monkeypatch.setattr(validate_module._Validator, "_walk_order", lambda *_args: None)
     want = validate_bag(bag, mode=mode)
     assert _problems(got) == _problems(want)
     assert (got.payload_files, got.payload_bytes, got.valid) == (

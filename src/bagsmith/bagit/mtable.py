@@ -10,9 +10,9 @@ whole.
 
 from __future__ import annotations
 
-import binascii
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, cast, overload
 
@@ -73,6 +73,12 @@ class ManifestTable:
         )
         #: undecoded path → decoded path, for paths with '%' (peers that do not encode '%')
         self.raw_names: dict[str, str] = {}
+        # while a manifest is loaded (:meth:`_begin`): whether the table holds its paths only;
+        # the table's paths in order, and how many of them it listed so far in that order
+        self._alone = False
+        self._keys: list[str] | None = None
+        self._pos = 0
+        self._bit = 0
 
     def keep_digests(self) -> None:
         """Empty the table and keep every digest from now on (after :class:`NeedDigests`)."""
@@ -98,9 +104,11 @@ class ManifestTable:
         fullmatch = None
         fromhex = bytes.fromhex if self.digests else _no_digest
         get = entries.get
+        self._begin(bit)
         for first, lines in blocks:
             if self.payload and self._load_block(lines, bit, start, end):
                 continue
+            self._unfollow()
             if fullmatch is None:  # (compiled once lines are read one by one)
                 fullmatch = _plain_line(fixity.SUPPORTED[alg])
             for number, text in enumerate(lines, first):
@@ -192,6 +200,7 @@ class ManifestTable:
                     entries[path] = b"".join(
                         (bytes((old[0] | bit,)), old[1:start], digest, old[end:])
                     )
+        self._unfollow()
         if markers:
             report.add(
                 "manifest-binary-marker",
@@ -209,6 +218,17 @@ class ManifestTable:
                 first_dotted,
             )
 
+    def taker(self, index: int) -> Callable[[str], int] | None:
+        """For :func:`~bagsmith.bagit.textlines.decode_line_blocks` (``take=``) while the
+        ``index``-th manifest is read by :meth:`load`: a block of plain payload lines taken
+        from its text, without cutting it into lines first (see :meth:`_take`)."""
+        if not self.payload:
+            return None
+        bit = 1 << index
+        start = self.offsets[index]
+        end = start + fixity.SUPPORTED[self.algorithms[index]] // 2 if self.digests else start
+        return partial(self._take, bit, start, end)
+
     def _load_block(self, lines: list[str], bit: int, start: int, end: int) -> bool:
         """Load a block of payload manifest lines with a few passes in C, when every line is
         plain: the digest, the white space of the first line, then ``data/…`` with no '%',
@@ -217,12 +237,12 @@ class ManifestTable:
         load nothing and return False: the block is read line by line, with every check.
 
         Each line is cut in two: its digest and separator (``heads``, all of one width) and
-        its path. The separators are checked in place (every ``cut``-th character) and cut
-        out, the digests decoded at once, and the entries' values built in one buffer of
-        records.
+        its path. The separators are checked in place (every ``cut``-th character), the
+        digests decoded at once (``bytes.fromhex`` skips the separators, white space between
+        two digests: a digest with white space in it decodes to fewer bytes), and the entries'
+        values built in one buffer of records (:meth:`_store`).
         """
         n = len(lines)
-        size = end - start  # 0: a table without digests
         hexw = fixity.SUPPORTED[self.algorithms[bit.bit_length() - 1]]
         first = lines[0]
         sep = first[hexw : len(first) - len(first[hexw:].lstrip(" \t"))]
@@ -235,6 +255,12 @@ class ManifestTable:
         for k, char in enumerate(sep):
             if heads[hexw + k :: cut] != char * n:
                 return False
+        try:
+            digests = bytes.fromhex(heads)  # anything but hex digits and the separators: refused
+        except ValueError:
+            return False
+        if 2 * len(digests) != n * hexw:
+            return False  # white space inside a digest
         paths = list(map(itemgetter(slice(cut, None)), lines))
         joined = "\n".join(paths)  # (no path holds a line feed)
         if not joined.startswith("data/") or joined.count("\ndata/") != n - 1:
@@ -243,18 +269,133 @@ class ManifestTable:
             return False
         if ".." in joined:
             return False
+        return self._store(paths, digests, bit, start, end)
+
+    def _take(self, bit: int, start: int, end: int, text: str) -> int:
+        """Load a block of payload manifest lines from its text (each line ends with a line
+        feed, but maybe the last one of the file; no CR) when every line is plain (as
+        :meth:`_load_block` takes them) and return how many lines it held; else load nothing
+        and return 0 (the block is then cut into lines and given to :meth:`load`).
+
+        The text is cut into fields by one ``split`` on the separator of the first line, with
+        the separator put before each line feed too: a plain line then gives two fields, its
+        digest (led by the line feed that ended the line before) and its path. What makes
+        sure every line gave exactly two fields: the digests joined are digits of one width
+        with one line feed between two of them (a field holding a line feed anywhere else
+        also holds the white space of a separator before it: refused), and no path holds a
+        line feed.
+        """
+        if "%" in text or "\x00" in text:
+            return 0
+        hexw = fixity.SUPPORTED[self.algorithms[bit.bit_length() - 1]]
+        after = text[hexw : hexw + 8]
+        sep = after[: len(after) - len(after.lstrip(" \t"))]
+        if not sep:
+            return 0
+        fields = text.replace("\n", sep + "\n").split(sep)
+        if fields[-1] == "\n":
+            fields.pop()  # (the text ends with a line feed)
+        n = len(fields) >> 1
+        if not n or len(fields) != 2 * n:
+            return 0
+        heads = "".join(fields[::2])  # digest, line feed, digest, …
+        if len(heads) != n * (hexw + 1) - 1 or heads[hexw :: hexw + 1] != "\n" * (n - 1):
+            return 0
+        digests = b""
+        if end > start:
+            try:
+                digests = bytes.fromhex(heads)  # (skips the line feeds between two digests)
+            except ValueError:
+                return 0
+            if 2 * len(digests) != n * hexw:
+                return 0  # white space inside a digest
+        else:  # no digest kept: only their form is checked, a byte at a time in one pass
+            try:
+                raw = heads.encode("ascii")
+            except UnicodeEncodeError:
+                return 0
+            if raw.translate(_HEX_KEPT) != raw:
+                return 0  # something else than hex digits and the line feeds counted above
+        paths = fields[1::2]
+        joined = "\x00".join(paths)  # (no NUL in the text)
+        if "\n" in joined:
+            return 0  # a line feed in a path: the lines and the fields are out of step
+        if self._follows(paths):
+            return n
+        if not joined.startswith("data/") or joined.count("\x00data/") != n - 1:
+            return 0
+        if ".." in joined:
+            return 0
+        return n if self._store(paths, digests, bit, start, end) else 0
+
+    def _follows(self, paths: list[str]) -> bool:
+        """Whether PATHS are the table's next paths in its order, for a manifest without
+        digests that lists what the table holds in the same order (the common case: its
+        manifests list the same files in the same order). They are marked as listed in it
+        at the end, in one pass (:meth:`_unfollow`); a block that does not follow marks
+        those followed so far, and ends the following."""
+        keys = self._keys
+        if keys is None:
+            return False
+        pos = self._pos
+        if keys[pos : pos + len(paths)] == paths:
+            self._pos = pos + len(paths)
+            return True
+        self._unfollow()
+        return False
+
+    def _begin(self, bit: int) -> None:
+        """Before a manifest is loaded: whether the table holds only its paths (it is the
+        first), or which paths it may list in the same order (a table without digests)."""
+        entries = self.entries
+        self._alone = not entries
+        self._keys = None
+        self._pos = 0
+        self._bit = bit
+        if entries and not self.digests and isinstance(entries, dict):
+            self._keys = list(entries)
+
+    def _unfollow(self) -> None:
+        """Mark the paths this manifest listed in the table's order so far (:meth:`_store`)
+        as listed in it, and stop following that order."""
+        keys, pos = self._keys, self._pos
+        self._keys = None
+        self._pos = 0
+        if keys is None or not pos:
+            return
+        entries = cast(dict[str, bytes], self.entries)
+        bit = self._bit
+        if pos == len(keys):
+            masks = set(entries.values())  # (shared 1-byte values)
+            if len(masks) == 1:  # the common case: every path in the same manifests
+                value = _BYTE[next(iter(masks))[0] | bit]
+                entries.clear()
+                entries.update(dict.fromkeys(keys, value))  # (its keys copied at once)
+                return
+        entries.update({path: _BYTE[entries[path][0] | bit] for path in keys[:pos]})
+
+    def _store(self, paths: list[str], digests: bytes, bit: int, start: int, end: int) -> bool:
+        """Put a block of plain lines' paths and raw digests in the table (the ``bit``-th
+        manifest's, its digests between ``start`` and ``end`` of a value): see
+        :meth:`_load_block`. False: nothing loaded (a path listed again, or some new and
+        some known): the block is read line by line."""
+        n = len(paths)
+        size = end - start  # 0: a table without digests
         entries = self.entries
         width = self.width
+        if not size and isinstance(entries, dict):
+            if self._follows(paths):
+                return True
+            if self._alone:  # the table holds this manifest's paths only
+                known = len(entries)
+                entries.update(dict.fromkeys(paths, _BYTE[bit]))
+                if len(entries) != known + n:
+                    # a path listed twice in this manifest: the same digest, or another?
+                    raise NeedDigests("a path listed twice")
+                return True
         olds = list(map(entries.get, paths))
         missing = olds.count(None)
         if missing and missing != n:
-            return False
-        try:
-            hexes = bytearray(heads, "ascii")
-            for k in range(len(sep)):  # the separators out, column by column
-                del hexes[hexw :: cut - k]
-            digests = binascii.unhexlify(hexes)  # anything left that is not hex: refused
-        except ValueError:  # (binascii.Error, UnicodeEncodeError)
             return False
         fresh: dict[str, bytes]
         if not size:  # no digests kept (their form is checked): a value is its mask alone
@@ -416,6 +557,8 @@ def _no_digest(hexdigest: str) -> bytes:
 _TWIN_BITS = 1 << 26
 _BYTE = [bytes((i,)) for i in range(256)]
 _first = itemgetter(0)
+#: hex digits and the line feed kept, any other byte changed
+_HEX_KEPT = bytes(c if chr(c) in "0123456789abcdefABCDEF\n" else (c + 1) & 0xFF for c in range(256))
 #: translation tables setting one bit (a manifest's) in every mask byte
 _WITH_BIT = {1 << i: bytes(m | 1 << i for m in range(256)) for i in range(8)}
 

@@ -104,10 +104,13 @@ class BagReader(ABC):
         with self.open(rel) as fh:
             yield from decode_lines(fh, encoding, rel)
 
-    def line_blocks(self, rel: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
-        """:meth:`lines` a block at a time: (number of the block's first line, its lines)."""
+    def line_blocks(
+        self, rel: str, encoding: str, take: Callable[[str], int] | None = None
+    ) -> Iterator[tuple[int, list[str]]]:
+        """:meth:`lines` a block at a time: (number of the block's first line, its lines);
+        ``take``: see :func:`~bagsmith.bagit.textlines.decode_line_blocks`."""
         with self.open(rel) as fh:
-            yield from decode_line_blocks(fh, encoding, rel)
+            yield from decode_line_blocks(fh, encoding, rel, take)
 
     @abstractmethod
     def tag_files(self) -> list[FileEntry]:

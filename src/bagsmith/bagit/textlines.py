@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from .. import limits
@@ -53,10 +53,18 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
         yield from enumerate(lines, first)
 
 
-def decode_line_blocks(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, list[str]]]:
+def decode_line_blocks(
+    fh: IO[bytes], encoding: str, rel: str, take: Callable[[str], int] | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """:func:`decode_lines` a block at a time: (number of the block's first line, its lines),
     for readers that handle many lines at once (a manifest of a million files). The errors
-    are the same, raised after the lines before the faulty one were yielded."""
+    are the same, raised after the lines before the faulty one were yielded.
+
+    ``take``: offered the text of each block of whole lines before it is cut into lines
+    (8-bit and UTF-8 files; a text with no CR, no byte order mark, no line over the limit;
+    each line ends with a line feed but maybe the last of the file). It returns how many
+    lines it took — all of them, the block is then not yielded (the line numbers of the next
+    ones count them) — or 0: the block is cut into lines and yielded."""
     codec = codecs.lookup(encoding)
     number = 0
     limit = limits.get("line-bytes")
@@ -109,6 +117,13 @@ def decode_line_blocks(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple
         if text is None:
             _raise_at_line(data[start:cut], encoding, rel, number)
             return
+        if take is not None and "\r" not in text and len(text) <= limit:
+            taken = take(text)
+            if taken:
+                number += taken
+                if not block:
+                    return
+                continue
         pieces = text.split("\n")
         if pieces[-1] == "":
             pieces.pop()

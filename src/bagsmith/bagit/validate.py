@@ -292,11 +292,13 @@ class _Validator:
         for first, lines in self._blocks(name):
             yield from enumerate(lines, first)
 
-    def _blocks(self, name: str) -> Iterator[tuple[int, list[str]]]:
+    def _blocks(
+        self, name: str, take: Callable[[str], int] | None = None
+    ) -> Iterator[tuple[int, list[str]]]:
         """The lines of a tag file a block at a time; a file that cannot be read or decoded
-        is reported and ends there."""
+        is reported and ends there. ``take``: see :meth:`BagReader.line_blocks`."""
         try:
-            yield from self.reader.line_blocks(name, self.decl.codec)
+            yield from self.reader.line_blocks(name, self.decl.codec, take)
         except TagDecodeError as exc:
             code = getattr(exc, "code", "tag-file-undecodable")
             what = (
@@ -398,7 +400,7 @@ class _Validator:
 
     def _read_manifests(self, table: ManifestTable) -> None:
         for index, name in enumerate(table.manifest_names):
-            table.load(index, self._blocks(name), self.report)
+            table.load(index, self._blocks(name, table.taker(index)), self.report)
 
     # -- payload ------------------------------------------------------------------------------
     def _payload(self, table: ManifestTable, load: Callable[[], None]) -> None:
@@ -489,8 +491,17 @@ class _Validator:
         else:
             load()
             entries = table.entries  # (a table read again has new entries)
+            order = self._walk_order(table)
+            taken = 0
             for batch in self.reader.payload_folders(on_names, identify=False):  # none hashed
                 files, paths = regular(batch)
+                if order is not None:
+                    if order[taken : taken + len(paths)] == paths:
+                        taken += len(paths)
+                        continue
+                    for path in order[:taken]:
+                        del entries[path]
+                    order = None
                 if all(map(entries.__contains__, paths)):  # the common case: all listed
                     values = list(map(entries.pop, paths))
                     if kept is not None:
@@ -504,6 +515,12 @@ class _Validator:
                         kept[key] = entries.pop(key)
                     else:
                         del entries[key]
+            if order is not None:  # every folder in step
+                if taken == len(entries):
+                    entries.clear()
+                else:
+                    for path in order[:taken]:
+                        del entries[path]
         entries = table.entries
         for path in specials:
             entries.pop(path, None)
@@ -543,6 +560,16 @@ class _Validator:
         entries.clear()
         self.result.fetch_pending = pending[0]
         self._oxum(counts[1] + pending[1], counts[0] + pending[0], unknown_length)
+
+    def _walk_order(self, table: ManifestTable) -> list[str] | None:
+        """The payload table's paths in their order, for a walk that hashes nothing and keeps
+        no digests: while it meets them in that order (the common case: the manifests list
+        the files as a walk finds them), a folder's paths are compared with the next ones at
+        once (no lookup of each) and taken off the table at the end, or at the first folder
+        out of step, before that folder is checked as usual."""
+        if self.kept is not None or not isinstance(table.entries, dict):
+            return None
+        return list(table.entries)
 
     def _listed_twice(self, path: str, table: ManifestTable) -> bool:
         """Whether an absent entry is a present file listed again under a name that differs
