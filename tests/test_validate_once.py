@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from bagsmith import xmlschemas
+from bagsmith.bagit.validate import BagValidation, Mode
 from bagsmith.metadata.checks import MetsFacts
 from bagsmith.pipeline import describing, package_steps
 from bagsmith.pipeline.describing import Description, check_metadata_file, describe_article
 from bagsmith.pipeline.packaging import PackageOptions, package_article
+from bagsmith.problems import Report
 from bagsmith.xmlschemas import stream
 
 from .metadata_helpers import example_article
@@ -87,10 +89,10 @@ def test_package_builds_and_validates_each_document_once(
     assert result.validation is not None and result.validation.valid
     assert builds == [1]
     # the XSD once per document, when it is built (the METS's semantic facts collected in
-    # the same parse); the staged files are read back and hashed (their bytes are the ones
-    # validated), not parsed again
+    # the same parse); the staged files are neither parsed nor hashed again: the full BagIt
+    # check re-read them against the manifests, which hold the digests of the bytes validated
     assert xsd_runs == {("dc.xml", True): 1, ("mets.xml", True): 1}
-    assert sorted(hashed) == ["data/metadata/dc.xml", "data/mets.xml"]
+    assert hashed == []
     # dc.xml and the METS were hashed when they were built (the proof's SHA-256 is one of
     # those digests), not again as they were written: only the record JSON was
     bag = tmp_path / "bag"
@@ -137,6 +139,41 @@ def test_known_facts_are_checked_against_the_bag_without_a_parse(
     # the facts given are copied, never resolved themselves: they serve again
     assert not built.mets_facts.resolved
     assert check_metadata_file(path, "data/mets.xml", **kwargs) == []
+
+
+def test_a_verified_digest_is_used_only_when_it_is_the_proven_one(
+    built: Description, tmp_path: Path, xsd_runs: Counter[tuple[str, bool]]
+) -> None:
+    """The SHA-256 the caller has just verified the file has (the full BagIt check of the
+    staged bag) stands for hashing it; a digest that is not the proof's means other bytes:
+    checked in full."""
+    assert built.mets_proof is not None and built.mets_facts is not None
+    path = tmp_path / "mets.xml"
+    path.write_bytes(built.mets_xml)
+    kwargs: dict[str, Any] = {"proof": built.mets_proof, "facts": built.mets_facts}
+    verified = built.mets_proof.sha256
+    assert check_metadata_file(path, "data/mets.xml", sha256=verified, **kwargs) == []
+    assert xsd_runs == {}
+    assert check_metadata_file(path, "data/mets.xml", sha256="0" * 64, **kwargs) == []
+    assert xsd_runs == {("data/mets.xml", True): 1}
+
+
+@pytest.mark.parametrize(
+    ("mode", "error", "known"),
+    [("full", False, True), ("full", True, False), ("fast", False, False)],
+    ids=["clean-full-check", "any-error", "digests-not-read"],
+)
+def test_a_staged_file_digest_is_known_only_from_a_clean_full_check(
+    mode: str, error: bool, known: bool
+) -> None:
+    report = Report("bag")
+    if error:
+        report.add("payload-digest-mismatch", "data/other.jpg differs", "data/other.jpg")
+    validation = BagValidation("bag", "directory", Mode(mode), report)
+    digests = {"data/mets.xml": {"sha256": "ab" * 32, "sha512": "cd" * 64}}
+    found = package_steps.verified_sha256(validation, digests, "data/mets.xml")
+    assert found == ("ab" * 32 if known else None)
+    assert package_steps.verified_sha256(validation, {}, "data/mets.xml") is None
 
 
 def test_known_facts_are_not_used_for_changed_bytes(

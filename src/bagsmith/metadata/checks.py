@@ -36,6 +36,13 @@ _TARGETS: dict[str, set[str]] = {
 #: as elements that have one; each result knows its element)
 _IDS = etree.XPath("descendant-or-self::*/@ID")
 _METS_ELEMENTS = f"{{{METS}}}*"
+#: the tags each kind of reference may point at (Clark names)
+_TARGET_TAGS = {
+    attr: frozenset(q(METS, kind) for kind in kinds) for attr, kinds in _TARGETS.items()
+}
+_FILESEC, _FILE, _FLOCAT, _AMDSEC = (q(METS, n) for n in ("fileSec", "file", "FLocat", "amdSec"))
+_HREF = q(XLINK, "href")
+_MIX, _MIX_SIZES = q(MIX, "mix"), tuple((n, q(MIX, n)) for n in ("imageWidth", "imageHeight"))
 
 
 _BIG_LINE = 65535
@@ -124,15 +131,15 @@ class MetsFacts:
                 if value:
                     line = _line(el)
                     refs.extend((attr, ref, line) for ref in value.split())  # attr: a constant
-        if section.tag == q(METS, "fileSec"):
+        if section.tag == _FILESEC:
             if self.filesec_line is None:
                 self.filesec_line = _line(section)
-            for file_el in section.iter(q(METS, "file")):
-                flocat = file_el.find(q(METS, "FLocat"))
+            for file_el in section.iter(_FILE):
+                flocat = file_el.find(_FLOCAT)
                 self.files.append(
                     FileFact(
                         ident=file_el.get("ID"),
-                        href=flocat.get(q(XLINK, "href")) if flocat is not None else None,
+                        href=flocat.get(_HREF) if flocat is not None else None,
                         line=_line(file_el),
                         href_line=_line(flocat) if flocat is not None else None,
                         checksum=file_el.get("CHECKSUM"),
@@ -140,12 +147,12 @@ class MetsFacts:
                         admids=tuple((file_el.get("ADMID") or "").split()),
                     )
                 )
-        if section.tag == q(METS, "amdSec"):
-            for mix in section.iter(q(MIX, "mix")):
+        if section.tag == _AMDSEC:
+            for mix in section.iter(_MIX):
                 values = [
                     (name, (value.text or "").strip(), _line(value))
-                    for name in ("imageWidth", "imageHeight")
-                    for value in mix.iter(q(MIX, name))
+                    for name, tag in _MIX_SIZES
+                    for value in mix.iter(tag)
                 ]
                 owner: Any = mix
                 while owner is not None:
@@ -209,15 +216,14 @@ class MetsFacts:
         out: list[Problem] = []
         for attr, ref, line in self.refs:
             target = self.ids.get(ref)
-            kinds = _TARGETS[attr]
             if target is None:
                 out.append(
                     self._problem(
                         "mets-id-dangling", f"{attr} {ref!r} matches no ID in the document", line
                     )
                 )
-            elif target[0] not in {q(METS, kind) for kind in kinds}:
-                wanted = " or ".join(sorted(kinds))
+            elif target[0] not in _TARGET_TAGS[attr]:
+                wanted = " or ".join(sorted(_TARGETS[attr]))
                 found = target[0].rsplit("}", 1)[-1]
                 out.append(
                     self._problem(

@@ -232,6 +232,7 @@ def check_metadata_file(
     schema_dir: Path | None = None,
     proof: xmlschemas.Proof | None = None,
     facts: MetsFacts | None = None,
+    sha256: str | None = None,
 ) -> list[Problem]:
     """Problems of one METS (``kind="mets"``) or Dublin Core (``kind="dc"``) document from any
     bag: unsafe or malformed XML, XSD errors (every embedded schema loaded) with their lines,
@@ -240,8 +241,10 @@ def check_metadata_file(
     With ``proof`` (``package`` checking the files it has just written: the
     :class:`Description`'s), the XSD is not run again when the bytes read are the ones this
     process validated (same SHA-256, same schemas); with ``facts`` too (the METS facts
-    collected as those bytes were validated), the document is only hashed, not parsed again.
-    Anything else is checked in full."""
+    collected as those bytes were validated), the document is only hashed, not parsed again;
+    nor hashed when the caller gives the ``sha256`` it has just verified the file has (the
+    full BagIt check of the staged bag, against its manifests). Anything else is checked in
+    full."""
     validator = xmlschemas.validator(schema_dir)
     problems: list[Problem] | None = None
     found = MetsFacts(display)  # hrefs are resolved from the folder of display
@@ -251,7 +254,7 @@ def check_metadata_file(
             visit = None  # nothing to collect: the bytes are only hashed
             found = facts.copy(display) if facts is not None else found
         problems = xmlschemas.read_proven(
-            source, validator, display, proof, expect=kind, visit=visit
+            source, validator, display, proof, expect=kind, visit=visit, sha256=sha256
         )
     if problems is None:
         found = MetsFacts(display)

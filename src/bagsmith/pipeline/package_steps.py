@@ -188,9 +188,10 @@ def validate_staged(
     """BagIt (full: every digest re-read), the profile, and dc.xml/mets.xml (schemas and METS
     semantics against the manifest digests) of the staged bag, in one result. ``proofs`` (bag
     path → :class:`~bagsmith.xmlschemas.Proof`): the metadata files whose bytes were validated
-    against the schemas when they were built; read again (and hashed as they are read), they are
-    not run through the XSD a second time when they are still those bytes; nor, with
-    ``mets_facts`` (collected as the METS was validated), parsed again."""
+    against the schemas when they were built: not run through the XSD a second time when they
+    are still those bytes (their SHA-256, as the full BagIt check found it against the
+    manifests, or read again when that check found any error); nor, with ``mets_facts``
+    (collected as the METS was validated), parsed again."""
     proofs = proofs or {}
     validation = validate_bag(
         root, mode=Mode.FULL, processes=processes, progress=progress, facts=profile is not None
@@ -203,7 +204,12 @@ def validate_staged(
     payload = set(digests)
     validation.report.extend(
         check_metadata_file(
-            root / DC_PATH, DC_PATH, kind="dc", schema_dir=schema_dir, proof=proofs.get(DC_PATH)
+            root / DC_PATH,
+            DC_PATH,
+            kind="dc",
+            schema_dir=schema_dir,
+            proof=proofs.get(DC_PATH),
+            sha256=verified_sha256(validation, digests, DC_PATH),
         )
     )
     validation.report.extend(
@@ -218,9 +224,19 @@ def validate_staged(
             schema_dir=schema_dir,
             proof=proofs.get(METS_PATH),
             facts=mets_facts,
+            sha256=verified_sha256(validation, digests, METS_PATH),
         )
     )
     return validation
+
+
+def verified_sha256(validation: BagValidation, digests: Digests, path: str) -> str | None:
+    """The SHA-256 of the staged file at ``path`` as the full BagIt check just found it: when
+    that check (every payload file re-read against the manifests, which hold ``digests``)
+    found no error at all, the file has the manifests' digest; else None (not known)."""
+    if validation.mode is not Mode.FULL or not validation.report.valid:
+        return None
+    return digests.get(path, {}).get("sha256")
 
 
 def fail_invalid(validation: BagValidation) -> None:

@@ -208,12 +208,14 @@ def read_proven(
     expect: str | None = None,
     visit: Callable[[Any], None] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    sha256: str | None = None,
 ) -> list[Problem] | None:
     """:func:`validate_stream` without the XSD, for a document whose bytes this process has
     proven valid (:func:`validate_with_proof`): read and parsed the same way (size limit,
     unsafe prolog, well-formedness, DTD refused; ``visit`` sees every section), the bytes
     hashed as the parser reads them; without ``visit`` (nothing to see in it), only hashed:
-    those bytes passed every check already. ``[]`` when the bytes read are the proven ones
+    those bytes passed every check already (not even hashed when the caller knows the
+    ``sha256`` of the document at ``source``). ``[]`` when the bytes read are the proven ones
     (same SHA-256, same schema set, same kind of document). ``None`` otherwise — the document
     changed since, or anything else is amiss: the caller must then check it in full with
     :func:`validate_stream` (and a fresh ``visit``, as this one has seen the sections)."""
@@ -224,7 +226,7 @@ def read_proven(
     ):
         return None
     if visit is None:
-        return [] if _sha256_of(source) == proof.sha256 else None
+        return [] if (sha256 or _sha256_of(source)) == proof.sha256 else None
     stream, problems = _open(source, display, max_bytes)
     if stream is None:
         return None
