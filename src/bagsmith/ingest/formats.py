@@ -694,7 +694,8 @@ class FormatIdentifier:
         self._fido.containersignature_file = versions.pronom_container_signature
         # the same matching, from a table read once (module docstring); fido's identify_file
         # and its container handling call it through the instance
-        self._fido.match_formats = _Signatures(self._fido).match
+        self._signatures = _Signatures(self._fido)
+        self._fido.match_formats = self._signatures.match
         self._by_extension: dict[str, list[Any]] | None = None
         self._described: dict[Any, _Match] = {}  # each format's element read once
         self._lock = threading.Lock()
@@ -737,6 +738,12 @@ class FormatIdentifier:
             extensions=tuple(e.text.lower() for e in element.findall("extension") if e.text),
             signatures=len(element.findall("signature")),
         )
+
+    def prepare(self, first_bytes: Iterable[int]) -> None:
+        """Make now the matching plans of files that start with these bytes (each made on first
+        use otherwise, 2–20 ms): a process about to fork its workers makes them once for all."""
+        for byte in first_bytes:
+            self._signatures._plan(bytes([byte]))
 
     def identify(self, path: Path | str, mime_type: str | None = None) -> FormatId:
         """The PRONOM format of one file (``mime_type``: the MIME type its name suggests, used

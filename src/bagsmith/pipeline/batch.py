@@ -27,6 +27,7 @@ shared file system for a Dask cluster).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -151,12 +152,7 @@ def run_batch(
         request = _request(spec, total, group, output, options, finished.get(spec.name))
         tasks.append(ArticleTask(request, packager))
     if packager is package_with_bagsmith and options.scheduler is None:
-        # imported and loaded once here, so that the forked local workers start with them:
-        # fido's signatures take ~0.5 s to load, which each worker would pay again
-        from ..ingest.formats import identifier
-        from . import packaging  # noqa: F401
-
-        identifier()
+        prepare_workers(options)
     executor = executor or make_executor(options.workers, options.scheduler)
     report.executor = executor.description
     started = time.monotonic()
@@ -209,6 +205,32 @@ def run_batch(
         executor.close()
     report.outcomes.sort(key=lambda o: o.index)
     return report
+
+
+#: First bytes of files every package of photographs holds: JPEG, XML (the METS and DC),
+#: JSON (the record). Others (a PNG, the article's text) are planned by the worker that meets
+#: them: made here, each would cost every batch that has none
+COMMON_FIRST_BYTES = (0xFF, 0x3C, 0x7B)
+
+
+def prepare_workers(options: BatchOptions) -> None:
+    """What each local worker would otherwise make on its first article, made once here before
+    the pool forks, so that the workers start with it: the modules ``package`` imports, fido's
+    signature table (~0.5 s) and its plans for the common first bytes, the compiled schemas,
+    Pillow's common image plugins (~0.1 s of CPU a worker otherwise). Only what every worker
+    would do anyway (the same wall time, done once): what fails here (the schemas not
+    installed) is left for each article to report."""
+    from PIL import Image
+
+    from .. import xmlschemas
+    from ..errors import BagsmithError
+    from ..ingest.formats import identifier
+    from . import packaging  # noqa: F401
+
+    identifier().prepare(COMMON_FIRST_BYTES)
+    Image.preinit()
+    with contextlib.suppress(BagsmithError):
+        xmlschemas.validator(options.schema_dir)
 
 
 def _check_output(coll: Collection, output: Path) -> None:
