@@ -14,8 +14,9 @@ the largest worker count over one worker. With workers, the parent's own share o
 shown too: the work it does per item is serial, and bounds the speed-up (Amdahl); the start-up
 ``run_batch`` does once before its pool starts (``prepare_workers``: imports, fido's table and
 plans, the schemas) is done and shown before the first measurement, so that no run carries it.
-The load average (``os.getloadavg``) is printed with every row: the machine may be shared, and the wall-clock speed-up is only meaningful on an
-idle one — the CPU columns show how much of it is the machine's load.
+The load average (``os.getloadavg``) is printed with every row: the machine may be shared, and
+the wall-clock speed-up is only meaningful on an idle one — the CPU columns show how much of it
+is the machine's load.
 
 Needs the official schemas: ``BAGSMITH_SCHEMA_DIR``, or ``--schemas`` (a folder such as
 ../shared/schemas, installed into the work folder once).
