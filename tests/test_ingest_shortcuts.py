@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 
 from bagsmith.ingest import captions, clutter
 from bagsmith.model import Article, Figure, ImageInfo, Section
+from bagsmith.pipeline import layout
 from bagsmith.pipeline.jsontext import dumps_indented
 from bagsmith.pipeline.packaging import _record_bytes
 
@@ -150,3 +153,60 @@ def test_credit_patterns_are_the_four() -> None:
         captions._AGENCY_CREDIT,
     ]
     assert all(isinstance(p, re.Pattern) for p in patterns)
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+_DATE_TEXT_WORDS = st.sampled_from(
+    ["October", "Oct.", "May", "23", "23rd", "1956", "1957", "56", "1950s", "1950's", "1950’s",
+     "1800s", "2000s", "١٩٥٦", "١٩٥0s", "1956-10-23", "between", "Between", "BETWEEN", "from",
+     "FROM", "and", "to", "To", "until", "through", "Toronto", "–", "—", "-", "/", ",", ".",
+     "circa", "possibly", "of", "the", "Budapest", "?"]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_DATE_TEXT_WORDS, max_size=9).map(" ".join))
+@example("October 23 – November 4, 1956")
+@example("October 23 to November 4, 1956")
+@example("23 October until 4 November 1956")
+@example("October 23-25, 1956")
+@example("23–25 October 1956")
+@example("23—25 October 1956")
+@example("October 23 through November 4, 1956")
+@example("1956-10-23")
+@example("between 1956 and 1957")
+@example("From 1956 to 1957")
+@example("1956/57")
+@example("the 1950s")
+@example("the 1950’s")
+def test_date_patterns_skip_only_texts_they_cannot_match(text: str) -> None:
+    """A date pattern is not searched for in a text without what it needs (a dash, a range
+    word, "between"/"from", a decade's "0s"): the dates are those of a search with each."""
+    from bagsmith.ingest import dates
+
+    with mock.patch.object(dates, "_NEEDS", {}):
+        every = dates.find_dates(text)
+    assert dates.find_dates(text) == every
+
+
+# --- the layout's paths -----------------------------------------------------------------------
+
+_PATH_PARTS = st.sampled_from(["a", "b", "ab", "a b", "é", "a.b", ".", "..", "", "x.jpg", "a\\b"])
+_REAL_PATHS = st.lists(_PATH_PARTS, max_size=5).map(
+    lambda parts: os.path.realpath("/" + "/".join(parts))
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_REAL_PATHS, _REAL_PATHS)
+@example("/", "/")
+@example("/a", "/")
+@example("/ab", "/a")
+@example("/a/b", "/a")
+@example("/a", "/a/b")
+def test_real_paths_are_compared_as_text_as_pathlib_compares_them(real: str, folder: str) -> None:
+    inside = Path(real).is_relative_to(folder)
+    assert layout.within(real, folder) == inside
+    if inside:
+        assert layout.relative(real, folder) == Path(real).relative_to(folder).as_posix()

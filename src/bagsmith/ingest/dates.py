@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,6 +105,34 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _MONTH_NAME = re.compile(_M)
 _MONTH_PATTERNS = frozenset({"md-md-y", "m-dd-y", "dm-dm-y", "dd-m-y", "m-d-y", "d-m-y", "m-y"})
+
+
+def _has_dash(text: str) -> bool:
+    return "-" in text or "–" in text or "—" in text
+
+
+_RANGE_WORD = re.compile(r"\b(?:to|until|through)\b")
+_BETWEEN_WORD = re.compile(r"between|from", re.IGNORECASE)
+_DECADE_END = re.compile(r"\d0[’']?s")
+
+
+def _has_range_word(text: str) -> bool:
+    """What ``_TO`` needs: a dash, "to", "until" or "through"."""
+    return _has_dash(text) or _RANGE_WORD.search(text) is not None
+
+
+#: what a text holds when a pattern can match it: a pattern whose need a text lacks is not
+#: searched for (each search tries every position of the text, most from a look-behind)
+_NEEDS: dict[str, Callable[[str], bool]] = {
+    "md-md-y": _has_range_word,
+    "m-dd-y": _has_dash,
+    "dm-dm-y": _has_range_word,
+    "dd-m-y": _has_dash,
+    "iso": lambda text: "-" in text,
+    "between-y-y": lambda text: _BETWEEN_WORD.search(text) is not None,
+    "y-y": lambda text: _has_range_word(text) or "/" in text,
+    "decade": lambda text: _DECADE_END.search(text) is not None,
+}
 
 _APPROX_BEFORE = re.compile(
     r"(?:\b(?:circa|c\.|ca\.|about|around|approximately|approx\.)\s*)$", re.IGNORECASE
@@ -246,6 +275,9 @@ def find_dates(text: str) -> list[DateMention]:
     found: list[DateMention] = []
     for kind, pattern in _PATTERNS:
         if not months and kind in _MONTH_PATTERNS:
+            continue
+        needs = _NEEDS.get(kind)
+        if needs is not None and not needs(text):
             continue
         new: list[tuple[int, int]] = []
         i = 0  # matches come in text order: one pass over ``taken`` per pattern
