@@ -153,6 +153,7 @@ class _Builder:
         self.in_author_box = False
         self.containers: list[int | None] = [None]  # per section: its heading's container
         self.ref_containers: dict[int, int | None] = {}  # id(ImageRef) -> its unit's container
+        self.title_normed: tuple[str, str] | None = None  # (title, its norm)
 
     def marker(self, unit: Unit) -> Marker | None:
         if unit.kind not in ("text", "heading") or not self.styles:
@@ -247,6 +248,16 @@ class _Builder:
             followed = len(sections[raw][1]) > before and runs[fig.at] <= _MAX_INLINE_RUN
             if enclosed or followed:
                 fig.section = index.get(raw)
+
+    def title_norm(self) -> str | None:
+        """``norm`` of the title, kept while the title stays (every text unit is compared
+        with it)."""
+        title = self.out.title
+        if title is None:
+            return None
+        if self.title_normed is None or self.title_normed[0] != title:
+            self.title_normed = (title, norm(title))
+        return self.title_normed[1]
 
     def paragraph(self, text: str) -> None:
         self.flush_pending()
@@ -453,9 +464,11 @@ class _Builder:
         if self.out.title is None:
             self.out.title = text
             return i + 1
-        if norm(text) == norm(self.out.title):
+        normed = norm(text)
+        if normed == self.title_norm():
             return i + 1
-        if self.figure is not None and norm(text) == norm(self.figure.caption):
+        caption_norm = norm(self.figure.caption) if self.figure is not None else None
+        if normed == caption_norm:
             return i + 1  # the caption repeated under its number
         heading = unit.kind == "heading" or (
             unit.kind == "text"
@@ -471,7 +484,7 @@ class _Builder:
         if self.figure is not None:
             if not self.figure.caption:
                 self.figure.caption = text
-            elif norm(text) != norm(self.figure.caption):
+            elif normed != caption_norm:
                 self.figure.description.append(text)
             return i + 1
         self.paragraph(text)

@@ -335,8 +335,6 @@ def gazetteer_places(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[
         if (before and reach[before - 1] > start) or fold(phrase) in MONTHS:
             continue
         words = phrase.split()
-        prev = _PREVIOUS_WORD.match(backwards, len(text) - start)
-        locative = bool(prev and prev.group(1)[::-1].lower() in _LOCATIVE)
         # the whole phrase, then its shorter endings ("National Theatre Budapest" → Budapest);
         # endings longer than the gazetteer's longest name cannot match
         for k in range(max(0, len(words) - longest), len(words)):
@@ -348,10 +346,17 @@ def gazetteer_places(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[
             if entry.kind in ("country", "state") or entry.population >= _BIG_CITY:
                 found.append(candidate)
                 break
-            if whole and locative:
+            if whole and _after_locative(backwards, len(text) - start):
                 found.append(candidate)
                 break
     return found
+
+
+def _after_locative(backwards: str, at: int) -> bool:
+    """Whether the word before a phrase (read in the reversed text, from ``at``) is a
+    locative preposition ("in", "near" …); asked only of a smaller city the gazetteer knows."""
+    prev = _PREVIOUS_WORD.match(backwards, at)
+    return bool(prev and prev.group(1)[::-1].lower() in _LOCATIVE)
 
 
 def find_places(
