@@ -7,6 +7,7 @@ generated input and asks for the same answer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -15,11 +16,12 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bagsmith.ingest import captions, clutter
-from bagsmith.model import Article, Figure, ImageInfo, Section
+from bagsmith.model import Article, Figure, ImageInfo, Section, evolve
 from bagsmith.pipeline import layout
 from bagsmith.pipeline.jsontext import dumps_indented
 from bagsmith.pipeline.packaging import _record_bytes
@@ -210,3 +212,55 @@ def test_real_paths_are_compared_as_text_as_pathlib_compares_them(real: str, fol
     assert layout.within(real, folder) == inside
     if inside:
         assert layout.relative(real, folder) == Path(real).relative_to(folder).as_posix()
+
+
+# --- copies of the model's records --------------------------------------------------------------
+
+
+def _image(path: str = "images/01.jpg") -> ImageInfo:
+    return ImageInfo(
+        path=path, format="JPEG", mime_type="image/jpeg", width=4, height=3, mode="RGB",
+        bits_per_sample=[8, 8, 8], icc_profile=None, dpi=None, exif={"make": "Zeiss"},
+        sha256="ab" * 32, size=12, iptc={"credit": "Fortepan"},
+    )  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["path", "format", "width", "problems", "xmp"]),
+    st.sampled_from(["number", "caption", "image", "places", "rights_note"]),
+    st.sampled_from(["title", "figures", "source_path", "warnings", "coverage"]),
+    st.text(max_size=5) | st.integers() | st.none() | st.tuples(st.text(max_size=3)),
+)
+def test_evolve_is_dataclasses_replace(image_field: str, figure_field: str, article_field: str,
+                                       value: object) -> None:  # fmt: skip
+    """A copy by ``evolve`` equals ``dataclasses.replace``'s, field by field and in the order
+    of the instance's attributes (the record's JSON walks the fields)."""
+    image = _image()
+    figure = Figure(3, "Budapest", places=("Budapest",), image=image)
+    article = Article("Autumn", figures=(figure,), source_path="article.txt")
+    for obj, name in ((image, image_field), (figure, figure_field), (article, article_field)):
+        before = dict(vars(obj))
+        copied, replaced = evolve(obj, **{name: value}), dataclasses.replace(obj, **{name: value})
+        assert type(copied) is type(replaced)
+        assert list(vars(copied).items()) == list(vars(replaced).items())
+        assert copied == replaced and copied is not obj and vars(obj) == before
+
+
+def test_evolve_leaves_other_dataclasses_and_unknown_names_to_replace() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Normalised:
+        name: str
+
+        def __post_init__(self) -> None:
+            object.__setattr__(self, "name", self.name.strip())
+
+    @dataclasses.dataclass(frozen=True)
+    class Derived:
+        value: int
+        twice: int = dataclasses.field(init=False, default=0)
+
+    assert evolve(Normalised("a"), name=" b ").name == "b"  # __post_init__ ran
+    assert evolve(Derived(1), value=5).twice == 0  # (as replace leaves it)
+    with pytest.raises(TypeError):
+        evolve(_image(), no_such_field=1)

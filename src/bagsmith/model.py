@@ -6,8 +6,9 @@ Field names follow the article record's JSON Schema (``schemas/article.schema.js
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True)
@@ -199,3 +200,35 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+_D = TypeVar("_D")
+#: per dataclass: the names of its fields when :func:`evolve` may copy it, else None
+_COPYABLE: dict[type, frozenset[str] | None] = {}
+
+
+def evolve(obj: _D, **changes: Any) -> _D:
+    """``dataclasses.replace(obj, **changes)`` without running ``__init__`` again: a new
+    instance holding ``obj``'s fields with ``changes`` set (~5× cheaper for an ``ImageInfo``;
+    the record of an article of 20 figures is rewritten ~80 times). Only for a dataclass whose
+    every field is set by ``__init__``, without ``__post_init__`` or ``__slots__``, and names
+    that are its fields; anything else goes to ``dataclasses.replace``."""
+    cls = type(obj)
+    if cls not in _COPYABLE:
+        _COPYABLE[cls] = _copyable_fields(cls)
+    names = _COPYABLE[cls]
+    if names is None or not names.issuperset(changes):
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    new = object.__new__(cls)
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+def _copyable_fields(cls: type) -> frozenset[str] | None:
+    if not is_dataclass(cls) or hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
+        return None
+    found = fields(cls)
+    if not all(f.init for f in found):
+        return None
+    return frozenset(f.name for f in found)

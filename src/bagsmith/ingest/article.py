@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import InputError
-from ..model import Article, Figure, ImageInfo, Section
+from ..model import Article, Figure, ImageInfo, Section, evolve
 from ..problems import Problem, Report, Severity
 from ..resources import canonical_rights_uri
 from .assemble import Assembled, RawFigure
@@ -414,5 +414,5 @@ def _characterise(
             problems=broken,
         )
     for index, path in images.items():
-        figures[index] = dataclasses.replace(figures[index], image=done.get(path))
+        figures[index] = evolve(figures[index], image=done.get(path))
     return infos

@@ -25,7 +25,7 @@ from pathlib import Path
 from ..bagit.tagfiles import parse_tags
 from ..errors import InputError, SourceConflictError, UsageError
 from ..ingest.images import entry_is, is_image_name, listing
-from ..model import Article, ImageInfo
+from ..model import Article, ImageInfo, evolve
 from ..pipeline.parsing import ParseResult
 
 ARTICLE_DIR = "data/article"
@@ -237,9 +237,9 @@ def bag_article(article: Article, layout: Layout) -> Article:
             where = layout.bag_path_of(fig.image.path)
             if where is None:
                 raise InputError("the figure's image is not part of the package", path=where)
-            fig = dataclasses.replace(fig, image=dataclasses.replace(fig.image, path=where))
+            fig = evolve(fig, image=evolve(fig.image, path=where))
         figures.append(fig)
-    return dataclasses.replace(article, figures=tuple(figures), source_path=layout.article_path)
+    return evolve(article, figures=tuple(figures), source_path=layout.article_path)
 
 
 def bag_images(infos: Iterable[ImageInfo], layout: Layout) -> dict[str, ImageInfo]:
@@ -248,7 +248,7 @@ def bag_images(infos: Iterable[ImageInfo], layout: Layout) -> dict[str, ImageInf
     for info in infos:
         where = layout.bag_path_of(info.path)
         if where is not None:
-            out[where] = dataclasses.replace(info, path=where)
+            out[where] = evolve(info, path=where)
     return out
 
 
