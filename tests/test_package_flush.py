@@ -278,3 +278,40 @@ def test_a_dask_worker_makes_its_rename_durable_itself(
         )
         package_with_bagsmith(request)
         assert synced == expected and dest.is_dir()
+
+
+def test_an_adopted_bag_is_made_durable_before_its_record(
+    tmp_path: Path, schema_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bag of this batch found in place without a record (its worker renamed it, then died
+    before reporting it, and skipped the folder's fsync): the batch's process fsyncs it too."""
+    import shutil
+
+    from bagsmith.pipeline import batch, journal
+
+    coll = make_collection(tmp_path / "coll", 2)
+    options = BatchOptions(workers=1, info=INFO, group_id="g")
+    run_batch(coll, tmp_path / "first", options, executor=Inline())
+    out = tmp_path / "bags"
+    out.mkdir()
+    shutil.copytree(tmp_path / "first" / "art-01", out / "art-01")
+    events: list[tuple[str, str]] = []
+    real_write = journal.Journal.write
+
+    def write(self: journal.Journal, record: dict[str, Any]) -> None:
+        events.append(("journal", str(record.get("name", record["event"]))))
+        real_write(self, record)
+
+    monkeypatch.setattr(journal.Journal, "write", write)
+    monkeypatch.setattr(batch, "fsync_dir", lambda path: events.append(("fsync", Path(path).name)))
+    report = run_batch(coll, out, options, executor=Inline())
+    assert [o.status for o in report.outcomes] == ["skipped", "packaged"]
+    assert report.outcomes[0].warnings[0]["code"] == "batch-bag-adopted"
+    assert events == [
+        ("journal", "run"),
+        ("fsync", "bags"),
+        ("journal", "art-01"),
+        ("fsync", "bags"),
+        ("journal", "art-02"),
+        ("journal", "end"),
+    ]

@@ -169,8 +169,8 @@ def run_batch(
                 def record(outcome: ArticleOutcome) -> None:
                     nonlocal done_items, done_bytes
                     outcome.source_bytes = sizes[outcome.index]
-                    if outcome.status == "packaged":  # its rename is durable before its record
-                        fsync_dir(output)
+                    if _new_entry(outcome):  # its rename is durable before its record
+                        fsync_dir(Path(outcome.path).parent if outcome.path else output)
                     journal.write(_article_record(outcome))
                     report.outcomes.append(outcome)
                     done_items += 1
@@ -282,6 +282,17 @@ def _request(
         options=options,
         recorded_digest=record.get("digest") if record else None,
         url=spec.url,
+    )
+
+
+def _new_entry(outcome: ArticleOutcome) -> bool:
+    """Whether the outcome's bag was moved into place by this batch's workers and may not be
+    durable in its folder yet: packaged, or adopted (a worker of this run that renamed it died
+    before it reported it)."""
+    if outcome.status == "packaged":
+        return True
+    return outcome.status == "skipped" and any(
+        w.get("code") == "batch-bag-adopted" for w in outcome.warnings
     )
 
 
