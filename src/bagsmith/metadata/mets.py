@@ -49,11 +49,15 @@ from .xmlns import (
     OAI_DC,
     SCHEMA_LOCATIONS,
     XLINK,
+    Light,
     element,
     iso_datetime,
+    light_text,
+    q,
     schema_location,
     sub,
 )
+from .xmlns import escaped as _escaped
 
 GROUP_ORDER = ("original", "metadata")
 
@@ -177,11 +181,8 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
     stream.text(start[:-2] + ">\n")
     stream.write(_header(data, created), 1)
     refs = _figure_refs(data.article, figure_files)
-    for el in _dmd_sections(data.article, files, refs, created):
-        if isinstance(el, str):
-            stream.text("  " + el + "\n")
-        else:
-            stream.write(el, 1)
+    for text in _dmd_sections(data.article, files, refs, created):
+        stream.text("  " + text + "\n")
     rights_of = file_rights(data.article, files, figure_files)
     copies = _Copies(agents, stream.serialise)
     for pf in files:
@@ -283,10 +284,18 @@ def _wrap(parent: Any, mdtype: str, version: str | None = None) -> Any:
     return sub(wrap, METS, "xmlData")
 
 
+def _dmd_sec(ident: str, group: str, created: str) -> Light:
+    """An empty ``dmdSec`` for a MODS record, held as plain data (:class:`.xmlns.Light`): the
+    records differ from figure to figure, so they have no shape to reuse, and are written
+    as text as lxml writes them."""
+    attrib = {"ID": ident, "GROUPID": group, "CREATED": created}
+    return Light(q(METS, "dmdSec"), attrib)
+
+
 def _dmd_sections(
     article: Article, files: Sequence[PackageFile], refs: Sequence[FigureRef], created: str
-) -> Iterator[Any]:
-    """The dmdSecs: an element (MODS), or text at its level of the document (Dublin Core)."""
+) -> Iterator[str]:
+    """The dmdSecs, each as text at its level of the document: MODS and Dublin Core."""
     image_paths = {r.image_path for r in refs if r.image_path}
     formats = sorted(
         {
@@ -296,9 +305,7 @@ def _dmd_sections(
         }
     )
     general = article_rights(article)
-    section = element(
-        METS, "dmdSec", ID="dmd-article-mods", GROUPID="dmdgroup-article", CREATED=created
-    )
+    section = _dmd_sec("dmd-article-mods", "dmdgroup-article", created)
     article_mods(
         _wrap(section, "MODS", MODS_VERSION),
         article,
@@ -306,7 +313,7 @@ def _dmd_sections(
         formats,
         [general.text()] if general else [],
     )
-    yield section
+    yield light_text(section, 1)
     fields = article_dc_fields(article, formats, dc_rights(general))
     yield _dc_section("dmd-article", "dmdgroup-article", created, fields)
     fig_ids = ids.figure_ids([f.number for f in article.figures])
@@ -323,11 +330,11 @@ def _dmd_sections(
                 RightsText(note=f"embedded copyright notice: {embedded['copyright']}")
             )
         group = f"dmdgroup-{fig_id}"
-        section = element(METS, "dmdSec", ID=f"dmd-{fig_id}-mods", GROUPID=group, CREATED=created)
+        section = _dmd_sec(f"dmd-{fig_id}-mods", group, created)
         figure_mods(
             _wrap(section, "MODS", MODS_VERSION), article, figure, ref, statements, embedded
         )
-        yield section
+        yield light_text(section, 1)
         fields = figure_dc_fields(article, figure, ref, dc_rights(rights))
         yield _dc_section(f"dmd-{fig_id}", group, created, fields)
 
@@ -464,25 +471,6 @@ _ATTRIBUTE_SLOTS = frozenset({"mdid", "techid", "created"})  # the others are el
 #: compare them with 0 and write them with str(); in the shape's text they become placeholders
 _PROBE_NUMBERS = {"size": 918_273_645_501, "isize": 918_273_645_502}
 _PROBE_NUMBERS |= {"width": 918_273_645_503, "height": 918_273_645_504}
-#: text written as it is in element content and in attribute values alike: printable ASCII
-#: but for the characters XML escapes (anything else is escaped by lxml, see _escaped)
-_VERBATIM = re.compile(r"[ !#-%'-;=?-~]*")
-
-
-def _escaped(value: str, attribute: bool) -> str:
-    """``value`` as lxml writes it in an attribute value or in element content (lxml itself
-    escapes anything but plain ASCII, and refuses what XML cannot hold with ValueError, as
-    when it builds the element)."""
-    if _VERBATIM.fullmatch(value):
-        return value
-    el = etree.Element("x")
-    if attribute:
-        el.set("a", value)
-        return str(etree.tostring(el, encoding="unicode"))[len('<x a="') : -len('"/>')]
-    el.text = value
-    return str(etree.tostring(el, encoding="unicode"))[len("<x>") : -len("</x>")]
-
-
 _NO_SHAPE: Any = object()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,14 +57,109 @@ _SubElement = etree.SubElement
 
 
 def sub(parent: Any, ns: str, name: str, text: str | None = None, **attrib: str) -> Any:
-    """Append a child element (attributes in the order given: deterministic output)."""
+    """Append a child element (attributes in the order given: deterministic output), to an
+    lxml element or to a :class:`Light` one."""
     tag = _TAGS.get((ns, name))
     if tag is None:
         tag = _TAGS.setdefault((ns, name), q(ns, name))
+    if type(parent) is Light:
+        child = Light(tag, attrib, text)
+        parent.children.append(child)
+        return child
     el = _SubElement(parent, tag, attrib) if attrib else _SubElement(parent, tag)
     if text is not None:
         el.text = text
     return el
+
+
+#: text written as it is in element content and in attribute values alike: printable ASCII
+#: but for the characters XML escapes (anything else is escaped by lxml, see escaped)
+_VERBATIM = re.compile(r"[ !#-%'-;=?-~]*")
+
+
+def escaped(value: str, attribute: bool) -> str:
+    """``value`` as lxml writes it in an attribute value or in element content (lxml itself
+    escapes anything but plain ASCII, and refuses what XML cannot hold with ValueError, as
+    when it builds the element)."""
+    if _VERBATIM.fullmatch(value):
+        return value
+    el = etree.Element("x")
+    if attribute:
+        el.set("a", value)
+        return str(etree.tostring(el, encoding="unicode"))[len('<x a="') : -len('"/>')]
+    el.text = value
+    return str(etree.tostring(el, encoding="unicode"))[len("<x>") : -len("</x>")]
+
+
+class Light:
+    """An element held as plain data, for records that differ from figure to figure (MODS):
+    :func:`sub`, :func:`schema_location`, ``set``, ``len`` and ``remove`` take it as they take
+    an lxml element, and :func:`light_text` writes it as lxml writes that element indented
+    (lxml builds an element several times slower than a list is appended to). Names are in
+    the namespaces of :data:`NSMAP`, written with its prefixes (the root's declarations)."""
+
+    __slots__ = ("attrib", "children", "tag", "text")
+
+    def __init__(self, tag: str, attrib: dict[str, str] | None = None, text: str | None = None):
+        self.tag = tag
+        self.attrib = {} if attrib is None else attrib  # (kept: the caller's own dict)
+        self.text = text
+        self.children: list[Light] = []
+
+    def set(self, key: str, value: str) -> None:
+        self.attrib[key] = value
+
+    def __len__(self) -> int:
+        return len(self.children)
+
+    def remove(self, child: Light) -> None:
+        self.children.remove(child)  # by identity: Light has no equality of its own
+
+
+_PREFIXED: dict[str, str] = {}
+
+
+def _prefixed(name: str) -> str:
+    """``{ns}local`` as ``prefix:local`` (the prefix :data:`NSMAP` gives ``ns``); a name in
+    no namespace as it is."""
+    found = _PREFIXED.get(name)
+    if found is None:
+        if name.startswith("{"):
+            ns, local = name[1:].split("}", 1)
+            prefix = next(p for p, uri in NSMAP.items() if uri == ns)
+            found = f"{prefix}:{local}"
+        else:
+            found = name
+        _PREFIXED[name] = found
+    return found
+
+
+def light_text(el: Light, level: int) -> str:
+    """``el`` as lxml writes it after ``etree.indent(el, space="  ", level=level)``, without
+    the namespace declarations of the document's root (the golden METS test compares)."""
+    out: list[str] = []
+    _write_light(el, level, out)
+    return "".join(out)
+
+
+def _write_light(el: Light, level: int, out: list[str]) -> None:
+    name = _prefixed(el.tag)
+    out.append("<" + name)
+    for key, value in el.attrib.items():
+        out.append(f' {_prefixed(key)}="{escaped(value, True)}"')
+    if el.children:
+        inner = "\n" + "  " * (level + 1)
+        kept = el.text is not None and el.text.strip() != ""  # indent keeps real text
+        out.append(">" + (escaped(el.text, False) if kept and el.text is not None else inner))
+        for index, child in enumerate(el.children):
+            if index:
+                out.append(inner)
+            _write_light(child, level + 1, out)
+        out.append("\n" + "  " * level + f"</{name}>")
+    elif el.text is not None:
+        out.append(f">{escaped(el.text, False)}</{name}>")
+    else:
+        out.append("/>")
 
 
 #: empty elements with the namespace declarations of a root, copied by :func:`element`
@@ -86,7 +182,7 @@ def element(ns: str, name: str, nsmap: dict[str, str] | None = None, **attrib: s
 
 def schema_location(el: Any, *namespaces: str) -> Any:
     """Declare where the schema of ``el``'s namespace (and of ``namespaces``) is."""
-    spaces = [etree.QName(el).namespace, *namespaces]
+    spaces = [etree.QName(el.tag).namespace, *namespaces]
     el.set(q(XSI, "schemaLocation"), " ".join(f"{ns} {SCHEMA_LOCATIONS[ns]}" for ns in spaces))
     return el
 
