@@ -301,21 +301,12 @@ class ManifestTable:
         heads = "".join(fields[::2])  # digest, line feed, digest, …
         if len(heads) != n * (hexw + 1) - 1 or heads[hexw :: hexw + 1] != "\n" * (n - 1):
             return 0
-        digests = b""
-        if end > start:
-            try:
-                digests = bytes.fromhex(heads)  # (skips the line feeds between two digests)
-            except ValueError:
-                return 0
-            if 2 * len(digests) != n * hexw:
-                return 0  # white space inside a digest
-        else:  # no digest kept: only their form is checked, a byte at a time in one pass
-            try:
-                raw = heads.encode("ascii")
-            except UnicodeEncodeError:
-                return 0
-            if raw.translate(_HEX_KEPT) != raw:
-                return 0  # something else than hex digits and the line feeds counted above
+        try:
+            digests = bytes.fromhex(heads)  # (skips the line feeds between two digests)
+        except ValueError:
+            return 0
+        if 2 * len(digests) != n * hexw:
+            return 0  # white space inside a digest
         paths = fields[1::2]
         joined = "\x00".join(paths)  # (no NUL in the text)
         if "\n" in joined:
@@ -557,8 +548,6 @@ def _no_digest(hexdigest: str) -> bytes:
 _TWIN_BITS = 1 << 26
 _BYTE = [bytes((i,)) for i in range(256)]
 _first = itemgetter(0)
-#: hex digits and the line feed kept, any other byte changed
-_HEX_KEPT = bytes(c if chr(c) in "0123456789abcdefABCDEF\n" else (c + 1) & 0xFF for c in range(256))
 #: translation tables setting one bit (a manifest's) in every mask byte
 _WITH_BIT = {1 << i: bytes(m | 1 << i for m in range(256)) for i in range(8)}
 
