@@ -59,6 +59,8 @@ def test_validate_imports_no_heavy_library(bag: Path, mode: list[str]) -> None:
     assert not modules & HEAVY, f"bagsmith validate imports {sorted(modules & HEAVY)}"
     if mode:  # nothing is hashed: no worker pool, so no multiprocessing either
         assert not modules & POOL, sorted(modules & POOL)
+        # nor Python's `signal` (its enums cost ~3 M instructions): the C module `_signal`
+        assert "signal" not in modules
     # shared libraries only some bags need: names that are not ASCII, a compact manifest table
     assert not modules & {"unicodedata", "array"}, sorted(modules & {"unicodedata", "array"})
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import stat
 import sys
 from collections import deque
@@ -20,6 +19,11 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from . import limits
 from .errors import ProcessesUnavailable, UsageError
+
+if TYPE_CHECKING:
+    import signal
+else:  # the C module: `signal` builds enums of its constants when imported (~3 M
+    import _signal as signal  # instructions of every command's start-up)
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: `validate --fast` needs none
     import hashlib

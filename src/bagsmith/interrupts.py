@@ -10,11 +10,16 @@ the message says so.
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import signal
+else:  # the C module: `signal` builds enums of its constants when imported (~3 M
+    import _signal as signal  # instructions of every command's start-up)
 
 _finished: list[str] = []
 _held: list[list[int]] = []
