@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -71,6 +72,7 @@ def _blocks(rng: random.Random, lines: list[str]) -> list[tuple[int, list[str]]]
     return out
 
 
+Block = tuple[int, list[str]]
 Loaded = tuple[dict[str, bytes], list[tuple[str, str, str | None, int | None]], dict[str, str]]
 
 
@@ -176,7 +178,7 @@ def _text_line(rng: random.Random, alg: str, path: str, odd: float) -> list[str]
     digest = _digest(alg, path)
     if rng.random() >= odd:
         return [f"{digest}  {path}"]
-    kind = rng.randrange(16)
+    kind = rng.randrange(17)
     if kind == 0:
         return [f"{digest}  {path} "]  # white space at the end of the path
     if kind == 1:
@@ -207,6 +209,8 @@ def _text_line(rng: random.Random, alg: str, path: str, odd: float) -> list[str]
         return [f"{digest}  data/a%25b{path[4:]}"]
     if kind == 14:
         return [f"{digest}  {path}\r"]  # a CR: never taken from the text
+    if kind == 15:
+        return [f"{digest}  {path}\udcff"]  # not UTF-8 (written with surrogateescape)
     return [f"{digest}  ", f"  {path}"]
 
 
@@ -224,11 +228,16 @@ def _load_text(
     if not take:
         monkeypatch.setattr(table, "_load_block", lambda *_args: False)
     report = Report("bag")
+
+    def blocks(data: bytes, taker: Callable[[bytes], int] | None) -> Iterator[Block]:
+        try:  # (as the validator reads them: a line that is not UTF-8 ends the file)
+            yield from textlines.decode_line_blocks(io.BytesIO(data), "utf-8", "m", taker)
+        except textlines.TagDecodeError as exc:
+            report.add("tag-file-undecodable", exc.reason, "m", exc.line)
+
     try:
         for index, data in enumerate(texts):
-            taker = table.taker(index) if take else None
-            blocks = textlines.decode_line_blocks(io.BytesIO(data), "utf-8", "m", taker)
-            table.load(index, blocks, report)
+            table.load(index, blocks(data, table.taker(index) if take else None), report)
     except NeedDigests:
         return None
     problems = [(p.code, p.message, p.path, p.line) for p in report]
@@ -253,7 +262,7 @@ def test_text_blocks_load_what_lines_load(
             rng.shuffle(listed)
         lines = [line for path in listed for line in _text_line(rng, alg, path, odd)]
         end = "\n" if seed % 5 else ""
-        texts.append(("\n".join(lines) + end).encode())
+        texts.append(("\n".join(lines) + end).encode("utf-8", "surrogateescape"))
     block = rng.choice([300, 1000, 4096, 65536])
     got = _load_text(texts, digests, True, block, monkeypatch)
     want = _load_text(texts, digests, False, block, monkeypatch)
@@ -268,21 +277,21 @@ def test_a_text_of_plain_lines_is_taken_whole() -> None:
     take = table.taker(0)
     assert take is not None
     table._begin(1)
-    assert take("\n".join(lines) + "\n") == 2
+    assert take(("\n".join(lines) + "\n").encode()) == 2
     with pytest.raises(NeedDigests):  # listed twice in one manifest: read again with digests
-        take("\n".join(lines))
+        take("\n".join(lines).encode())
     for text in (
-        f"{lines[0]}\n{lines[1]} \n",  # white space after a path
         f"{lines[0]}\n\n{lines[1]}\n",  # a blank line
         f"{lines[0][:128]}\n{lines[0][128:]}\n",  # a line cut in two
-        f"{lines[0]}  {lines[1]}\n",  # two lines glued
         f"{lines[0]}\ndata/b\n",  # a path without a digest
         # two digits short, two too many: the digests' length is right, not their widths
         f"{lines[0]}\n{lines[1][:126]}  data/b\n{lines[1][:128]}ab  data/c\n",
+        f"{lines[0]}\n{lines[1][:-1]}\udcff\n",  # not UTF-8
     ):
         for digests in (False, True):
             fresh = ManifestTable(ALGS, payload=True, digests=digests)
             fresh._begin(1)
             take = fresh.taker(0)
-            assert take is not None and take(text) == 0
+            assert take is not None
+            assert take(text.encode("utf-8", "surrogateescape")) == 0
             assert not fresh.entries

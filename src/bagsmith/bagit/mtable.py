@@ -10,6 +10,7 @@ whole.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
@@ -218,10 +219,11 @@ class ManifestTable:
                 first_dotted,
             )
 
-    def taker(self, index: int) -> Callable[[str], int] | None:
+    def taker(self, index: int) -> Callable[[bytes], int] | None:
         """For :func:`~bagsmith.bagit.textlines.decode_line_blocks` (``take=``) while the
         ``index``-th manifest is read by :meth:`load`: a block of plain payload lines taken
-        from its text, without cutting it into lines first (see :meth:`_take`)."""
+        from its bytes, without decoding it and cutting it into lines first (see
+        :meth:`_take`)."""
         if not self.payload:
             return None
         bit = 1 << index
@@ -271,51 +273,50 @@ class ManifestTable:
             return False
         return self._store(paths, digests, bit, start, end)
 
-    def _take(self, bit: int, start: int, end: int, text: str) -> int:
-        """Load a block of payload manifest lines from its text (each line ends with a line
-        feed, but maybe the last one of the file; no CR) when every line is plain (as
+    def _take(self, bit: int, start: int, end: int, data: bytes) -> int:
+        """Load a block of payload manifest lines from its bytes (UTF-8; each line ends with a
+        line feed, but maybe the last one of the file; no CR) when every line is plain (as
         :meth:`_load_block` takes them) and return how many lines it held; else load nothing
-        and return 0 (the block is then cut into lines and given to :meth:`load`).
+        and return 0 (the block is then decoded, cut into lines and given to :meth:`load`).
 
-        The text is cut into fields by one ``split`` on the separator of the first line, with
-        the separator put before each line feed too: a plain line then gives two fields, its
-        digest (led by the line feed that ended the line before) and its path. What makes
-        sure every line gave exactly two fields: the digests joined are digits of one width
-        with one line feed between two of them (a field holding a line feed anywhere else
-        also holds the white space of a separator before it: refused), and no path holds a
-        line feed.
+        The lines are found by ``BytesIO.readlines`` (``memchr``: a fourth of the cost of
+        ``str.split`` a character), each cut in two as :meth:`_load_block` does, and only
+        the paths are decoded (the digests are hex digits or refused), all at once.
         """
-        if "%" in text or "\x00" in text:
-            return 0
+        lines = io.BytesIO(data).readlines()
+        n = len(lines)
         hexw = fixity.SUPPORTED[self.algorithms[bit.bit_length() - 1]]
-        after = text[hexw : hexw + 8]
-        sep = after[: len(after) - len(after.lstrip(" \t"))]
+        after = lines[0][hexw : hexw + 8]
+        sep = after[: len(after) - len(after.lstrip(b" \t"))]
         if not sep:
             return 0
-        fields = text.replace("\n", sep + "\n").split(sep)
-        if fields[-1] == "\n":
-            fields.pop()  # (the text ends with a line feed)
-        n = len(fields) >> 1
-        if not n or len(fields) != 2 * n:
-            return 0
-        heads = "".join(fields[::2])  # digest, line feed, digest, …
-        if len(heads) != n * (hexw + 1) - 1 or heads[hexw :: hexw + 1] != "\n" * (n - 1):
-            return 0
-        try:
-            digests = bytes.fromhex(heads)  # (skips the line feeds between two digests)
+        cut = hexw + len(sep)
+        heads = b"".join(map(itemgetter(slice(cut)), lines))
+        if len(heads) != n * cut:
+            return 0  # a line shorter than a digest and its separator
+        try:  # (anything but hex digits and white space: refused, UTF-8 or not)
+            digests = bytes.fromhex(heads.decode("ascii"))
         except ValueError:
             return 0
         if 2 * len(digests) != n * hexw:
-            return 0  # white space inside a digest
-        paths = fields[1::2]
-        joined = "\x00".join(paths)  # (no NUL in the text)
-        if "\n" in joined:
-            return 0  # a line feed in a path: the lines and the fields are out of step
+            # white space inside a digest, or digits where a separator is (so each line's
+            # separator is white space of the first one's width, whatever it is made of: a
+            # line read by itself gives the same digest and path)
+            return 0
+        try:  # each path with its line feed, decoded at once
+            text = b"".join(map(itemgetter(slice(cut, None)), lines)).decode("utf-8")
+        except UnicodeDecodeError:
+            return 0
+        if "%" in text or "\x00" in text:
+            return 0
+        paths = text.split("\n")
+        if len(paths) > n:
+            paths.pop()  # (the block ends with a line feed)
         if self._follows(paths):
             return n
-        if not joined.startswith("data/") or joined.count("\x00data/") != n - 1:
+        if not text.startswith("data/") or text.count("\ndata/") != n - 1:
             return 0
-        if ".." in joined:
+        if ".." in text:
             return 0
         return n if self._store(paths, digests, bit, start, end) else 0
 

@@ -105,7 +105,7 @@ class BagReader(ABC):
             yield from decode_lines(fh, encoding, rel)
 
     def line_blocks(
-        self, rel: str, encoding: str, take: Callable[[str], int] | None = None
+        self, rel: str, encoding: str, take: Callable[[bytes], int] | None = None
     ) -> Iterator[tuple[int, list[str]]]:
         """:meth:`lines` a block at a time: (number of the block's first line, its lines);
         ``take``: see :func:`~bagsmith.bagit.textlines.decode_line_blocks`."""

@@ -54,17 +54,18 @@ def decode_lines(fh: IO[bytes], encoding: str, rel: str) -> Iterator[tuple[int, 
 
 
 def decode_line_blocks(
-    fh: IO[bytes], encoding: str, rel: str, take: Callable[[str], int] | None = None
+    fh: IO[bytes], encoding: str, rel: str, take: Callable[[bytes], int] | None = None
 ) -> Iterator[tuple[int, list[str]]]:
     """:func:`decode_lines` a block at a time: (number of the block's first line, its lines),
     for readers that handle many lines at once (a manifest of a million files). The errors
     are the same, raised after the lines before the faulty one were yielded.
 
-    ``take``: offered the text of each block of whole lines before it is cut into lines
-    (8-bit and UTF-8 files; a text with no CR, no byte order mark, no line over the limit;
-    each line ends with a line feed but maybe the last of the file). It returns how many
-    lines it took — all of them, the block is then not yielded (the line numbers of the next
-    ones count them) — or 0: the block is cut into lines and yielded."""
+    ``take``: offered the bytes of each block of whole lines of a UTF-8 file before they are
+    decoded (no CR, no byte order mark, no line over the limit; each line ends with a line
+    feed but maybe the last of the file). It returns how many lines it took — all of them,
+    the block is then not yielded (the line numbers of the next ones count them) — or 0: the
+    block is decoded, cut into lines and yielded. It must take no line that is not valid
+    UTF-8 (such a line is reported with its number)."""
     codec = codecs.lookup(encoding)
     number = 0
     limit = limits.get("line-bytes")
@@ -87,6 +88,7 @@ def decode_line_blocks(
         return
     pending = b""
     first = True
+    utf8 = codec.name == "utf-8"
     while True:
         block = fh.read(_BLOCK)
         data = pending + block if pending else block
@@ -110,6 +112,15 @@ def decode_line_blocks(
             first = False
             if codec.name == "utf-8" and data.startswith(codecs.BOM_UTF8, 0, cut):
                 start = 3
+        if take is not None and cut - start <= limit and utf8:
+            whole = data[start:cut] if start or cut < len(data) else data
+            if b"\r" not in whole:
+                taken = take(whole)
+                if taken:
+                    number += taken
+                    if not block:
+                        return
+                    continue
         try:  # the complete lines decoded where they are (not copied out of the block first)
             text = str(memoryview(data)[start:cut], encoding)
         except UnicodeDecodeError:
@@ -117,13 +128,6 @@ def decode_line_blocks(
         if text is None:
             _raise_at_line(data[start:cut], encoding, rel, number)
             return
-        if take is not None and "\r" not in text and len(text) <= limit:
-            taken = take(text)
-            if taken:
-                number += taken
-                if not block:
-                    return
-                continue
         pieces = text.split("\n")
         if pieces[-1] == "":
             pieces.pop()

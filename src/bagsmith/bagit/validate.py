@@ -293,7 +293,7 @@ class _Validator:
             yield from enumerate(lines, first)
 
     def _blocks(
-        self, name: str, take: Callable[[str], int] | None = None
+        self, name: str, take: Callable[[bytes], int] | None = None
     ) -> Iterator[tuple[int, list[str]]]:
         """The lines of a tag file a block at a time; a file that cannot be read or decoded
         is reported and ends there. ``take``: see :meth:`BagReader.line_blocks`."""
