@@ -43,6 +43,10 @@ class Byline:
     date: str | None
 
 
+_NAME_WORD = re.compile(r"[^\W\d_][\w.'’-]*")
+_NAME_SEPARATOR = re.compile(r",\s*(?:(?:and|und|et|y|e|i)\s+)?|\s+(?:and|und|et|y|e|i)\s+|\s*&\s*")
+
+
 def _is_name(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 5 or any(ch.isdigit() for ch in text):
@@ -53,20 +57,14 @@ def _is_name(text: str) -> bool:
     for word in words:
         if word.lower() in _NAME_PARTICLES:
             continue
-        if not (word[0].isupper() and re.fullmatch(r"[^\W\d_][\w.'’-]*", word)):
+        if not (word[0].isupper() and _NAME_WORD.fullmatch(word)):
             return False
     return words[-1][0].isupper()
 
 
 def split_names(text: str) -> list[str] | None:
     """ "A, B and C" → [A, B, C] when every part looks like a person's or body's name."""
-    parts = [
-        p.strip()
-        for p in re.split(
-            r",\s*(?:(?:and|und|et|y|e|i)\s+)?|\s+(?:and|und|et|y|e|i)\s+|\s*&\s*", text
-        )
-        if p.strip()
-    ]
+    parts = [p.strip() for p in _NAME_SEPARATOR.split(text) if p.strip()]
     if parts and all(_is_name(p) for p in parts):
         return parts
     return None

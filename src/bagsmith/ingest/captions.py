@@ -106,9 +106,15 @@ class Credit:
     year: str | None  # "Photo 1956: TASS"
 
 
+# compiled once (not looked up in ``re``'s cache for every caption)
+_YEAR_LEAD = re.compile(r"^(?:\d{4}\s*,?\s+)(?=\D)")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:])")
+_TRAILING_SEPARATORS = re.compile(r"[\s,;|–—-]+$")
+
+
 def _clean_credit(text: str) -> str:
     text = text.strip().strip(".").strip()
-    return re.sub(r"^(?:\d{4}\s*,?\s+)(?=\D)", "", text) if text else text
+    return _YEAR_LEAD.sub("", text) if text else text
 
 
 def split_credit(text: str) -> tuple[str, Credit | None]:
@@ -122,8 +128,8 @@ def split_credit(text: str) -> tuple[str, Credit | None]:
                 continue
             year = m.groupdict().get("year")
             rest = (text[: m.start()] + " " + text[m.end() :]).strip()
-            rest = re.sub(r"\s+([.,;:])", r"\1", " ".join(rest.split()))
-            rest = re.sub(r"[\s,;|–—-]+$", "", rest)
+            rest = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(rest.split()))
+            rest = _TRAILING_SEPARATORS.sub("", rest)
             if text.rstrip().endswith(".") and rest and rest[-1] not in '.!?"”)':
                 rest += "."
             return rest, Credit(credit, year)

@@ -212,8 +212,12 @@ def _month(text: str) -> int:
     return MONTHS[text.rstrip(".").lower()]
 
 
+_NOT_DIGIT = re.compile(r"\D")
+_PLAIN_DATE_VALUE = re.compile(r"\d{4}(?:-\d{2}){0,2}")
+
+
 def _day(text: str) -> int:
-    return int(re.sub(r"\D", "", text))
+    return int(_NOT_DIGIT.sub("", text))
 
 
 def _ymd(year: int, month: int | None = None, day: int | None = None) -> str | None:
@@ -371,7 +375,7 @@ def coverage(dates: list[str]) -> str | None:
         for part in date.split("/"):
             part = part.strip()
             plain = part.rstrip("~?%")
-            if re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", plain):
+            if _PLAIN_DATE_VALUE.fullmatch(plain):
                 marks.setdefault(plain, set()).add(part[len(plain) :])
     plain_dates = sorted(marks)
     if not plain_dates:
