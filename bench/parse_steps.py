@@ -2,6 +2,7 @@
 
     python bench/parse_steps.py [--workdir DIR] [--articles 10] [--images 20]
                                 [--size 480x360] [--rounds 7] [--loops N]
+                                [--only PIECE ...]
 
 Reads a collection made as ``bench/bench_batch.py`` makes it (reused from its work folder) and
 times in this one process, after a warm-up, each piece of an article's parse and of what
@@ -12,7 +13,9 @@ captions (``analyse``), the layout (``plan_layout``), the bag paths (``bag_artic
 ``bag_images``) and the record's JSON (``_record_bytes``). Prints the minimum and the median
 of ``--rounds`` rounds of CPU time (``time.process_time``) per article.
 
-``--loops N`` runs every piece ``N`` times after the warm-up and prints nothing: instruction
+``--only`` names the pieces to run (``parse``, ``parse-known``, ``text``, ``captions``,
+``layout``, ``bag-paths``, ``record``; all by default). ``--loops N`` runs each ``N`` times
+after the warm-up and prints nothing: instruction
 counts, which the neighbours' load does not change, are the difference of two runs under
 ``valgrind --tool=callgrind`` (``--loops 3`` less ``--loops 1``, divided by twice the number of
 articles). An older tree is measured with ``PYTHONPATH=<its src> python bench/parse_steps.py``.
@@ -32,6 +35,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_batch
 
+#: --only's names of the pieces, and the names printed
+PIECES = {
+    "parse": "parse_article",
+    "parse-known": "parse_article, Pillow/SHA-256 known",
+    "text": "  of which the text (parse_text)",
+    "captions": "  of which the captions (analyse)",
+    "layout": "plan_layout",
+    "bag-paths": "bag_article + bag_images",
+    "record": "_record_bytes",
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -41,12 +55,14 @@ def main() -> None:
     parser.add_argument("--size", default="480x360", help="image size WIDTHxHEIGHT")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--loops", type=int, default=None, help="run N times, print nothing")
+    parser.add_argument("--only", nargs="+", choices=PIECES, default=list(PIECES))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     width, height = (int(v) for v in args.size.lower().split("x"))
     coll = args.workdir / f"coll-{args.articles}x{args.images}-{width}x{height}"
     bench_batch.make_collection(coll, args.articles, args.images, (width, height))
-    pieces = _pieces(sorted(p for p in coll.iterdir() if p.is_dir()))
+    every = _pieces(sorted(p for p in coll.iterdir() if p.is_dir()))
+    pieces = {PIECES[key]: every[PIECES[key]] for key in args.only}
     for piece in pieces.values():
         piece()  # warm: imports, the gazetteer's index, compiled expressions
     if args.loops is not None:
