@@ -19,7 +19,13 @@ import pytest
 from bagsmith.bagit import validate as validate_module
 from bagsmith.bagit.names import OS_FILES, is_os_file
 from bagsmith.bagit.reader import FolderReader, open_bag
-from bagsmith.bagit.validate import Mode, _maybe_os_files, _plain_names, validate_bag
+from bagsmith.bagit.validate import (
+    Mode,
+    _folder_names,
+    _maybe_os_files,
+    _plain_names,
+    validate_bag,
+)
 from tests.validate_helpers import write_bag
 
 
@@ -28,6 +34,10 @@ def test_every_operating_system_file_is_found_in_a_folder(name: str) -> None:
     assert is_os_file(name)
     assert _maybe_os_files([f"data/a/{n}" for n in ("x.txt", name, "z.txt")])
     assert _maybe_os_files([f"data/{name}"])
+    # the folder's names say so first (else no file of the bag is looked at)
+    for names in (["x.txt", name, "z.txt"], [name], [name, "a"]):
+        assert _folder_names(names)[1]
+    assert not _folder_names(["x.txt", "z.txt", "a.b", "c.d.e"])[1]
 
 
 @pytest.mark.parametrize(

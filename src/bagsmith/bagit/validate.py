@@ -157,11 +157,25 @@ _special = itemgetter(2)
 def _plain_names(names: list[str]) -> bool:
     """Whether no two of a folder's NAMES can differ only by case or Unicode normalization:
     all ASCII, and no two alike ignoring case (checked at once for the whole folder)."""
+    return _folder_names(names)[0]
+
+
+def _folder_names(names: list[str]) -> tuple[bool, bool]:
+    """(:func:`_plain_names`, whether an operating-system file may be among them) of a
+    folder's NAMES, from one string of them all: a name starting with '.', or holding a part
+    of every other such name (:data:`_OS_FILE_PARTS`), may be one."""
     joined = "/".join(names)  # '/' is in no name
+    maybe_os = (
+        joined.startswith(".")
+        or "/." in joined
+        or "\r" in joined
+        or "humbs.db" in joined
+        or "esktop.ini" in joined
+    )
     if not joined.isascii():
-        return False
+        return False, maybe_os
     lower = joined.lower()  # no upper case at all: a folder's names are already distinct
-    return lower == joined or len(set(lower.split("/"))) == len(names)
+    return lower == joined or len(set(lower.split("/"))) == len(names), maybe_os
 
 
 def _maybe_os_files(paths: list[str]) -> bool:
@@ -192,7 +206,8 @@ def _normalize(form: str, name: str) -> str:
 
 #: a part of every path to an operating-system file: '/.' (every name starting with '.'),
 #: the names that do not, cut shorter where one search finds two ('humbs.db': Thumbs.db and
-#: ehthumbs.db); tests/test_validate_folders_at_once.py tries every name of OS_FILES
+#: ehthumbs.db); tests/test_validate_folders_at_once.py tries every name of OS_FILES (the
+#: same parts are searched for in a folder's names by :func:`_folder_names`)
 _OS_FILE_PARTS = ("/.", "\r", "humbs.db", "esktop.ini")
 
 
@@ -413,8 +428,16 @@ class _Validator:
         specials: list[str] = []
         counts = [0, 0]  # files, bytes
 
+        # whether a folder listed so far has a name that may be an operating-system file's:
+        # until one has, no file is looked at for it (each folder's names are listed before
+        # its files are given, or, in an archive, every folder's before any file)
+        suspects = [False]
+
         def on_names(folder: str, names: list[str]) -> None:
-            if _plain_names(names):
+            plain, maybe_os = _folder_names(names)
+            if maybe_os:
+                suspects[0] = True
+            if plain:
                 return  # no two names can differ only by case or normalization
             finder = CollisionFinder(case=True)
             for name in names:
@@ -435,7 +458,7 @@ class _Validator:
                 for entry in files:
                     collector.add_payload(entry)
             paths = list(map(_path, files))
-            if _maybe_os_files(paths):
+            if suspects[0] and _maybe_os_files(paths):
                 for entry in files:
                     if is_os_file(entry.path.rpartition("/")[2]):
                         self.report.add(
