@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, cast, overload
 
@@ -361,8 +362,9 @@ class ManifestTable:
             masks = set(entries.values())  # (shared 1-byte values)
             if len(masks) == 1:  # the common case: every path in the same manifests
                 value = _BYTE[next(iter(masks))[0] | bit]
+                fresh = dict.fromkeys(entries, value)  # (a dict's keys: with their hashes)
                 entries.clear()
-                entries.update(dict.fromkeys(keys, value))  # (its keys copied at once)
+                entries.update(fresh)  # (into an empty dict: its keys copied at once)
                 return
         entries.update({path: _BYTE[entries[path][0] | bit] for path in keys[:pos]})
 
@@ -380,7 +382,7 @@ class ManifestTable:
                 return True
             if self._alone:  # the table holds this manifest's paths only
                 known = len(entries)
-                entries.update(dict.fromkeys(paths, _BYTE[bit]))
+                entries.update(zip(paths, repeat(_BYTE[bit])))  # (no dict of the block first)
                 if len(entries) != known + n:
                     # a path listed twice in this manifest: the same digest, or another?
                     raise NeedDigests("a path listed twice")
