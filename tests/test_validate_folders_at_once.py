@@ -219,3 +219,23 @@ def _outside(tmp_path: Path) -> Path:
     (outside / "a.txt").write_bytes(b"secret")
     (outside / "deeper" / "a.txt").write_bytes(b"secret")
     return outside
+
+
+@pytest.mark.parametrize("mode", [Mode.FAST, Mode.COMPLETENESS, Mode.FULL])
+def test_links_and_fifos_in_the_payload_are_never_followed(tmp_path: Path, mode: Mode) -> None:
+    """``--fast`` looks at each entry by its name in the folder (``fstatat``, not following
+    links): a link to a file or a folder, or a FIFO, is reported, never read or walked."""
+    bag = write_bag(tmp_path / "bag", {"a.txt": b"a", "sub/b.txt": b"b"})
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"secret")
+    (bag / "data" / "link.txt").symlink_to(outside)
+    (bag / "data" / "dirlink").symlink_to(bag / "data" / "sub")
+    os.mkfifo(bag / "data" / "fifo")
+    result = validate_bag(bag, mode=mode, processes=1)
+    problems = [(p.code, p.path) for p in result.report]
+    assert problems == [
+        ("file-unreadable", "data/dirlink"),
+        ("file-unreadable", "data/fifo"),
+        ("file-unreadable", "data/link.txt"),
+    ]
+    assert (result.payload_files, result.payload_bytes) == (2, 2)

@@ -320,6 +320,11 @@ class FolderReader(BagReader):
         stack: list[tuple[str, tuple[int, int]]] = [(top, (st.st_dev, st.st_ino))]
         is_dir, is_reg = stat.S_ISDIR, stat.S_ISREG
         entry_of = _entry
+        # every entry is looked at and none needs an identity: listed by name and each one
+        # looked at by its name in the folder, which costs less than a DirEntry a file
+        by_name = stat_files and not identify
+        lstat = os.stat
+        entries: list[os.DirEntry[str]] = []
         while stack:
             rel_dir, ident = stack.pop()
             path = self._abs(rel_dir) if rel_dir else str(self.root)
@@ -333,17 +338,38 @@ class FolderReader(BagReader):
                     st = os.fstat(fd)
                     if (st.st_dev, st.st_ino) != ident:
                         raise OSError(errno.ELOOP, "replaced by a link since it was listed")
-                    with os.scandir(fd) as it:
-                        entries = sorted(it, key=_by_name)
+                    if by_name:
+                        names = sorted(os.listdir(fd))
+                    else:
+                        with os.scandir(fd) as it:
+                            entries = sorted(it, key=_by_name)
+                        names = [e.name for e in entries]
                 except OSError as exc:
                     self._unreadable.append((rel_dir or ".", exc.strerror or str(exc)))
                     continue
                 if on_names is not None:
-                    on_names(rel_dir, [e.name for e in entries])
+                    on_names(rel_dir, names)
                 prefix = rel_dir + "/" if rel_dir else ""
                 subdirs = []
                 files: list[FileEntry] = []
                 add = files.append
+                if by_name:  # each entry looked at by its name in the folder (fstatat)
+                    for name in names:
+                        try:
+                            st = lstat(name, dir_fd=fd, follow_symlinks=False)
+                        except OSError as exc:
+                            add(FileEntry(prefix + name, 0, f"unreadable ({exc.strerror})"))
+                            continue
+                        mode = st.st_mode
+                        if is_reg(mode):
+                            add(entry_of((prefix + name, st.st_size, None, None)))
+                        elif is_dir(mode):
+                            rel = prefix + name
+                            if rel != skip:
+                                subdirs.append((rel, (st.st_dev, st.st_ino)))
+                        else:
+                            add(FileEntry(prefix + name, st.st_size, _kind(mode)))
+                    entries = []
                 for entry in entries:
                     if not stat_files and entry.is_file(follow_symlinks=False):
                         add(entry_of((prefix + entry.name, -1, None, None)))
