@@ -215,7 +215,12 @@ def _text_line(rng: random.Random, alg: str, path: str, odd: float) -> list[str]
 
 
 def _load_text(
-    texts: list[bytes], digests: bool, take: bool, block: int, monkeypatch: pytest.MonkeyPatch
+    texts: list[bytes],
+    digests: bool,
+    take: bool,
+    block: int,
+    monkeypatch: pytest.MonkeyPatch,
+    compact: bool = False,
 ) -> Loaded | None:
     """What a table loads from the manifests' bytes read by ``decode_line_blocks`` in blocks
     of BLOCK bytes, offering their text to the table (``take``) or not (line by line)."""
@@ -224,7 +229,9 @@ def _load_text(
     from bagsmith.bagit import textlines
 
     monkeypatch.setattr(textlines, "_BLOCK", block)
-    table = ManifestTable(ALGS, payload=True, duplicate_is_error=True, digests=digests)
+    table = ManifestTable(
+        ALGS, payload=True, duplicate_is_error=True, digests=digests, compact=compact
+    )
     if not take:
         monkeypatch.setattr(table, "_load_block", lambda *_args: False)
     report = Report("bag")
@@ -246,8 +253,9 @@ def _load_text(
 
 @pytest.mark.parametrize("seed", range(16))
 @pytest.mark.parametrize("digests", [True, False])
+@pytest.mark.parametrize("compact", [False, True])
 def test_text_blocks_load_what_lines_load(
-    seed: int, digests: bool, monkeypatch: pytest.MonkeyPatch
+    seed: int, digests: bool, compact: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The text of a block taken whole (``ManifestTable.taker``) loads what its lines load
     one by one: odd lines (white space that a separator could be found in, a line cut in
@@ -264,8 +272,8 @@ def test_text_blocks_load_what_lines_load(
         end = "\n" if seed % 5 else ""
         texts.append(("\n".join(lines) + end).encode("utf-8", "surrogateescape"))
     block = rng.choice([300, 1000, 4096, 65536])
-    got = _load_text(texts, digests, True, block, monkeypatch)
-    want = _load_text(texts, digests, False, block, monkeypatch)
+    got = _load_text(texts, digests, True, block, monkeypatch, compact)
+    want = _load_text(texts, digests, False, block, monkeypatch, compact)
     assert got == want
     if odd == 0.0 and digests:
         assert got is not None and not got[1]
