@@ -264,3 +264,68 @@ def test_evolve_leaves_other_dataclasses_and_unknown_names_to_replace() -> None:
     assert evolve(Derived(1), value=5).twice == 0  # (as replace leaves it)
     with pytest.raises(TypeError):
         evolve(_image(), no_such_field=1)
+
+
+# --- numbered captions after a unit (assemble) ---------------------------------------------
+
+_UNIT_TEXTS = st.sampled_from(
+    [
+        "#1 A harbour",
+        "#2 – The quay",
+        "#4",
+        "Figure 3: Nets",
+        "Photo 5. Boats",
+        "2. A list item",
+        "5) Another style",
+        "7. Far on",
+        "A plain paragraph that ends here.",
+        "Short line",
+    ]
+)
+_UNITS = st.lists(
+    st.tuples(_UNIT_TEXTS, st.sampled_from(["text", "text", "heading", "break", "image"])),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_UNITS, st.one_of(st.none(), st.integers(0, 8)))
+@example([("#1 A harbour", "text"), ("#2 – The quay", "text"), ("5) Another style", "text")], 2)
+@example([("#1 A harbour", "text"), ("#2 – The quay", "text"), ("7. Far on", "text")], 2)
+def test_markers_after_answers_what_a_scan_of_the_rest_answers(
+    specs: list[tuple[str, str]], open_number: int | None
+) -> None:
+    from bagsmith.ingest.assemble import RawFigure, Unit, _Builder
+    from bagsmith.problems import Report
+
+    units = [Unit(text, line, kind) for line, (text, kind) in enumerate(specs, 1)]
+    builder = _Builder(units, Report("article.txt"), "article.txt", None)
+    if open_number is not None:
+        builder.figure = RawFigure(open_number, "open", 1)
+    for index in range(-1, len(units)):
+        scanned = any(builder.marker(u) for u in units[index + 1 :])
+        assert builder.markers_after(index) is scanned, (index, builder.styles)
+
+
+def test_a_long_numbered_text_reads_each_line_a_bounded_number_of_times() -> None:
+    """20,000 numbered paragraphs took minutes (every paragraph scanned the rest of the
+    text); the number of lines looked at must grow with the text, not with its square."""
+    calls = 0
+    real = captions.find_marker
+
+    def counted(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(*args)
+
+    lines = ["A numbered list", "By A. Writer", ""]
+    for n in range(1, 1501):  # the dot style numbers up to 999: the rest are paragraphs
+        lines += [f"{n}. Item number {n} of a long list.", ""]
+    text = "\n".join(lines)
+    from bagsmith.ingest.text import parse_text
+    from bagsmith.problems import Report
+
+    with mock.patch("bagsmith.ingest.assemble.find_marker", counted):
+        assembled = parse_text(text, Report("list.txt"), "list.txt")
+    assert len(assembled.figures) == 999
+    assert 0 < calls < 20 * 1500, calls

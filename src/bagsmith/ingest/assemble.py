@@ -154,6 +154,8 @@ class _Builder:
         self.containers: list[int | None] = [None]  # per section: its heading's container
         self.ref_containers: dict[int, int | None] = {}  # id(ImageRef) -> its unit's container
         self.title_normed: tuple[str, str] | None = None  # (title, its norm)
+        self._styled_from: list[bool] | None = None  # made on first use: see _index_markers
+        self._last_with_number: dict[int, int] = {}
 
     def marker(self, unit: Unit) -> Marker | None:
         if unit.kind not in ("text", "heading") or not self.styles:
@@ -200,7 +202,39 @@ class _Builder:
         return False
 
     def markers_after(self, index: int) -> bool:
-        return any(self.marker(u) for u in self.units[index + 1 :])
+        """Whether :meth:`marker` finds a figure's number in a unit after ``index``, with the
+        figure open now; from an index of the units' numbers made once (asked for every
+        paragraph, a scan of the rest would make a long article quadratic)."""
+        if not self.styles:
+            return False
+        if self._styled_from is None:
+            self._index_markers()
+        assert self._styled_from is not None
+        if self._styled_from[index + 1]:
+            return True
+        figure = self.figure
+        if figure is None or figure.number is None:
+            return False
+        # an unstyled number that carries the open figure's sequence on (see ``marker``)
+        last = self._last_with_number
+        return any(last.get(figure.number + step, -1) > index for step in (1, 2, 3))
+
+    def _index_markers(self) -> None:
+        """``_styled_from[i]``: a unit at ``i`` or later has a number in the chosen styles;
+        ``_last_with_number[n]``: the last unit whose number (in any style) is ``n``."""
+        units = self.units
+        styled_from = [False] * (len(units) + 1)
+        last: dict[int, int] = {}
+        for i in range(len(units) - 1, -1, -1):
+            unit = units[i]
+            styled = False
+            if unit.kind in ("text", "heading"):
+                styled = find_marker(unit.text, self.styles) is not None
+                other = find_marker(unit.text)
+                if other is not None:
+                    last.setdefault(other.number, i)
+            styled_from[i] = styled or styled_from[i + 1]
+        self._styled_from, self._last_with_number = styled_from, last
 
     def next_text(self, index: int) -> str | None:
         for unit in self.units[index + 1 :]:
