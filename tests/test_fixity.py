@@ -87,10 +87,20 @@ def test_hash_many_workers_ignore_sigint(monkeypatch: pytest.MonkeyPatch, tmp_pa
     # Workers are forked, so they run this stand-in for digest_file and report what they do
     # with SIGINT; the main process keeps its own handler (Ctrl-C still stops the run).
     monkeypatch.setattr(fixity, "digest_file", _sigint_disposition)
-    jobs = [fixity.HashJob(f"f{i}", str(tmp_path / f"f{i}"), 1_000_000) for i in range(8)]
-    results = list(fixity.hash_many(jobs, ["sha256"], processes=2, total_bytes=8_000_000))
+    # as in a terminal's foreground job, whatever the suite inherited (a job started in the
+    # background by a shell without job control has SIGINT ignored, and Python keeps that)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        jobs = [fixity.HashJob(f"f{i}", str(tmp_path / f"f{i}"), 1_000_000) for i in range(8)]
+        results = list(fixity.hash_many(jobs, ["sha256"], processes=2, total_bytes=8_000_000))
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert {bytes.fromhex(r.digests["sha256"]) for r in results if r.digests} == {b"SIG_IGN"}
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT are POSIX")
@@ -124,6 +134,8 @@ def test_ctrl_c_with_idle_workers_prints_no_worker_traceback(tmp_path: Path) -> 
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
+        # and SIGINT not ignored, as in one (even when the suite runs as a background job)
+        preexec_fn=_sigint_default,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "progress"
