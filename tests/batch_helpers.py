@@ -9,12 +9,29 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 CITIES = ["Budapest", "Győr", "Debrecen", "Szeged", "Pécs", "Miskolc"]
 MONTHS = ["October", "November", "December"]
+
+
+class Inline:
+    """An executor that runs every task in this process, one after the other (``run_batch``'s
+    ``executor=``: no pool, so a test can watch or patch what a worker does)."""
+
+    description = "in-line"
+    workers = 1
+
+    def run(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        for index, item in enumerate(items):
+            yield index, fn(item)
+
+    def close(self) -> None:
+        pass
 
 
 def article_text(number: int, figures: int) -> str:

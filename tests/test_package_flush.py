@@ -19,25 +19,11 @@ from bagsmith.pipeline import package_steps, packaging
 from bagsmith.pipeline.batch import BatchOptions, run_batch
 from bagsmith.pipeline.journal import JOURNAL_NAME
 from bagsmith.pipeline.packaging import PackageOptions, package_article
-from tests.batch_helpers import make_collection
+from tests.batch_helpers import Inline, make_collection
 from tests.test_package_support import INFO, leftovers, make_example, tree_state
 
 #: a guard against a deadlock in these tests only (the events are set within milliseconds)
 DEADLOCK = 60.0
-
-
-class Inline:
-    """An executor that runs every task in this process, one after the other."""
-
-    description = "in-line"
-    workers = 1
-
-    def run(self, fn: Any, items: Any) -> Any:
-        for index, item in enumerate(items):
-            yield index, fn(item)
-
-    def close(self) -> None:
-        pass
 
 
 def flush_threads() -> list[threading.Thread]:

@@ -305,17 +305,7 @@ def test_batch_runs_the_xsd_once_per_document_of_each_article(
     from PIL import Image
 
     from bagsmith.pipeline.batch import BatchOptions, run_batch
-
-    class Inline:
-        description = "in-line"
-        workers = 1
-
-        def run(self, fn: Any, items: Any) -> Any:
-            for index, item in enumerate(items):
-                yield index, fn(item)
-
-        def close(self) -> None:
-            pass
+    from tests.batch_helpers import Inline
 
     collection = tmp_path / "collection"
     for number in (1, 2, 3):
