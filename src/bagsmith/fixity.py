@@ -19,11 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from . import limits
 from .errors import ProcessesUnavailable, UsageError
-
-if TYPE_CHECKING:
-    import signal
-else:  # the C module: `signal` builds enums of its constants when imported (~3 M
-    import _signal as signal  # instructions of every command's start-up)
+from .interrupts import signal
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: `validate --fast` needs none
     import hashlib

@@ -17,9 +17,9 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import signal
-else:  # the C module: `signal` builds enums of its constants when imported (~3 M
-    import _signal as signal  # instructions of every command's start-up)
+    import signal as signal
+else:  # the C module: `signal` builds enums of its constants when imported (~3 M instructions
+    import _signal as signal  # of every command's start-up); fixity and the cli take it from here
 
 _finished: list[str] = []
 _held: list[list[int]] = []

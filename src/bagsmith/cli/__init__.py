@@ -8,18 +8,14 @@ import importlib.util
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from .. import __version__
+from ..interrupts import signal
 from .examples import add_examples
 from .options import CONFIG_KEY
-
-if TYPE_CHECKING:
-    import signal
-else:  # the C module: `signal` builds enums of its constants when imported (~3 M
-    import _signal as signal  # instructions of every command's start-up)
 
 #: Where the group keeps its command line in the root context's ``meta``.
 ARGV_KEY = "bagsmith.argv"

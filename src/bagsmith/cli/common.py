@@ -13,19 +13,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
 from .. import __version__, interrupts
 from ..errors import BagsmithError, Interrupted, UsageError
+from ..interrupts import signal
 from .exits import error_exit
 from .flags import flag_name
-
-if TYPE_CHECKING:
-    import signal
-else:  # the C module: `signal` builds enums of its constants when imported (~3 M
-    import _signal as signal  # instructions of every command's start-up)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
