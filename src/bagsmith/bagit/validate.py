@@ -9,7 +9,7 @@ name for the bagit-python option it mirrors). See docs/validation.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from operator import itemgetter
 from pathlib import Path
@@ -128,6 +128,7 @@ def validate_bag(
     progress: Progress | None = None,
     facts: bool | WantFacts = False,
     allow_holey: bool = False,
+    vouched: Vouched | None = None,
 ) -> BagValidation:
     """Validate one bag. Raises :class:`~bagsmith.errors.InputError` if the path is unreadable.
 
@@ -139,14 +140,39 @@ def validate_bag(
     ``facts`` (True, or a :data:`WantFacts` deciding once bag-info.txt is read) also gathers
     :class:`BagFacts` in the same pass — payload paths, fetch.txt paths, bag-info lines and the
     payload manifest digests — into ``result.facts``, for profile and METS checks.
+
+    ``vouched`` (payload path → algorithm → hex digest): the digests the caller took of the
+    very bytes it wrote, every algorithm from the same reads (``package`` checking the bag it
+    has just staged). A full check then re-reads each such file and hashes it with one strong
+    algorithm (:func:`vouching_algorithm`): when that digest is the vouched one, the file holds
+    the bytes the others were taken from, and the manifests are compared with all of them as
+    usual (a wrong line in any manifest is still found); a file whose bytes differ, or that is
+    not vouched for, is hashed with every algorithm, as without ``vouched``.
     """
     reader = open_bag(path, hash_payload=mode is Mode.FULL)
     result = BagValidation(str(path), reader.format, mode, Report(str(path)))
     processes = fixity.checked_processes(processes)
-    _Validator(reader, result, processes, progress, facts, allow_holey).run()
+    _Validator(reader, result, processes, progress, facts, allow_holey, vouched).run()
     if result.facts is not None:
         result.reader = reader  # to read a file again (METS) without opening the bag again
     return result
+
+
+#: Digests a caller took of bytes it wrote: payload path → algorithm → hex digest.
+Vouched = Mapping[str, Mapping[str, str]]
+
+#: The algorithms that prove two files hold the same bytes (collision resistant), the one
+#: cheapest to compute on today's processors (SHA extensions) first.
+_PROVING = ("sha256", "sha512", "sha384", "sha224")
+
+
+def vouching_algorithm(algorithms: Sequence[str]) -> str | None:
+    """The one algorithm of ``algorithms`` a file vouched for is re-hashed with (see
+    :func:`validate_bag`); None when none proves that bytes are the same, or there is only
+    one (all are hashed then)."""
+    if len(algorithms) < 2:
+        return None
+    return next((a for a in _PROVING if a in algorithms), None)
 
 
 _path = itemgetter(0)
@@ -220,8 +246,12 @@ class _Validator:
         progress: Progress | None,
         want_facts: bool | WantFacts = False,
         allow_holey: bool = False,
+        vouched: Vouched | None = None,
     ) -> None:
         self.reader = reader
+        self.vouched = vouched
+        #: with ``vouched``: the one algorithm files are hashed with, and its place in the table
+        self.proving: tuple[str, int] | None = None
         self.result = result
         self.report = result.report
         self.processes = processes
@@ -486,10 +516,15 @@ class _Validator:
                 yield from regular(files)[0]
 
         declared = self.decl.payload_oxum[0] if self.decl.payload_oxum else None
+        hashed = table.algorithms
+        proving = vouching_algorithm(hashed) if self.vouched is not None else None
+        if proving is not None:
+            self.proving = (proving, hashed.index(proving))
+            hashed = (proving,)
         walk = None
         if self.result.mode is Mode.FULL and table.algorithms and self.processes == 1:
             walk = self.reader.digest_folders(
-                table.algorithms, on_names, total_bytes=declared, progress=self.progress
+                hashed, on_names, total_bytes=declared, progress=self.progress
             )
         if walk is not None:
             load()
@@ -500,7 +535,7 @@ class _Validator:
         elif self.result.mode is Mode.FULL and table.algorithms:
             results = self.reader.digest(
                 regular_files(),
-                table.algorithms,
+                hashed,
                 processes=self.processes,
                 total_bytes=declared,
                 progress=self.progress,
@@ -657,6 +692,11 @@ class _Validator:
         if done.digests is None:
             self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
             return
+        if self.proving is not None:
+            done = self._vouched(done, table.algorithms)
+            if done.digests is None:
+                self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
+                return
         if value[0] == table.full_mask and value[1:] == b"".join(done.digests):
             return  # every manifest lists it, every digest matches (compared at once)
         for alg, expected, actual in table.mismatches(value, done.digests):
@@ -665,6 +705,25 @@ class _Validator:
                 f"{alg} expected {expected}, found {actual}",
                 done.path,
             )
+
+    def _vouched(self, done: Digested, algorithms: tuple[str, ...]) -> Digested:
+        """A file hashed with the proving algorithm only: its digests for every algorithm,
+        the vouched ones when its bytes are those vouched for, else computed again."""
+        assert self.vouched is not None and self.proving is not None and done.digests
+        proving, index = self.proving
+        given = self.vouched.get(done.path)
+        if given is not None and given.get(proving) == done.digests[0].hex():
+            try:
+                return done._replace(
+                    digests=[
+                        done.digests[0] if n == index else bytes.fromhex(given[a])
+                        for n, a in enumerate(algorithms)
+                    ]
+                )
+            except (KeyError, ValueError):
+                pass  # not vouched for with every algorithm: hashed with them all
+        entry = FileEntry(done.path, done.size)
+        return next(iter(self.reader.digest([entry], algorithms)))
 
     def _oxum(self, octets: int, files: int, unknown_length: bool) -> None:
         declared = self.decl.payload_oxum

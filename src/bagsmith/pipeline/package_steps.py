@@ -185,8 +185,10 @@ def validate_staged(
     proofs: Mapping[str, Proof | None] | None = None,
     mets_facts: MetsFacts | None = None,
 ) -> BagValidation:
-    """BagIt (full: every digest re-read), the profile, and dc.xml/mets.xml (schemas and METS
-    semantics against the manifest digests) of the staged bag, in one result. ``proofs`` (bag
+    """BagIt (full: every file re-read, and hashed with one strong algorithm when it holds the
+    bytes ``digests`` were taken from, ``vouched`` of :func:`validate_bag`), the profile, and
+    dc.xml/mets.xml (schemas and METS semantics against the manifest digests) of the staged
+    bag, in one result. ``proofs`` (bag
     path → :class:`~bagsmith.xmlschemas.Proof`): the metadata files whose bytes were validated
     against the schemas when they were built: not run through the XSD a second time when they
     are still those bytes (their SHA-256, as the full BagIt check found it against the
@@ -194,7 +196,12 @@ def validate_staged(
     (collected as the METS was validated), parsed again."""
     proofs = proofs or {}
     validation = validate_bag(
-        root, mode=Mode.FULL, processes=processes, progress=progress, facts=profile is not None
+        root,
+        mode=Mode.FULL,
+        processes=processes,
+        progress=progress,
+        facts=profile is not None,
+        vouched=digests,  # taken from the bytes written: each file re-hashed with one of them
     )
     if profile is not None:  # on the facts the validation gathered in its pass
         validation.report.extend(
