@@ -139,3 +139,34 @@ def test_many_processes_take_the_vouched_digests_too(
     result = validate_bag(bag, mode=Mode.FULL, processes=2, vouched=vouched)
     assert result.report.valid, _codes(result)
     assert asked == [("sha256",), ALGORITHMS]
+
+
+def test_package_refuses_a_staged_file_changed_after_it_was_copied(
+    tmp_path: Path, schema_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staged check still reads the bytes in the bag: one changed between the copy (where
+    its digests were taken) and the check fails the package, and nothing is written."""
+    from bagsmith.errors import BagError
+    from bagsmith.pipeline import package_steps
+    from bagsmith.pipeline.packaging import PackageOptions, package_article
+
+    from .test_package_support import INFO, make_example
+
+    example = make_example(tmp_path / "src")
+    real = package_steps.validate_staged
+
+    def tampered(root: Path, **kwargs: Any) -> Any:
+        image = sorted((root / "data" / "images").iterdir())[0]
+        data = bytearray(image.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        image.write_bytes(bytes(data))
+        return real(root, **kwargs)
+
+    monkeypatch.setattr(package_steps, "validate_staged", tampered)
+    dest = tmp_path / "out" / "bag"
+    options = PackageOptions(images=example / "article", info=INFO, processes=1)
+    with pytest.raises(BagError) as caught:
+        package_article(example / "article" / "article.txt", dest, options)
+    found = {(p.code, p.message.split()[0]) for p in caught.value.problems}
+    assert {("payload-digest-mismatch", "sha256"), ("payload-digest-mismatch", "sha512")} <= found
+    assert not dest.exists()

@@ -689,17 +689,15 @@ class _Validator:
         value = table.entries.pop(key)
         if self.kept is not None:
             self.kept[key] = value
-        if done.digests is None:
+        if self.proving is not None and done.digests is not None:
+            done = self._vouched(done, table.algorithms)  # (hashed with one algorithm)
+        computed = done.digests
+        if computed is None:
             self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
             return
-        if self.proving is not None:
-            done = self._vouched(done, table.algorithms)
-            if done.digests is None:
-                self.report.add("file-unreadable", f"cannot read: {done.error}", done.path)
-                return
-        if value[0] == table.full_mask and value[1:] == b"".join(done.digests):
+        if value[0] == table.full_mask and value[1:] == b"".join(computed):
             return  # every manifest lists it, every digest matches (compared at once)
-        for alg, expected, actual in table.mismatches(value, done.digests):
+        for alg, expected, actual in table.mismatches(value, computed):
             self.report.add(
                 "payload-digest-mismatch",
                 f"{alg} expected {expected}, found {actual}",
