@@ -104,13 +104,21 @@ MUTATIONS = [
         "payload-digest-unchecked",
         "a full validation compares every payload digest",
         "src/bagsmith/bagit/validate.py",
-        "        for alg, expected, actual in table.mismatches(value, done.digests):\n"
+        "        for alg, expected, actual in table.mismatches(value, computed):\n"
         "            self.report.add(\n"
         '                "payload-digest-mismatch",',
-        "        for alg, expected, actual in table.mismatches(value, done.digests)[:0]:\n"
+        "        for alg, expected, actual in table.mismatches(value, computed)[:0]:\n"
         "            self.report.add(\n"
         '                "payload-digest-mismatch",',
         ("tests/test_validate_folder.py", "tests/test_validate_archive.py"),
+    ),
+    Mutation(
+        "vouched-digests-trusted",
+        "a file vouched for is re-read and its bytes compared before the vouched digests count",
+        "src/bagsmith/bagit/validate.py",
+        "        if given is not None and given.get(proving) == done.digests[0].hex():\n",
+        "        if given is not None:\n",
+        ("tests/test_validate_vouched.py",),
     ),
     Mutation(
         "holey-bag-valid",
