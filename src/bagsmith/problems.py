@@ -221,7 +221,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "html-parse-limit": CodeInfo(
         W, "the page is nested beyond the parser's safe limit; the rest was not read"
     ),
-    "image-corrupt": CodeInfo(E, "an image file is truncated or damaged (does not fully decode)"),
+    "image-corrupt": CodeInfo(
+        E, "an image file is truncated or damaged (cut short, broken markers, or does not decode)"
+    ),
     "image-extension-mismatch": CodeInfo(E, "an image's content is not the format its name says"),
     "image-file-skipped": CodeInfo(I_, "a file in the images folder is not an image; skipped"),
     "image-match-ambiguous": CodeInfo(W, "several image files carry the same figure number"),
