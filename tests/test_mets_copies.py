@@ -118,6 +118,11 @@ _XML_TEXT = st.one_of(
 @given(_XML_TEXT)
 @example("data/images/01.jpg")
 @example("a & b")
+@example('say "cheese"')  # a quote alone: as it is in text, escaped in an attribute
+@example("a > b")
+@example("tab\there")
+@example("line\nbreak")
+@example("\x7f")
 def test_values_are_escaped_as_lxml_writes_them(value: str) -> None:
     """What the shapes get in their placeholders: lxml's own text of the value, in element
     content and in an attribute; what lxml refuses (control characters) is refused alike."""

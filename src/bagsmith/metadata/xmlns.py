@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,16 +71,20 @@ def sub(parent: Any, ns: str, name: str, text: str | None = None, **attrib: str)
     return el
 
 
-#: text written as it is in element content and in attribute values alike: printable ASCII
-#: but for the characters XML escapes (anything else is escaped by lxml, see escaped)
-_VERBATIM = re.compile(r"[ !#-%'-;=?-~]*")
-
-
 def escaped(value: str, attribute: bool) -> str:
     """``value`` as lxml writes it in an attribute value or in element content (lxml itself
     escapes anything but plain ASCII, and refuses what XML cannot hold with ValueError, as
-    when it builds the element)."""
-    if _VERBATIM.fullmatch(value):
+    when it builds the element). Printable ASCII but for the characters XML escapes
+    (``"&<>``) is written as it is in both, and tested without a regular expression: a METS
+    of 20 images escapes ~2,500 values, nearly all of them plain."""
+    if (
+        value.isascii()
+        and value.isprintable()
+        and '"' not in value
+        and "&" not in value
+        and "<" not in value
+        and ">" not in value
+    ):
         return value
     el = etree.Element("x")
     if attribute:
@@ -142,24 +145,42 @@ def light_text(el: Light, level: int) -> str:
     return "".join(out)
 
 
+#: a new line and the indentation of each level of the document, made once
+_NEWLINES = ["\n" + "  " * level for level in range(32)]
+
+
+def _newline(level: int) -> str:
+    return _NEWLINES[level] if level < len(_NEWLINES) else "\n" + "  " * level
+
+
 def _write_light(el: Light, level: int, out: list[str]) -> None:
-    name = _prefixed(el.tag)
-    out.append("<" + name)
+    tag = el.tag
+    name = _PREFIXED.get(tag) or _prefixed(tag)
+    start = "<" + name
     for key, value in el.attrib.items():
-        out.append(f' {_prefixed(key)}="{escaped(value, True)}"')
-    if el.children:
-        inner = "\n" + "  " * (level + 1)
-        kept = el.text is not None and el.text.strip() != ""  # indent keeps real text
-        out.append(">" + (escaped(el.text, False) if kept and el.text is not None else inner))
-        for index, child in enumerate(el.children):
-            if index:
+        start += f' {_PREFIXED.get(key) or _prefixed(key)}="{escaped(value, True)}"'
+    text = el.text
+    children = el.children
+    if children:
+        inner = _newline(level + 1)
+        kept = text is not None and text.strip() != ""  # indent keeps real text
+        out.append(start + ">" + (escaped(text, False) if kept and text is not None else inner))
+        first = True
+        for child in children:
+            if first:
+                first = False
+            else:
                 out.append(inner)
-            _write_light(child, level + 1, out)
-        out.append("\n" + "  " * level + f"</{name}>")
-    elif el.text is not None:
-        out.append(f">{escaped(el.text, False)}</{name}>")
+            if child.children or child.attrib or child.text is None:
+                _write_light(child, level + 1, out)
+            else:  # the most common element: text, no attributes, no children
+                child_name = _PREFIXED.get(child.tag) or _prefixed(child.tag)
+                out.append(f"<{child_name}>{escaped(child.text, False)}</{child_name}>")
+        out.append(_newline(level) + f"</{name}>")
+    elif text is not None:
+        out.append(f"{start}>{escaped(text, False)}</{name}>")
     else:
-        out.append("/>")
+        out.append(start + "/>")
 
 
 #: empty elements with the namespace declarations of a root, copied by :func:`element`
