@@ -52,6 +52,12 @@ def _mets(
     ).mets_xml
 
 
+def _build_every_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No shape used: every event, agent and PREMIS object built and serialised by lxml."""
+    monkeypatch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)
+    monkeypatch.setattr(mets._Copies, "amd", lambda *args, **kwargs: None)
+
+
 @pytest.mark.parametrize("awkward", [False, True], ids=["plain", "awkward-values"])
 def test_copies_give_the_bytes_of_elements_built_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, awkward: bool
@@ -69,12 +75,23 @@ def test_copies_give_the_bytes_of_elements_built_one_by_one(
 
     monkeypatch.setattr(mets, "event_element", counting_event)
     monkeypatch.setattr(mets, "agent_element", counting_agent)
+    whole: list[str | None] = []
+    real_amd = mets._Copies.amd
+
+    def counting_amd(self: Any, *args: Any) -> str | None:
+        whole.append(real_amd(self, *args))
+        return whole[-1]
+
+    monkeypatch.setattr(mets._Copies, "amd", counting_amd)
     copied = _mets(tmp_path, "a", awkward)
     shapes = len(built)
+    # a whole amdSec's shape is made the second time its parts are seen, then used
+    again = [_mets(tmp_path, name, awkward) for name in ("a2", "a3")]
+    assert sum(text is not None for text in whole) >= 2
     built.clear()
-    monkeypatch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)  # build every one
+    _build_every_one(monkeypatch)
     one_by_one = _mets(tmp_path, "b", awkward)
-    assert copied == one_by_one
+    assert copied == one_by_one and again == [one_by_one] * 2
     if awkward:
         assert AWKWARD.encode() not in copied  # escaped (else the test proves nothing)
         assert f'CREATED="{CREATED}"'.encode() in copied
@@ -148,7 +165,7 @@ def test_shapes_kept_from_one_mets_to_the_next_follow_their_agents(
     _mets(tmp_path, "first")  # its shapes are kept
     kept = _mets(tmp_path, "second", archivist="Kovács Béla")
     assert "Kovács Béla".encode() in kept and "Erzsébet".encode() not in kept
-    monkeypatch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)  # build every one
+    _build_every_one(monkeypatch)
     assert kept == _mets(tmp_path, "third", archivist="Kovács Béla")
 
 
@@ -160,7 +177,7 @@ def test_shapes_shared_by_threads_give_each_document_its_own_bytes(
     names = [f"Archivist {n}" for n in range(4)]
     expected = {}
     with monkeypatch.context() as patch:
-        patch.setattr(mets._Copies, "_copy", lambda *args, **kwargs: None)  # build every one
+        _build_every_one(patch)
         for name in names:
             expected[name] = _mets(tmp_path, f"one-{name}", archivist=name)
     monkeypatch.setattr(mets._Copies, "_MAX_SHAPES", 3)  # forgotten again and again

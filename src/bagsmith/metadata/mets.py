@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, NamedTuple
 from urllib.parse import quote, unquote
 
 from lxml import etree
@@ -58,6 +58,7 @@ from .xmlns import (
     sub,
 )
 from .xmlns import escaped as _escaped
+from .xmlns import plain as _plain
 
 GROUP_ORDER = ("original", "metadata")
 
@@ -388,6 +389,16 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
     """The PREMIS events on one file (only what really happened, each at its own time):
     message digest calculation, format identification, for images metadata extraction and
     validation, then the package-level events (``MetsInput.events``) that concern the file."""
+    return [Event(*row) for row in _event_rows(pf, created, data)]
+
+
+#: an :class:`Event`'s fields, in their order, as plain data (the METS writer makes the
+#: Event only where it builds one: for a shape, or a file whose event has none)
+EventRow = tuple[str, str, str, str, str, str | None, str, tuple[str, ...]]
+
+
+def _event_rows(pf: PackageFile, created: str, data: MetsInput | None) -> list[EventRow]:
+    """:func:`file_events` as rows."""
     times = data.times if data is not None else {}
     algs = [a for a in DIGEST_NAMES if pf.digests.get(a)]
     events: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
@@ -434,30 +445,31 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
                 None,
             )
         events.append((*verdict, ("software",)))
-    out = [
-        Event(
-            ids.event_uuid(pf.path, kind),
+    path = pf.path
+    out: list[EventRow] = [
+        (
+            ids.event_uuid(path, kind),
             kind,
             times.get(kind, created),
             detail,
             outcome,
             note,
-            pf.path,
+            path,
             (*keys, "organization", "archivist"),
         )
         for kind, detail, outcome, note, keys in events
     ]
     for extra in data.events if data is not None else ():
-        if extra.paths is None or pf.path in extra.paths:
+        if extra.paths is None or path in extra.paths:
             out.append(
-                Event(
-                    ids.event_uuid(pf.path, extra.event_type),
+                (
+                    ids.event_uuid(path, extra.event_type),
                     extra.event_type,
                     extra.when,
                     extra.detail,
                     extra.outcome,
                     extra.note,
-                    pf.path,
+                    path,
                     extra.agents,
                 )
             )
@@ -489,6 +501,10 @@ class _Copies:
     #: cut at its placeholders, or None when it cannot be used
     _shapes: ClassVar[dict[Any, tuple[list[str], list[str]] | None]] = {}
     _MAX_SHAPES = 1024
+    #: the shapes of whole amdSecs (:meth:`amd`), kept likewise: (agents, rights or not,
+    #: the parts' keys) -> the shape cut at its placeholders, each placeholder's part, name
+    #: and escaping; None when it cannot be used; _SEEN_ONCE when seen once
+    _amds: ClassVar[dict[Any, Any]] = {}
 
     #: each set of agents seen, by a number never given twice (shapes are keyed by it:
     #: hashing the agents' dataclasses for every event would cost more than the lookup saves)
@@ -533,29 +549,35 @@ class _Copies:
             return None
         pieces, names = shape
         out = list(pieces)
-        for index, name in enumerate(names):
-            out[2 * index + 1] = _escaped(values[name], name in _ATTRIBUTE_SLOTS)
+        got = [values[name] for name in names]
+        if _plain("".join(got)):  # the usual case: every value as it is
+            out[1::2] = got
+        else:
+            out[1::2] = [
+                _escaped(value, name in _ATTRIBUTE_SLOTS)
+                for name, value in zip(names, got, strict=True)
+            ]
         return "".join(out)
 
-    def event(self, md_id: str, created: str, event: Event) -> str:
-        """The text of the ``digiprovMD`` ``md_id`` holding ``event``."""
+    def text(self, spec: _Spec) -> str:
+        """The text of one part of an amdSec: its shape with its values, else built."""
+        text = self._copy(spec.key, spec.probe, spec.values, spec.numbers)
+        return self.serialise(spec.build(), _AMD_CHILD) if text is None else text
+
+    def event(self, md_id: str, created: str, row: EventRow) -> _Spec:
+        """The ``digiprovMD`` ``md_id`` holding the event ``row`` (an :class:`Event`'s
+        fields)."""
+        identifier, event_type, when, detail, outcome, note, object_path, agents = row
         values = {
             "mdid": md_id,
             "created": created,
-            "id": event.identifier,
-            "when": event.datetime,
-            "object": event.object_path,
+            "id": identifier,
+            "when": when,
+            "object": object_path,
         }
-        if event.outcome_note:
-            values["note"] = event.outcome_note
-        key = (
-            "event",
-            event.event_type,
-            event.detail,
-            event.outcome,
-            "note" in values,
-            event.agents,
-        )
+        if note:
+            values["note"] = note
+        key = ("event", event_type, detail, outcome, bool(note), agents)
 
         def build(md_id: str, created: str, event: Event) -> Any:
             md = element(METS, "digiprovMD", ID=md_id, CREATED=created)
@@ -566,24 +588,27 @@ class _Copies:
             return build(
                 _SLOT + "mdid",
                 _SLOT + "created",
-                replace(
-                    event,
-                    identifier=_SLOT + "id",
-                    datetime=_SLOT + "when",
-                    object_path=_SLOT + "object",
-                    outcome_note=_SLOT + "note" if event.outcome_note else None,
+                Event(
+                    _SLOT + "id",
+                    event_type,
+                    _SLOT + "when",
+                    detail,
+                    outcome,
+                    _SLOT + "note" if note else None,
+                    _SLOT + "object",
+                    agents,
                 ),
             )
 
-        text = self._copy(key, probe, values)
-        return self.serialise(build(md_id, created, event), _AMD_CHILD) if text is None else text
+        return _Spec(key, values, probe, lambda: build(md_id, created, Event(*row)))
 
-    def tech(self, pf: PackageFile, tech_id: str, created: str, statements: Sequence[str]) -> str:
-        """The text of the ``techMD`` ``tech_id`` of ``pf``: its PREMIS object, with MIX for
-        an image. The shape is everything the builders branch on or write as it is (the
-        format, which digests, the image's mode, depth, resolution, colour profile and
-        embedded metadata …); the placeholders hold the file's own path, digests, sizes and
-        name."""
+    def tech(
+        self, pf: PackageFile, tech_id: str, created: str, statements: Sequence[str]
+    ) -> _Spec:
+        """The ``techMD`` ``tech_id`` of ``pf``: its PREMIS object, with MIX for an image.
+        The shape is everything the builders branch on or write as it is (the format, which
+        digests, the image's mode, depth, resolution, colour profile and embedded metadata
+        …); the placeholders hold the file's own path, digests, sizes and name."""
         image = pf.image
         name, version = format_designation(pf)
         algorithms = tuple(a for a in DIGEST_NAMES if pf.digests.get(a))
@@ -665,14 +690,16 @@ class _Copies:
             rights = [f"{_SLOT}r{i}" for i in range(len(statements))]
             return build(probe_pf, _SLOT + "techid", _SLOT + "created", _SLOT + "mixpath", rights)
 
-        text = self._copy(key, probe, values, numbers=_PROBE_NUMBERS)
-        if text is None:
-            return self.serialise(build(pf, tech_id, created, pf.path, statements), _AMD_CHILD)
-        return text
+        return _Spec(
+            key,
+            values,
+            probe,
+            lambda: build(pf, tech_id, created, pf.path, statements),
+            _PROBE_NUMBERS,
+        )
 
-    def agent(self, md_id: str, index: int) -> str:
-        """The text of the ``digiprovMD`` ``md_id`` holding the agent ``index`` (of
-        ``agents``)."""
+    def agent(self, md_id: str, index: int) -> _Spec:
+        """The ``digiprovMD`` ``md_id`` holding the agent ``index`` (of ``agents``)."""
         ref = self.agents[index]
 
         def build(md_id: str) -> Any:
@@ -680,9 +707,82 @@ class _Copies:
             agent_element(_wrap(md, "PREMIS:AGENT", PREMIS_VERSION), ref)
             return md
 
-        text = self._copy(("agent", index), lambda: build(_SLOT + "mdid"), {"mdid": md_id})
-        return self.serialise(build(md_id), _AMD_CHILD) if text is None else text
+        return _Spec(
+            ("agent", index), {"mdid": md_id}, lambda: build(_SLOT + "mdid"), lambda: build(md_id)
+        )
 
+    def amd(self, amd_id: str, specs: Sequence[_Spec], rights: str | None) -> str | None:
+        """The text of a file's whole ``amdSec`` (``amd_id``): its parts (``specs``: the
+        PREMIS object, then its events and agents), each as :meth:`text` writes it, and the
+        file's ``rights`` text (already written) after the first. One shape for the whole
+        section, made of the parts' shapes the second time the same parts are seen, so that
+        each file's values go into one text instead of a dozen. None when there is no such
+        shape (not seen before, or a part has no shape): the caller writes the parts one by
+        one."""
+        key = (self._agents, rights is not None, *(spec.key for spec in specs))
+        shapes = _Copies._amds
+        shape = shapes.get(key, _NO_SHAPE)  # (another thread may clear them at any time)
+        if shape is _NO_SHAPE or shape is _SEEN_ONCE:
+            shape = _SEEN_ONCE if shape is _NO_SHAPE else self._amd_shape(specs, bool(rights))
+            if len(shapes) >= _Copies._MAX_SHAPES:
+                shapes.clear()
+            shapes[key] = shape
+        if shape is None or shape is _SEEN_ONCE:
+            return None
+        pieces, slots, raw = shape
+        out = list(pieces)
+        got = [specs[part].values[name] if part >= 0 else amd_id for part, name, _ in slots]
+        if raw is not None:
+            got[raw] = ""  # the rights text, written as it is (below)
+        if _plain("".join(got)):  # the usual case: every value as it is
+            out[1::2] = got
+        else:
+            out[1::2] = [
+                _escaped(value, attribute)
+                for value, (_, _, attribute) in zip(got, slots, strict=True)
+            ]
+        if raw is not None:
+            out[2 * raw + 1] = rights or ""
+        return "".join(out)
+
+    def _amd_shape(self, specs: Sequence[_Spec], rights: bool) -> Any:
+        """The shape of an amdSec of these parts: the parts' own shapes, with placeholders
+        of their own (``p<part><name>``), joined as :func:`_file_amd` joins the parts' texts;
+        None when a part has none."""
+        between = "\n" + "  " * _AMD_CHILD
+        texts = [_start("mets:amdSec", (("ID", _SLOT + "amdid"),)) + ">"]
+        slots: dict[str, tuple[int, str, bool]] = {"amdid": (-1, "amdid", True)}  # part -1: no part
+        for part, spec in enumerate(specs):
+            if part == 1 and rights:
+                texts += (between, _SLOT + "rights")
+                slots["rights"] = (-1, "rights", False)  # (at raw, below)
+            own = {name: f"{_SLOT}p{part}{name}" for name in spec.values}
+            text = self._copy(spec.key, spec.probe, own, spec.numbers)
+            if text is None:
+                return None
+            texts += (between, text)
+            slots |= {f"p{part}{name}": (part, name, name in _ATTRIBUTE_SLOTS) for name in own}
+        texts.append("\n" + "  " * _AMD + "</mets:amdSec>")
+        pieces = _SLOTS.split("".join(texts))
+        names = pieces[1::2]
+        if len(set(names)) != len(names) or set(names) != set(slots):
+            return None
+        return pieces, [slots[name] for name in names], names.index("rights") if rights else None
+
+
+class _Spec(NamedTuple):
+    """One part of a file's amdSec: the key of its shape, the file's values for the shape's
+    placeholders, ``probe()`` (the part built with placeholders), ``build()`` (the part built
+    with the file's values) and the placeholders the probe holds as numbers."""
+
+    key: Any
+    values: dict[str, str]
+    probe: Callable[[], Any]
+    build: Callable[[], Any]
+    numbers: Mapping[str, int] | None = None
+
+
+_SEEN_ONCE: Any = object()  # an amdSec shape's key seen once (made the second time)
 
 _AMD = 1  # the level of an amdSec in the document (a child of the root)
 _AMD_CHILD = _AMD + 1
@@ -700,27 +800,33 @@ def _file_amd(
     its PREMIS object (MIX inside for images), its events and the agents those events link —
     everything a reader such as metsrw finds from the file's ADMID."""
     token = ids.path_token(pf.path)
-    between = "\n" + "  " * _AMD_CHILD
     statements = [rights.identifier(pf.path)] if rights is not None else []
-    parts = [
-        _start("mets:amdSec", (("ID", ids.amd_id(pf.path)),)) + ">",
-        between,
-        copies.tech(pf, ids.premis_object_id(pf.path), created, statements),
-    ]
+    specs = [copies.tech(pf, ids.premis_object_id(pf.path), created, statements)]
+    rights_text = None
     if rights is not None:
         md = element(METS, "rightsMD", ID=ids.rights_md_id(pf.path), CREATED=created)
         rights_element(_wrap(md, "PREMIS:RIGHTS", PREMIS_VERSION), rights, pf.path)
-        parts += (between, copies.serialise(md, _AMD_CHILD))
-    events = file_events(pf, created, data)
+        rights_text = copies.serialise(md, _AMD_CHILD)
     linked: set[str] = set()
-    for number, event in enumerate(events, start=1):
-        parts += (between, copies.event(ids.event_md_id(pf.path, number), created, event))
-        linked.update(event.agents or [a.key for a in agents])
+    everyone = [a.key for a in agents]
+    for number, row in enumerate(_event_rows(pf, created, data), start=1):
+        specs.append(copies.event(ids.event_md_id(pf.path, number), created, row))
+        linked.update(row[-1] or everyone)
     number = 0
     for index, ref in enumerate(copies.agents):
         if ref.key in linked:
             number += 1
-            parts += (between, copies.agent(f"agent{number}-{token}", index))
+            specs.append(copies.agent(f"agent{number}-{token}", index))
+    amd_id = ids.amd_id(pf.path)
+    text = copies.amd(amd_id, specs, rights_text)
+    if text is not None:
+        return text
+    between = "\n" + "  " * _AMD_CHILD
+    parts = [_start("mets:amdSec", (("ID", amd_id),)) + ">"]
+    for index, spec in enumerate(specs):
+        if index == 1 and rights_text is not None:
+            parts += (between, rights_text)
+        parts += (between, copies.text(spec))
     parts.append("\n" + "  " * _AMD + "</mets:amdSec>")
     return "".join(parts)
 

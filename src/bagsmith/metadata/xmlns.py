@@ -71,20 +71,26 @@ def sub(parent: Any, ns: str, name: str, text: str | None = None, **attrib: str)
     return el
 
 
-def escaped(value: str, attribute: bool) -> str:
-    """``value`` as lxml writes it in an attribute value or in element content (lxml itself
-    escapes anything but plain ASCII, and refuses what XML cannot hold with ValueError, as
-    when it builds the element). Printable ASCII but for the characters XML escapes
-    (``"&<>``) is written as it is in both, and tested without a regular expression: a METS
-    of 20 images escapes ~2,500 values, nearly all of them plain."""
-    if (
+def plain(value: str) -> bool:
+    """Whether lxml writes ``value`` as it is, in element content and in attribute values
+    alike: printable ASCII but for the characters XML escapes (``"&<>``). Tested without a
+    regular expression (a METS of 20 images escapes ~2,500 values, nearly all plain); a
+    property of each character, so the values joined are plain when each of them is."""
+    return (
         value.isascii()
         and value.isprintable()
         and '"' not in value
         and "&" not in value
         and "<" not in value
         and ">" not in value
-    ):
+    )
+
+
+def escaped(value: str, attribute: bool) -> str:
+    """``value`` as lxml writes it in an attribute value or in element content (lxml itself
+    escapes anything but :func:`plain` text, and refuses what XML cannot hold with
+    ValueError, as when it builds the element)."""
+    if plain(value):
         return value
     el = etree.Element("x")
     if attribute:
