@@ -602,9 +602,7 @@ class _Copies:
 
         return _Spec(key, values, probe, lambda: build(md_id, created, Event(*row)))
 
-    def tech(
-        self, pf: PackageFile, tech_id: str, created: str, statements: Sequence[str]
-    ) -> _Spec:
+    def tech(self, pf: PackageFile, tech_id: str, created: str, statements: Sequence[str]) -> _Spec:
         """The ``techMD`` ``tech_id`` of ``pf``: its PREMIS object, with MIX for an image.
         The shape is everything the builders branch on or write as it is (the format, which
         digests, the image's mode, depth, resolution, colour profile and embedded metadata
