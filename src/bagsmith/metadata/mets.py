@@ -385,20 +385,16 @@ def embedded_note(image: ImageInfo) -> str:
     return "".join(parts)
 
 
-def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) -> list[Event]:
-    """The PREMIS events on one file (only what really happened, each at its own time):
-    message digest calculation, format identification, for images metadata extraction and
-    validation, then the package-level events (``MetsInput.events``) that concern the file."""
-    return [Event(*row) for row in _event_rows(pf, created, data)]
-
-
 #: an :class:`Event`'s fields, in their order, as plain data (the METS writer makes the
 #: Event only where it builds one: for a shape, or a file whose event has none)
 EventRow = tuple[str, str, str, str, str, str | None, str, tuple[str, ...]]
 
 
-def _event_rows(pf: PackageFile, created: str, data: MetsInput | None) -> list[EventRow]:
-    """:func:`file_events` as rows."""
+def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) -> list[EventRow]:
+    """The PREMIS events on one file (only what really happened, each at its own time), as
+    rows of an :class:`Event`'s fields: message digest calculation, format identification,
+    for images metadata extraction and validation, then the package-level events
+    (``MetsInput.events``) that concern the file."""
     times = data.times if data is not None else {}
     algs = [a for a in DIGEST_NAMES if pf.digests.get(a)]
     events: list[tuple[str, str, str, str | None, tuple[str, ...]]] = [
@@ -807,7 +803,7 @@ def _file_amd(
         rights_text = copies.serialise(md, _AMD_CHILD)
     linked: set[str] = set()
     everyone = [a.key for a in agents]
-    for number, row in enumerate(_event_rows(pf, created, data), start=1):
+    for number, row in enumerate(file_events(pf, created, data), start=1):
         specs.append(copies.event(ids.event_md_id(pf.path, number), created, row))
         linked.update(row[-1] or everyone)
     number = 0
