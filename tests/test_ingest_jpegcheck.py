@@ -72,6 +72,8 @@ def _pillow(data: bytes) -> str:
             image = Image.open(io.BytesIO(data))
         except (OSError, SyntaxError, ValueError, struct.error, EOFError):
             return "unopened"
+        except Image.DecompressionBombError:  # characterise: image-too-large
+            return "unopened"
         try:
             image.load()
         except (OSError, SyntaxError, ValueError, struct.error, EOFError):

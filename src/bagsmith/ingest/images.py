@@ -189,7 +189,7 @@ def _damage(img: ImageFile.ImageFile, fmt: str, data: bytes | None) -> str | Non
 
     A JPEG's markers, tables and scans are walked (:mod:`.jpegcheck`) instead of decoding it:
     libjpeg finds no more than that in a decode (JPEG has no checksum; damaged compressed data
-    is only a warning to it), at 20 times the cost. Other formats are decoded: PNG, GIF, TIFF
+    is only a warning to it), at ~11 times the cost. Other formats are decoded: PNG, GIF, TIFF
     and WebP decoders do find damage in the compressed data (zlib, CRC)."""
     if fmt in ("JPEG", "MPO"):  # an MPO's first image, the one Pillow decodes
         try:

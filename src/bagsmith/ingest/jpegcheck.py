@@ -47,6 +47,7 @@ and the tables and scans differ) raise :class:`NotWalked`; the caller then decod
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import IO
@@ -211,6 +212,7 @@ class _Tables:
         self.ac: list[tuple[bytes, bytes] | None] = [None] * 4
 
 
+@functools.lru_cache(maxsize=64)  # most files use the same few tables (the standard ones)
 def _huffman_fault(table: tuple[bytes, bytes], dc: bool) -> str | None:
     """What libjpeg's ``jpeg_make_d_derived_tbl`` refuses in a table a scan uses."""
     bits, values = table
