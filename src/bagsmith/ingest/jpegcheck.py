@@ -260,7 +260,9 @@ def _walk(w: _Window) -> Damage | None:
             raise NotWalked(f"a {_NOT_WALKED[code]} JPEG (SOF{code - 0xC0})")
         if code in _HIERARCHICAL:
             return Damage(
-                at, f"a marker FF {code:02X} of a hierarchical JPEG, which libjpeg cannot decode"
+                at,
+                f"a frame header FF {code:02X} of a hierarchical JPEG or a JPEG extension, "
+                "which libjpeg cannot decode",
             )
         if code not in _NAMES:
             return Damage(at, f"an unknown marker FF {code:02X}")
