@@ -13,14 +13,13 @@ is never held in memory as a whole. Same inputs and same ``created`` → byte-id
 
 from __future__ import annotations
 
-import io
 import itertools
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, BinaryIO, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol
 from urllib.parse import quote, unquote
 
 from lxml import etree
@@ -135,10 +134,16 @@ def prepare(data: MetsInput) -> tuple[tuple[PackageFile, ...], list[PackageFile 
     return tuple(files), [by_path[m.path] if m is not None else None for m in matches]
 
 
+class Writer(Protocol):
+    """Where :func:`write_mets` writes: a binary file, or anything with its ``write``."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 class _Stream:
     """Writes indented elements without repeating the root's namespace declarations."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: Writer) -> None:
         self.out = out
         probe = etree.tostring(element(METS, "x"), encoding="unicode")
         self.decl = probe[len("<mets:x") : -len("/>")]
@@ -163,7 +168,7 @@ class _Stream:
         return "  " * level + f"</{start[1:].split()[0].rstrip('/>')}>\n"
 
 
-def write_mets(out: BinaryIO, data: MetsInput) -> None:
+def write_mets(out: Writer, data: MetsInput) -> None:
     """Stream the METS document for ``data`` into a binary file object."""
     files, figure_files = prepare(data)
     figure_sections(data.article)  # refuse a bad Figure.section before writing anything
@@ -204,9 +209,20 @@ def write_mets(out: BinaryIO, data: MetsInput) -> None:
 
 
 def build_mets(data: MetsInput) -> bytes:
-    buffer = io.BytesIO()
-    write_mets(buffer, data)
-    return buffer.getvalue()
+    """The METS document for ``data``, in memory."""
+    pieces = _Pieces()
+    write_mets(pieces, data)
+    return b"".join(pieces)
+
+
+class _Pieces(list[bytes]):
+    """What :func:`write_mets` writes, kept piece by piece and joined once: a ``BytesIO``
+    grows by an eighth at a time, copying what it holds (~0.45 ms for an article's 0.6 MB
+    METS, an eighth of the build)."""
+
+    def write(self, data: bytes) -> int:
+        self.append(data)
+        return len(data)
 
 
 def file_rights(
