@@ -17,7 +17,7 @@ from ..errors import MetadataError
 from ..model import Article, PackageFile
 from . import ids
 from .dc import FigureRef
-from .xmlns import METS, element, sub
+from .xmlns import METS, Light, q, sub
 
 #: LABEL of the section division holding the figures that are in no section of the text.
 GALLERY_LABEL = "Figures"
@@ -47,12 +47,14 @@ def logical_map(
     files: Sequence[PackageFile],
     figure_files: Sequence[PackageFile | None],
     refs: Sequence[FigureRef],
-) -> Any:
+) -> Light:
     """article → sections → figures. A figure goes under the section ingest recorded for it
     (``Figure.section``); figures without one (a gallery after the text, the usual case) go
-    into a final section labelled "Figures", after the text's sections."""
-    smap = element(
-        METS, "structMap", ID="structmap-logical", TYPE="logical", LABEL="Article structure"
+    into a final section labelled "Figures", after the text's sections. Held as plain data
+    (:class:`.xmlns.Light`), written as lxml writes it."""
+    smap = Light(
+        q(METS, "structMap"),
+        {"ID": "structmap-logical", "TYPE": "logical", "LABEL": "Article structure"},
     )
     top = sub(smap, METS, "div", TYPE="article", LABEL=article.title, DMDID="dmd-article-mods")
     figure_paths = {pf.path for pf in figure_files if pf is not None}

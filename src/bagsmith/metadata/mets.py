@@ -204,7 +204,7 @@ def write_mets(out: Writer, data: MetsInput) -> None:
     hrefs = {pf.path: href(pf.path, base) for pf in files}
     _file_section(stream, files, hrefs, dmd_of)
     _physical_map(stream, files, base, hrefs)
-    stream.write(logical_map(data.article, files, figure_files, refs), 1)
+    stream.text("  " + light_text(logical_map(data.article, files, figure_files, refs), 1) + "\n")
     stream.text("</mets:mets>\n")
 
 
@@ -864,7 +864,9 @@ def relative_path(path: str, base: str) -> str:
 def _start(tag: str, attrib: Sequence[tuple[str, str]]) -> str:
     """The start of the tag of an element with no namespace declaration of its own
     (``<mets:file ID="…"``, without its end), each attribute value as lxml writes it."""
-    return f"<{tag}" + "".join(f' {name}="{_escaped(value, True)}"' for name, value in attrib)
+    if _plain("".join([value for _, value in attrib])):  # the usual case: all as they are
+        return f"<{tag}" + "".join([f' {name}="{value}"' for name, value in attrib])
+    return f"<{tag}" + "".join([f' {name}="{_escaped(value, True)}"' for name, value in attrib])
 
 
 def _file_section(
