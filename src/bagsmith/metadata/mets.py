@@ -854,11 +854,24 @@ def href(path: str, base: str) -> str:
 def relative_path(path: str, base: str) -> str:
     """``posixpath.relpath(path, base or ".")`` without asking the system for the working
     folder twice per file: two relative paths that never climb (no ``..``) have the same
-    relative path from any folder, so they are resolved from ``/``. Anything else is asked
-    of ``relpath`` itself."""
+    relative path from any folder, so they are resolved from ``/``; a path in the folder
+    ``base`` (both plain: no empty, ``.`` or ``..`` part), the usual case, is the rest of it.
+    Anything else is asked of ``relpath`` itself."""
+    rest = path[len(base) + 1 :] if base else path
+    inside = not base or (path.startswith(base + "/") and _plain_path(base))
+    if inside and _plain_path(rest):
+        return rest
     if not path or path[0] == "/" or base[:1] == "/" or ".." in f"{path}/{base}".split("/"):
         return posixpath.relpath(path, base or ".")
     return posixpath.relpath("/" + path, "/" + base)
+
+
+def _plain_path(path: str) -> bool:
+    """No empty, ``.`` or ``..`` part (so not empty itself)."""
+    return _ODD_PARTS.isdisjoint(path.split("/"))
+
+
+_ODD_PARTS = frozenset({"", ".", ".."})
 
 
 def _start(tag: str, attrib: Sequence[tuple[str, str]]) -> str:
