@@ -89,9 +89,28 @@ def plain(value: str) -> bool:
 def escaped(value: str, attribute: bool) -> str:
     """``value`` as lxml writes it in an attribute value or in element content (lxml itself
     escapes anything but :func:`plain` text, and refuses what XML cannot hold with
-    ValueError, as when it builds the element)."""
-    if plain(value):
-        return value
+    ValueError, as when it builds the element). The short values escaped last are
+    remembered: the records of a METS repeat theirs (an article's title in every figure's,
+    the same places, names, roles and types)."""
+    known = _ESCAPED[attribute]
+    found = known.get(value)
+    if found is None:
+        found = value if plain(value) else _lxml_escaped(value, attribute)
+        if len(value) <= _ESCAPED_LENGTH:
+            if len(known) >= _ESCAPED_MAX:
+                known.clear()
+            known[value] = found
+    return found
+
+
+#: value -> its escaped text, in element content (False) and in attribute values (True):
+#: values of up to _ESCAPED_LENGTH characters, up to _ESCAPED_MAX of each (~4 MB at most)
+_ESCAPED: dict[bool, dict[str, str]] = {False: {}, True: {}}
+_ESCAPED_MAX = 4096
+_ESCAPED_LENGTH = 256
+
+
+def _lxml_escaped(value: str, attribute: bool) -> str:
     el = etree.Element("x")
     if attribute:
         el.set("a", value)
