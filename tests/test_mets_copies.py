@@ -181,6 +181,7 @@ def test_shapes_shared_by_threads_give_each_document_its_own_bytes(
         for name in names:
             expected[name] = _mets(tmp_path, f"one-{name}", archivist=name)
     monkeypatch.setattr(mets._Copies, "_MAX_SHAPES", 3)  # forgotten again and again
+    monkeypatch.setattr(mets._Copies, "_MAX_AMDS", 2)
     with ThreadPoolExecutor(4) as pool:
         made = list(
             pool.map(lambda n: (n, _mets(tmp_path, f"t{n[0]}-{n[1]}", archivist=n[1])),

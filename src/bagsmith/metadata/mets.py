@@ -517,6 +517,7 @@ class _Copies:
     #: the parts' keys) -> the shape cut at its placeholders, each placeholder's part, name
     #: and escaping; None when it cannot be used; _SEEN_ONCE when seen once
     _amds: ClassVar[dict[Any, Any]] = {}
+    _MAX_AMDS = 256  # an amdSec's shape holds its ~25 KB of text (an image's, 20 events)
 
     #: each set of agents seen, by a number never given twice (shapes are keyed by it:
     #: hashing the agents' dataclasses for every event would cost more than the lookup saves)
@@ -733,8 +734,8 @@ class _Copies:
         shapes = _Copies._amds
         shape = shapes.get(key, _NO_SHAPE)  # (another thread may clear them at any time)
         if shape is _NO_SHAPE or shape is _SEEN_ONCE:
-            shape = _SEEN_ONCE if shape is _NO_SHAPE else self._amd_shape(specs, bool(rights))
-            if len(shapes) >= _Copies._MAX_SHAPES:
+            shape = _SEEN_ONCE if shape is _NO_SHAPE else self._amd_shape(specs, rights is not None)
+            if len(shapes) >= _Copies._MAX_AMDS:
                 shapes.clear()
             shapes[key] = shape
         if shape is None or shape is _SEEN_ONCE:
