@@ -30,10 +30,20 @@ AWKWARD = "A & B <c> \"d\" 'e' \r\n\tÉva ő 🙂 ]]> &amp;"
 
 
 def _mets(
-    tmp_path: Path, name: str, awkward: bool = False, archivist: str = "Erzsébet Nagy"
+    tmp_path: Path,
+    name: str,
+    awkward: bool = False,
+    archivist: str = "Erzsébet Nagy",
+    rights: bool = False,
 ) -> bytes:
     article, files = example_article(tmp_path / name)
     when = CREATED
+    if rights:  # a rightsMD (built for each file) in every amdSec, after the PREMIS object
+        article = dataclasses.replace(
+            article,
+            rights_uri="http://rightsstatements.org/vocab/InC/1.0/",
+            copyright_holder="Ada & <Co>",
+        )
     if awkward:  # every value a shape has a placeholder for, with characters XML escapes
         image = files[1].image or article.figures[0].image
         assert image is not None
@@ -58,9 +68,13 @@ def _build_every_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mets._Copies, "amd", lambda *args, **kwargs: None)
 
 
-@pytest.mark.parametrize("awkward", [False, True], ids=["plain", "awkward-values"])
+@pytest.mark.parametrize(
+    ("awkward", "rights"),
+    [(False, False), (True, False), (True, True)],
+    ids=["plain", "awkward-values", "rights"],
+)
 def test_copies_give_the_bytes_of_elements_built_one_by_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, awkward: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, awkward: bool, rights: bool
 ) -> None:
     built: list[str] = []
     real_event, real_agent = mets.event_element, mets.agent_element
@@ -83,15 +97,16 @@ def test_copies_give_the_bytes_of_elements_built_one_by_one(
         return whole[-1]
 
     monkeypatch.setattr(mets._Copies, "amd", counting_amd)
-    copied = _mets(tmp_path, "a", awkward)
+    copied = _mets(tmp_path, "a", awkward, rights=rights)
     shapes = len(built)
     # a whole amdSec's shape is made the second time its parts are seen, then used
-    again = [_mets(tmp_path, name, awkward) for name in ("a2", "a3")]
+    again = [_mets(tmp_path, name, awkward, rights=rights) for name in ("a2", "a3")]
     assert sum(text is not None for text in whole) >= 2
     built.clear()
     _build_every_one(monkeypatch)
-    one_by_one = _mets(tmp_path, "b", awkward)
+    one_by_one = _mets(tmp_path, "b", awkward, rights=rights)
     assert copied == one_by_one and again == [one_by_one] * 2
+    assert (b"<mets:rightsMD " in copied) is rights
     if awkward:
         assert AWKWARD.encode() not in copied  # escaped (else the test proves nothing)
         assert f'CREATED="{CREATED}"'.encode() in copied
