@@ -217,6 +217,20 @@ def _without(code: int) -> Callable[[bytes], bytes]:
     return edit
 
 
+def _merged(code: int) -> Callable[[bytes], bytes]:
+    """All the segments of ``code`` as one, where the first was (as cameras write their tables)."""
+
+    def edit(data: bytes) -> bytes:
+        first = _find(data, code)
+        bodies = b"".join(
+            bytes(_body(data, code, n))
+            for n in range(sum(data[m + 1] == code for m in _markers(data)))
+        )
+        return data[:first] + _segment(code, bodies) + _without(code)(data)[first:]
+
+    return edit
+
+
 def _scan_data(data: bytes) -> tuple[int, int]:
     """Where the first scan's compressed data starts and ends (the offset of the next marker)."""
     start = _header_end(data)
@@ -283,6 +297,8 @@ DAMAGES: list[tuple[str, int, Callable[[bytes], bytes], str, str]] = [
      "a table is cut short"),
     ("too many Huffman codes", BASELINE, _edit(0xC4, _set(16, 200)), "rejected",
      "a table of"),
+    ("too many codes in a second table", BASELINE, lambda d: _edit(0xC4, _set(29 + 16, 200))(
+        _merged(0xC4)(d)), "rejected", "a table of"),
     ("Huffman table number", BASELINE, _edit(0xC4, _set(0, 0x05)), "rejected",
      "a table number 0x05"),
     ("Huffman code tree", BASELINE, _edit(0xC4, _bad_tree), "rejected",
@@ -348,6 +364,7 @@ def test_the_offset_is_where_the_damage_is() -> None:
         ("fill bytes before markers", lambda d: d.replace(b"\xff\xdb", b"\xff\xff\xff\xdb")),
         ("extraneous bytes between segments", lambda d: d.replace(b"\xff\xdb", b"\0\0\xff\xdb", 1)),
         ("no Huffman tables in a baseline image", _without(0xC4)),  # libjpeg's standard ones
+        ("all tables in one segment each", lambda d: _merged(0xC4)(_merged(0xDB)(d))),
         ("junk after the scan's data", lambda d: d[:-2] + b"\x00\x17\xff\xd9"),
         (
             "scan parameters of zeros",
