@@ -4,7 +4,7 @@
     python scripts/fuzz.py --list
 
 TARGET is one of tests/fuzzing.py's TARGETS (tag-files, bagit-txt, archive, xml,
-text-article, html-article, sidecar, record). The corpus starts from the target's seeds
+text-article, html-article, sidecar, record, jpeg). The corpus starts from the target's seeds
 (written to ./fuzz-corpus/TARGET/ in the current folder unless a corpus folder is given). Typical options:
 ``-max_total_time=3600`` (seconds), ``-timeout=10`` (a single input taking longer is a
 hang), ``-rss_limit_mb=2048`` (memory), ``-jobs=N``. A crash, hang or memory blow-up leaves
