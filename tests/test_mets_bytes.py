@@ -18,7 +18,10 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bagsmith import xmlschemas
+from bagsmith.metadata import mets
 from bagsmith.metadata.mets import MetsInput, PackageEvent, build_mets
 from bagsmith.model import Agent, Article, Figure, FormatId, ImageInfo, PackageFile, Section
 
@@ -173,3 +176,12 @@ def test_the_mets_of_many_figures_keeps_its_bytes(schema_cache_dir: Path) -> Non
         raise AssertionError("the METS differs:\n" + "\n".join(list(diff)[:60]))
     validator = xmlschemas.validator(schema_cache_dir)
     assert xmlschemas.validate_stream(made, validator, "mets.xml", expect="mets") == []
+
+
+def test_a_large_mets_in_memory_keeps_its_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a size, ``build_mets`` gathers the pieces written in a ``BytesIO`` instead of a
+    list (its buffer is its value): the same bytes either way."""
+    expected = gzip.decompress(GOLDEN.read_bytes())
+    monkeypatch.setattr(mets._Pieces, "SPILL", 50_000)  # spilled after a few sections
+    assert len(expected) > 50_000
+    assert build_mets(many_figures()) == expected
