@@ -743,29 +743,42 @@ class _Copies:
             ("agent", index), {"mdid": md_id}, lambda: build(_SLOT + "mdid"), lambda: build(md_id)
         )
 
-    def amd(self, amd_id: str, specs: Sequence[_Spec], rights: str | None) -> str | None:
+    def rights(self, md_id: str, created: str, rights: Rights, path: str, identifier: str) -> _Spec:
+        """The ``rightsMD`` ``md_id`` holding the statement ``rights`` (``identifier``) for
+        the file at ``path``: a shape per statement."""
+
+        def build(md_id: str, created: str, identifier: str, path: str) -> Any:
+            md = element(METS, "rightsMD", ID=md_id, CREATED=created)
+            rights_element(_wrap(md, "PREMIS:RIGHTS", PREMIS_VERSION), rights, path, identifier)
+            return md
+
+        return _Spec(
+            ("rights", rights),
+            {"mdid": md_id, "created": created, "rid": identifier, "rpath": path},
+            lambda: build(_SLOT + "mdid", _SLOT + "created", _SLOT + "rid", _SLOT + "rpath"),
+            lambda: build(md_id, created, identifier, path),
+        )
+
+    def amd(self, amd_id: str, specs: Sequence[_Spec]) -> str | None:
         """The text of a file's whole ``amdSec`` (``amd_id``): its parts (``specs``: the
-        PREMIS object, then its events and agents), each as :meth:`text` writes it, and the
-        file's ``rights`` text (already written) after the first. One shape for the whole
-        section, made of the parts' shapes the second time the same parts are seen, so that
-        each file's values go into one text instead of a dozen. None when there is no such
-        shape (not seen before, or a part has no shape): the caller writes the parts one by
-        one."""
-        key = (self._agents, rights is not None, *(spec.key for spec in specs))
+        PREMIS object, its rights, its events and agents), each as :meth:`text` writes it.
+        One shape for the whole section, made of the parts' shapes the second time the same
+        parts are seen, so that each file's values go into one text instead of a dozen. None
+        when there is no such shape (not seen before, or a part has no shape): the caller
+        writes the parts one by one."""
+        key = (self._agents, *(spec.key for spec in specs))
         shapes = _Copies._amds
         shape = shapes.get(key, _NO_SHAPE)  # (another thread may clear them at any time)
         if shape is _NO_SHAPE or shape is _SEEN_ONCE:
-            shape = _SEEN_ONCE if shape is _NO_SHAPE else self._amd_shape(specs, rights is not None)
+            shape = _SEEN_ONCE if shape is _NO_SHAPE else self._amd_shape(specs)
             if len(shapes) >= _Copies._MAX_AMDS:
                 shapes.clear()
             shapes[key] = shape
         if shape is None or shape is _SEEN_ONCE:
             return None
-        pieces, slots, raw = shape
+        pieces, slots = shape
         out = list(pieces)
         got = [specs[part].values[name] if part >= 0 else amd_id for part, name, _ in slots]
-        if raw is not None:
-            got[raw] = ""  # the rights text, written as it is (below)
         if _plain("".join(got)):  # the usual case: every value as it is
             out[1::2] = got
         else:
@@ -773,21 +786,16 @@ class _Copies:
                 _escaped(value, attribute)
                 for value, (_, _, attribute) in zip(got, slots, strict=True)
             ]
-        if raw is not None:
-            out[2 * raw + 1] = rights or ""
         return "".join(out)
 
-    def _amd_shape(self, specs: Sequence[_Spec], rights: bool) -> Any:
+    def _amd_shape(self, specs: Sequence[_Spec]) -> Any:
         """The shape of an amdSec of these parts: the parts' own shapes, with placeholders
         of their own (``p<part><name>``), joined as :func:`_file_amd` joins the parts' texts;
         None when a part has none."""
         between = "\n" + "  " * _AMD_CHILD
         texts = [_start("mets:amdSec", (("ID", _SLOT + "amdid"),)) + ">"]
-        slots: dict[str, tuple[int, str, bool]] = {"amdid": (-1, "amdid", True)}  # part -1: no part
+        slots: dict[str, tuple[int, str, bool]] = {"amdid": (-1, "amdid", True)}  # no part
         for part, spec in enumerate(specs):
-            if part == 1 and rights:
-                texts += (between, _SLOT + "rights")
-                slots["rights"] = (-1, "rights", False)  # (at raw, below)
             own = {name: f"{_SLOT}p{part}{name}" for name in spec.values}
             text = self._copy(spec.key, spec.probe, own, spec.numbers)
             if text is None:
@@ -799,7 +807,7 @@ class _Copies:
         names = pieces[1::2]
         if len(set(names)) != len(names) or set(names) != set(slots):
             return None
-        return pieces, [slots[name] for name in names], names.index("rights") if rights else None
+        return pieces, [slots[name] for name in names]
 
 
 class _Spec(NamedTuple):
@@ -832,13 +840,12 @@ def _file_amd(
     its PREMIS object (MIX inside for images), its events and the agents those events link —
     everything a reader such as metsrw finds from the file's ADMID."""
     token = ids.path_token(pf.path)
-    statements = [rights.identifier(pf.path)] if rights is not None else []
-    specs = [copies.tech(pf, ids.premis_object_id(pf.path), created, statements)]
-    rights_text = None
-    if rights is not None:
-        md = element(METS, "rightsMD", ID=ids.rights_md_id(pf.path), CREATED=created)
-        rights_element(_wrap(md, "PREMIS:RIGHTS", PREMIS_VERSION), rights, pf.path)
-        rights_text = copies.serialise(md, _AMD_CHILD)
+    statement = rights.identifier(pf.path) if rights is not None else None
+    specs = [
+        copies.tech(pf, ids.premis_object_id(pf.path), created, [statement] if statement else [])
+    ]
+    if rights is not None and statement is not None:
+        specs.append(copies.rights(ids.rights_md_id(pf.path), created, rights, pf.path, statement))
     linked: set[str] = set()
     everyone = [a.key for a in agents]
     for number, row in enumerate(file_events(pf, created, data), start=1):
@@ -850,14 +857,12 @@ def _file_amd(
             number += 1
             specs.append(copies.agent(f"agent{number}-{token}", index))
     amd_id = ids.amd_id(pf.path)
-    text = copies.amd(amd_id, specs, rights_text)
+    text = copies.amd(amd_id, specs)
     if text is not None:
         return text
     between = "\n" + "  " * _AMD_CHILD
     parts = [_start("mets:amdSec", (("ID", amd_id),)) + ">"]
-    for index, spec in enumerate(specs):
-        if index == 1 and rights_text is not None:
-            parts += (between, rights_text)
+    for spec in specs:
         parts += (between, copies.text(spec))
     parts.append("\n" + "  " * _AMD + "</mets:amdSec>")
     return "".join(parts)

@@ -80,13 +80,16 @@ def dc_rights(rights: Rights | None) -> list[str]:
     return [v for v in (rights.uri, rights.copyright_line(), rights.note) if v]
 
 
-def rights_element(parent: Any, rights: Rights, path: str) -> Any:
-    """``premis:rights`` with one rightsStatement for the file at ``path``."""
+def rights_element(parent: Any, rights: Rights, path: str, identifier: str | None = None) -> Any:
+    """``premis:rights`` with one rightsStatement for the file at ``path``, identified by
+    ``identifier`` (by default ``rights.identifier(path)``)."""
     root = schema_location(sub(parent, PREMIS, "rights", version="3.0"))
     statement = sub(root, PREMIS, "rightsStatement")
     ident = sub(statement, PREMIS, "rightsStatementIdentifier")
     sub(ident, PREMIS, "rightsStatementIdentifierType", "UUID")
-    sub(ident, PREMIS, "rightsStatementIdentifierValue", rights.identifier(path))
+    if identifier is None:
+        identifier = rights.identifier(path)
+    sub(ident, PREMIS, "rightsStatementIdentifierValue", identifier)
     notes = [v for v in (rights.copyright_line(), rights.note) if v]
     if rights.kind == "creativecommons.org" and rights.uri:
         sub(statement, PREMIS, "rightsBasis", "license")
