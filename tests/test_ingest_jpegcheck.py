@@ -25,6 +25,7 @@ from PIL import Image, ImageCms
 from bagsmith import fixity
 from bagsmith.ingest import jpegcheck
 from bagsmith.ingest.images import characterise
+from bagsmith.problems import Severity
 
 Kind = tuple[str, dict[str, object]]
 KINDS: list[Kind] = [
@@ -397,11 +398,23 @@ def test_coding_processes_the_walk_does_not_model_are_decoded(tmp_path: Path) ->
 
 
 def test_characterise_reports_the_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """characterise calls a damaged JPEG image-corrupt with the walk's message, for a file in
-    memory and for a large one walked from Pillow's open file."""
+    """characterise calls a damaged JPEG image-corrupt with the walk's message when it does not
+    decode either, image-irregular (a warning) when it does, for a file in memory and for a
+    large one walked from Pillow's open file."""
     data = _sources()[BASELINE]
     path = tmp_path / "photo.jpg"
-    for content, problem in ((data, None), (data + b"after", None), (data[:-2], "truncated")):
+    cases = (
+        (data, None, None),
+        (data + b"after", None, None),
+        (data[:-2], "truncated", "image-corrupt"),  # (here the decode fails too)
+        # restart markers out of order: libjpeg resynchronises, the decode passes
+        (
+            _swap_restarts(_sources()[RESTARTS]),
+            "RST1 in scan 1 where RST0 is due",
+            "image-irregular",
+        ),
+    )
+    for content, problem, code in cases:
         path.write_bytes(content)
         for small in (fixity.SMALL_FILE, 16):
             monkeypatch.setattr(fixity, "SMALL_FILE", small)
@@ -411,9 +424,17 @@ def test_characterise_reports_the_walk(tmp_path: Path, monkeypatch: pytest.Monke
                 assert checked.problems == ()
             else:
                 (found,) = checked.problems
-                assert found.code == "image-corrupt" and found.path == str(path)
-                assert found.message.startswith("JPEG file is damaged: the file ends")
-                assert problem in found.message and f"at byte {len(content)}" in found.message
+                assert found.code == code and found.path == str(path)
+                assert found.level is (
+                    Severity.ERROR if code == "image-corrupt" else Severity.WARNING
+                )
+                assert bool(checked.info.problems) is (code == "image-corrupt")
+                assert found.message.startswith("JPEG file is damaged: ")
+                assert problem in found.message
+                if code == "image-corrupt":
+                    assert f"at byte {len(content)}" in found.message
+                else:
+                    assert found.message.endswith("it decodes all the same, and is kept as it is")
 
 
 def test_a_large_file_is_walked_in_bounded_memory(tmp_path: Path) -> None:

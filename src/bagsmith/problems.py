@@ -225,6 +225,10 @@ CATALOGUE: dict[str, CodeInfo] = {
         E, "an image file is truncated or damaged (cut short, broken markers, or does not decode)"
     ),
     "image-extension-mismatch": CodeInfo(E, "an image's content is not the format its name says"),
+    "image-irregular": CodeInfo(
+        W,
+        "a JPEG's structure is damaged (a marker out of place, no end-of-image marker) but it decodes",
+    ),
     "image-file-skipped": CodeInfo(I_, "a file in the images folder is not an image; skipped"),
     "image-match-ambiguous": CodeInfo(W, "several image files carry the same figure number"),
     "image-too-large": CodeInfo(E, "an image has more pixels than Pillow's bomb limit allows"),

@@ -184,13 +184,19 @@ def _gps(exif: Image.Exif) -> dict[str, str]:
     return out
 
 
-def _damage(img: ImageFile.ImageFile, fmt: str, data: bytes | None) -> str | None:
-    """Why the image is not sound (truncated or damaged), or None when it is.
+def _damage(img: ImageFile.ImageFile, fmt: str, data: bytes | None) -> tuple[str, str] | None:
+    """Why the image is not sound, as (problem code, message), or None when it is:
+    ``image-corrupt`` when it does not decode (truncated or damaged), ``image-irregular`` (a
+    warning) when a JPEG decodes although its structure is damaged.
 
     A JPEG's markers, tables and scans are walked (:mod:`.jpegcheck`) instead of decoding it:
     libjpeg finds no more than that in a decode (JPEG has no checksum; damaged compressed data
-    is only a warning to it), at ~11 times the cost. Other formats are decoded: PNG, GIF, TIFF
-    and WebP decoders do find damage in the compressed data (zlib, CRC)."""
+    is only a warning to it), at ~11 times the cost. The walk is the stricter: a JPEG it finds
+    damaged is decoded, and only one the decode rejects too is corrupt (the verdicts are the
+    decode's, as before the walk; a missing end-of-image marker after a baseline image's last
+    data, for one, is a warning). Other formats are decoded: PNG, GIF, TIFF and WebP decoders
+    do find damage in the compressed data (zlib, CRC)."""
+    walked = None
     if fmt in ("JPEG", "MPO"):  # an MPO's first image, the one Pillow decodes
         try:
             if data is None:  # over 4 MiB: the file Pillow opened, from its start, in chunks
@@ -202,15 +208,22 @@ def _damage(img: ImageFile.ImageFile, fmt: str, data: bytes | None) -> str | Non
         except jpegcheck.NotWalked:
             pass  # arithmetic-coded, lossless or 12-bit: decoded below
         else:
-            return None if found is None else f"{fmt} file is damaged: {found}"
+            if found is None:
+                return None
+            walked = f"{fmt} file is damaged: {found}"
     try:
-        if fmt == "JPEG":
+        if fmt == "JPEG" and walked is None:
             # decoded at 1/8 scale: libjpeg still reads and Huffman-decodes every coefficient
-            # (a truncated or damaged stream fails as in a full decode)
+            # (a truncated stream fails as in a full decode); a file the walk found damaged is
+            # decoded in full, as the walk's tests judge it (the verdict of the decode stands)
             img.draft(None, (1, 1))
         img.load()
     except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
-        return f"{fmt} image does not decode completely ({exc}): the file is truncated or damaged"
+        return "image-corrupt", walked or (
+            f"{fmt} image does not decode completely ({exc}): the file is truncated or damaged"
+        )
+    if walked is not None:
+        return "image-irregular", f"{walked}; it decodes all the same, and is kept as it is"
     return None
 
 
@@ -265,8 +278,10 @@ def characterise(path: Path) -> Checked:
                 if iptc or xmp:
                     info = dataclasses.replace(info, iptc=iptc, xmp=xmp)
                 damage = _damage(img, fmt, data)
-                if damage is not None:
-                    problems.append(Problem("image-corrupt", damage, where))
+                if damage is not None and damage[0] == "image-corrupt":
+                    problems.append(Problem(*damage, where))
+                elif damage is not None:  # a warning: says nothing against the image's use
+                    embedded_problems.append(Problem(*damage, where))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Checked(
             where,
