@@ -467,16 +467,20 @@ def file_events(pf: PackageFile, created: str, data: MetsInput | None = None) ->
                 ("software",),
             )
         )
+        # a JPEG is checked by bagsmith's walk of its markers (and decoded by Pillow only when
+        # the walk finds damage), another format by Pillow's decode (docs/ingest.md)
+        jpeg = image.format in ("JPEG", "MPO")
         verdict: tuple[str, str, str, str | None]
         if image.problems:
-            verdict = ("validation", "image checked by Pillow", "fail", "; ".join(image.problems))
+            how = "JPEG structure walked by bagsmith, decoded by Pillow" if jpeg else "by Pillow"
+            verdict = ("validation", f"image checked ({how})", "fail", "; ".join(image.problems))
         else:
-            verdict = (
-                "validation",
-                "image opened and checked by Pillow without error",
-                "pass",
-                None,
+            how = (
+                "opened by Pillow, its JPEG structure checked by bagsmith"
+                if jpeg
+                else "opened and decoded by Pillow"
             )
+            verdict = ("validation", f"image {how} without error", "pass", None)
         events.append((*verdict, ("software",)))
     path = pf.path
     out: list[EventRow] = [
