@@ -39,6 +39,8 @@ WRITABLE: tuple[str, ...] = ("md5", "sha1", "sha256", "sha512")
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("sha256", "sha512")
 #: Order in which algorithms are preferred when only one needs checking.
 STRENGTH: tuple[str, ...] = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
+#: Broken for collisions: a digest that matches proves nothing against a deliberate change.
+WEAK: frozenset[str] = frozenset({"md5", "sha1"})
 
 SMALL_FILE = 4 * 1024 * 1024  # read in one call below this size
 CHUNK = 8 * 1024 * 1024

@@ -161,18 +161,16 @@ def validate_bag(
 #: Digests a caller took of bytes it wrote: payload path → algorithm → hex digest.
 Vouched = Mapping[str, Mapping[str, str]]
 
-#: The algorithms that prove two files hold the same bytes (collision resistant), the one
-#: cheapest to compute on today's processors (SHA extensions) first.
-_PROVING = ("sha256", "sha512", "sha384", "sha224")
-
 
 def vouching_algorithm(algorithms: Sequence[str]) -> str | None:
     """The one algorithm of ``algorithms`` a file vouched for is re-hashed with (see
-    :func:`validate_bag`); None when none proves that bytes are the same, or there is only
-    one (all are hashed then)."""
-    if len(algorithms) < 2:
+    :func:`validate_bag`): SHA-256 when there (the cheapest to compute on today's processors,
+    with their SHA extensions), else the strongest; None when none proves that bytes are the
+    same (:data:`fixity.WEAK`), or there is only one (all are hashed then)."""
+    proving = [a for a in algorithms if a not in fixity.WEAK]
+    if len(algorithms) < 2 or not proving:
         return None
-    return next((a for a in _PROVING if a in algorithms), None)
+    return "sha256" if "sha256" in proving else min(proving, key=fixity.STRENGTH.index)
 
 
 _path = itemgetter(0)
@@ -408,7 +406,7 @@ class _Validator:
         self.result.tag_algorithms = list(tags.algorithms)
         if not payload.algorithms:
             self.report.add("manifest-missing", "no manifest-ALGORITHM.txt at the top of the bag")
-        elif set(payload.algorithms) <= {"md5", "sha1"}:
+        elif set(payload.algorithms) <= fixity.WEAK:
             self.report.add(
                 "manifest-algorithm-weak",
                 "only " + " and ".join(payload.algorithms) + " digests; add sha256 or sha512",
