@@ -76,10 +76,7 @@ class Inline:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bagsmith-bench-batch"))
-    parser.add_argument("--articles", type=int, default=10)
-    parser.add_argument("--images", type=int, default=20)
-    parser.add_argument("--size", default="480x360", help="image size WIDTHxHEIGHT")
+    bench_batch.collection_arguments(parser, articles=10)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument(
         "--schemas", type=Path, default=bench_batch.ROOT.parent / "shared" / "schemas"
@@ -119,9 +116,7 @@ def main() -> None:
         wrap(staging.Flush, "wait", wall, time.perf_counter)
     wrap(staging, "fsync_dir", wall, time.perf_counter)  # the bag's folder, after the rename
 
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    coll = args.workdir / f"coll-{args.articles}x{args.images}-{width}x{height}"
-    bench_batch.make_collection(coll, args.articles, args.images, (width, height))
+    coll, _ = bench_batch.collection(args)
     options = BatchOptions(workers=1, info=(("Source-Organization", "Bench Archive"),))
 
     def once() -> float:

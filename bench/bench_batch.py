@@ -69,6 +69,21 @@ def photo(size: tuple[int, int], seed: int) -> Image.Image:
     return Image.blend(base, noisy, 0.5)
 
 
+def collection_arguments(parser: argparse.ArgumentParser, articles: int) -> None:
+    """The options that choose the generated collection (its folder is reused between runs)."""
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bagsmith-bench-batch"))
+    parser.add_argument("--articles", type=int, default=articles)
+    parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--size", default="480x360", help="image size WIDTHxHEIGHT")
+
+
+def collection(args: argparse.Namespace) -> tuple[Path, int]:
+    """The collection those options choose, made unless it is there: its folder, source bytes."""
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    folder = args.workdir / f"coll-{args.articles}x{args.images}-{width}x{height}"
+    return folder, make_collection(folder, args.articles, args.images, (width, height))
+
+
 def make_collection(folder: Path, articles: int, images: int, size: tuple[int, int]) -> int:
     stamp = folder / ".complete"
     if stamp.is_file():
@@ -196,10 +211,7 @@ def median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bagsmith-bench-batch"))
-    parser.add_argument("--articles", type=int, default=200)
-    parser.add_argument("--images", type=int, default=20)
-    parser.add_argument("--size", default="480x360", help="image size WIDTHxHEIGHT")
+    collection_arguments(parser, articles=200)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
     parser.add_argument("--schemas", type=Path, default=ROOT.parent / "shared" / "schemas")
@@ -210,17 +222,13 @@ def main() -> None:
         help="measure only this step (validate: the bags of an earlier run must be there)",
     )
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.lower().split("x"))
-
     args.workdir.mkdir(parents=True, exist_ok=True)
     use_schema_cache(args.workdir, args.schemas)
 
-    name = f"coll-{args.articles}x{args.images}-{width}x{height}"
     t0 = time.perf_counter()
-    coll = args.workdir / name
-    source_bytes = make_collection(coll, args.articles, args.images, (width, height))
+    coll, source_bytes = collection(args)
     print(
-        f"collection: {args.articles} articles x {args.images} images ({width}x{height}), "
+        f"collection: {args.articles} articles x {args.images} images ({args.size.lower()}), "
         f"{source_bytes / 1e6:.1f} MB; ready in {time.perf_counter() - t0:.1f}s; "
         f"{os.cpu_count()} CPUs; {load()}",
         flush=True,

@@ -49,18 +49,13 @@ PIECES = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bagsmith-bench-batch"))
-    parser.add_argument("--articles", type=int, default=10)
-    parser.add_argument("--images", type=int, default=20)
-    parser.add_argument("--size", default="480x360", help="image size WIDTHxHEIGHT")
+    bench_batch.collection_arguments(parser, articles=10)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--loops", type=int, default=None, help="run N times, print nothing")
     parser.add_argument("--only", nargs="+", choices=PIECES, default=list(PIECES))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    coll = args.workdir / f"coll-{args.articles}x{args.images}-{width}x{height}"
-    bench_batch.make_collection(coll, args.articles, args.images, (width, height))
+    coll, _ = bench_batch.collection(args)
     every = _pieces(sorted(p for p in coll.iterdir() if p.is_dir()))
     pieces = {PIECES[key]: every[PIECES[key]] for key in args.only}
     for piece in pieces.values():
