@@ -43,14 +43,17 @@ def resolve(output: Path, fmt: ArchiveFormat | None) -> Target:
 
 
 class Stage:
-    """The staging folder of one run (``.path``) and the stale leftovers it removed."""
+    """The staging folder of one run (``.path``) and the stale leftovers it removed
+    (``remove_stale=False``: none; the caller sweeps the folder itself, as a batch does)."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, remove_stale: bool = True) -> None:
         self.target = target
         staging.make_parent(target.bag_dir)
-        self.stale = staging.remove_stale(target.bag_dir) + (
-            staging.remove_stale(target.archive) if target.archive else []
-        )
+        self.stale: list[Path] = []
+        if remove_stale:
+            self.stale = staging.remove_stale(target.bag_dir) + (
+                staging.remove_stale(target.archive) if target.archive else []
+            )
         self.path = staging.staging_path(target.bag_dir)
         self.partial = staging.partial_path(target.archive) if target.archive else None
         self._flush: staging.Flush | None = None

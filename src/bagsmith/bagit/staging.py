@@ -20,6 +20,7 @@ import re
 import shutil
 import sys
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 from ..errors import DestinationError
@@ -60,29 +61,39 @@ def _zombie(pid: int) -> bool:
     return state in (b"Z", b"X")
 
 
+#: a leftover of a run that writes ``DEST``: ``.<DEST's name><STAGING or PARTIAL><pid>``
+_LEFTOVER = re.compile(
+    r"^\.(?P<name>.+)(?:" + re.escape(STAGING) + "|" + re.escape(PARTIAL) + r")(?P<pid>\d+)$"
+)
+
+
 def remove_stale(dest: Path) -> list[Path]:
     """Remove staging folders and partial archives for DEST left by processes that are gone."""
-    pattern = re.compile(
-        "^"
-        + re.escape(f".{dest.name}")
-        + f"({re.escape(STAGING)}|{re.escape(PARTIAL)})"
-        + r"(\d+)$"
-    )
-    removed: list[Path] = []
+    return remove_stale_in(dest.parent, {dest.name}).get(dest.name, [])
+
+
+def remove_stale_in(folder: Path, names: Collection[str] | None = None) -> dict[str, list[Path]]:
+    """Remove the staging folders and partial archives in ``folder`` (for destinations named in
+    ``names`` only, when given) left by processes that are gone, by the destination's name.
+    One listing of ``folder``: a batch sweeps its output folder once, where each bag's own
+    sweep would list a folder of N bags N times."""
+    removed: dict[str, list[Path]] = {}
     try:
-        names = os.listdir(dest.parent)
+        entries = os.listdir(folder)
     except OSError:
         return removed
-    for name in sorted(names):
-        m = pattern.match(name)
-        if not m or pid_alive(int(m.group(2))):
+    for entry in sorted(entries):
+        m = _LEFTOVER.match(entry)
+        if not m or (names is not None and m.group("name") not in names):
             continue
-        path = dest.parent / name
+        if pid_alive(int(m.group("pid"))):
+            continue
+        path = folder / entry
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-        removed.append(path)
+        removed.setdefault(m.group("name"), []).append(path)
     return removed
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fixity
-from ..bagit.staging import fsync_dir
+from ..bagit.staging import fsync_dir, remove_stale_in
 from ..errors import DestinationError, InputError, Interrupted, UsageError
 from .batch_tasks import (
     ArticleOutcome,
@@ -44,6 +44,7 @@ from .batch_tasks import (
     BatchOptions,
     Packager,
     PackageSummary,
+    final_path,
     internal_problem,
     package_with_bagsmith,
     run_article,
@@ -52,6 +53,7 @@ from .collection import ArticleSpec, Collection, read_collection
 from .executors import Executor, make_executor
 from .journal import JOURNAL_NAME, Journal, read_journal
 from .progress import ProgressFactory, step
+from .writing import stale_removed
 
 __all__ = [
     "ArticleOutcome",
@@ -157,8 +159,14 @@ def run_batch(
     report.executor = executor.description
     started = time.monotonic()
     sizes = {spec.index: spec.source_bytes for spec in coll.articles}
+    # a bag's leftovers of killed runs (staging folders, partial archives) by their names: the
+    # local pool's workers do not look for them (each would list the output folder again), so
+    # this process sweeps the folder once before the pool starts, and once after it stopped
+    owners = _leftover_owners(tasks)
+    sweep = options.scheduler is None
     try:
         output.mkdir(parents=True, exist_ok=True)
+        stale = remove_stale_in(output, owners) if sweep else {}
         with Journal(journal_path) as journal:
             journal.write(_run_record(coll, group, total, executor, options))
             with step(
@@ -169,6 +177,7 @@ def run_batch(
                 def record(outcome: ArticleOutcome) -> None:
                     nonlocal done_items, done_bytes
                     outcome.source_bytes = sizes[outcome.index]
+                    _note_stale(outcome, stale, owners)
                     if _new_entry(outcome):  # its rename is durable before its record
                         fsync_dir(Path(outcome.path).parent if outcome.path else output)
                     journal.write(_article_record(outcome))
@@ -181,6 +190,10 @@ def run_batch(
                     record(outcome)
                 for index, result in executor.run(run_article, tasks):
                     record(_as_outcome(tasks[index].request, result))
+            if sweep:  # what workers that died left behind (the pool has stopped)
+                stale = remove_stale_in(output, owners)
+                for outcome in report.outcomes:
+                    _note_stale(outcome, stale, owners)
             report.seconds = time.monotonic() - started
             journal.write(
                 {
@@ -283,6 +296,23 @@ def _request(
         recorded_digest=record.get("digest") if record else None,
         url=spec.url,
     )
+
+
+def _leftover_owners(tasks: list[ArticleTask]) -> dict[str, str]:
+    """The article of each name a leftover of its bag may have: its folder's, its archive's."""
+    owners: dict[str, str] = {}
+    for task in tasks:
+        request = task.request
+        owners[request.dest.name] = owners[final_path(request).name] = request.name
+    return owners
+
+
+def _note_stale(
+    outcome: ArticleOutcome, stale: dict[str, list[Path]], owners: dict[str, str]
+) -> None:
+    """Add to the article's warnings the leftovers of its bag that the sweep removed."""
+    for name in [n for n in stale if owners.get(n) == outcome.name]:
+        outcome.warnings[:0] = [p.to_dict() for p in stale_removed(stale.pop(name))]
 
 
 def _new_entry(outcome: ArticleOutcome) -> bool:

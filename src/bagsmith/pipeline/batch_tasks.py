@@ -148,6 +148,9 @@ def package_with_bagsmith(request: ArticleRequest) -> PackageSummary:
         # a local pool: the batch's parent fsyncs the output folder before it journals the bag
         # (the worker goes on meanwhile); a Dask worker, maybe on another machine, does it itself
         sync_parent=opts.scheduler is not None,
+        # the parent sweeps the output folder for leftovers of killed runs, once (a process id
+        # tells a live writer from a dead one on this machine only: a Dask worker looks itself)
+        remove_stale=opts.scheduler is not None,
     )
     if request.url is not None:
         from .capturing import CaptureOptions, capture_article

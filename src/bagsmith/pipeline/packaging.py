@@ -96,6 +96,9 @@ class PackageOptions:
     # False: the caller fsyncs the output's folder itself before it reports the package
     # (``batch``'s parent, before its journal records the bag), so the rename is durable
     sync_parent: bool = True
+    # False: leftovers of killed runs beside the output are not looked for (``batch``'s parent
+    # sweeps its output folder once, where each bag's own look would list it again)
+    remove_stale: bool = True
 
 
 @dataclass
@@ -250,7 +253,11 @@ def package_article(
     # 4. write in staging; 5. validate there; then move into place
     committed = False
     with writing.staging_run(
-        target, warnings, subject="package", interrupted="interrupted; nothing was written"
+        target,
+        warnings,
+        subject="package",
+        interrupted="interrupted; nothing was written",
+        remove_stale=options.remove_stale,
     ) as run:
         stage = run.path
         try:

@@ -127,20 +127,30 @@ def problems_text(problems: Sequence[Problem], limit: int = 20) -> str:
     return "\n".join(lines)
 
 
+def stale_removed(paths: Sequence[Path]) -> list[Problem]:
+    """The warnings for leftovers of killed runs that were removed."""
+    return [
+        Problem("stale-staging-removed", "removed a leftover of a killed run", str(path))
+        for path in paths
+    ]
+
+
 @contextmanager
 def staging_run(
-    target: destination.Target, warnings: list[Problem], *, subject: str, interrupted: str
+    target: destination.Target,
+    warnings: list[Problem],
+    *,
+    subject: str,
+    interrupted: str,
+    remove_stale: bool = True,
 ) -> Iterator[destination.Stage]:
     """The staging folder for ``target``, created; the caller writes into ``run.path`` and
     calls ``run.commit(epoch)`` once the bag is complete. Leftovers of a killed run are
-    removed and added to ``warnings``; the staging folder is removed whatever happens; an
+    removed (unless ``remove_stale`` is False) and added to ``warnings``; the staging folder is removed whatever happens; an
     interrupt becomes :class:`Interrupted` (``interrupted``), an OSError a
     :class:`DestinationError` ("cannot write the ``subject``")."""
-    run = destination.Stage(target)
-    warnings += [
-        Problem("stale-staging-removed", "removed a leftover of a killed run", str(stale))
-        for stale in run.stale
-    ]
+    run = destination.Stage(target, remove_stale=remove_stale)
+    warnings += stale_removed(run.stale)
     try:
         run.create()
         yield run
