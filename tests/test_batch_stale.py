@@ -12,7 +12,13 @@ import pytest
 
 from bagsmith.bagit import staging
 from bagsmith.bagit.serialize import ArchiveFormat
-from bagsmith.pipeline.batch import ArticleRequest, BatchOptions, PackageSummary, run_batch
+from bagsmith.pipeline.batch import (
+    ArticleRequest,
+    BatchOptions,
+    PackageSummary,
+    package_with_bagsmith,
+    run_batch,
+)
 from tests.batch_helpers import Inline, make_collection
 
 INFO = (("Source-Organization", "Test Archive"),)
@@ -53,7 +59,14 @@ def test_leftovers_of_an_earlier_run_are_removed_and_reported_with_their_article
     other = out / f".not-an-article{staging.STAGING}{DEAD_PID}"  # no article of this batch
     other.mkdir()
     options = BatchOptions(workers=1, info=INFO, serialize=ArchiveFormat.ZIP)
-    report = run_batch(coll, out, options, executor=Inline())
+    seen: list[bool] = []
+
+    def packager(request: ArticleRequest) -> PackageSummary:
+        seen.append(leftover.exists() or partial.exists())  # gone before the first bag
+        return package_with_bagsmith(request)
+
+    report = run_batch(coll, out, options, packager=packager, executor=Inline())
+    assert seen == [False, False, False]
     assert report.count("packaged") == 3 and (out / "art-03.zip").is_file()
     assert not leftover.exists() and not partial.exists()
     assert live.is_dir() and other.is_dir()
