@@ -1,7 +1,7 @@
 """Where the CPU of one article of ``bagsmith batch`` goes: the steps of ``package_article``.
 
     python bench/batch_steps.py [--workdir DIR] [--articles 10] [--images 20]
-                                [--size 480x360] [--runs 2]
+                                [--size 480x360] [--runs 2] [--crowd N]
 
 Packages a collection made as ``bench/bench_batch.py`` makes it (reused from its work folder)
 with ``run_batch`` in this one process (no pool: an in-line executor), once to warm up and then
@@ -11,7 +11,10 @@ schema check), format identification (fido), the check of the staged bag, copyin
 wall time of the flush (``syncfs``) and of the ``fsync`` of the bag's folder. The steps are
 wrapped by name, so the script also measures an older tree: ``PYTHONPATH=<its src> python
 bench/batch_steps.py`` (a step it lacks is left out). Where the flush runs in a thread while the
-staged bag is checked, "flush, rename waited" is what is left of it to wait for. Needs the
+staged bag is checked, "flush, rename waited" is what is left of it to wait for. With
+``--crowd N`` the output folder holds N bags already (empty folders, made once and kept), as
+late in a batch of N articles: what an article costs then shows whatever grows with the folder
+(each bag's look for leftovers of killed runs, ``remove_stale``, did). Needs the
 official schemas (``BAGSMITH_SCHEMA_DIR`` or ``--schemas``).
 """
 
@@ -79,6 +82,13 @@ def main() -> None:
     bench_batch.collection_arguments(parser, articles=10)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument(
+        "--crowd",
+        type=int,
+        default=0,
+        help="the output folder holds this many bags already (empty folders), as it does late "
+        "in a batch of that many articles",
+    )
+    parser.add_argument(
         "--schemas", type=Path, default=bench_batch.ROOT.parent / "shared" / "schemas"
     )
     args = parser.parse_args()
@@ -87,6 +97,7 @@ def main() -> None:
 
     from bagsmith.bagit import staging
     from bagsmith.pipeline.batch import BatchOptions, run_batch
+    from bagsmith.pipeline.journal import JOURNAL_NAME
 
     cpu: collections.Counter[str] = collections.Counter()
     calls: collections.Counter[str] = collections.Counter()
@@ -115,14 +126,31 @@ def main() -> None:
     if hasattr(staging, "Flush"):  # how long the rename waited for the early flush
         wrap(staging.Flush, "wait", wall, time.perf_counter)
     wrap(staging, "fsync_dir", wall, time.perf_counter)  # the bag's folder, after the rename
+    wrap(staging, "remove_stale", cpu, time.process_time)  # a bag's look for leftovers
+    from bagsmith.pipeline import batch
+
+    if hasattr(batch, "fsync_dir"):  # where the batch's parent makes the renames durable
+        wrap(batch, "fsync_dir", wall, time.perf_counter)
+    if hasattr(batch, "remove_stale_in"):  # the batch's sweeps for leftovers, twice a batch
+        wrap(batch, "remove_stale_in", cpu, time.process_time)
 
     coll, _ = bench_batch.collection(args)
     options = BatchOptions(workers=1, info=(("Source-Organization", "Bench Archive"),))
 
-    def once() -> float:
-        out = args.workdir / "steps-out"
+    out = args.workdir / f"steps-out-{args.crowd}"
+    crowded = out / ".crowded"
+    if not crowded.is_file():
         if out.exists():
             shutil.rmtree(out)
+        out.mkdir(parents=True)
+        for number in range(args.crowd):
+            (out / f"bag-{number:07d}").mkdir()
+        crowded.touch()
+
+    def once() -> float:
+        (out / JOURNAL_NAME).unlink(missing_ok=True)
+        for bag in out.glob("article-*"):
+            shutil.rmtree(bag)
         started = time.process_time()
         report = run_batch(coll, out, options, executor=Inline())
         if report.failed:
@@ -133,7 +161,10 @@ def main() -> None:
     cpu.clear(), calls.clear(), wall.clear()
     articles = args.runs * args.articles
     total = sum(once() for _ in range(args.runs))
-    print(f"{bench_batch.load()}; {articles} articles, in one process")
+    print(
+        f"{bench_batch.load()}; {articles} articles, in one process; the output folder holds "
+        f"{args.crowd} other bags"
+    )
     print(f"{'all of run_batch':28} {1000 * total / articles:7.1f} ms CPU per article")
     for name, seconds in cpu.most_common():
         print(
