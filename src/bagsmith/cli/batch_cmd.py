@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..errors import ProfileError
 from ..pipeline.batch import BatchOptions, BatchReport, run_batch
 from ..pipeline.capturing import DEFAULT_USER_AGENT, CaptureOptions
-from ..pipeline.packaging import DEFAULT_PROFILE
+from ..pipeline.packaging import DEFAULT_PROFILE, resolve_profile
 from .common import Output, output_options, terminate_as_interrupt
 from .exits import status_exit, with_exit_code
 from .options import (
@@ -25,6 +26,7 @@ from .options import (
     no_profile_option,
     output_option,
     profile_option,
+    profile_usage_error,
     scheduler_option,
     serialize_option,
     workers_option,
@@ -136,10 +138,16 @@ def batch(
     Bag-Count (n of N). A bad article is reported and the others go on; progress is kept
     in DIR/bagsmith-batch.jsonl, so an interrupted batch can be finished with --resume.
 
-    Exit codes: 0 every article packaged, 1 some article failed, 2 bad collection or options.
+    Exit codes: 0 every article packaged, 1 some article failed, 2 bad collection or options
+    (a --profile that cannot be found or is not a valid profile among them).
     """
+    name = chosen_profile(profile, no_profile, DEFAULT_PROFILE)
+    try:  # --profile names nothing usable: a usage error, exit 2, before anything is written
+        chosen = None if name is None else resolve_profile(name)
+    except ProfileError as exc:
+        raise profile_usage_error(name, exc) from exc
     options = BatchOptions(
-        profile=chosen_profile(profile, no_profile, DEFAULT_PROFILE),
+        profile=chosen,
         info=bag_info(info, info_file, configured=True),
         algorithms=chosen_algorithms(algorithms),
         serialize=archive_format(serialize),

@@ -28,6 +28,7 @@ shared file system for a Dask cluster).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -123,6 +124,10 @@ def run_batch(
     """Package every article of ``collection`` into a bag under ``output``."""
     options = options or BatchOptions()
     fixity.parse_algorithms(options.algorithms)
+    if isinstance(options.profile, str):  # a bad profile is one error, before anything is made
+        from ..bagit.profiles import load_profile
+
+        options = dataclasses.replace(options, profile=load_profile(options.profile))
     coll = read_collection(Path(collection))
     output = Path(os.path.abspath(output))
     _check_output(coll, output)

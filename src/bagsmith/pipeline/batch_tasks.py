@@ -26,12 +26,15 @@ from ..problems import Problem
 from .journal import bag_digest
 
 if TYPE_CHECKING:
+    from ..bagit.profiles import Profile
     from .capturing import CaptureOptions
 
 
 @dataclass(frozen=True)
 class BatchOptions:
-    profile: str | None = "bagsmith-article-v1"
+    # a profile's NAME, PATH or identifier; ``run_batch`` loads it once and hands its workers
+    # the loaded Profile
+    profile: str | Profile | None = "bagsmith-article-v1"
     info: tuple[tuple[str, str], ...] = ()  # added to every bag, before the row's own tags
     algorithms: tuple[str, ...] = fixity.DEFAULT_ALGORITHMS
     serialize: ArchiveFormat | None = None
