@@ -68,3 +68,35 @@ def test_batch_steps_runs_on_a_tiny_collection(tmp_path: Path, schema_cache: Pat
     for step in ("parse_article", "describe_article", "build_mets", "identify_formats"):
         assert "ms CPU per article  (1.0 calls)" in lines[step], done.stdout
     assert "sync_filesystem" in lines
+
+
+@pytest.mark.slow
+def test_batch_steps_with_a_crowded_output_folder(tmp_path: Path, schema_cache: Path) -> None:
+    """--crowd N: the other bags are made once and kept; the batch's sweeps are timed."""
+    args = [sys.executable, str(ROOT / "bench" / "batch_steps.py"), "--workdir", str(tmp_path)]
+    args += ["--articles", "2", "--images", "1", "--size", "40x30", "--runs", "1"]
+    args += ["--crowd", "30"]
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=300, env=dict(os.environ), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the output folder holds 30 other bags" in done.stdout
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    assert "(1.0 calls)" in lines["remove_stale_in"]  # two sweeps a batch of two articles
+    assert "remove_stale" not in lines  # no bag of the batch lists the folder itself
+    crowd = tmp_path / "steps-out-30"
+    assert len([p for p in crowd.iterdir() if p.name.startswith("bag-")]) == 30
+
+
+@pytest.mark.slow
+def test_batch_scale_runs_on_a_tiny_collection(tmp_path: Path, schema_cache: Path) -> None:
+    args = [sys.executable, str(ROOT / "bench" / "batch_scale.py"), "--workdir", str(tmp_path)]
+    args += ["--articles", "6", "--workers", "1"]
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=300, env=dict(os.environ), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "6 articles, 1 worker(s)" in done.stdout
+    medians = done.stdout.split("by fifth of the batch: ")[1].split("  (")[0].split(", ")
+    assert len(medians) == 5 and all(float(m) > 0 for m in medians)
+    assert not (tmp_path / "scale-out").exists()
