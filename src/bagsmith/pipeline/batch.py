@@ -16,7 +16,10 @@ into place and its journal line) is kept when it passes the same checks.
 The same check applies without ``resume`` to a bag whose ``Bag-Group-Identifier`` and
 ``Bag-Count`` are the article's own: a retried task whose first attempt finished the bag.
 ``package_article`` writes atomically, so an article that was being packaged when the batch
-died has no bag and is simply packaged again (its staging leftovers are removed by the writer).
+died has no bag and is simply packaged again. Its staging leftovers are removed by this
+process, which sweeps the output folder once before the local pool starts and once after it
+stopped (each worker sweeping would list a folder of N bags N times), or, on Dask, by the
+writer of that article's bag.
 A bag is flushed to disk before its rename into place, and the rename is made durable (an
 ``fsync`` of the output folder, by this process for the local pool's workers) before the journal
 records the bag.
