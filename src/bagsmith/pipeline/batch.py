@@ -174,7 +174,7 @@ def run_batch(
     sweep = options.scheduler is None
     try:
         output.mkdir(parents=True, exist_ok=True)
-        stale = remove_stale_in(output, owners) if sweep else {}
+        stale = _sweep(output, owners) if sweep else {}
         with Journal(journal_path) as journal:
             journal.write(_run_record(coll, group, total, executor, options))
             with step(
@@ -185,7 +185,7 @@ def run_batch(
                 def record(outcome: ArticleOutcome) -> None:
                     nonlocal done_items, done_bytes
                     outcome.source_bytes = sizes[outcome.index]
-                    _note_stale(outcome, stale, owners)
+                    _note_stale(outcome, stale)
                     if _new_entry(outcome):  # its rename is durable before its record
                         fsync_dir(Path(outcome.path).parent if outcome.path else output)
                     journal.write(_article_record(outcome))
@@ -199,9 +199,9 @@ def run_batch(
                 for index, result in executor.run(run_article, tasks):
                     record(_as_outcome(tasks[index].request, result))
             if sweep:  # what workers that died left behind (the pool has stopped)
-                stale = remove_stale_in(output, owners)
+                stale = _sweep(output, owners)
                 for outcome in report.outcomes:
-                    _note_stale(outcome, stale, owners)
+                    _note_stale(outcome, stale)
             report.seconds = time.monotonic() - started
             journal.write(
                 {
@@ -315,12 +315,18 @@ def _leftover_owners(tasks: list[ArticleTask]) -> dict[str, str]:
     return owners
 
 
-def _note_stale(
-    outcome: ArticleOutcome, stale: dict[str, list[Path]], owners: dict[str, str]
-) -> None:
+def _sweep(output: Path, owners: dict[str, str]) -> dict[str, list[Path]]:
+    """Remove the leftovers of killed runs of this batch's bags in ``output``: by article."""
+    removed: dict[str, list[Path]] = {}
+    for name, paths in remove_stale_in(output, owners).items():
+        removed.setdefault(owners[name], []).extend(paths)
+    return removed
+
+
+def _note_stale(outcome: ArticleOutcome, stale: dict[str, list[Path]]) -> None:
     """Add to the article's warnings the leftovers of its bag that the sweep removed."""
-    for name in [n for n in stale if owners.get(n) == outcome.name]:
-        outcome.warnings[:0] = [p.to_dict() for p in stale_removed(stale.pop(name))]
+    paths = stale.pop(outcome.name, [])
+    outcome.warnings[:0] = [p.to_dict() for p in stale_removed(paths)]
 
 
 def _new_entry(outcome: ArticleOutcome) -> bool:

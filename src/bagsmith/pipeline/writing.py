@@ -146,9 +146,9 @@ def staging_run(
 ) -> Iterator[destination.Stage]:
     """The staging folder for ``target``, created; the caller writes into ``run.path`` and
     calls ``run.commit(epoch)`` once the bag is complete. Leftovers of a killed run are
-    removed (unless ``remove_stale`` is False) and added to ``warnings``; the staging folder is removed whatever happens; an
-    interrupt becomes :class:`Interrupted` (``interrupted``), an OSError a
-    :class:`DestinationError` ("cannot write the ``subject``")."""
+    removed (unless ``remove_stale`` is False) and added to ``warnings``; the staging folder
+    is removed whatever happens; an interrupt becomes :class:`Interrupted` (``interrupted``),
+    an OSError a :class:`DestinationError` ("cannot write the ``subject``")."""
     run = destination.Stage(target, remove_stale=remove_stale)
     warnings += stale_removed(run.stale)
     try:
