@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import bagit
 import pytest
 
 from bagsmith.bagit import staging
@@ -42,6 +43,8 @@ def test_the_output_folder_is_listed_by_the_sweeps_not_by_every_bag(
     report = run_batch(coll, out, BatchOptions(workers=1, info=INFO), executor=Inline())
     assert report.count("packaged") == 5 and not report.failed
     assert len(listed) == 2  # before the pool and after it: never once per bag
+    for bag in sorted(out.glob("art-*")):  # and the bags are whole to bagit-python
+        bagit.Bag(str(bag)).validate()
 
 
 def test_leftovers_of_an_earlier_run_are_removed_and_reported_with_their_article(
