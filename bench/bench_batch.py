@@ -2,10 +2,12 @@
 
     python bench/bench_batch.py [--workdir DIR] [--articles 200] [--images 20]
                                 [--size 480x360] [--workers 1 2] [--repeat 1] [--json FILE]
+                                [--settle 60]
 
 Generates a collection folder of articles (numbered captions, a sidecar, ``--images`` JPEG
 photos each; reused on later runs with the same parameters), packages it with ``run_batch`` once
-per worker count (fresh output folder each time), then validates the resulting bags with
+per worker count (each run into a new output folder, ``bags-W-N``), then validates the resulting
+bags with
 ``validate_collection`` (full: every digest) with the same worker counts; with ``--repeat``
 the worker counts alternate and the median run is shown. Prints articles/s, bags/s and MB/s
 (source bytes for packaging, payload bytes for validation), the CPU time per item and the
@@ -17,6 +19,14 @@ plans, the schemas) is done and shown before the first measurement, so that no r
 The load average (``os.getloadavg``) is printed with every row: the machine may be shared, and
 the wall-clock speed-up is only meaningful on an idle one — the CPU columns show how much of it
 is the machine's load.
+
+No bags are deleted between measured runs: the bags of an earlier invocation are removed
+before the first run, then the bench waits ``--settle`` seconds (60) before it measures. On an
+ext4 without a journal (this project's test machines), a new file skips the inodes freed in the
+last 30–60 s, and two writers in one folder skip them together: a run that follows the removal
+of a run's bags pays in kernel CPU for that removal, and pays more with two workers than with
+one, so the speed-up depended on the order of the runs. The bags of the runs are left in the
+work folder (``bags-W-N``) until the next invocation.
 
 Needs the official schemas: ``BAGSMITH_SCHEMA_DIR``, or ``--schemas`` (a folder such as
 ../shared/schemas, installed into the work folder once).
@@ -180,8 +190,7 @@ def measure(task: str, workers: int, run: Any) -> dict[str, Any]:
 
 
 def bench_package(coll: Path, out: Path, workers: int, source_bytes: int) -> dict[str, Any]:
-    if out.exists():
-        shutil.rmtree(out)
+    assert not out.exists(), f"{out} is there already: every run packages into a new folder"
     options = BatchOptions(workers=workers, info=(("Source-Organization", "Bench Archive"),))
 
     def run() -> tuple[int, int]:
@@ -203,6 +212,34 @@ def bench_validate(bags: list[Path], workers: int) -> dict[str, Any]:
     return measure("validate", workers, run)
 
 
+def remove_earlier_bags(workdir: Path, settle: float) -> None:
+    """Remove the bags of an earlier invocation (``bags-*``), then wait ``settle`` seconds, so
+    that no measured run starts right after a removal (see the module's docstring)."""
+    earlier = sorted(p for p in workdir.glob("bags-*") if p.is_dir())
+    if not earlier:
+        return
+    for folder in earlier:
+        shutil.rmtree(folder)
+    print(
+        f"removed the bags of an earlier run ({len(earlier)} folders); waiting {settle:g}s "
+        "(--settle) before measuring",
+        flush=True,
+    )
+    time.sleep(settle)
+
+
+def latest_bags(workdir: Path, workers: int) -> list[Path]:
+    """The bags of the last packaging run with ``workers`` workers in ``workdir``."""
+    runs = sorted(
+        (int(p.name.rsplit("-", 1)[1]), p)
+        for p in workdir.glob(f"bags-{workers}-*")
+        if p.is_dir() and p.name.rsplit("-", 1)[1].isdigit()
+    )
+    if not runs:
+        raise SystemExit(f"no bags of a packaging run with {workers} workers in {workdir}")
+    return sorted(b for b in runs[-1][1].iterdir() if b.is_dir())
+
+
 def median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
     row = dict(sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2])
     row["runs"] = [r["seconds"] for r in runs]
@@ -216,6 +253,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
     parser.add_argument("--schemas", type=Path, default=ROOT.parent / "shared" / "schemas")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=60.0,
+        help="seconds to wait after removing the bags of an earlier run, before measuring",
+    )
     parser.add_argument(
         "--only",
         choices=["package", "validate"],
@@ -252,15 +295,17 @@ def main() -> None:
     results: list[dict[str, Any]] = []
     unit = {"package": "articles/s", "validate": "bags/s"}
     for task in [args.only] if args.only else ["package", "validate"]:
+        if task == "package":
+            remove_earlier_bags(args.workdir, args.settle)
         runs: dict[int, list[dict[str, Any]]] = {w: [] for w in args.workers}
-        for _ in range(args.repeat):  # interleaved: 1, 2, 1, 2 … so that load drifts are shared
+        for number in range(1, args.repeat + 1):  # interleaved: 1, 2, 1, 2 … (load drifts)
             for workers in args.workers:
                 if task == "package":
-                    out = args.workdir / f"bags-{workers}"
+                    out = args.workdir / f"bags-{workers}-{number}"
                     runs[workers].append(bench_package(coll, out, workers, source_bytes))
                 else:
-                    bags = sorted(p for p in (args.workdir / f"bags-{args.workers[0]}").iterdir())
-                    runs[workers].append(bench_validate([b for b in bags if b.is_dir()], workers))
+                    bags = latest_bags(args.workdir, args.workers[0])
+                    runs[workers].append(bench_validate(bags, workers))
         for workers in args.workers:
             row = median_row(runs[workers])
             results.append(row)

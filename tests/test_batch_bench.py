@@ -34,11 +34,16 @@ def test_bench_batch_runs_on_a_tiny_collection(tmp_path: Path, schema_cache: Pat
         "40x30",
         "--json",
         str(results),
+        "--settle",
+        "0",
     ]
+    earlier = tmp_path / "bags-2-1" / "article-0001"  # a bag of an earlier invocation
+    earlier.mkdir(parents=True)
     done = subprocess.run(
         args, capture_output=True, text=True, timeout=300, env=dict(os.environ), check=False
     )
     assert done.returncode == 0, done.stderr
+    assert "removed the bags of an earlier run (1 folders); waiting 0s" in done.stdout
     assert "collection: 3 articles x 2 images (40x30)" in done.stdout
     assert "speed-up package 1 -> 2 workers" in done.stdout
     assert "speed-up validate 1 -> 2 workers" in done.stdout
@@ -52,7 +57,9 @@ def test_bench_batch_runs_on_a_tiny_collection(tmp_path: Path, schema_cache: Pat
     assert all(r["items"] == 3 and r["cpu_seconds"] > 0 for r in rows)
     assert all(0 <= r["parent_share"] <= 1 for r in rows)
     assert "start-up of a batch (imports, fido table)" in done.stdout
-    assert len([p for p in (tmp_path / "bags-2").iterdir() if p.is_dir()]) == 3
+    # every run packaged into a folder of its own, none removed while the bench measured
+    for workers in (1, 2):
+        assert len([p for p in (tmp_path / f"bags-{workers}-1").iterdir() if p.is_dir()]) == 3
 
 
 @pytest.mark.slow
