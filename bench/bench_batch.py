@@ -21,9 +21,10 @@ the wall-clock speed-up is only meaningful on an idle one — the CPU columns sh
 is the machine's load.
 
 No bags are deleted between measured runs: the bags of an earlier invocation are removed
-before the first run, then the bench waits ``--settle`` seconds (60) before it measures. On an
-ext4 without a journal (this project's test machines), a new file skips the inodes freed in the
-last 30–60 s, and two writers in one folder skip them together: a run that follows the removal
+before the first run, then the bench syncs and waits ``--settle`` seconds (60) before it
+measures. On an ext4 without a journal (this project's test machines), a new file skips the
+inodes freed in the last half minute or so (longer while their inode table is not written
+back), and two writers in one folder skip them together: a run that follows the removal
 of a run's bags pays in kernel CPU for that removal, and pays more with two workers than with
 one, so the speed-up depended on the order of the runs. The bags of the runs are left in the
 work folder (``bags-W-N``) until the next invocation.
@@ -220,6 +221,7 @@ def remove_earlier_bags(workdir: Path, settle: float) -> None:
         return
     for folder in earlier:
         shutil.rmtree(folder)
+    os.sync()  # the freed inodes written back: ext4 holds them longer while they are not
     print(
         f"removed the bags of an earlier run ({len(earlier)} folders); waiting {settle:g}s "
         "(--settle) before measuring",
